@@ -1,0 +1,149 @@
+# Loom Crons -- one plain Makefile; everything it makes lands in build/.
+#
+#   make            build every daemon and tool into build/bin/
+#   make deps       install the Debian packages that are missing (as root)
+#   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
+#   make run        deps, build, run the whole system in the foreground (./var)
+#   make fuzz       build the libFuzzer targets into build/fuzz/
+#   make bench      run every benchmark (scripts/bench)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+
+B		 = build
+PREFIX		?= /usr/local
+PYTHON		 = /usr/bin/python3
+CC		?= gcc
+
+CFLAGS		?= -O2 -g
+CFLAGS		+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -fno-strict-aliasing
+CPPFLAGS	+= -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Icommon -MMD -MP
+SANFLAGS	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Libraries, looked up once per make run (quietly: `make deps` may not have run yet).
+pc		 = $(shell pkg-config --libs $(1) 2>/dev/null)
+LIBS_COMMON	:= $(call pc,libczmq libzmq msgpack) -lm
+LIBS_STORAGED	:= $(call pc,lmdb libsodium)
+LIBS_HTTP	:= $(call pc,libh2o-evloop jansson) -lssl -lcrypto -lz
+LIBS_CURL	:= $(call pc,libcurl jansson)
+LIBS_CMOCKA	:= $(call pc,cmocka)
+
+DAEMONS		 = storaged ingestd schedd streamd
+TOOLS		 = $(notdir $(wildcard tools/*))
+LIBS_storaged	 = $(LIBS_STORAGED)
+LIBS_ingestd	 = $(LIBS_HTTP)
+LIBS_streamd	 = $(LIBS_HTTP)
+LIBS_schedd	 =
+LIBS_loomctl	 = $(LIBS_CURL)
+LIBS_loom-run	 = $(LIBS_CURL)
+
+COMMON_SRC	 = $(wildcard common/*.c)
+UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
+UNIT_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
+FUZZ_SRC	 = $(wildcard tests/fuzz/fuzz_*.c)
+
+# Every daemon and tool: <dir>/main.c plus the rest of <dir>/*.c as a library,
+# so unit tests can link a daemon's modules without its main().
+src_of		 = $(filter-out $(1)/main.c,$(wildcard $(1)/*.c))
+objs		 = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
+
+BINS		 = $(DAEMONS:%=$(B)/bin/%) $(TOOLS:%=$(B)/bin/%)
+TESTHOOK_BINS	 = $(DAEMONS:%=$(B)/testhooks/bin/%)
+
+all: $(BINS)
+
+# --- object files: release (obj), sanitized (asan), test hooks (testhooks) ---
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+$(B)/testhooks/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+
+# --- static libraries: libcommon and one per daemon/tool ---
+define library
+$(B)/$(1)/lib/lib$(2).a: $(call objs,$(1),$(3))
+	@mkdir -p $$(@D)
+	rm -f $$@ && $$(AR) rcs $$@ $$^
+endef
+$(foreach v,obj asan testhooks,$(eval $(call library,$(v),common,$(COMMON_SRC))))
+$(foreach v,obj asan,$(foreach d,$(DAEMONS) $(TOOLS),\
+	$(eval $(call library,$(v),$(d),$(call src_of,$(d)) $(call src_of,tools/$(d))))))
+$(foreach d,$(DAEMONS),$(eval $(call library,testhooks,$(d),$(call src_of,$(d)))))
+
+# --- binaries ---
+$(B)/bin/%: $(B)/obj/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+
+$(B)/bin/%: $(B)/obj/tools/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+
+$(B)/testhooks/bin/%: $(B)/testhooks/%/main.o $(B)/testhooks/lib/lib%.a $(B)/testhooks/lib/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+
+# Unit tests link every daemon library: an archive contributes only the
+# modules a test references.
+ASAN_LIBS	 = $(DAEMONS:%=$(B)/asan/lib/lib%.a) $(B)/asan/lib/libcommon.a
+$(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(ASAN_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_STORAGED) $(LIBS_HTTP) \
+	    $(LIBS_CURL) $(LIBS_COMMON) $(LIBS_CMOCKA)
+
+# --- set-up ---
+deps:
+	@scripts/deps
+
+# --- tests ---
+test: deps
+	@$(MAKE) --no-print-directory all testhooks unit e2e
+
+testhooks: $(TESTHOOK_BINS)
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit-tests $(UNIT_BIN)
+
+e2e: all testhooks
+	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider e2e
+
+# --- running ---
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run
+
+# --- fuzzing (clang + libFuzzer; not part of `make test`) ---
+FUZZ_CC		 = clang
+FUZZ_FLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined $(filter-out -MMD -MP,$(CPPFLAGS))
+fuzz: deps
+	@mkdir -p $(B)/fuzz
+	@for f in $(FUZZ_SRC); do \
+		n=$$(basename $$f .c); echo "  FUZZ $$n"; \
+		$(FUZZ_CC) $(FUZZ_FLAGS) -o $(B)/fuzz/$$n $$f $(COMMON_SRC) \
+		    $(wildcard ingestd/request_*.c ingestd/pingurl.c) \
+		    $(LIBS_COMMON) $(LIBS_HTTP) || exit 1; \
+	done
+
+bench: all
+	@scripts/bench
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	if [ -d scripts/systemd ]; then install -m 0644 scripts/systemd/* \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
+	if [ -d scripts/runit ]; then mkdir -p $(DESTDIR)$(PREFIX)/share/loom && \
+	    cp -R scripts/runit $(DESTDIR)$(PREFIX)/share/loom/; fi
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps test testhooks unit e2e run fuzz bench install clean
+.SECONDARY:
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,164 @@
+/*
+ * daemon.c -- signal self-pipe (DJB's trick: handlers only set a flag and
+ * write one byte), sd_notify over $NOTIFY_SOCKET without libsystemd, and
+ * directory set-up.
+ */
+#include "common.h"
+#include "daemon.h"
+
+#include <czmq.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t	 got_term, got_hup;
+static int			 sigpipe_fds[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+	(void)!write(sigpipe_fds[1], &c, 1);
+	errno = saved;
+}
+
+void
+daemon_setup(void)
+{
+	struct sigaction	 sa;
+
+	/* czmq installs its own SIGINT/SIGTERM handlers unless told not to. */
+	zsys_handler_set(NULL);
+	zsys_init();
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe2");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int
+daemon_signal_fd(void)
+{
+	return sigpipe_fds[0];
+}
+
+void
+daemon_signal_drain(void)
+{
+	char	 buf[64];
+
+	while (read(sigpipe_fds[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+bool
+daemon_quit(void)
+{
+	return got_term != 0;
+}
+
+bool
+daemon_reload(void)
+{
+	if (!got_hup)
+		return false;
+	got_hup = 0;
+	return true;
+}
+
+/* Sends one datagram to systemd's notification socket, if any. */
+static void
+notify(const char *msg)
+{
+	const char		*path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	int			 fd;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';		/* abstract namespace */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sun, len) == -1)
+		log_warn("sd_notify");
+	close(fd);
+}
+
+void
+daemon_ready(const char *fmt, ...)
+{
+	char	 status[256], msg[300];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(status, sizeof(status), fmt, ap);
+	va_end(ap);
+	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", status);
+	notify(msg);
+	log_info("ready: %s", status);
+}
+
+void
+daemon_stopping(void)
+{
+	notify("STOPPING=1");
+	log_info("stopping");
+}
+
+void
+daemon_watchdog(void)
+{
+	if (getenv("WATCHDOG_USEC") != NULL)
+		notify("WATCHDOG=1");
+}
+
+int
+daemon_mkdir(const char *dir, int mode)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+
+	if (strlcpy_loom(path, dir, sizeof(path)) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, (mode_t)mode) == -1 && errno != EEXIST)
+		return -1;
+	if (stat(path, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}

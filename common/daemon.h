@@ -1,0 +1,39 @@
+/*
+ * daemon.h -- what every Loom daemon does the same way: signals through a
+ * self-pipe, systemd readiness (sd_notify, self-contained), and the
+ * shutdown flag.  No daemon forks or detaches: the supervisor (runit,
+ * systemd) owns that.
+ *
+ *	SIGTERM, SIGINT	daemon_quit() becomes true; finish in-flight work, exit 0
+ *	SIGHUP		daemon_reload() returns true once
+ *	SIGPIPE		ignored
+ */
+#ifndef LOOM_DAEMON_H
+#define LOOM_DAEMON_H
+
+#include <stdbool.h>
+
+/*
+ * Installs the handlers and the self-pipe, and tells czmq to leave
+ * signals alone.  Call before creating any ZeroMQ socket.
+ */
+void	 daemon_setup(void);
+
+/* Readable when a signal has arrived; drain it with daemon_signal_drain(). */
+int	 daemon_signal_fd(void);
+void	 daemon_signal_drain(void);
+
+bool	 daemon_quit(void);
+/* True once per SIGHUP. */
+bool	 daemon_reload(void);
+
+/* Tells systemd (if NOTIFY_SOCKET is set) READY=1 with a STATUS= line, and logs it. */
+void	 daemon_ready(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	 daemon_stopping(void);
+/* Sends WATCHDOG=1 when systemd asked for a watchdog. */
+void	 daemon_watchdog(void);
+
+/* Creates dir (and parents) with the given mode and checks it is a directory. */
+int	 daemon_mkdir(const char *dir, int mode);
+
+#endif

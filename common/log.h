@@ -1,0 +1,38 @@
+/*
+ * log.h -- one line per call on stderr:
+ *
+ *	2026-11-21T07:05:00.123Z storaged warning: checkin.record: "key" missing
+ *
+ * RFC 3339 UTC time, daemon name, level, message.  Each line is built in
+ * one buffer and written with one write(2), so lines never interleave.
+ * log_warn() and fatal() append strerror(errno); the -x forms do not.
+ */
+#ifndef LOOM_LOG_H
+#define LOOM_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+/* Names the process in every line; verbose > 0 enables debug lines. */
+void	log_init(const char *name, int verbose);
+void	log_set_verbose(int verbose);
+int	log_is_debug(void);
+
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_emit(enum log_level, int errnum, const char *, va_list);
+
+/* Log and exit(EXIT_FATAL).  For start-up failures and broken invariants. */
+__attribute__((noreturn, format(printf, 1, 2))) void fatal(const char *, ...);
+__attribute__((noreturn, format(printf, 1, 2))) void fatalx(const char *, ...);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * util.h -- allocation that cannot fail (it exits instead) and small
+ * string helpers.  Callers never check these for NULL.
+ */
+#ifndef LOOM_UTIL_H
+#define LOOM_UTIL_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Formats into a fresh string; the caller frees it. */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* Copies at most size-1 bytes and always terminates; returns strlen(src). */
+size_t	 strlcpy_loom(char *dst, const char *src, size_t size);
+
+/* True when s is entirely made of bytes accepted by accept (a C string). */
+bool	 str_only(const char *s, size_t len, const char *accept);
+
+#endif
