@@ -32,12 +32,18 @@ clock_test_offset_us(void)
 }
 
 int64_t
-clock_now_us(void)
+clock_real_us(void)
 {
 	struct timespec	 ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 + clock_test_offset_us();
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+clock_now_us(void)
+{
+	return clock_real_us() + clock_test_offset_us();
 }
 
 int64_t

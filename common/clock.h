@@ -17,6 +17,11 @@
 
 int64_t	 clock_now_us(void);
 int64_t	 clock_mono_us(void);
+/*
+ * The real wall clock, never offset: for deadlines that two processes
+ * compare (a request's "dl"), which must not move when a test moves time.
+ */
+int64_t	 clock_real_us(void);
 /* The test-clock offset in effect (0 in release builds). */
 int64_t	 clock_test_offset_us(void);
 

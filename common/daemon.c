@@ -162,3 +162,11 @@ daemon_mkdir(const char *dir, int mode)
 	}
 	return 0;
 }
+
+char *
+daemon_endpoint(const char *override, const char *run_dir, const char *name)
+{
+	if (override != NULL)
+		return xstrdup(override);
+	return xasprintf("ipc://%s/%s", run_dir, name);
+}

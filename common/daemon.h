@@ -33,6 +33,12 @@ void	 daemon_stopping(void);
 /* Sends WATCHDOG=1 when systemd asked for a watchdog. */
 void	 daemon_watchdog(void);
 
+/*
+ * The endpoint of an inter-daemon socket: the override when set, else
+ * ipc://<run_dir>/<name>.  The caller frees the result.
+ */
+char	*daemon_endpoint(const char *override, const char *run_dir, const char *name);
+
 /* Creates dir (and parents) with the given mode and checks it is a directory. */
 int	 daemon_mkdir(const char *dir, int mode);
 

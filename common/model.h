@@ -1,0 +1,297 @@
+/*
+ * model.h -- the records every daemon talks about: organizations, tokens,
+ * monitors, check-ins, events, stats.  Plain structs with fixed-size text
+ * fields (no ownership questions), the enums with their wire names, the
+ * limits of every field, and the validators shared by ingestd (which
+ * rejects bad input) and storaged (which never trusts a peer).
+ *
+ * Time fields are int64_t UTC microseconds (names end in _at); 0 means
+ * "none".  Numbers that may be absent use the sentinel NONE (-1).
+ */
+#ifndef LOOM_MODEL_H
+#define LOOM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ids.h"
+
+/* Field limits (bytes, without the terminating NUL). */
+#define SLUG_MAX		64	/* [a-z0-9_-]{1,64} */
+#define NAME_MAX_LEN		200
+#define ENV_MAX			64	/* environment names */
+#define ENVS_MAX		16	/* environments per monitor */
+#define RUN_ID_MAX		36	/* a UUID */
+#define CRASH_ID_MAX		64
+#define TZ_NAME_MAX		64
+#define CRON_TEXT_MAX		128
+#define OUTPUT_MAX		10240	/* check-in output; longer is truncated */
+#define TOKEN_NAME_MAX		64
+#define TOKEN_TEXT_MAX		128	/* presented bearer tokens */
+#define ORG_NAME_MAX		100
+#define MARGIN_MAX_MIN		(28 * 24 * 60)
+#define RUNTIME_MAX_MIN		(28 * 24 * 60)	/* DESIGN: at most 28 days */
+#define THRESHOLD_MAX		720
+#define INTERVAL_MAX_MIN	(366 * 24 * 60)	/* an interval of at most a year */
+
+#define NONE			(-1)
+
+enum monitor_status {
+	MONITOR_STATUS_NONE,	/* absent (in partial updates) */
+	MONITOR_ACTIVE,
+	MONITOR_PAUSED,
+	MONITOR_DISABLED,
+};
+
+enum health {
+	HEALTH_NONE,		/* absent */
+	HEALTH_UNKNOWN,		/* no finished run yet */
+	HEALTH_HEALTHY,
+	HEALTH_FAILING,		/* latest failure was an error */
+	HEALTH_MISSED,
+	HEALTH_TIMEOUT,
+};
+
+enum checkin_status {
+	CHECKIN_STATUS_NONE,
+	CHECKIN_IN_PROGRESS,
+	CHECKIN_OK,
+	CHECKIN_ERROR,
+	CHECKIN_MISSED,
+	CHECKIN_TIMEOUT,
+};
+
+enum checkin_source {
+	SOURCE_NONE,
+	SOURCE_PING,
+	SOURCE_SDK,
+	SOURCE_SYSTEM,
+};
+
+/* What a ping or SDK call asks for. */
+enum checkin_kind {
+	KIND_NONE,
+	KIND_START,		/* /start, status in_progress */
+	KIND_OK,
+	KIND_ERROR,
+	KIND_LOG,		/* /log: output only, the run's state is unchanged */
+};
+
+enum schedule_type {
+	SCHEDULE_TYPE_NONE,
+	SCHEDULE_TYPE_CRON,
+	SCHEDULE_TYPE_INTERVAL,
+};
+
+enum interval_unit_name {	/* mirrors schedule.h's enum interval_unit + 1 */
+	UNIT_NONE,
+	UNIT_MINUTE,
+	UNIT_HOUR,
+	UNIT_DAY,
+	UNIT_WEEK,
+	UNIT_MONTH,
+};
+
+/* Token scopes, a bit set. */
+#define SCOPE_ADMIN	0x1	/* everything in the organization, tokens too */
+#define SCOPE_CHECKINS	0x2	/* SDK check-ins (and monitor upsert through them) */
+#define SCOPE_READ	0x4	/* GET endpoints and the event stream */
+#define SCOPE_ALL	(SCOPE_ADMIN | SCOPE_CHECKINS | SCOPE_READ)
+
+/* Names on the wire and in JSON, indexed by the enums above ([0] is NULL). */
+extern const char *const monitor_status_names[];
+extern const char *const health_names[];
+extern const char *const checkin_status_names[];
+extern const char *const checkin_source_names[];
+extern const char *const checkin_kind_names[];
+extern const char *const schedule_type_names[];
+extern const char *const interval_unit_names[];
+extern const char *const scope_names[];		/* bit i -> name */
+
+/* The value of name in a NULL-terminated table starting at index 1; 0 if absent. */
+int	 model_enum_parse(const char *const names[], const char *name);
+const char *model_enum_name(const char *const names[], int value);
+
+/* A schedule as the user wrote it. */
+struct schedule_spec {
+	enum schedule_type	 type;
+	char			 expression[CRON_TEXT_MAX + 1];	/* cron */
+	uint32_t		 every;		/* interval: count of unit */
+	enum interval_unit_name	 unit;		/* interval */
+};
+
+/*
+ * The user-settable part of a monitor, for create, update and upsert.
+ * Only fields whose SPEC_* bit is in `set` are meaningful.
+ */
+struct monitor_spec {
+	uint32_t		 set;			/* SPEC_* bits */
+	char			 slug[SLUG_MAX + 1];
+	char			 name[NAME_MAX_LEN + 1];
+	enum monitor_status	 status;
+	struct schedule_spec	 schedule;
+	char			 timezone[TZ_NAME_MAX + 1];
+	uint32_t		 margin_min;		/* >= 1 */
+	uint32_t		 max_runtime_min;	/* 0: none */
+	uint32_t		 failure_threshold;	/* >= 1 */
+	uint32_t		 recovery_threshold;	/* >= 1 */
+	uint32_t		 n_envs;
+	char			 envs[ENVS_MAX][ENV_MAX + 1];
+};
+
+#define SPEC_SLUG		0x001
+#define SPEC_NAME		0x002
+#define SPEC_STATUS		0x004
+#define SPEC_SCHEDULE		0x008
+#define SPEC_TIMEZONE		0x010
+#define SPEC_MARGIN		0x020
+#define SPEC_MAX_RUNTIME	0x040
+#define SPEC_FAILURE_THRESHOLD	0x080
+#define SPEC_RECOVERY_THRESHOLD	0x100
+#define SPEC_ENVIRONMENTS	0x200
+
+struct monitor {
+	char			 id[ID_SIZE];
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	char			 name[NAME_MAX_LEN + 1];
+	enum monitor_status	 status;
+	enum health		 health;
+	struct schedule_spec	 schedule;
+	char			 timezone[TZ_NAME_MAX + 1];
+	uint32_t		 margin_min;		/* check-in margin, minutes */
+	uint32_t		 max_runtime_min;	/* 0: no timeout */
+	uint32_t		 failure_threshold;
+	uint32_t		 recovery_threshold;
+	uint32_t		 n_envs;		/* 0: every environment */
+	char			 envs[ENVS_MAX][ENV_MAX + 1];
+	char			 ping_key[UUID_SIZE];
+	int64_t			 created_at;
+	int64_t			 updated_at;
+	int64_t			 last_checkin_at;	/* latest check-in of any kind */
+	int64_t			 anchor_at;		/* what next_expected_at follows */
+	int64_t			 next_expected_at;	/* 0: not tracking */
+	uint32_t		 fail_streak;		/* consecutive failed runs */
+	uint32_t		 ok_streak;		/* consecutive ok runs */
+	uint64_t		 rev;			/* seq of the last change */
+};
+
+struct checkin {
+	char			 id[ID_SIZE];
+	char			 monitor_id[ID_SIZE];
+	enum checkin_status	 status;
+	enum checkin_source	 source;
+	int64_t			 ts;		/* when recorded: orders a monitor's check-ins */
+	int64_t			 started_at;	/* in_progress runs */
+	int64_t			 finished_at;
+	int64_t			 expected_at;	/* missed: the run that did not happen */
+	int64_t			 last_seen_at;	/* in_progress: start or latest keep-alive */
+	int64_t			 timeout_at;	/* in_progress with a max runtime */
+	int64_t			 duration_ms;	/* NONE: unknown */
+	int32_t			 exit_code;	/* NONE: unknown; else 0-255 */
+	char			 environment[ENV_MAX + 1];
+	char			 run_id[RUN_ID_MAX + 1];
+	char			 crash_event_id[CRASH_ID_MAX + 1];
+	const char		*output;	/* borrowed; NULL: none */
+	size_t			 output_len;	/* <= OUTPUT_MAX */
+	bool			 output_truncated;
+	uint64_t		 rev;		/* seq of the last change */
+};
+
+struct org {
+	char			 id[ID_SIZE];
+	char			 name[ORG_NAME_MAX + 1];
+	uint32_t		 monitor_limit;
+	uint32_t		 monitor_count;
+	int64_t			 created_at;
+};
+
+struct token_info {
+	char			 id[ID_SIZE];
+	char			 org[ID_SIZE];
+	char			 name[TOKEN_NAME_MAX + 1];
+	uint32_t		 scopes;	/* SCOPE_* */
+	int64_t			 created_at;
+	int64_t			 last_used_at;	/* 0: never */
+};
+
+enum stats_period {
+	PERIOD_NONE,
+	PERIOD_DAY,
+	PERIOD_WEEK,
+	PERIOD_MONTH,
+};
+extern const char *const period_names[];
+
+struct stats {
+	int64_t			 from_at, to_at;
+	uint64_t		 total;		/* finished runs: the four below */
+	uint64_t		 ok, error, missed, timeout;
+	int64_t			 avg_duration_ms;	/* NONE: no durations */
+	int64_t			 p95_duration_ms;	/* nearest rank; NONE */
+	int32_t			 uptime_permille;	/* ok/total, 0-1000; NONE */
+};
+
+/* The events of the sequenced log; names double as PUB topics. */
+#define EVENT_TYPES(X)							\
+	X(CHECKIN_STARTED,	"checkin.started",	true)		\
+	X(CHECKIN_OK,		"checkin.ok",		true)		\
+	X(CHECKIN_ERROR,	"checkin.error",	true)		\
+	X(CHECKIN_KEEPALIVE,	"checkin.keepalive",	false)		\
+	X(MONITOR_MISSED,	"monitor.missed",	true)		\
+	X(MONITOR_TIMEOUT,	"monitor.timeout",	true)		\
+	X(MONITOR_HEALTHY,	"monitor.healthy",	true)		\
+	X(MONITOR_CREATED,	"monitor.created",	false)		\
+	X(MONITOR_UPDATED,	"monitor.updated",	false)		\
+	X(MONITOR_DELETED,	"monitor.deleted",	false)
+
+enum event_type {
+	EVENT_NONE,
+#define X(id, name, public)	EVENT_##id,
+	EVENT_TYPES(X)
+#undef X
+	EVENT_MAX
+};
+extern const char *const event_type_names[];
+/* True for the events subscribers see on the SSE stream by default. */
+bool	 event_is_public(enum event_type);
+
+/* The part of a monitor that events carry (enough for schedd and streamd). */
+struct monitor_ref {
+	char			 id[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	char			 name[NAME_MAX_LEN + 1];
+	enum monitor_status	 status;
+	enum health		 health;
+	uint32_t		 margin_min;
+	uint32_t		 max_runtime_min;
+	int64_t			 next_expected_at;
+};
+
+struct event {
+	uint64_t		 seq;		/* gap-free, from 1 */
+	enum event_type		 type;
+	int64_t			 ts;		/* commit time */
+	char			 org[ID_SIZE];
+	struct monitor_ref	 monitor;
+	bool			 has_checkin;
+	struct checkin		 checkin;	/* output not included */
+	enum health		 old_health;
+	enum health		 new_health;
+};
+
+/* Initializers: zero everything and set the NONE sentinels. */
+void	 checkin_init(struct checkin *);
+void	 stats_init(struct stats *);
+void	 monitor_ref_from(struct monitor_ref *, const struct monitor *);
+
+/* Validators: true when the text is acceptable. */
+bool	 model_slug_valid(const char *);
+bool	 model_env_valid(const char *);		/* [A-Za-z0-9_.-]{1,64} */
+bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
+bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
+bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
+bool	 model_monitor_accepts_env(const struct monitor *, const char *env);
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * proto.h -- every message exchanged between the Loom daemons.
+ *
+ *   pings, SDK, admin API                                   SSE clients
+ *            |                                                   ^
+ *        [ingestd] --DEALER--> ROUTER [storaged] PUB --> SUB [streamd]
+ *                                      ^     |             (DEALER for replay, auth)
+ *                               DEALER |     | PUB
+ *                                      |     v
+ *                                     [schedd] SUB
+ *
+ * Framing.  A message is two ZeroMQ frames (after the identity frame a
+ * ROUTER adds): an ASCII name from PROTO_MESSAGES (or an event name from
+ * model.h's EVENT_TYPES, or "ok"/"err" for replies), then one msgpack map.
+ * Every map has "v" (PROTO_VERSION).  Requests carry "rid" (a request id
+ * chosen by the sender) and may carry "dl", a deadline in UTC microseconds
+ * of the real clock after which storaged drops the request unprocessed (the
+ * sender has answered 503 by then).  Replies echo "rid": "ok" carries the
+ * fields listed below per request, "err" carries {code, message, field}.
+ * Events carry "seq", storaged's gap-free commit sequence, and are also the
+ * values of storaged's event log.
+ *
+ * Decoders are strict: a wrong type, an out-of-range number, an over-long
+ * string or a missing required key is an error naming the key; unknown keys
+ * are skipped (so adding an optional key needs no version bump); a "v" other
+ * than PROTO_VERSION is refused.  A bad message gets an "err" reply and a log
+ * line, never a crash.
+ *
+ * Records (monitor, check-in, event, ...) use one codec each, below; they
+ * are stored in LMDB in the same encoding.
+ *
+ * Adding a message: a line in PROTO_MESSAGES, its fields in struct
+ * proto_req (and the reply keys in the comment), the codec in proto.c, a
+ * round-trip and a malformed case in tests/unit/test_proto.c.
+ */
+#ifndef LOOM_PROTO_H
+#define LOOM_PROTO_H
+
+#include <czmq.h>
+
+#include "model.h"
+#include "mpk.h"
+
+#define PROTO_VERSION	1
+#define PROTO_NAME_MAX	32
+
+/*
+ *	id		name			from -> to		reply "ok" keys
+ */
+#define PROTO_MESSAGES(X)						\
+	X(PING,		"ping",			"any -> any")		\
+	X(TOKEN_VERIFY,	"token.verify",		"ingestd, streamd -> storaged")	\
+	X(CHECKIN_RECORD, "checkin.record",	"ingestd -> storaged")	\
+	X(CHECKIN_UPDATE, "checkin.update",	"ingestd -> storaged")	\
+	X(CHECKIN_LIST,	"checkin.list",		"ingestd -> storaged")	\
+	X(MONITOR_CREATE, "monitor.create",	"ingestd -> storaged")	\
+	X(MONITOR_UPDATE, "monitor.update",	"ingestd -> storaged")	\
+	X(MONITOR_DELETE, "monitor.delete",	"ingestd -> storaged")	\
+	X(MONITOR_GET,	"monitor.get",		"ingestd -> storaged")	\
+	X(MONITOR_LIST,	"monitor.list",		"ingestd -> storaged")	\
+	X(MONITOR_STATS, "monitor.stats",	"ingestd -> storaged")	\
+	X(TOKEN_CREATE,	"token.create",		"ingestd -> storaged")	\
+	X(TOKEN_LIST,	"token.list",		"ingestd -> storaged")	\
+	X(TOKEN_REVOKE,	"token.revoke",		"ingestd -> storaged")	\
+	X(ORG_CREATE,	"org.create",		"ingestd -> storaged")	\
+	X(ORG_GET,	"org.get",		"ingestd -> storaged")	\
+	X(EVENTS_AFTER,	"events.after",		"schedd, streamd -> storaged")	\
+	X(SNAPSHOT,	"snapshot",		"schedd -> storaged")	\
+	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
+	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")
+
+enum proto_msg {
+	MSG_NONE,
+#define X(id, name, dir)	MSG_##id,
+	PROTO_MESSAGES(X)
+#undef X
+	MSG_MAX
+};
+
+/* The name of a message; MSG_NONE for an unknown name. */
+const char	*proto_msg_name(enum proto_msg);
+enum proto_msg	 proto_msg_parse(const char *name);
+/* True for messages that change the database (and so wait for a commit). */
+bool		 proto_msg_writes(enum proto_msg);
+
+/* Error codes of "err" replies; ingestd maps them to HTTP statuses. */
+#define PROTO_ERRORS(X)							\
+	X(BAD_REQUEST,		"bad_request")				\
+	X(UNAUTHORIZED,		"unauthorized")				\
+	X(FORBIDDEN,		"forbidden")				\
+	X(MONITOR_LIMIT,	"monitor_limit_exceeded")		\
+	X(NOT_FOUND,		"not_found")				\
+	X(SLUG_TAKEN,		"slug_taken")				\
+	X(UNAVAILABLE,		"storage_unavailable")			\
+	X(INTERNAL,		"internal")
+
+enum proto_err {
+	ERR_NONE,
+#define X(id, name)	ERR_##id,
+	PROTO_ERRORS(X)
+#undef X
+	ERR_MAX
+};
+const char	*proto_err_name(enum proto_err);
+enum proto_err	 proto_err_parse(const char *);
+
+/*
+ * Requests.  One struct per message inside struct proto_req; a field not
+ * listed for a message is ignored.  Unless a field says otherwise it is
+ * required; "opt" fields use the absent values of model.h ("" / 0 / NONE).
+ */
+
+/* ping: {}.  Reply ok {daemon str, seq uint (storaged: last committed)}. */
+
+/*
+ * token.verify: {token str}.  Reply ok {org str, token_id str, scopes
+ * [str], root bool (token of the first organization)}; err unauthorized.
+ */
+struct msg_token_verify {
+	char		 token[TOKEN_TEXT_MAX + 1];
+};
+
+/*
+ * checkin.record: one ping or SDK check-in.  Identifies the monitor by
+ * "key" (ping key) or by "org" + "slug" (SDK).  storaged stamps the time.
+ *
+ *   key          str    opt  ping key (UUID v4)
+ *   org, slug    str    opt  SDK: organization id and monitor slug
+ *   kind         str         start | ok | error | log
+ *   source       str         ping | sdk
+ *   exit_code    int    opt  0-255
+ *   duration_ms  int    opt  reported by the client (else measured from the start)
+ *   run_id       str    opt  pairs a start with its finish (UUID)
+ *   env          str    opt  environment name
+ *   crash_id     str    opt  link to a crash-tracking event
+ *   output       bin    opt  at most OUTPUT_MAX bytes; "trunc" true when cut
+ *   monitor      map    opt  SDK upsert: a monitor_spec created or applied first
+ *
+ * Reply ok {checkin_id str, monitor_id str, status str, recorded bool
+ * (false: the monitor is disabled)}; err not_found, bad_request.
+ */
+struct msg_checkin_record {
+	char			 key[UUID_SIZE];
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	enum checkin_kind	 kind;
+	enum checkin_source	 source;
+	int32_t			 exit_code;
+	int64_t			 duration_ms;
+	char			 run_id[RUN_ID_MAX + 1];
+	char			 environment[ENV_MAX + 1];
+	char			 crash_event_id[CRASH_ID_MAX + 1];
+	const char		*output;	/* borrowed */
+	size_t			 output_len;
+	bool			 output_truncated;
+	bool			 has_monitor;
+	struct monitor_spec	 monitor;
+};
+
+/*
+ * checkin.update: SDK PATCH of a check-in by id.  kind start is a
+ * keep-alive of an in_progress run, ok / error finish it; absent kind only
+ * sets the given fields.  {org, checkin_id, kind opt, exit_code opt,
+ * duration_ms opt, crash_id opt, output opt, trunc opt}.
+ * Reply ok {checkin map}; err not_found.
+ */
+struct msg_checkin_update {
+	char			 org[ID_SIZE];
+	char			 checkin_id[ID_SIZE];
+	enum checkin_kind	 kind;
+	int32_t			 exit_code;
+	int64_t			 duration_ms;
+	char			 crash_event_id[CRASH_ID_MAX + 1];
+	const char		*output;
+	size_t			 output_len;
+	bool			 output_truncated;
+};
+
+/*
+ * monitor.create {org, monitor map (spec: slug, schedule required)};
+ * monitor.update {org, slug, monitor map (the fields to change)};
+ * monitor.get / monitor.delete {org, slug}.
+ * Reply ok {monitor map} (delete: {}); err not_found, slug_taken,
+ * monitor_limit_exceeded, bad_request.
+ */
+struct msg_monitor {
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];	/* update, get, delete: the target */
+	struct monitor_spec	 spec;			/* create, update */
+};
+
+/* monitor.list {org, status opt, health opt}.  Reply ok {monitors [map]}. */
+struct msg_monitor_list {
+	char			 org[ID_SIZE];
+	enum monitor_status	 status;
+	enum health		 health;
+};
+
+/*
+ * checkin.list {org, slug, limit (1-1000), status opt}: newest first.
+ * Reply ok {checkins [map]}.
+ */
+struct msg_checkin_list {
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	uint32_t		 limit;
+	enum checkin_status	 status;
+};
+
+/* monitor.stats {org, slug, period}.  Reply ok {stats map}. */
+struct msg_monitor_stats {
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	enum stats_period	 period;
+};
+
+/*
+ * token.create {org, name, scopes [str]}: reply ok {token map, secret str}
+ * (the only time the secret exists outside the caller).
+ * token.list {org}: reply ok {tokens [map]}.
+ * token.revoke {org, token_id}: reply ok {}; err not_found.
+ */
+struct msg_token {
+	char			 org[ID_SIZE];
+	char			 name[TOKEN_NAME_MAX + 1];
+	uint32_t		 scopes;
+	char			 token_id[ID_SIZE];
+};
+
+/*
+ * org.create {name, monitor_limit}: a new organization and its first admin
+ * token; reply ok {org map, token map, secret str}.
+ * org.get {org}: reply ok {org map}.
+ */
+struct msg_org {
+	char			 org[ID_SIZE];
+	char			 name[ORG_NAME_MAX + 1];
+	uint32_t		 monitor_limit;
+};
+
+/*
+ * events.after {after uint, limit (1-10000), org opt}: events with
+ * seq > after, oldest first, at most limit; only that organization's when
+ * org is given.  Reply ok {events [event map], head uint (last committed
+ * seq), first uint (oldest seq still in the log; head + 1 when empty),
+ * last uint (the last seq examined: the next page starts after it)}.
+ */
+struct msg_events_after {
+	uint64_t		 after;
+	uint32_t		 limit;
+	char			 org[ID_SIZE];
+};
+
+/*
+ * snapshot {cursor str opt, limit (1-100000)}: the schedule state of
+ * monitors whose id sorts after cursor, in id order, for schedd.  Reply ok
+ * {head uint (last committed seq when the page was read), monitors [track
+ * map], next str ("" when done)}.  A track map is {id, status, health,
+ * next_expected_at, margin, max_runtime, rev, runs [{id, timeout_at, rev}]}.
+ */
+struct msg_snapshot {
+	char			 cursor[ID_SIZE];
+	uint32_t		 limit;
+};
+
+/*
+ * verdict.missed {monitor_id, expected_at}: no check-in came for the run
+ * expected at expected_at within the margin.  Applied only if that is still
+ * the monitor's next_expected_at and the margin has passed by storaged's
+ * clock; so a verdict is never early, never applied twice, and never
+ * overrides a check-in committed in the meantime.
+ * verdict.timeout {monitor_id, checkin_id, timeout_at}: the run is still
+ * in progress and its timeout_at (moved by keep-alives) is unchanged.
+ * Reply ok {applied bool, reason str (when not applied)}.
+ */
+struct msg_verdict {
+	char			 monitor_id[ID_SIZE];
+	char			 checkin_id[ID_SIZE];
+	int64_t			 expected_at;
+	int64_t			 timeout_at;
+};
+
+struct proto_req {
+	enum proto_msg		 type;
+	uint64_t		 rid;
+	int64_t			 deadline_us;	/* 0: none */
+	union {
+		struct msg_token_verify		 token_verify;
+		struct msg_checkin_record	 checkin_record;
+		struct msg_checkin_update	 checkin_update;
+		struct msg_monitor		 monitor;	/* create, update, get, delete */
+		struct msg_monitor_list		 monitor_list;
+		struct msg_checkin_list		 checkin_list;
+		struct msg_monitor_stats	 monitor_stats;
+		struct msg_token		 token;		/* create, list, revoke */
+		struct msg_org			 org;		/* create, get */
+		struct msg_events_after		 events_after;
+		struct msg_snapshot		 snapshot;
+		struct msg_verdict		 verdict;	/* missed, timeout */
+	} u;
+};
+
+/* Clears a request and sets the NONE sentinels of its type. */
+void	 proto_req_init(struct proto_req *, enum proto_msg);
+/* Encodes a request body (with v, rid, dl) into w, which is reset first. */
+void	 proto_req_encode(const struct proto_req *, struct mpw *w);
+/* Decodes a request body of the given type; -1 with err set on bad input. */
+int	 proto_req_decode(enum proto_msg, const msgpack_object *body, struct proto_req *,
+	    struct mpr_err *err);
+
+/* ---------- record codecs (also the LMDB value format) ---------- */
+
+void	 proto_monitor_encode(struct mpw *, const struct monitor *);
+void	 proto_monitor_decode(struct mpr *, struct monitor *);
+void	 proto_spec_encode(struct mpw *, const struct monitor_spec *);
+void	 proto_spec_decode(struct mpr *, struct monitor_spec *);
+/* with_output: include the output (stored records and API replies, not events). */
+void	 proto_checkin_encode(struct mpw *, const struct checkin *, bool with_output);
+void	 proto_checkin_decode(struct mpr *, struct checkin *);
+void	 proto_monitor_ref_encode(struct mpw *, const struct monitor_ref *);
+void	 proto_monitor_ref_decode(struct mpr *, struct monitor_ref *);
+void	 proto_org_encode(struct mpw *, const struct org *);
+void	 proto_org_decode(struct mpr *, struct org *);
+void	 proto_token_info_encode(struct mpw *, const struct token_info *);
+void	 proto_token_info_decode(struct mpr *, struct token_info *);
+void	 proto_stats_encode(struct mpw *, const struct stats *);
+void	 proto_stats_decode(struct mpr *, struct stats *);
+void	 proto_scopes_encode(struct mpw *, uint32_t scopes);
+uint32_t proto_scopes_decode(struct mpr *, const char *key);
+
+/* An event as published and logged: {v, seq, type, ts, org, monitor, checkin, old, new}. */
+void	 proto_event_encode(struct mpw *, const struct event *);
+int	 proto_event_decode(const msgpack_object *, struct event *, struct mpr_err *);
+
+/* ---------- framing over czmq sockets ---------- */
+
+/* A received message: frames owned here, body parsed and borrowed from them. */
+struct proto_in {
+	zmsg_t			*msg;
+	zframe_t		*identity;	/* ROUTER peers; NULL otherwise */
+	char			 name[PROTO_NAME_MAX];
+	struct mpk_doc		 doc;
+	struct mpr		 body;		/* reader over the map */
+	struct mpr_err		 err;
+	uint64_t		 rid;		/* requests and replies */
+};
+
+/*
+ * Receives one message (non-blocking when the socket has none: returns 1).
+ * with_identity: the socket is a ROUTER.  Returns 0, 1 (nothing to read),
+ * or -1 for a malformed message (logged by the caller with *why; the frames
+ * are freed, but a ROUTER peer's identity is kept so the caller can answer).
+ * On 0 and -1 the caller frees with proto_in_free().
+ */
+int	 proto_recv(zsock_t *, bool with_identity, struct proto_in *, const char **why);
+void	 proto_in_free(struct proto_in *);
+
+/* Sends name + the encoded map in w, after identity when given. */
+int	 proto_send(zsock_t *, zframe_t *identity, const char *name, const struct mpw *w);
+
+/* Begins a reply map in w: {v, rid} left open for the caller's keys. */
+void	 proto_reply_begin(struct mpw *w, uint64_t rid);
+/* A complete "err" map: {v, rid, code, message, field}. */
+void	 proto_error_encode(struct mpw *w, uint64_t rid, enum proto_err, const char *message,
+	    const char *field);
+
+#endif

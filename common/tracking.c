@@ -1,0 +1,111 @@
+/*
+ * tracking.c -- expected runs and health from check-ins (see tracking.h).
+ */
+#include "common.h"
+#include "timefmt.h"
+#include "tracking.h"
+#include "tz.h"
+
+int
+tracking_compile(const struct monitor *m, struct schedule *s, char *why, size_t whylen)
+{
+	char	 err[CRON_ERR_MAX];
+
+	memset(s, 0, sizeof(*s));
+	if ((s->tz = tz_get(m->timezone, why, whylen)) == NULL)
+		return -1;
+	if (m->schedule.type == SCHEDULE_TYPE_CRON) {
+		s->kind = SCHEDULE_CRON;
+		if (cron_parse(m->schedule.expression, &s->cron, err) == -1) {
+			snprintf(why, whylen, "%s", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (m->schedule.type != SCHEDULE_TYPE_INTERVAL || m->schedule.unit == UNIT_NONE ||
+	    m->schedule.every == 0) {
+		snprintf(why, whylen, "no schedule");
+		return -1;
+	}
+	s->kind = SCHEDULE_INTERVAL;
+	s->every = m->schedule.every;
+	s->unit = (enum interval_unit)(m->schedule.unit - 1);
+	return 0;
+}
+
+static int64_t
+next_or_zero(const struct schedule *s, int64_t after)
+{
+	int64_t	 next;
+
+	return schedule_next(s, after, &next) == 0 ? next : 0;
+}
+
+int64_t
+tracking_expect_after_checkin(const struct monitor *m, const struct schedule *s, int64_t t)
+{
+	int64_t	 next, after, window;
+
+	if ((next = next_or_zero(s, t)) == 0 || s->kind != SCHEDULE_CRON)
+		return next;
+	if ((after = next_or_zero(s, next)) == 0)
+		return next;
+	window = (int64_t)m->margin_min * US_PER_MIN;
+	if ((after - next) / 2 < window)
+		window = (after - next) / 2;
+	/* A check-in just before a scheduled time is that run, early. */
+	return next - t < window ? after : next;
+}
+
+int64_t
+tracking_expect_after_run(const struct schedule *s, int64_t e)
+{
+	return next_or_zero(s, e);
+}
+
+static enum health
+failure_health(enum checkin_status outcome)
+{
+	switch (outcome) {
+	case CHECKIN_MISSED:
+		return HEALTH_MISSED;
+	case CHECKIN_TIMEOUT:
+		return HEALTH_TIMEOUT;
+	default:
+		return HEALTH_FAILING;
+	}
+}
+
+static bool
+is_failure(enum health h)
+{
+	return h == HEALTH_FAILING || h == HEALTH_MISSED || h == HEALTH_TIMEOUT;
+}
+
+enum health
+tracking_count_run(struct monitor *m, enum checkin_status outcome)
+{
+	enum health	 old = m->health;
+
+	if (outcome == CHECKIN_OK) {
+		m->ok_streak++;
+		m->fail_streak = 0;
+		if (m->health == HEALTH_UNKNOWN ||
+		    (is_failure(m->health) && m->ok_streak >= m->recovery_threshold))
+			m->health = HEALTH_HEALTHY;
+		return old;
+	}
+	m->fail_streak++;
+	m->ok_streak = 0;
+	if (m->fail_streak >= m->failure_threshold)
+		m->health = failure_health(outcome);
+	else if (m->health == HEALTH_UNKNOWN)
+		m->health = HEALTH_HEALTHY;	/* tracking has started; no issue yet */
+	return old;
+}
+
+bool
+tracking_is_recovery(enum health old_health, enum health new_health)
+{
+	return is_failure(old_health) && new_health == HEALTH_HEALTHY;
+}

@@ -1,0 +1,85 @@
+/*
+ * db.h -- storaged's LMDB environment: one place that opens it, the named
+ * sub-databases, and a transaction object that carries its own error (the
+ * knot pattern), so a chain of gets and puts needs one check at the end.
+ *
+ * The layout of every sub-database is documented in storaged/README.md.
+ */
+#ifndef LOOM_STORAGED_DB_H
+#define LOOM_STORAGED_DB_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum db_table {
+	T_META,			/* "version", "root_org" */
+	T_ORGS,			/* org id -> org map */
+	T_TOKENS,		/* sha256(token) -> token map */
+	T_ORG_TOKENS,		/* org id + token id -> sha256(token) */
+	T_MONITORS,		/* monitor id -> monitor map */
+	T_SLUGS,		/* org id + slug -> monitor id */
+	T_PING_KEYS,		/* ping key -> monitor id */
+	T_CHECKINS,		/* monitor id + ts + check-in id -> check-in map */
+	T_CHECKIN_IDS,		/* check-in id -> its T_CHECKINS key */
+	T_OPEN_RUNS,		/* monitor id + ts + check-in id -> run id */
+	T_CHECKINS_BY_TIME,	/* ts + check-in id -> monitor id */
+	T_EVENTS,		/* seq -> event map */
+	T_MAX
+};
+
+struct db;
+
+struct db_txn {
+	MDB_txn		*txn;
+	struct db	*db;
+	int		 ret;		/* first LMDB error (0 = fine), sticky */
+	bool		 rw;
+};
+
+/* Opens (creating) the environment in dir with an initial map size; NULL on error (logged). */
+struct db	*db_open(const char *dir, size_t map_size);
+void		 db_close(struct db **);
+size_t		 db_map_size(const struct db *);
+/* Doubles the map (no transaction may be open); 0 or an LMDB error. */
+int		 db_grow(struct db *);
+
+int		 db_begin(struct db *, struct db_txn *, bool rw);
+/* Commits (durably: LMDB syncs) or returns the sticky error after aborting. */
+int		 db_commit(struct db_txn *);
+void		 db_abort(struct db_txn *);
+
+/* 0 and *v on a hit, MDB_NOTFOUND on a miss, else the (sticky) error. */
+int		 db_get(struct db_txn *, enum db_table, const void *k, size_t klen, MDB_val *v);
+void		 db_put(struct db_txn *, enum db_table, const void *k, size_t klen, const void *v,
+		    size_t vlen);
+/* A missing key is not an error. */
+void		 db_del(struct db_txn *, enum db_table, const void *k, size_t klen);
+/* Number of entries in a table. */
+size_t		 db_count(struct db_txn *, enum db_table);
+
+/*
+ * Iteration over the keys that start with prefix, forward or backward.
+ * db_iter_next() returns true with it->k / it->v set while there are more.
+ */
+struct db_iter {
+	MDB_cursor	*cur;
+	struct db_txn	*t;
+	const void	*prefix;
+	size_t		 plen;
+	bool		 reverse;
+	bool		 started;
+	const void	*start;		/* optional start key (inclusive) */
+	size_t		 slen;
+	MDB_val		 k, v;
+};
+
+void		 db_iter_init(struct db_iter *, struct db_txn *, enum db_table, const void *prefix,
+		    size_t plen, bool reverse);
+/* Forward only: begin at the first key >= start instead of at the prefix. */
+void		 db_iter_seek(struct db_iter *, const void *start, size_t slen);
+bool		 db_iter_next(struct db_iter *);
+void		 db_iter_close(struct db_iter *);
+
+#endif

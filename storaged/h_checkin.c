@@ -1,0 +1,466 @@
+/*
+ * h_checkin.c -- checkin.record (pings and SDK check-ins) and
+ * checkin.update (SDK PATCH): the semantics of DESIGN.md.
+ *
+ *   start	opens a run (in_progress); with the run id of an open run it is a
+ *		keep-alive that moves the run's timeout forward.
+ *   ok/error	completes the open run with the same run id, or the latest
+ *		open run; with none open, records a finished check-in.  A
+ *		completion of a run that already timed out is recorded on it
+ *		(finished_at, duration, output) and changes nothing else.
+ *   log	adds output to the open run (or the latest check-in) only.
+ *
+ * A check-in anchors the next expected run (track.c) and a finished run
+ * counts towards health (common/tracking.c), both only while the monitor
+ * is active: a paused monitor records check-ins and raises nothing.  A
+ * disabled monitor records nothing.
+ */
+#include "records.h"
+#include "storaged.h"
+#include "timefmt.h"
+#include "tracking.h"
+
+/* Output that outlives reads in the same transaction (see records.h). */
+struct output {
+	char	 buf[OUTPUT_MAX];
+	size_t	 len;
+	bool	 truncated;
+};
+
+static void
+output_set(struct output *o, const char *p, size_t len, bool truncated)
+{
+	o->len = len > OUTPUT_MAX ? OUTPUT_MAX : len;
+	if (o->len > 0)
+		memcpy(o->buf, p, o->len);
+	o->truncated = truncated || len > OUTPUT_MAX;
+}
+
+/* Appends, keeping the newest OUTPUT_MAX bytes (the end of a log matters most). */
+static void
+output_append(struct output *o, const char *p, size_t len, bool truncated)
+{
+	if (len >= OUTPUT_MAX) {
+		output_set(o, p + len - OUTPUT_MAX, OUTPUT_MAX, true);
+		return;
+	}
+	if (o->len + len > OUTPUT_MAX) {
+		size_t drop = o->len + len - OUTPUT_MAX;
+		memmove(o->buf, o->buf + drop, o->len - drop);
+		o->len -= drop;
+		o->truncated = true;
+	}
+	memcpy(o->buf + o->len, p, len);
+	o->len += len;
+	o->truncated |= truncated;
+}
+
+static void
+attach(struct checkin *ck, const struct output *o)
+{
+	ck->output = o->len > 0 ? o->buf : NULL;
+	ck->output_len = o->len;
+	ck->output_truncated = o->truncated;
+}
+
+static void
+reply_checkin_recorded(struct ctx *c, const struct monitor *m, const struct checkin *ck,
+    bool recorded)
+{
+	struct mpw *w = reply_ok(c);
+
+	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
+	mpw_kv_str(w, "monitor_id", m->id);
+	if (ck != NULL)
+		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
+	mpw_key(w, "recorded");
+	mpw_bool(w, recorded);
+	reply_done(c);
+}
+
+static int64_t
+timeout_at(const struct monitor *m, int64_t from)
+{
+	return m->max_runtime_min > 0 ? from + (int64_t)m->max_runtime_min * US_PER_MIN : 0;
+}
+
+/*
+ * Counts a finished run and emits its event(s): checkin.ok / .error with
+ * old and new health, and monitor.healthy on a recovery.
+ */
+static void
+finished(struct ctx *c, struct monitor *m, struct checkin *ck)
+{
+	enum health	 old = m->health;
+	enum event_type	 type = ck->status == CHECKIN_OK ? EVENT_CHECKIN_OK : EVENT_CHECKIN_ERROR;
+
+	if (m->status == MONITOR_ACTIVE)
+		old = tracking_count_run(m, ck->status);
+	storaged_emit(c, type, m, ck, old);
+	if (tracking_is_recovery(old, m->health))
+		storaged_emit(c, EVENT_MONITOR_HEALTHY, m, ck, old);
+}
+
+/* A keep-alive of an open run: its timeout moves forward. */
+static void
+keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
+{
+	run->last_seen_at = now;
+	run->timeout_at = timeout_at(m, now);
+	storaged_emit(c, EVENT_CHECKIN_KEEPALIVE, m, run, m->health);
+	rec_checkin_put(c, run);
+	rec_monitor_put(c, m, m);
+}
+
+/* Completes an open (or timed-out) run with an ok/error outcome. */
+static void
+complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_status status,
+    int32_t exit_code, int64_t duration_ms, const char *crash_id, const struct output *out,
+    bool has_output, int64_t now)
+{
+	struct output	 kept;
+	bool		 late = run->status == CHECKIN_TIMEOUT;
+
+	if (!has_output)
+		output_set(&kept, run->output, run->output_len, run->output_truncated);
+	run->finished_at = now;
+	run->duration_ms = duration_ms != NONE ? duration_ms :
+	    run->started_at != 0 ? (now - run->started_at) / 1000 : NONE;
+	if (exit_code != NONE)
+		run->exit_code = exit_code;
+	if (crash_id[0] != '\0')
+		strlcpy_loom(run->crash_event_id, crash_id, sizeof(run->crash_event_id));
+	attach(run, has_output ? out : &kept);
+	m->last_checkin_at = now;
+	if (!late) {
+		run->status = status;
+		finished(c, m, run);
+	}
+	/* A late completion is recorded on the timed-out run and raises nothing. */
+	rec_checkin_put(c, run);
+	rec_monitor_put(c, m, m);
+}
+
+/* Removes timed-out runs without a run id from the open runs: a new start supersedes them. */
+static void
+prune_timed_out(struct ctx *c, const struct monitor *m)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+	char		 ids[16][ID_SIZE];
+	int		 n = 0;
+
+	key_checkin_prefix(&k, m->id);
+	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
+	while (n < 16 && db_iter_next(&it))
+		if (it.v.mv_size == 0 && it.k.mv_size == KEY_CHECKIN) {
+			memcpy(ids[n], (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
+			ids[n++][ID_LEN] = '\0';
+		}
+	db_iter_close(&it);
+	for (int i = 0; i < n; i++) {
+		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
+			return;
+		if (ck.status == CHECKIN_TIMEOUT) {
+			key_checkin(&k, ck.monitor_id, ck.ts, ck.id);
+			db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+		}
+	}
+}
+
+static void
+record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    const struct output *out)
+{
+	struct checkin	 ck;
+	int64_t		 now = storaged_stamp(c);
+
+	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
+	    ck.status == CHECKIN_IN_PROGRESS) {
+		keepalive(c, m, &ck, now);
+		reply_checkin_recorded(c, m, &ck, true);
+		return;
+	}
+	if (c->t->ret != 0)
+		return;
+	if (q->run_id[0] == '\0')
+		prune_timed_out(c, m);
+	checkin_init(&ck);
+	ids_new("chk", ck.id);
+	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	ck.status = CHECKIN_IN_PROGRESS;
+	ck.source = q->source;
+	ck.ts = ck.started_at = ck.last_seen_at = now;
+	ck.timeout_at = timeout_at(m, now);
+	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
+	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
+	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	attach(&ck, out);
+	m->last_checkin_at = now;
+	track_checkin(m, now);
+	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
+	rec_checkin_put(c, &ck);
+	rec_monitor_put(c, m, m);
+	reply_checkin_recorded(c, m, &ck, true);
+}
+
+static void
+record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    const struct output *out)
+{
+	struct checkin		 ck;
+	enum checkin_status	 status;
+	int64_t			 now = storaged_stamp(c);
+	int			 rc;
+
+	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
+	    CHECKIN_ERROR : CHECKIN_OK;
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
+		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
+		    q->output != NULL, now);
+		reply_checkin_recorded(c, m, &ck, true);
+		return;
+	}
+	if (rc != MDB_NOTFOUND)
+		return;
+	checkin_init(&ck);
+	ids_new("chk", ck.id);
+	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	ck.status = status;
+	ck.source = q->source;
+	ck.ts = ck.finished_at = now;
+	ck.duration_ms = q->duration_ms;
+	ck.exit_code = q->exit_code;
+	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
+	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
+	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	attach(&ck, out);
+	m->last_checkin_at = now;
+	track_checkin(m, now);
+	finished(c, m, &ck);
+	rec_checkin_put(c, &ck);
+	rec_monitor_put(c, m, m);
+	reply_checkin_recorded(c, m, &ck, true);
+}
+
+/* The latest check-in of a monitor, any status. */
+static int
+latest_checkin(struct db_txn *t, const char *monitor_id, struct checkin *ck)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	int		 rc = MDB_NOTFOUND;
+
+	key_checkin_prefix(&k, monitor_id);
+	db_iter_init(&it, t, T_CHECKINS, k.b, k.len, true);
+	if (db_iter_next(&it))
+		rc = rec_checkin_decode(&it.v, ck);
+	db_iter_close(&it);
+	return rc;
+}
+
+static void
+record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
+{
+	struct checkin	 ck;
+	struct output	 out;
+	int		 rc;
+
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND)
+		rc = latest_checkin(c->t, m->id, &ck);
+	if (rc == MDB_NOTFOUND) {
+		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
+		return;
+	}
+	if (rc != 0)
+		return;
+	output_set(&out, ck.output, ck.output_len, ck.output_truncated);
+	output_append(&out, q->output, q->output_len, q->output_truncated);
+	attach(&ck, &out);
+	rec_checkin_put(c, &ck);	/* the run's state is unchanged: no event */
+	reply_checkin_recorded(c, m, &ck, true);
+}
+
+void
+handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
+{
+	struct monitor	 m;
+	struct output	 out;
+	int		 rc;
+
+	if (q->key[0] != '\0') {
+		if ((rc = rec_monitor_by_ping_key(c->t, q->key, &m)) == MDB_NOTFOUND)
+			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
+	} else if (q->has_monitor) {
+		rc = monitor_upsert(c, q->org, q->slug, &q->monitor, &m);
+	} else if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) == MDB_NOTFOUND) {
+		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
+	}
+	if (rc != 0)
+		return;
+	if (m.status == MONITOR_DISABLED) {
+		reply_checkin_recorded(c, &m, NULL, false);
+		return;
+	}
+	if (!model_monitor_accepts_env(&m, q->environment)) {
+		reply_err(c, ERR_BAD_REQUEST, "env",
+		    "environment \"%s\" is not one of the monitor's environments", q->environment);
+		return;
+	}
+	output_set(&out, q->output, q->output_len, q->output_truncated);
+	switch (q->kind) {
+	case KIND_START:
+		record_start(c, &m, q, &out);
+		break;
+	case KIND_OK:
+	case KIND_ERROR:
+		record_finish(c, &m, q, &out);
+		break;
+	case KIND_LOG:
+		record_log(c, &m, q);
+		break;
+	case KIND_NONE:
+		reply_err(c, ERR_BAD_REQUEST, "kind", "kind is required");
+		break;
+	}
+}
+
+/* Loads a check-in and its monitor, within the organization; 0 or -1 (replied). */
+static int
+load_checkin(struct ctx *c, const char *org, const char *id, struct checkin *ck,
+    struct monitor *m)
+{
+	int rc = rec_checkin_get(c->t, id, ck);
+
+	if (rc == 0 && (rc = rec_monitor_get(c->t, ck->monitor_id, m)) == 0 &&
+	    strcmp(m->org, org) != 0)
+		rc = MDB_NOTFOUND;	/* another organization's: it does not exist for us */
+	if (rc == MDB_NOTFOUND)
+		reply_err(c, ERR_NOT_FOUND, "checkin_id", "no check-in %s", id);
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+reply_checkin(struct ctx *c, const struct checkin *ck)
+{
+	struct mpw *w = reply_ok(c);
+
+	mpw_key(w, "checkin");
+	proto_checkin_encode(w, ck, true);
+	reply_done(c);
+}
+
+void
+handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
+{
+	struct checkin	 ck;
+	struct monitor	 m;
+	struct output	 out;
+	bool		 open;
+	int64_t		 now;
+
+	if (load_checkin(c, q->org, q->checkin_id, &ck, &m) == -1)
+		return;
+	open = ck.status == CHECKIN_IN_PROGRESS ||
+	    (ck.status == CHECKIN_TIMEOUT && ck.finished_at == 0);
+	if (q->kind != KIND_NONE && !open) {
+		reply_err(c, ERR_BAD_REQUEST, "status", "check-in %s is already %s", ck.id,
+		    checkin_status_names[ck.status]);
+		return;
+	}
+	if (q->kind == KIND_START && ck.status != CHECKIN_IN_PROGRESS) {
+		reply_err(c, ERR_BAD_REQUEST, "status", "check-in %s timed out", ck.id);
+		return;
+	}
+	if (m.status == MONITOR_DISABLED) {
+		reply_err(c, ERR_BAD_REQUEST, "status", "the monitor is disabled");
+		return;
+	}
+	now = storaged_stamp(c);
+	output_set(&out, q->output != NULL ? q->output : ck.output,
+	    q->output != NULL ? q->output_len : ck.output_len,
+	    q->output != NULL ? q->output_truncated : ck.output_truncated);
+	attach(&ck, &out);
+	if (q->kind == KIND_START) {
+		keepalive(c, &m, &ck, now);
+	} else if (q->kind == KIND_OK || q->kind == KIND_ERROR) {
+		enum checkin_status s = q->kind == KIND_ERROR ||
+		    (q->exit_code != NONE && q->exit_code != 0) ? CHECKIN_ERROR : CHECKIN_OK;
+		complete(c, &m, &ck, s, q->exit_code, q->duration_ms, q->crash_event_id, &out, true,
+		    now);
+	} else {
+		if (q->exit_code != NONE)
+			ck.exit_code = q->exit_code;
+		if (q->duration_ms != NONE)
+			ck.duration_ms = q->duration_ms;
+		if (q->crash_event_id[0] != '\0')
+			strlcpy_loom(ck.crash_event_id, q->crash_event_id,
+			    sizeof(ck.crash_event_id));
+		rec_checkin_put(c, &ck);
+	}
+	reply_checkin(c, &ck);
+}
+
+void
+handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
+{
+	struct monitor	 m;
+	struct checkin	 ck;
+	struct key	 k;
+	struct db_iter	 it;
+	struct mpw	*w;
+	uint32_t	 n = 0;
+	int		 rc;
+
+	if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
+		return;
+	}
+	w = reply_ok(c);
+	mpw_key(w, "checkins");
+	mpw_array_begin(w);
+	key_checkin_prefix(&k, m.id);
+	db_iter_init(&it, c->t, T_CHECKINS, k.b, k.len, true);
+	while (n < q->limit && db_iter_next(&it)) {
+		if (rec_checkin_decode(&it.v, &ck) != 0)
+			break;
+		if (q->status != CHECKIN_STATUS_NONE && ck.status != q->status)
+			continue;
+		proto_checkin_encode(w, &ck, true);
+		n++;
+	}
+	db_iter_close(&it);
+	mpw_array_end(w);
+	reply_done(c);
+}
+
+/*
+ * Gives every open run of m a fresh timeout from now: on resume (tracking
+ * restarts) and when max_runtime changes.  Each is a keep-alive event.
+ */
+void
+runs_rearm(struct ctx *c, struct monitor *m, int64_t now)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+	char		 ids[64][ID_SIZE];
+	int		 n = 0;
+
+	key_checkin_prefix(&k, m->id);
+	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
+	while (n < 64 && db_iter_next(&it))
+		if (it.k.mv_size == KEY_CHECKIN) {
+			memcpy(ids[n], (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
+			ids[n++][ID_LEN] = '\0';
+		}
+	db_iter_close(&it);
+	for (int i = 0; i < n; i++) {
+		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
+			return;
+		if (ck.status == CHECKIN_IN_PROGRESS)
+			keepalive(c, m, &ck, now);
+	}
+}

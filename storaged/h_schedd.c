@@ -1,0 +1,191 @@
+/*
+ * h_schedd.c -- what schedd asks of storaged: the snapshot of schedule
+ * state it starts from, and its verdicts.
+ *
+ * Verdicts are conditional.  A missed verdict names the run it judged
+ * (expected_at); it is applied only if that is still the monitor's next
+ * expected run and its margin has passed by our clock.  A timeout verdict
+ * names the run and the timeout it saw; a keep-alive or a completion in
+ * the meantime makes it stale.  So a verdict is never early, a check-in
+ * committed before it always wins, and a verdict repeated after a crash of
+ * either daemon is recognised and not applied twice.
+ */
+#include "records.h"
+#include "storaged.h"
+#include "timefmt.h"
+#include "tracking.h"
+
+/* Appends the open runs of monitor id that can time out: [{id, timeout_at, rev}]. */
+static void
+encode_runs(struct db_txn *t, struct mpw *w, const char *id)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+	char		 cid[ID_SIZE];
+
+	mpw_key(w, "runs");
+	mpw_array_begin(w);
+	key_checkin_prefix(&k, id);
+	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
+	while (db_iter_next(&it)) {
+		MDB_val	 key = it.k;
+
+		if (key.mv_size != KEY_CHECKIN)
+			continue;
+		memcpy(cid, (const char *)key.mv_data + ID_LEN + KEY_TS, ID_LEN);
+		cid[ID_LEN] = '\0';
+		if (rec_checkin_get(t, cid, &ck) != 0)
+			break;
+		if (ck.status != CHECKIN_IN_PROGRESS || ck.timeout_at == 0)
+			continue;
+		mpw_map_begin(w);
+		mpw_kv_str(w, "id", ck.id);
+		mpw_kv_int(w, "timeout_at", ck.timeout_at);
+		mpw_kv_uint(w, "rev", ck.rev);
+		mpw_map_end(w);
+	}
+	db_iter_close(&it);
+	mpw_array_end(w);
+}
+
+void
+handle_snapshot(struct ctx *c, const struct msg_snapshot *q)
+{
+	struct db_iter	 it;
+	struct monitor	 m;
+	struct mpw	*w = reply_ok(c);
+	uint32_t	 n = 0;
+	bool		 more = false;
+
+	mpw_kv_uint(w, "head", c->sd->last_seq);
+	mpw_key(w, "monitors");
+	mpw_array_begin(w);
+	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
+	if (q->cursor[0] != '\0')
+		db_iter_seek(&it, q->cursor, ID_LEN);
+	while (db_iter_next(&it)) {
+		if (q->cursor[0] != '\0' && it.k.mv_size == ID_LEN &&
+		    memcmp(it.k.mv_data, q->cursor, ID_LEN) == 0)
+			continue;	/* the cursor itself was on the last page */
+		if (n == q->limit) {
+			more = true;
+			break;
+		}
+		if (rec_monitor_decode(&it.v, &m) != 0) {
+			c->t->ret = MDB_CORRUPTED;
+			break;
+		}
+		n++;
+		if (m.status != MONITOR_ACTIVE)
+			continue;	/* nothing to watch; a resume arrives as an event */
+		mpw_map_begin(w);
+		mpw_kv_str(w, "id", m.id);
+		mpw_kv_enum_opt(w, "status", monitor_status_names, (int)m.status);
+		mpw_kv_enum_opt(w, "health", health_names, (int)m.health);
+		mpw_kv_time_opt(w, "next_expected_at", m.next_expected_at);
+		mpw_kv_int(w, "margin", m.margin_min);
+		mpw_kv_int(w, "max_runtime", m.max_runtime_min);
+		mpw_kv_uint(w, "rev", m.rev);
+		encode_runs(c->t, w, m.id);
+		mpw_map_end(w);
+	}
+	db_iter_close(&it);
+	mpw_array_end(w);
+	mpw_kv_str(w, "next", more ? m.id : "");
+	reply_done(c);
+}
+
+static void
+reply_verdict(struct ctx *c, bool applied, const char *reason)
+{
+	struct mpw *w = reply_ok(c);
+
+	mpw_key(w, "applied");
+	mpw_bool(w, applied);
+	mpw_kv_str_opt(w, "reason", reason);
+	reply_done(c);
+}
+
+void
+handle_verdict_missed(struct ctx *c, const struct msg_verdict *q)
+{
+	struct monitor		 m;
+	struct checkin		 ck;
+	struct schedule		 s;
+	enum health		 old;
+	char			 why[160];
+	int			 rc;
+
+	if ((rc = rec_monitor_get(c->t, q->monitor_id, &m)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			reply_verdict(c, false, "no such monitor");
+		return;
+	}
+	if (m.status != MONITOR_ACTIVE) {
+		reply_verdict(c, false, "monitor is not active");
+		return;
+	}
+	if (m.next_expected_at != q->expected_at) {
+		reply_verdict(c, false, "stale: a check-in or verdict came first");
+		return;
+	}
+	if (c->now < m.next_expected_at + (int64_t)m.margin_min * US_PER_MIN) {
+		reply_verdict(c, false, "early: the margin has not passed");
+		return;
+	}
+	if (tracking_compile(&m, &s, why, sizeof(why)) == -1) {
+		reply_verdict(c, false, why);
+		return;
+	}
+	checkin_init(&ck);
+	ids_new("chk", ck.id);
+	memcpy(ck.monitor_id, m.id, sizeof(ck.monitor_id));
+	ck.status = CHECKIN_MISSED;
+	ck.source = SOURCE_SYSTEM;
+	ck.ts = storaged_stamp(c);
+	ck.expected_at = q->expected_at;
+	m.anchor_at = q->expected_at;
+	m.next_expected_at = tracking_expect_after_run(&s, q->expected_at);
+	old = tracking_count_run(&m, CHECKIN_MISSED);
+	storaged_emit(c, EVENT_MONITOR_MISSED, &m, &ck, old);
+	rec_checkin_put(c, &ck);
+	rec_monitor_put(c, &m, &m);
+	reply_verdict(c, true, NULL);
+}
+
+void
+handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
+{
+	struct monitor		 m;
+	struct checkin		 ck;
+	enum health		 old;
+	int			 rc;
+
+	if ((rc = rec_checkin_get(c->t, q->checkin_id, &ck)) != 0 ||
+	    (rc = rec_monitor_get(c->t, q->monitor_id, &m)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			reply_verdict(c, false, "no such check-in or monitor");
+		return;
+	}
+	if (strcmp(ck.monitor_id, m.id) != 0 || ck.status != CHECKIN_IN_PROGRESS ||
+	    ck.timeout_at != q->timeout_at) {
+		reply_verdict(c, false, "stale: the run finished or was kept alive");
+		return;
+	}
+	if (m.status != MONITOR_ACTIVE) {
+		reply_verdict(c, false, "monitor is not active");
+		return;
+	}
+	if (ck.timeout_at == 0 || c->now < ck.timeout_at) {
+		reply_verdict(c, false, "early: the run has time left");
+		return;
+	}
+	/* Still listed among the open runs: a late completion is recorded on it. */
+	ck.status = CHECKIN_TIMEOUT;
+	old = tracking_count_run(&m, CHECKIN_TIMEOUT);
+	storaged_emit(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
+	rec_checkin_put(c, &ck);
+	rec_monitor_put(c, &m, &m);
+	reply_verdict(c, true, NULL);
+}

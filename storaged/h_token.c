@@ -1,0 +1,229 @@
+/*
+ * h_token.c -- API tokens and organizations.  A token is stored only as
+ * its SHA-256: the key of T_TOKENS is the hash and the value is the hash
+ * again followed by the token's description, so verification is a lookup
+ * plus a constant-time comparison, and the database never holds a secret.
+ */
+#include "records.h"
+#include "storaged.h"
+
+#include <sodium.h>
+
+#define HASH_LEN	crypto_hash_sha256_BYTES
+
+static void
+hash_token(const char *secret, unsigned char out[HASH_LEN])
+{
+	crypto_hash_sha256(out, (const unsigned char *)secret, strlen(secret));
+}
+
+/* Decodes a T_TOKENS value: 0, or MDB_CORRUPTED. */
+static int
+token_decode(const MDB_val *v, unsigned char hash[HASH_LEN], struct token_info *out)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+	const char	*why;
+	int		 rc = MDB_CORRUPTED;
+
+	if (v->mv_size <= HASH_LEN)
+		return rc;
+	memcpy(hash, v->mv_data, HASH_LEN);
+	if (mpk_parse(&doc, (const char *)v->mv_data + HASH_LEN, v->mv_size - HASH_LEN,
+	    &why) == 0) {
+		mpr_init(&r, &doc.up.data, &err);
+		proto_token_info_decode(&r, out);
+		if (mpr_ok(&r))
+			rc = 0;
+	}
+	mpk_doc_free(&doc);
+	return rc;
+}
+
+bool
+tokens_exists(struct db_txn *t, const char *secret)
+{
+	unsigned char	 h[HASH_LEN];
+	MDB_val		 v;
+
+	hash_token(secret, h);
+	return db_get(t, T_TOKENS, h, HASH_LEN, &v) == 0;
+}
+
+void
+tokens_insert(struct ctx *c, const char *org, const char *name, uint32_t scopes,
+    const char *secret, struct token_info *out)
+{
+	unsigned char	 h[HASH_LEN];
+	struct mpw	*w = &c->sd->scratch;
+	struct key	 k;
+	const char	*data;
+	size_t		 len;
+	char		*value;
+
+	memset(out, 0, sizeof(*out));
+	ids_new("tok", out->id);
+	strlcpy_loom(out->org, org, sizeof(out->org));
+	strlcpy_loom(out->name, name, sizeof(out->name));
+	out->scopes = scopes;
+	out->created_at = c->now;
+	hash_token(secret, h);
+
+	mpw_reset(w);
+	proto_token_info_encode(w, out);
+	data = mpw_data(w, &len);
+	value = xmalloc(HASH_LEN + len);
+	memcpy(value, h, HASH_LEN);
+	memcpy(value + HASH_LEN, data, len);
+	db_put(c->t, T_TOKENS, h, HASH_LEN, value, HASH_LEN + len);
+	free(value);
+	key_org_token(&k, org, out->id);
+	db_put(c->t, T_ORG_TOKENS, k.b, k.len, h, HASH_LEN);
+}
+
+void
+handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
+{
+	unsigned char		 h[HASH_LEN], stored[HASH_LEN];
+	struct token_info	 info;
+	struct mpw		*w;
+	MDB_val			 v;
+	int			 rc;
+
+	hash_token(q->token, h);
+	if ((rc = db_get(c->t, T_TOKENS, h, HASH_LEN, &v)) == MDB_NOTFOUND) {
+		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
+		return;
+	}
+	if (rc != 0 || token_decode(&v, stored, &info) != 0 ||
+	    sodium_memcmp(stored, h, HASH_LEN) != 0) {
+		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
+		return;
+	}
+	w = reply_ok(c);
+	mpw_kv_str(w, "org", info.org);
+	mpw_kv_str(w, "token_id", info.id);
+	proto_scopes_encode(w, info.scopes);
+	mpw_key(w, "root");
+	mpw_bool(w, strcmp(info.org, c->sd->root_org) == 0);
+	reply_done(c);
+}
+
+/* Replies not_found unless the organization exists; 0 when it does. */
+static int
+load_org(struct ctx *c, const char *id, struct org *o)
+{
+	int rc = rec_org_get(c->t, id, o);
+
+	if (rc == MDB_NOTFOUND)
+		reply_err(c, ERR_NOT_FOUND, "org", "no such organization");
+	return rc;
+}
+
+void
+handle_token_create(struct ctx *c, const struct msg_token *q)
+{
+	struct token_info	 info;
+	struct org		 o;
+	struct mpw		*w;
+	char			 secret[TOKEN_SIZE];
+
+	if (load_org(c, q->org, &o) != 0)
+		return;
+	ids_token(secret);
+	tokens_insert(c, q->org, q->name, q->scopes, secret, &info);
+	w = reply_ok(c);
+	mpw_key(w, "token");
+	proto_token_info_encode(w, &info);
+	mpw_kv_str(w, "secret", secret);
+	reply_done(c);
+	sodium_memzero(secret, sizeof(secret));
+}
+
+void
+handle_token_list(struct ctx *c, const struct msg_token *q)
+{
+	struct key		 k;
+	struct db_iter		 it;
+	struct token_info	 info;
+	unsigned char		 h[HASH_LEN];
+	struct mpw		*w = reply_ok(c);
+	MDB_val			 v;
+
+	mpw_key(w, "tokens");
+	mpw_array_begin(w);
+	key_org_token(&k, q->org, NULL);
+	db_iter_init(&it, c->t, T_ORG_TOKENS, k.b, k.len, false);
+	while (db_iter_next(&it)) {
+		if (it.v.mv_size != HASH_LEN ||
+		    db_get(c->t, T_TOKENS, it.v.mv_data, HASH_LEN, &v) != 0 ||
+		    token_decode(&v, h, &info) != 0)
+			continue;
+		proto_token_info_encode(w, &info);
+	}
+	db_iter_close(&it);
+	mpw_array_end(w);
+	reply_done(c);
+}
+
+void
+handle_token_revoke(struct ctx *c, const struct msg_token *q)
+{
+	struct key	 k;
+	MDB_val		 v;
+	unsigned char	 h[HASH_LEN];
+	int		 rc;
+
+	key_org_token(&k, q->org, q->token_id);
+	if ((rc = db_get(c->t, T_ORG_TOKENS, k.b, k.len, &v)) != 0 || v.mv_size != HASH_LEN) {
+		if (rc == MDB_NOTFOUND)
+			reply_err(c, ERR_NOT_FOUND, "token_id", "no token %s", q->token_id);
+		return;
+	}
+	memcpy(h, v.mv_data, HASH_LEN);
+	db_del(c->t, T_TOKENS, h, HASH_LEN);
+	db_del(c->t, T_ORG_TOKENS, k.b, k.len);
+	reply_ok(c);
+	reply_done(c);
+}
+
+void
+handle_org_create(struct ctx *c, const struct msg_org *q)
+{
+	struct token_info	 info;
+	struct org		 o;
+	struct mpw		*w;
+	char			 secret[TOKEN_SIZE];
+
+	memset(&o, 0, sizeof(o));
+	ids_new("org", o.id);
+	strlcpy_loom(o.name, q->name, sizeof(o.name));
+	o.monitor_limit = q->monitor_limit;
+	o.created_at = c->now;
+	rec_org_put(c, &o);
+	ids_token(secret);
+	tokens_insert(c, o.id, "admin", SCOPE_ALL, secret, &info);
+	w = reply_ok(c);
+	mpw_key(w, "org");
+	proto_org_encode(w, &o);
+	mpw_key(w, "token");
+	proto_token_info_encode(w, &info);
+	mpw_kv_str(w, "secret", secret);
+	reply_done(c);
+	sodium_memzero(secret, sizeof(secret));
+}
+
+void
+handle_org_get(struct ctx *c, const struct msg_org *q)
+{
+	struct org	 o;
+	struct mpw	*w;
+
+	if (load_org(c, q->org, &o) != 0)
+		return;
+	w = reply_ok(c);
+	mpw_key(w, "org");
+	proto_org_encode(w, &o);
+	reply_done(c);
+}

@@ -1,0 +1,114 @@
+/*
+ * handlers.c -- dispatch of a decoded request to its handler, and what
+ * handlers share.  Handlers follow one discipline: read and validate
+ * first, answer an error before the first write; then write.  So a
+ * refused request never leaves a partial change in the batch.
+ */
+#include "storaged.h"
+
+void
+storaged_emit(struct ctx *c, enum event_type type, struct monitor *m, struct checkin *ck,
+    enum health old)
+{
+	struct event	 e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = type;
+	memcpy(e.org, m->org, sizeof(e.org));
+	monitor_ref_from(&e.monitor, m);
+	if (ck != NULL) {
+		e.has_checkin = true;
+		e.checkin = *ck;
+		e.checkin.output = NULL;	/* events stay small */
+		e.checkin.output_len = 0;
+	}
+	e.old_health = old;
+	e.new_health = m->health;
+	events_append(c, &e);
+	m->rev = e.seq;
+	if (ck != NULL)
+		ck->rev = e.seq;
+}
+
+static void
+handle_ping(struct ctx *c)
+{
+	struct mpw *w = reply_ok(c);
+
+	mpw_kv_str(w, "daemon", "storaged");
+	mpw_kv_uint(w, "seq", c->sd->last_seq);
+	reply_done(c);
+}
+
+void
+handle_request(struct ctx *c)
+{
+	const struct proto_req *q = &c->r->req;
+
+	switch (q->type) {
+	case MSG_PING:
+		handle_ping(c);
+		break;
+	case MSG_TOKEN_VERIFY:
+		handle_token_verify(c, &q->u.token_verify);
+		break;
+	case MSG_CHECKIN_RECORD:
+		handle_checkin_record(c, &q->u.checkin_record);
+		break;
+	case MSG_CHECKIN_UPDATE:
+		handle_checkin_update(c, &q->u.checkin_update);
+		break;
+	case MSG_CHECKIN_LIST:
+		handle_checkin_list(c, &q->u.checkin_list);
+		break;
+	case MSG_MONITOR_CREATE:
+		handle_monitor_create(c, &q->u.monitor);
+		break;
+	case MSG_MONITOR_UPDATE:
+		handle_monitor_update(c, &q->u.monitor);
+		break;
+	case MSG_MONITOR_DELETE:
+		handle_monitor_delete(c, &q->u.monitor);
+		break;
+	case MSG_MONITOR_GET:
+		handle_monitor_get(c, &q->u.monitor);
+		break;
+	case MSG_MONITOR_LIST:
+		handle_monitor_list(c, &q->u.monitor_list);
+		break;
+	case MSG_MONITOR_STATS:
+		handle_monitor_stats(c, &q->u.monitor_stats);
+		break;
+	case MSG_TOKEN_CREATE:
+		handle_token_create(c, &q->u.token);
+		break;
+	case MSG_TOKEN_LIST:
+		handle_token_list(c, &q->u.token);
+		break;
+	case MSG_TOKEN_REVOKE:
+		handle_token_revoke(c, &q->u.token);
+		break;
+	case MSG_ORG_CREATE:
+		handle_org_create(c, &q->u.org);
+		break;
+	case MSG_ORG_GET:
+		handle_org_get(c, &q->u.org);
+		break;
+	case MSG_EVENTS_AFTER:
+		handle_events_after(c, &q->u.events_after);
+		break;
+	case MSG_SNAPSHOT:
+		handle_snapshot(c, &q->u.snapshot);
+		break;
+	case MSG_VERDICT_MISSED:
+		handle_verdict_missed(c, &q->u.verdict);
+		break;
+	case MSG_VERDICT_TIMEOUT:
+		handle_verdict_timeout(c, &q->u.verdict);
+		break;
+	case MSG_NONE:
+	case MSG_MAX:
+		reply_err(c, ERR_BAD_REQUEST, NULL, "unknown message");
+		break;
+	}
+}

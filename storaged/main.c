@@ -1,0 +1,96 @@
+/*
+ * storaged -- the system of record.
+ *
+ * The only process that opens the LMDB environment.  Serves commands on a
+ * ROUTER socket, commits them in groups, acknowledges only after the commit
+ * is durable, and publishes every committed change, in sequence, on a PUB
+ * socket (common/proto.h).  Runs in the foreground, logs to stderr.
+ *
+ * Sockets:	ipc://$LOOM_RUN_DIR/storaged.cmd (ROUTER), .../storaged.pub (PUB)
+ * Signals:	SIGTERM/SIGINT serve what is queued, then exit 0; SIGHUP is ignored
+ * Exit codes:	0 clean stop, 1 fatal error, 64 usage, 78 bad configuration
+ */
+#include "storaged.h"
+#include "daemon.h"
+#include "env.h"
+
+#include <unistd.h>
+
+static struct storaged_cfg	 cfg;
+static const char		*cmd_override, *pub_override;
+
+static const struct env_var storaged_env[] = {
+	ENV_PATH("LOOM_DATA_DIR", "/var/lib/loom", &cfg.data_dir,
+	    "LMDB environment and the generated admin-token"),
+	ENV_PATH("LOOM_RUN_DIR", "/run/loom", &cfg.run_dir,
+	    "directory of the ipc sockets (mode 0700)"),
+	ENV_ENDPOINT("LOOM_STORAGED_CMD", NULL, &cmd_override,
+	    "storaged command endpoint (default ipc://$LOOM_RUN_DIR/storaged.cmd)"),
+	ENV_ENDPOINT("LOOM_STORAGED_PUB", NULL, &pub_override,
+	    "storaged event endpoint (default ipc://$LOOM_RUN_DIR/storaged.pub)"),
+	ENV_SECRET("LOOM_ADMIN_TOKEN", &cfg.admin_token,
+	    "an admin token of the first organization, created when absent"),
+	ENV_SIZE("LOOM_MAP_SIZE", "256M", &cfg.map_size, 1 << 20, 1ULL << 40,
+	    "initial LMDB map size; doubles by itself when full"),
+	ENV_UINT("LOOM_RETENTION_DAYS", "90", &cfg.retention_days, 1, 3650,
+	    "days check-ins and events are kept"),
+	ENV_UINT("LOOM_MONITOR_LIMIT", "10000", &cfg.monitor_limit, 1, 100000000,
+	    "monitor limit of the first organization (set at first start)"),
+	ENV_UINT("LOOM_BATCH_MAX", "1024", &cfg.batch_max, 1, 65536,
+	    "most requests committed in one transaction"),
+	ENV_END
+};
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: storaged [-nv]\n");
+	exit(EXIT_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct storaged	*sd;
+	int		 ch, noaction = 0, verbose = 0;
+	char		*cmd_ep, *pub_ep;
+
+	while ((ch = getopt(argc, argv, "nv")) != -1) {
+		switch (ch) {
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("storaged", verbose);
+	if (env_load(storaged_env) == -1)
+		exit(EXIT_CONFIG);
+	if (noaction) {
+		env_print(storaged_env, stdout);
+		exit(0);
+	}
+	cfg.cmd_endpoint = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
+	cfg.pub_endpoint = pub_ep = daemon_endpoint(pub_override, cfg.run_dir, "storaged.pub");
+
+	daemon_setup();
+	if ((sd = storaged_new(&cfg)) == NULL)
+		exit(EXIT_FATAL);
+	daemon_ready("serving %s", cfg.cmd_endpoint);
+
+	storaged_run(sd);
+
+	daemon_stopping();
+	storaged_drain(sd, 4000);
+	storaged_destroy(&sd);
+	free(cmd_ep);
+	free(pub_ep);
+	zsys_shutdown();
+	return 0;
+}

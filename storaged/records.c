@@ -1,0 +1,275 @@
+/*
+ * records.c -- storaged's records and their indexes (see records.h and
+ * README.md for the layout).
+ */
+#include "records.h"
+
+/* Decodes a stored msgpack map with fn. */
+static int
+decode(const MDB_val *v, void (*fn)(struct mpr *, void *), void *out)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+	const char	*why;
+	int		 rc = 0;
+
+	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == -1) {
+		log_error("lmdb: stored record is not msgpack: %s", why);
+		rc = MDB_CORRUPTED;
+	} else {
+		mpr_init(&r, &doc.up.data, &err);
+		fn(&r, out);
+		if (!mpr_ok(&r)) {
+			log_error("lmdb: stored record: %s", err.why);
+			rc = MDB_CORRUPTED;
+		}
+	}
+	mpk_doc_free(&doc);
+	return rc;
+}
+
+static void
+monitor_fn(struct mpr *r, void *out)
+{
+	proto_monitor_decode(r, out);
+}
+
+static void
+checkin_fn(struct mpr *r, void *out)
+{
+	proto_checkin_decode(r, out);
+}
+
+static void
+org_fn(struct mpr *r, void *out)
+{
+	proto_org_decode(r, out);
+}
+
+int
+rec_monitor_decode(const MDB_val *v, struct monitor *m)
+{
+	return decode(v, monitor_fn, m);
+}
+
+int
+rec_checkin_decode(const MDB_val *v, struct checkin *c)
+{
+	return decode(v, checkin_fn, c);
+}
+
+int
+rec_monitor_get(struct db_txn *t, const char *id, struct monitor *m)
+{
+	MDB_val	 v;
+	int	 rc;
+
+	if ((rc = db_get(t, T_MONITORS, id, ID_LEN, &v)) != 0)
+		return rc;
+	if ((rc = rec_monitor_decode(&v, m)) != 0)
+		t->ret = rc;
+	return rc;
+}
+
+/* Follows an index whose value is a monitor id. */
+static int
+by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct monitor *m)
+{
+	MDB_val	 v;
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = db_get(t, tab, k, klen, &v)) != 0)
+		return rc;
+	if (v.mv_size != ID_LEN) {
+		t->ret = MDB_CORRUPTED;
+		return MDB_CORRUPTED;
+	}
+	memcpy(id, v.mv_data, ID_LEN);
+	id[ID_LEN] = '\0';
+	return rec_monitor_get(t, id, m);
+}
+
+int
+rec_monitor_by_slug(struct db_txn *t, const char *org, const char *slug, struct monitor *m)
+{
+	struct key	 k;
+
+	key_slug(&k, org, slug);
+	return by_index(t, T_SLUGS, k.b, k.len, m);
+}
+
+int
+rec_monitor_by_ping_key(struct db_txn *t, const char *key, struct monitor *m)
+{
+	return by_index(t, T_PING_KEYS, key, strlen(key), m);
+}
+
+void
+rec_monitor_put(struct ctx *c, const struct monitor *m, const struct monitor *old)
+{
+	struct mpw	*w = &c->sd->scratch;
+	struct key	 k;
+	const char	*data;
+	size_t		 len;
+
+	mpw_reset(w);
+	proto_monitor_encode(w, m);
+	data = mpw_data(w, &len);
+	db_put(c->t, T_MONITORS, m->id, ID_LEN, data, len);
+	if (old == NULL || strcmp(old->slug, m->slug) != 0) {
+		if (old != NULL) {
+			key_slug(&k, old->org, old->slug);
+			db_del(c->t, T_SLUGS, k.b, k.len);
+		}
+		key_slug(&k, m->org, m->slug);
+		db_put(c->t, T_SLUGS, k.b, k.len, m->id, ID_LEN);
+	}
+	if (old == NULL)
+		db_put(c->t, T_PING_KEYS, m->ping_key, UUID_LEN, m->id, ID_LEN);
+}
+
+void
+rec_monitor_delete(struct ctx *c, const struct monitor *m)
+{
+	struct key	 k, ck;
+	struct db_iter	 it;
+	/* Check-in keys are collected first: deleting under a cursor moves it. */
+	struct { int64_t ts; char id[ID_SIZE]; } *doomed = NULL;
+	size_t		 n = 0, cap = 0;
+
+	key_checkin_prefix(&k, m->id);
+	db_iter_init(&it, c->t, T_CHECKINS, k.b, k.len, false);
+	while (db_iter_next(&it)) {
+		if (it.k.mv_size != KEY_CHECKIN)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			doomed = xreallocarray(doomed, cap, sizeof(*doomed));
+		}
+		doomed[n].ts = (int64_t)key_read_be64((const unsigned char *)it.k.mv_data + ID_LEN);
+		memcpy(doomed[n].id, (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
+		doomed[n].id[ID_LEN] = '\0';
+		n++;
+	}
+	db_iter_close(&it);
+	for (size_t i = 0; i < n; i++)
+		rec_checkin_delete(c->t, m->id, doomed[i].ts, doomed[i].id);
+	free(doomed);
+
+	db_del(c->t, T_MONITORS, m->id, ID_LEN);
+	key_slug(&ck, m->org, m->slug);
+	db_del(c->t, T_SLUGS, ck.b, ck.len);
+	db_del(c->t, T_PING_KEYS, m->ping_key, UUID_LEN);
+}
+
+int
+rec_checkin_get(struct db_txn *t, const char *id, struct checkin *c)
+{
+	MDB_val	 key, v;
+	int	 rc;
+
+	if ((rc = db_get(t, T_CHECKIN_IDS, id, ID_LEN, &key)) != 0)
+		return rc;
+	if ((rc = db_get(t, T_CHECKINS, key.mv_data, key.mv_size, &v)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			t->ret = rc = MDB_CORRUPTED;	/* an index without its record */
+		return rc;
+	}
+	if ((rc = rec_checkin_decode(&v, c)) != 0)
+		t->ret = rc;
+	return rc;
+}
+
+void
+rec_checkin_put(struct ctx *c, const struct checkin *ck)
+{
+	struct mpw	*w = &c->sd->scratch;
+	struct key	 k, bt;
+	const char	*data;
+	size_t		 len;
+
+	mpw_reset(w);
+	proto_checkin_encode(w, ck, true);
+	data = mpw_data(w, &len);
+	key_checkin(&k, ck->monitor_id, ck->ts, ck->id);
+	db_put(c->t, T_CHECKINS, k.b, k.len, data, len);
+	db_put(c->t, T_CHECKIN_IDS, ck->id, ID_LEN, k.b, k.len);
+	key_by_time(&bt, ck->ts, ck->id);
+	db_put(c->t, T_CHECKINS_BY_TIME, bt.b, bt.len, ck->monitor_id, ID_LEN);
+	/* A timed-out run stays open until completed: a late completion lands on it. */
+	if (ck->status == CHECKIN_IN_PROGRESS ||
+	    (ck->status == CHECKIN_TIMEOUT && ck->finished_at == 0))
+		db_put(c->t, T_OPEN_RUNS, k.b, k.len, ck->run_id, strlen(ck->run_id));
+	else
+		db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+}
+
+void
+rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
+{
+	struct key	 k, bt;
+
+	key_checkin(&k, monitor_id, ts, id);
+	db_del(t, T_CHECKINS, k.b, k.len);
+	db_del(t, T_OPEN_RUNS, k.b, k.len);
+	db_del(t, T_CHECKIN_IDS, id, ID_LEN);
+	key_by_time(&bt, ts, id);
+	db_del(t, T_CHECKINS_BY_TIME, bt.b, bt.len);
+}
+
+int
+rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
+    struct checkin *c)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	char		 id[ID_SIZE];
+	bool		 found = false;
+	size_t		 rl = run_id == NULL ? 0 : strlen(run_id);
+
+	/* Newest first: "the latest open run" is the first without a run id filter. */
+	key_checkin_prefix(&k, monitor_id);
+	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, true);
+	while (db_iter_next(&it)) {
+		if (it.k.mv_size != KEY_CHECKIN)
+			continue;
+		if (rl == 0 || (it.v.mv_size == rl && memcmp(it.v.mv_data, run_id, rl) == 0)) {
+			memcpy(id, (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
+			id[ID_LEN] = '\0';
+			found = true;
+			break;
+		}
+	}
+	db_iter_close(&it);
+	if (!found)
+		return t->ret != 0 ? t->ret : MDB_NOTFOUND;
+	return rec_checkin_get(t, id, c);
+}
+
+int
+rec_org_get(struct db_txn *t, const char *id, struct org *o)
+{
+	MDB_val	 v;
+	int	 rc;
+
+	if ((rc = db_get(t, T_ORGS, id, ID_LEN, &v)) != 0)
+		return rc;
+	if ((rc = decode(&v, org_fn, o)) != 0)
+		t->ret = rc;
+	return rc;
+}
+
+void
+rec_org_put(struct ctx *c, const struct org *o)
+{
+	struct mpw	*w = &c->sd->scratch;
+	const char	*data;
+	size_t		 len;
+
+	mpw_reset(w);
+	proto_org_encode(w, o);
+	data = mpw_data(w, &len);
+	db_put(c->t, T_ORGS, o->id, ID_LEN, data, len);
+}

@@ -1,0 +1,45 @@
+/*
+ * records.h -- reading and writing storaged's records inside a
+ * transaction: monitors with their slug and ping-key indexes, check-ins
+ * with their id, time and open-run indexes, organizations.
+ *
+ * Getters return 0, MDB_NOTFOUND, or another LMDB error (also kept in the
+ * transaction).  Decoded records own their text, except a check-in's
+ * output, which points into the map: valid until the next write in the
+ * transaction, so use or copy it before writing.
+ */
+#ifndef LOOM_STORAGED_RECORDS_H
+#define LOOM_STORAGED_RECORDS_H
+
+#include "storaged.h"
+
+int	 rec_monitor_get(struct db_txn *, const char *id, struct monitor *);
+int	 rec_monitor_by_slug(struct db_txn *, const char *org, const char *slug, struct monitor *);
+int	 rec_monitor_by_ping_key(struct db_txn *, const char *key, struct monitor *);
+/* Writes the monitor and its indexes; old is the stored version (NULL when new). */
+void	 rec_monitor_put(struct ctx *, const struct monitor *m, const struct monitor *old);
+/* Removes the monitor, its indexes and all its check-ins. */
+void	 rec_monitor_delete(struct ctx *, const struct monitor *);
+int	 rec_monitor_decode(const MDB_val *, struct monitor *);
+
+int	 rec_checkin_get(struct db_txn *, const char *id, struct checkin *);
+int	 rec_checkin_decode(const MDB_val *, struct checkin *);
+/*
+ * Writes a check-in and its indexes; an in_progress one, or a timed-out one
+ * not completed yet, is listed as an open run.
+ */
+void	 rec_checkin_put(struct ctx *, const struct checkin *);
+/* Removes a check-in and its indexes (retention). */
+void	 rec_checkin_delete(struct db_txn *, const char *monitor_id, int64_t ts, const char *id);
+
+/*
+ * The monitor's open run with that run id, or its latest open run when
+ * run_id is "" (or NULL); 0 with the check-in, or MDB_NOTFOUND.
+ */
+int	 rec_open_run_find(struct db_txn *, const char *monitor_id, const char *run_id,
+	    struct checkin *);
+
+int	 rec_org_get(struct db_txn *, const char *id, struct org *);
+void	 rec_org_put(struct ctx *, const struct org *);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * retention.c -- removes check-ins and events older than
+ * LOOM_RETENTION_DAYS, oldest first, in small transactions run between
+ * batches, so ingestion never waits long and LMDB reuses the freed pages
+ * instead of growing the file.  The newest event is always kept: the
+ * sequence resumes after it on restart.
+ */
+#include "records.h"
+#include "storaged.h"
+#include "clock.h"
+#include "timefmt.h"
+
+#define STEP_MAX	500	/* records of each kind per transaction */
+
+/* Deletes up to STEP_MAX check-ins older than cutoff; true if more remain. */
+static bool
+trim_checkins(struct db_txn *t, int64_t cutoff)
+{
+	struct db_iter	 it;
+	struct {
+		int64_t	 ts;
+		char	 id[ID_SIZE];
+		char	 monitor[ID_SIZE];
+	} doomed[STEP_MAX];
+	size_t		 n = 0;
+	bool		 more = false;
+
+	db_iter_init(&it, t, T_CHECKINS_BY_TIME, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (it.k.mv_size != KEY_BY_TIME || it.v.mv_size != ID_LEN)
+			continue;
+		int64_t ts = (int64_t)key_read_be64(it.k.mv_data);
+		if (ts >= cutoff)
+			break;
+		if (n == STEP_MAX) {
+			more = true;
+			break;
+		}
+		doomed[n].ts = ts;
+		memcpy(doomed[n].id, (const char *)it.k.mv_data + KEY_TS, ID_LEN);
+		doomed[n].id[ID_LEN] = '\0';
+		memcpy(doomed[n].monitor, it.v.mv_data, ID_LEN);
+		doomed[n].monitor[ID_LEN] = '\0';
+		n++;
+	}
+	db_iter_close(&it);
+	for (size_t i = 0; i < n; i++)
+		rec_checkin_delete(t, doomed[i].monitor, doomed[i].ts, doomed[i].id);
+	return more;
+}
+
+/* The commit time of a logged event, or -1. */
+static int64_t
+event_ts(const MDB_val *v)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+	const char	*why;
+	int64_t		 ts = -1;
+
+	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == 0) {
+		mpr_init(&r, &doc.up.data, &err);
+		ts = mpr_int(&r, "ts", 0, INT64_MAX, -1, true);
+	}
+	mpk_doc_free(&doc);
+	return ts;
+}
+
+/* Deletes up to STEP_MAX old events, never the newest; sets *first. */
+static bool
+trim_events(struct db_txn *t, int64_t cutoff, uint64_t last_seq, uint64_t *first)
+{
+	struct db_iter	 it;
+	uint64_t	 doomed[STEP_MAX];
+	size_t		 n = 0;
+	bool		 more = false;
+	struct key	 k;
+
+	db_iter_init(&it, t, T_EVENTS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		uint64_t seq = key_read_be64(it.k.mv_data);
+
+		if (seq >= last_seq || event_ts(&it.v) >= cutoff)
+			break;
+		if (n == STEP_MAX) {
+			more = true;
+			break;
+		}
+		doomed[n++] = seq;
+	}
+	db_iter_close(&it);
+	for (size_t i = 0; i < n; i++) {
+		key_seq(&k, doomed[i]);
+		db_del(t, T_EVENTS, k.b, k.len);
+	}
+	if (n > 0)
+		*first = doomed[n - 1] + 1;
+	return more;
+}
+
+bool
+retention_step(struct storaged *sd)
+{
+	int64_t		 cutoff = clock_now_us() - (int64_t)sd->cfg->retention_days * 86400 * US_PER_S;
+	uint64_t	 first = sd->first_seq;
+	struct db_txn	 t;
+	bool		 more;
+	int		 rc;
+
+	if (db_begin(sd->db, &t, true) != 0)
+		return false;
+	more = trim_checkins(&t, cutoff);
+	more |= trim_events(&t, cutoff, sd->last_seq, &first);
+	if ((rc = db_commit(&t)) != 0) {
+		log_warnx("retention: %s", mdb_strerror(rc));
+		return false;
+	}
+	if (first != sd->first_seq)
+		log_debug("retention: events before %" PRIu64 " removed", first);
+	sd->first_seq = first;
+	return more;
+}

@@ -1,0 +1,159 @@
+/*
+ * storaged.h -- the system of record: state shared by storaged's modules.
+ *
+ * commit.c owns the loop and the write transaction of each batch;
+ * handlers (h_*.c) stage one request each into that transaction and build
+ * its reply; events.c numbers and logs the events a batch produces and
+ * publishes them after the commit; records.c reads and writes the stored
+ * records; retention.c trims old data between batches.
+ */
+#ifndef LOOM_STORAGED_H
+#define LOOM_STORAGED_H
+
+#include "common.h"
+#include "db.h"
+#include "keys.h"
+#include "proto.h"
+
+struct storaged_cfg {
+	const char	*data_dir;		/* LMDB environment, admin-token */
+	const char	*run_dir;		/* ipc sockets */
+	const char	*cmd_endpoint;		/* ROUTER; default ipc://$run_dir/storaged.cmd */
+	const char	*pub_endpoint;		/* PUB; default ipc://$run_dir/storaged.pub */
+	const char	*admin_token;		/* LOOM_ADMIN_TOKEN, may be NULL */
+	uint64_t	 map_size;		/* initial LMDB map size, bytes */
+	uint64_t	 retention_days;
+	uint64_t	 monitor_limit;		/* of the first organization */
+	uint64_t	 batch_max;		/* requests per transaction */
+};
+
+/* One request of a batch: its frames, decoded form and reply. */
+struct request {
+	struct proto_in		 in;		/* owns the frames the request borrows from */
+	struct proto_req	 req;
+	bool			 decoded;	/* false: reply already holds an error */
+	bool			 is_error;	/* reply is an "err" map */
+	struct mpw		 reply;
+};
+
+/* An event staged in the open transaction, published after the commit. */
+struct staged_event {
+	enum event_type		 type;
+	char			*data;		/* the encoded map, as logged */
+	size_t			 len;
+};
+
+struct storaged {
+	const struct storaged_cfg *cfg;
+	struct db		*db;
+	zsock_t			*cmd;			/* ROUTER */
+	zsock_t			*pub;			/* PUB */
+	char			 root_org[ID_SIZE];	/* the first organization */
+
+	uint64_t		 last_seq;		/* last committed event */
+	uint64_t		 first_seq;		/* oldest event still logged */
+	uint64_t		 next_seq;		/* numbering inside the open batch */
+	int64_t			 last_stamp;		/* strictly increasing record times */
+
+	struct request		*batch;			/* cfg->batch_max slots, reused */
+	size_t			 nbatch;
+	struct staged_event	*staged;
+	size_t			 nstaged, staged_cap;
+	struct mpw		 scratch;		/* record encoding */
+
+	int64_t			 next_retention_us;	/* monotonic */
+	uint64_t		 commits, requests;	/* counters, for logs */
+};
+
+/* What a handler works with: the batch's transaction and clock. */
+struct ctx {
+	struct storaged		*sd;
+	struct db_txn		*t;
+	int64_t			 now;			/* batch time, UTC µs */
+	struct request		*r;
+};
+
+/* storaged.c */
+struct storaged	*storaged_new(const struct storaged_cfg *);
+void		 storaged_destroy(struct storaged **);
+/* A strictly increasing UTC µs timestamp for a record made in this batch. */
+int64_t		 storaged_stamp(struct ctx *);
+
+/* commit.c */
+void		 storaged_run(struct storaged *);
+/* Serves what is already queued, then returns (SIGTERM drain). */
+void		 storaged_drain(struct storaged *, int timeout_ms);
+
+/* handlers: each stages one request (h_*.c). */
+void	 handle_request(struct ctx *);
+void	 handle_checkin_record(struct ctx *, const struct msg_checkin_record *);
+void	 handle_checkin_update(struct ctx *, const struct msg_checkin_update *);
+void	 handle_checkin_list(struct ctx *, const struct msg_checkin_list *);
+void	 handle_monitor_create(struct ctx *, const struct msg_monitor *);
+void	 handle_monitor_update(struct ctx *, const struct msg_monitor *);
+void	 handle_monitor_delete(struct ctx *, const struct msg_monitor *);
+void	 handle_monitor_get(struct ctx *, const struct msg_monitor *);
+void	 handle_monitor_list(struct ctx *, const struct msg_monitor_list *);
+void	 handle_monitor_stats(struct ctx *, const struct msg_monitor_stats *);
+void	 handle_token_verify(struct ctx *, const struct msg_token_verify *);
+void	 handle_token_create(struct ctx *, const struct msg_token *);
+void	 handle_token_list(struct ctx *, const struct msg_token *);
+void	 handle_token_revoke(struct ctx *, const struct msg_token *);
+void	 handle_org_create(struct ctx *, const struct msg_org *);
+void	 handle_org_get(struct ctx *, const struct msg_org *);
+void	 handle_events_after(struct ctx *, const struct msg_events_after *);
+void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
+void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
+void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
+
+/* Replies (reply.c). */
+struct mpw	*reply_ok(struct ctx *);	/* an open "ok" map; the handler closes it */
+void		 reply_done(struct ctx *);	/* closes the ok map */
+void		 reply_err(struct ctx *, enum proto_err, const char *field, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+/* h_token.c: stores a token (hashed) and describes it in out. */
+void	 tokens_insert(struct ctx *, const char *org, const char *name, uint32_t scopes,
+	    const char *secret, struct token_info *out);
+bool	 tokens_exists(struct db_txn *, const char *secret);
+
+/* retention.c: one small step; true when more is left to remove. */
+bool	 retention_step(struct storaged *);
+
+/*
+ * handlers.c: appends an event about m (and ck, whose output is not
+ * included) with health going from old to m->health, and stamps the
+ * event's sequence number as the rev of both records.
+ */
+void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct checkin *ck,
+	    enum health old);
+
+/*
+ * track.c: tracking rules (common/tracking.h) applied to a stored monitor.
+ * track_checkin: a check-in at t anchors the next expected run;
+ * track_restart: resume or schedule edit at t, if tracking had started;
+ * track_stop: pause or disable.
+ */
+void	 track_checkin(struct monitor *, int64_t t);
+void	 track_restart(struct monitor *, int64_t t);
+void	 track_stop(struct monitor *);
+
+/*
+ * h_monitor.c: the SDK's monitor_config upsert.  Creates the monitor or
+ * applies spec to it; 0 with *m filled, or -1 after replying an error.
+ */
+int	 monitor_upsert(struct ctx *, const char *org, const char *slug,
+	    const struct monitor_spec *, struct monitor *m);
+
+/* h_checkin.c: fresh timeouts for m's open runs (resume, max runtime edits). */
+void	 runs_rearm(struct ctx *, struct monitor *, int64_t now);
+
+/* events.c */
+/* Numbers e, logs it in the transaction and stages it for publishing. */
+void	 events_append(struct ctx *, struct event *);
+void	 events_publish(struct storaged *);
+void	 events_discard(struct storaged *);
+/* Loads last_seq and first_seq from the log at start. */
+int	 events_load(struct storaged *);
+
+#endif
