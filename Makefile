@@ -10,6 +10,9 @@
 #   make clean
 
 B		 = build
+V		?= 0
+Q		 = $(if $(filter 1,$(V)),,@)
+say		 = $(if $(filter 1,$(V)),,@printf '  %-6s %s\n' $(1) $(2);)
 PREFIX		?= /usr/local
 PYTHON		 = /usr/bin/python3
 CC		?= gcc
@@ -28,7 +31,8 @@ LIBS_HTTP	:= $(call pc,libh2o-evloop jansson) -lssl -lcrypto -lz
 LIBS_CURL	:= $(call pc,libcurl jansson)
 LIBS_CMOCKA	:= $(call pc,cmocka)
 
-DAEMONS		 = storaged ingestd schedd streamd
+# The daemons that exist (each is <dir>/main.c) and the tools (tools/<name>/).
+DAEMONS		 = $(patsubst %/main.c,%,$(wildcard storaged/main.c ingestd/main.c schedd/main.c streamd/main.c))
 TOOLS		 = $(notdir $(wildcard tools/*))
 LIBS_storaged	 = $(LIBS_STORAGED)
 LIBS_ingestd	 = $(LIBS_HTTP)
@@ -55,21 +59,21 @@ all: $(BINS)
 # --- object files: release (obj), sanitized (asan), test hooks (testhooks) ---
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/asan/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	$(call say,CC-SAN,$<)$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 $(B)/testhooks/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) -c -o $@ $<
+	$(call say,CC-TH,$<)$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
 # --- static libraries: libcommon and one per daemon/tool ---
 define library
 $(B)/$(1)/lib/lib$(2).a: $(call objs,$(1),$(3))
 	@mkdir -p $$(@D)
-	rm -f $$@ && $$(AR) rcs $$@ $$^
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
 endef
 $(foreach v,obj asan testhooks,$(eval $(call library,$(v),common,$(COMMON_SRC))))
 $(foreach v,obj asan,$(foreach d,$(DAEMONS) $(TOOLS),\
@@ -79,22 +83,22 @@ $(foreach d,$(DAEMONS),$(eval $(call library,testhooks,$(d),$(call src_of,$(d)))
 # --- binaries ---
 $(B)/bin/%: $(B)/obj/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
 
 $(B)/bin/%: $(B)/obj/tools/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
 
 $(B)/testhooks/bin/%: $(B)/testhooks/%/main.o $(B)/testhooks/lib/lib%.a $(B)/testhooks/lib/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
 
 # Unit tests link every daemon library: an archive contributes only the
 # modules a test references.
 ASAN_LIBS	 = $(DAEMONS:%=$(B)/asan/lib/lib%.a) $(B)/asan/lib/libcommon.a
 $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(ASAN_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_STORAGED) $(LIBS_HTTP) \
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_STORAGED) $(LIBS_HTTP) \
 	    $(LIBS_CURL) $(LIBS_COMMON) $(LIBS_CMOCKA)
 
 # --- set-up ---

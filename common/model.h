@@ -24,7 +24,7 @@
 #define ENVS_MAX		16	/* environments per monitor */
 #define RUN_ID_MAX		36	/* a UUID */
 #define CRASH_ID_MAX		64
-#define TZ_NAME_MAX		64
+#define TIMEZONE_MAX		64	/* IANA names are at most ~32 */
 #define CRON_TEXT_MAX		128
 #define OUTPUT_MAX		10240	/* check-in output; longer is truncated */
 #define TOKEN_NAME_MAX		64
@@ -131,7 +131,7 @@ struct monitor_spec {
 	char			 name[NAME_MAX_LEN + 1];
 	enum monitor_status	 status;
 	struct schedule_spec	 schedule;
-	char			 timezone[TZ_NAME_MAX + 1];
+	char			 timezone[TIMEZONE_MAX + 1];
 	uint32_t		 margin_min;		/* >= 1 */
 	uint32_t		 max_runtime_min;	/* 0: none */
 	uint32_t		 failure_threshold;	/* >= 1 */
@@ -159,7 +159,7 @@ struct monitor {
 	enum monitor_status	 status;
 	enum health		 health;
 	struct schedule_spec	 schedule;
-	char			 timezone[TZ_NAME_MAX + 1];
+	char			 timezone[TIMEZONE_MAX + 1];
 	uint32_t		 margin_min;		/* check-in margin, minutes */
 	uint32_t		 max_runtime_min;	/* 0: no timeout */
 	uint32_t		 failure_threshold;

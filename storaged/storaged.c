@@ -127,6 +127,7 @@ storaged_new(const struct storaged_cfg *cfg)
 	struct storaged	*sd = xcalloc(1, sizeof(*sd));
 
 	sd->cfg = cfg;
+	mpw_init(&sd->scratch);
 	if (sodium_init() < 0) {
 		log_error("libsodium failed to initialize");
 		goto fail;
@@ -149,7 +150,6 @@ storaged_new(const struct storaged_cfg *cfg)
 	sd->batch = xcalloc(cfg->batch_max, sizeof(*sd->batch));
 	for (size_t i = 0; i < cfg->batch_max; i++)
 		mpw_init(&sd->batch[i].reply);
-	mpw_init(&sd->scratch);
 	log_info("database %s: %zu MiB map, events %" PRIu64 "-%" PRIu64, cfg->data_dir,
 	    db_map_size(sd->db) >> 20, sd->first_seq, sd->last_seq);
 	return sd;
@@ -169,8 +169,8 @@ storaged_destroy(struct storaged **sdp)
 		for (size_t i = 0; i < sd->cfg->batch_max; i++)
 			mpw_destroy(&sd->batch[i].reply);
 		free(sd->batch);
-		mpw_destroy(&sd->scratch);
 	}
+	mpw_destroy(&sd->scratch);
 	events_discard(sd);
 	free(sd->staged);
 	zsock_destroy(&sd->cmd);
