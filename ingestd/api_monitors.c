@@ -1,0 +1,290 @@
+/*
+ * api_monitors.c -- /api/crons/monitors: list, create, read, change,
+ * delete, pause, resume, check-in history and stats of monitors.
+ */
+#include "ingestd.h"
+
+/* Answers with the "monitor" of an ok reply, or the error. */
+static void
+reply_monitor(struct call *c, const struct rpc_reply *r, int status)
+{
+	struct mpr	 m;
+	struct monitor	 mon;
+
+	if (!r->ok) {
+		respond_rpc_error(c->req, r);
+		return;
+	}
+	mpr_map(r->body, "monitor", &m, true);
+	if (m.map != NULL)
+		proto_monitor_decode(&m, &mon);
+	if (!mpr_ok(r->body)) {
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage: %s",
+		    r->body->err->why);
+		return;
+	}
+	respond_json(c->req, status, render_monitor(c->ig, &mon));
+}
+
+static void
+reply_monitor_200(struct call *c, const struct rpc_reply *r)
+{
+	reply_monitor(c, r, 200);
+}
+
+static void
+reply_monitor_201(struct call *c, const struct rpc_reply *r)
+{
+	reply_monitor(c, r, 201);
+}
+
+static void
+reply_monitors(struct call *c, const struct rpc_reply *r)
+{
+	const msgpack_object_array	*a;
+	json_t				*list;
+	struct monitor			 mon;
+
+	if (!r->ok) {
+		respond_rpc_error(c->req, r);
+		return;
+	}
+	list = json_array();
+	if ((a = mpr_array(r->body, "monitors", UINT32_MAX, true)) != NULL) {
+		for (uint32_t i = 0; i < a->size && mpr_ok(r->body); i++) {
+			struct mpr m;
+
+			mpr_init(&m, &a->ptr[i], r->body->err);
+			proto_monitor_decode(&m, &mon);
+			if (mpr_ok(r->body))
+				json_array_append_new(list, render_monitor(c->ig, &mon));
+		}
+	}
+	if (!mpr_ok(r->body)) {
+		json_decref(list);
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+		return;
+	}
+	respond_json(c->req, 200, json_pack("{s:o,s:i}", "monitors", list, "count",
+	    (json_int_t)json_array_size(list)));
+}
+
+void
+api_monitors_list(struct call *c)
+{
+	struct proto_req	*q = call_req(c, MSG_MONITOR_LIST);
+	char			 v[32];
+	int			 rc;
+
+	memcpy(q->u.monitor_list.org, c->org, sizeof(c->org));
+	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
+	    (rc == -1 || (q->u.monitor_list.status = (enum monitor_status)model_enum_parse(
+	    monitor_status_names, v)) == MONITOR_STATUS_NONE)) {
+		respond_error(c->req, 400, "invalid_field", "status",
+		    "status must be active, paused or disabled");
+		return;
+	}
+	if ((rc = req_query(c->req, "health", v, sizeof(v))) != 0 &&
+	    (rc == -1 || (q->u.monitor_list.health = (enum health)model_enum_parse(
+	    health_names, v)) == HEALTH_NONE)) {
+		respond_error(c->req, 400, "invalid_field", "health",
+		    "health must be unknown, healthy, failing, missed or timeout");
+		return;
+	}
+	call_send(c, reply_monitors);
+}
+
+void
+api_monitors_create(struct call *c)
+{
+	struct proto_req	*q = call_req(c, MSG_MONITOR_CREATE);
+	struct api_error	 e;
+
+	if (api_spec_from_json(c->body, true, &q->u.monitor.spec, &e) == -1) {
+		respond_api_error(c->req, &e);
+		return;
+	}
+	memcpy(q->u.monitor.org, c->org, sizeof(c->org));
+	call_send(c, reply_monitor_201);
+}
+
+/* A request about the monitor named by the path; false (answered 404) if the slug is bad. */
+static bool
+target(struct call *c, enum proto_msg type)
+{
+	struct proto_req *q = call_req(c, type);
+
+	if (!model_slug_valid(c->param)) {
+		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
+		return false;
+	}
+	memcpy(q->u.monitor.org, c->org, sizeof(c->org));
+	strlcpy_loom(q->u.monitor.slug, c->param, sizeof(q->u.monitor.slug));
+	return true;
+}
+
+void
+api_monitor_get(struct call *c)
+{
+	if (target(c, MSG_MONITOR_GET))
+		call_send(c, reply_monitor_200);
+}
+
+void
+api_monitor_update(struct call *c)
+{
+	struct api_error	 e;
+
+	if (!target(c, MSG_MONITOR_UPDATE))
+		return;
+	if (api_spec_from_json(c->body, false, &c->q.u.monitor.spec, &e) == -1) {
+		respond_api_error(c->req, &e);
+		return;
+	}
+	call_send(c, reply_monitor_200);
+}
+
+static void
+reply_deleted(struct call *c, const struct rpc_reply *r)
+{
+	if (!r->ok)
+		respond_rpc_error(c->req, r);
+	else
+		respond_empty(c->req, 204);
+}
+
+void
+api_monitor_delete(struct call *c)
+{
+	if (target(c, MSG_MONITOR_DELETE))
+		call_send(c, reply_deleted);
+}
+
+static void
+set_status(struct call *c, enum monitor_status status)
+{
+	if (!target(c, MSG_MONITOR_UPDATE))
+		return;
+	c->q.u.monitor.spec.set = SPEC_STATUS;
+	c->q.u.monitor.spec.status = status;
+	call_send(c, reply_monitor_200);
+}
+
+void
+api_monitor_pause(struct call *c)
+{
+	set_status(c, MONITOR_PAUSED);
+}
+
+void
+api_monitor_resume(struct call *c)
+{
+	set_status(c, MONITOR_ACTIVE);
+}
+
+static void
+reply_checkins(struct call *c, const struct rpc_reply *r)
+{
+	const msgpack_object_array	*a;
+	json_t				*list;
+	struct checkin			 ck;
+
+	if (!r->ok) {
+		respond_rpc_error(c->req, r);
+		return;
+	}
+	list = json_array();
+	if ((a = mpr_array(r->body, "checkins", UINT32_MAX, true)) != NULL) {
+		for (uint32_t i = 0; i < a->size && mpr_ok(r->body); i++) {
+			struct mpr m;
+
+			mpr_init(&m, &a->ptr[i], r->body->err);
+			proto_checkin_decode(&m, &ck);
+			if (mpr_ok(r->body))
+				json_array_append_new(list, render_checkin(&ck));
+		}
+	}
+	if (!mpr_ok(r->body)) {
+		json_decref(list);
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+		return;
+	}
+	respond_json(c->req, 200, json_pack("{s:o,s:i}", "checkins", list, "count",
+	    (json_int_t)json_array_size(list)));
+}
+
+void
+api_monitor_checkins(struct call *c)
+{
+	struct proto_req	*q = call_req(c, MSG_CHECKIN_LIST);
+	char			 v[32], *end;
+	long			 limit = 100;
+	int			 rc;
+
+	if (!model_slug_valid(c->param)) {
+		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
+		return;
+	}
+	if ((rc = req_query(c->req, "limit", v, sizeof(v))) != 0) {
+		limit = rc == 1 ? strtol(v, &end, 10) : 0;
+		if (rc == -1 || *end != '\0' || limit < 1 || limit > 1000) {
+			respond_error(c->req, 400, "invalid_field", "limit",
+			    "limit must be a number between 1 and 1000");
+			return;
+		}
+	}
+	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
+	    (rc == -1 || (q->u.checkin_list.status = (enum checkin_status)model_enum_parse(
+	    checkin_status_names, v)) == CHECKIN_STATUS_NONE)) {
+		respond_error(c->req, 400, "invalid_field", "status",
+		    "status must be in_progress, ok, error, missed or timeout");
+		return;
+	}
+	memcpy(q->u.checkin_list.org, c->org, sizeof(c->org));
+	strlcpy_loom(q->u.checkin_list.slug, c->param, sizeof(q->u.checkin_list.slug));
+	q->u.checkin_list.limit = (uint32_t)limit;
+	call_send(c, reply_checkins);
+}
+
+static void
+reply_stats(struct call *c, const struct rpc_reply *r)
+{
+	struct mpr	 m;
+	struct stats	 s;
+
+	if (!r->ok) {
+		respond_rpc_error(c->req, r);
+		return;
+	}
+	mpr_map(r->body, "stats", &m, true);
+	if (m.map != NULL)
+		proto_stats_decode(&m, &s);
+	if (!mpr_ok(r->body)) {
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+		return;
+	}
+	respond_json(c->req, 200, render_stats(&s, c->q.u.monitor_stats.period));
+}
+
+void
+api_monitor_stats(struct call *c)
+{
+	struct proto_req	*q = call_req(c, MSG_MONITOR_STATS);
+	char			 v[16] = "day";
+	int			 rc;
+
+	if (!model_slug_valid(c->param)) {
+		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
+		return;
+	}
+	if ((rc = req_query(c->req, "period", v, sizeof(v))) == -1 ||
+	    (q->u.monitor_stats.period = (enum stats_period)model_enum_parse(period_names, v)) ==
+	    PERIOD_NONE) {
+		respond_error(c->req, 400, "invalid_field", "period",
+		    "period must be day, week or month");
+		return;
+	}
+	memcpy(q->u.monitor_stats.org, c->org, sizeof(c->org));
+	strlcpy_loom(q->u.monitor_stats.slug, c->param, sizeof(q->u.monitor_stats.slug));
+	call_send(c, reply_stats);
+}

@@ -1,0 +1,129 @@
+/*
+ * ingestd.h -- the HTTP face of Loom Crons: pings, SDK check-ins and the
+ * admin API on libh2o's event loop, with storaged reached through rpc.c
+ * on the same loop.  ingestd validates and translates; storaged decides
+ * and records.  The SSE stream is proxied to streamd.
+ */
+#ifndef LOOM_INGESTD_H
+#define LOOM_INGESTD_H
+
+#include <h2o.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "apijson.h"
+#include "proto.h"
+#include "rpc.h"
+
+struct ingestd_cfg {
+	const char	*http_addr;		/* LOOM_HTTP_ADDR, host:port */
+	const char	*stream_addr;		/* LOOM_STREAM_ADDR: streamd, behind us */
+	const char	*public_url;		/* base of ping URLs; default http://<http_addr> */
+	const char	*run_dir;
+	const char	*storaged_cmd;		/* endpoint */
+	uint64_t	 storage_timeout_ms;	/* 503 when storaged is slower */
+	uint64_t	 body_max;		/* bytes accepted in a request body */
+};
+
+struct ingestd {
+	const struct ingestd_cfg *cfg;
+	h2o_globalconf_t	 config;
+	h2o_context_t		 ctx;
+	h2o_accept_ctx_t	 accept_ctx;
+	h2o_evloop_t		*loop;
+	h2o_socket_t		*listener;	/* NULL once we stop accepting */
+	h2o_socket_t		*signals;	/* the daemon's signal pipe */
+	struct rpc		*rpc;
+	size_t			 inflight;	/* requests waiting for storaged */
+	bool			 quitting;
+};
+
+/* server.c */
+struct ingestd	*ingestd_new(const struct ingestd_cfg *);
+void		 ingestd_run(struct ingestd *);
+/* Stops accepting, answers what is in flight, within timeout_ms. */
+void		 ingestd_drain(struct ingestd *, int timeout_ms);
+void		 ingestd_destroy(struct ingestd **);
+
+/*
+ * One request waiting for storaged.  It lives in the request's memory
+ * pool; when h2o disposes of the request (client gone), the pending rpc is
+ * cancelled, so a late reply never touches freed memory.
+ */
+struct call {
+	h2o_req_t		*req;
+	struct ingestd		*ig;
+	struct rpc_call		*rpc;
+	const struct route	*route;
+	char			 param[ID_SIZE + SLUG_MAX];	/* {slug} or {id} of the path */
+	json_t			*body;		/* parsed JSON body, or NULL */
+	char			 org[ID_SIZE];	/* of the verified token */
+	uint32_t		 scopes;
+	bool			 root;		/* the token's organization is the first */
+	struct proto_req	 q;
+	void			(*then)(struct call *, const struct rpc_reply *);
+};
+
+/* Allocates a call in req's pool. */
+struct call	*call_new(struct ingestd *, h2o_req_t *);
+/* Starts c->q as a fresh request of type; the caller fills it in. */
+struct proto_req *call_req(struct call *, enum proto_msg type);
+/* Sends c->q to storaged; then runs with the reply (or unavailability). */
+void		 call_send(struct call *, void (*then)(struct call *, const struct rpc_reply *));
+
+/* route.c: the admin and SDK API. */
+struct route {
+	const char	*method;
+	const char	*pattern;	/* "/api/crons/monitors/{}/checkins" */
+	uint32_t	 scope;		/* SCOPE_* the token must have */
+	bool		 json_body;	/* requires a JSON object body */
+	bool		 root_only;	/* only the first organization's admins */
+	void		(*start)(struct call *);	/* after authentication */
+};
+int		 route_api(struct ingestd *, h2o_req_t *);
+
+/* ping.c */
+int		 ping_handle(struct ingestd *, h2o_req_t *);
+
+/* respond.c */
+void	 respond_json(h2o_req_t *, int status, json_t *body);	/* steals body */
+void	 respond_error(h2o_req_t *, int status, const char *code, const char *field,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void	 respond_api_error(h2o_req_t *, const struct api_error *);
+/* Maps an "err" reply (or unavailability) of storaged to the HTTP error. */
+void	 respond_rpc_error(h2o_req_t *, const struct rpc_reply *);
+void	 respond_empty(h2o_req_t *, int status);
+/* Ping answers: text/plain with the Healthchecks-style headers. */
+void	 respond_ping(h2o_req_t *, int status, const char *text);
+void	 respond_ping_json(h2o_req_t *, int status, json_t *body);
+const char *status_reason(int status);
+/* A query parameter of req, percent-decoded; 1, 0 absent, -1 malformed. */
+int	 req_query(h2o_req_t *, const char *name, char *out, size_t outlen);
+
+/* render.c: records to JSON, as the API shows them. */
+json_t	*render_monitor(const struct ingestd *, const struct monitor *);
+json_t	*render_checkin(const struct checkin *);
+json_t	*render_stats(const struct stats *, enum stats_period);
+json_t	*render_token(const struct token_info *);
+json_t	*render_org(const struct org *);
+json_t	*render_time(int64_t us);	/* RFC 3339 or null */
+
+/* The API handlers (api_*.c), run by route.c once authenticated. */
+void	 api_monitors_list(struct call *);
+void	 api_monitors_create(struct call *);
+void	 api_monitor_get(struct call *);
+void	 api_monitor_update(struct call *);
+void	 api_monitor_delete(struct call *);
+void	 api_monitor_pause(struct call *);
+void	 api_monitor_resume(struct call *);
+void	 api_monitor_checkins(struct call *);
+void	 api_monitor_stats(struct call *);
+void	 api_checkin_create(struct call *);
+void	 api_checkin_update(struct call *);
+void	 api_tokens_list(struct call *);
+void	 api_tokens_create(struct call *);
+void	 api_token_revoke(struct call *);
+void	 api_orgs_create(struct call *);
+void	 api_org_get(struct call *);
+
+#endif

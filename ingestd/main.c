@@ -1,0 +1,94 @@
+/*
+ * ingestd -- the HTTP face of Loom Crons.
+ *
+ * Serves pings (/ping/{key}...), SDK check-ins and the admin API
+ * (/api/crons/...) on libh2o's event loop, and proxies the event stream
+ * (/api/crons/stream) to streamd.  Never touches the database: every
+ * request becomes a message to storaged (common/proto.h) on the same loop,
+ * and a ping is answered 200 only after storaged has committed it.
+ *
+ * Listens:	LOOM_HTTP_ADDR (default 127.0.0.1:8080)
+ * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd; streamd at LOOM_STREAM_ADDR
+ * Signals:	SIGTERM/SIGINT stop accepting, answer what is in flight, exit 0
+ * Exit codes:	0 clean stop, 1 fatal error, 64 usage, 78 bad configuration
+ */
+#include "ingestd.h"
+#include "daemon.h"
+#include "env.h"
+
+#include <unistd.h>
+
+static struct ingestd_cfg	 cfg;
+static const char		*cmd_override;
+
+static const struct env_var ingestd_env[] = {
+	ENV_ADDR("LOOM_HTTP_ADDR", "127.0.0.1:8080", &cfg.http_addr,
+	    "the public listener: pings, API, stream"),
+	ENV_ADDR("LOOM_STREAM_ADDR", "127.0.0.1:8081", &cfg.stream_addr,
+	    "streamd's own listener, behind the public one"),
+	ENV_URL("LOOM_PUBLIC_URL", NULL, &cfg.public_url,
+	    "base of the ping_urls handed out (default http://$LOOM_HTTP_ADDR)"),
+	ENV_PATH("LOOM_RUN_DIR", "/run/loom", &cfg.run_dir, "directory of the ipc sockets"),
+	ENV_ENDPOINT("LOOM_STORAGED_CMD", NULL, &cmd_override,
+	    "storaged command endpoint (default ipc://$LOOM_RUN_DIR/storaged.cmd)"),
+	ENV_MS("LOOM_STORAGE_TIMEOUT", "5s", &cfg.storage_timeout_ms, 10, 60000,
+	    "answer 503 when storaged has not acknowledged within this time"),
+	ENV_SIZE("LOOM_BODY_MAX", "1M", &cfg.body_max, 65536, 64 << 20,
+	    "largest request body read (ping output is cut at 10 KiB)"),
+	ENV_END
+};
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: ingestd [-nv]\n");
+	exit(EXIT_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct ingestd	*ig;
+	char		*cmd_ep, *public_url = NULL;
+	int		 ch, noaction = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "nv")) != -1) {
+		switch (ch) {
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("ingestd", verbose);
+	if (env_load(ingestd_env) == -1)
+		exit(EXIT_CONFIG);
+	if (noaction) {
+		env_print(ingestd_env, stdout);
+		exit(0);
+	}
+	if (cfg.public_url == NULL)
+		cfg.public_url = public_url = xasprintf("http://%s", cfg.http_addr);
+	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
+
+	daemon_setup();
+	if ((ig = ingestd_new(&cfg)) == NULL)
+		exit(EXIT_FATAL);
+	daemon_ready("listening on %s", cfg.http_addr);
+
+	ingestd_run(ig);
+
+	daemon_stopping();
+	ingestd_drain(ig, 4000);
+	ingestd_destroy(&ig);
+	free(cmd_ep);
+	free(public_url);
+	zsys_shutdown();
+	return 0;
+}

@@ -1,0 +1,81 @@
+/*
+ * ping.c -- the ping endpoints (GET, HEAD and POST on /ping/{key}...),
+ * Healthchecks-style: plain "OK" answers, the body of a POST stored as the
+ * check-in's output (cut at 10 KiB and flagged), and 200 only once
+ * storaged has committed the check-in -- 503 otherwise, with nothing
+ * recorded, so the client may retry.
+ */
+#include "ingestd.h"
+#include "pingurl.h"
+
+static void
+reply_ping(struct call *c, const struct rpc_reply *r)
+{
+	char	 id[ID_SIZE];
+
+	if (!r->ok) {
+		switch (r->code) {
+		case ERR_NOT_FOUND:
+			respond_ping(c->req, 404, "not found\n");
+			break;
+		case ERR_BAD_REQUEST:
+			respond_error(c->req, 400, "invalid_field", r->field, "%s", r->message);
+			break;
+		default:
+			respond_ping(c->req, 503, "storage unavailable: not recorded, retry\n");
+			break;
+		}
+		return;
+	}
+	if (c->q.u.checkin_record.kind == KIND_START && mpr_bool(r->body, "recorded")) {
+		mpr_str(r->body, "checkin_id", id, sizeof(id), true);
+		if (mpr_ok(r->body)) {
+			respond_ping_json(c->req, 200, json_pack("{s:s}", "checkin_id", id));
+			return;
+		}
+	}
+	respond_ping(c->req, 200, "OK\n");
+}
+
+int
+ping_handle(struct ingestd *ig, h2o_req_t *req)
+{
+	struct ping_url			 p;
+	struct call			*c;
+	struct msg_checkin_record	*ck;
+	const char			*field = NULL, *why = NULL;
+
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) &&
+	    !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")) &&
+	    !h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"))) {
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+		    H2O_STRLIT("GET, HEAD, POST"));
+		respond_error(req, 405, "method_not_allowed", NULL, "use GET, HEAD or POST");
+		return 0;
+	}
+	switch (ping_url_parse(req->path.base, req->path.len, &p, &field, &why)) {
+	case PING_URL_NOT_FOUND:
+		respond_ping(req, 404, "not found\n");
+		return 0;
+	case PING_URL_BAD:
+		respond_error(req, 400, "invalid_field", field, "%s", why);
+		return 0;
+	case PING_URL_OK:
+		break;
+	}
+	c = call_new(ig, req);
+	ck = &call_req(c, MSG_CHECKIN_RECORD)->u.checkin_record;
+	memcpy(ck->key, p.key, sizeof(ck->key));
+	ck->kind = p.kind;
+	ck->source = SOURCE_PING;
+	ck->exit_code = p.exit_code;
+	memcpy(ck->run_id, p.run_id, sizeof(ck->run_id));
+	memcpy(ck->environment, p.environment, sizeof(ck->environment));
+	if (req->entity.base != NULL && req->entity.len > 0) {
+		ck->output = req->entity.base;
+		ck->output_len = req->entity.len > OUTPUT_MAX ? OUTPUT_MAX : req->entity.len;
+		ck->output_truncated = req->entity.len > OUTPUT_MAX;
+	}
+	call_send(c, reply_ping);
+	return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * route.c -- the admin and SDK API: the route table, path matching,
+ * body checks, and authentication (a token.verify round trip to storaged,
+ * which holds only token hashes) before a route's handler runs.
+ *
+ * Authorization is by scope: read for GETs and the stream, checkins for
+ * SDK check-ins, admin for changes.  Organization isolation needs no check
+ * here: every command carries the token's organization and storaged looks
+ * monitors up within it, so another organization's monitor is "not found".
+ */
+#include "ingestd.h"
+
+#define API		"/api/crons"
+
+static const struct route routes[] = {
+	{ "GET", API "/monitors", SCOPE_READ, false, false, api_monitors_list },
+	{ "POST", API "/monitors", SCOPE_ADMIN, true, false, api_monitors_create },
+	{ "GET", API "/monitors/{}", SCOPE_READ, false, false, api_monitor_get },
+	{ "PATCH", API "/monitors/{}", SCOPE_ADMIN, true, false, api_monitor_update },
+	{ "PUT", API "/monitors/{}", SCOPE_ADMIN, true, false, api_monitor_update },
+	{ "DELETE", API "/monitors/{}", SCOPE_ADMIN, false, false, api_monitor_delete },
+	{ "POST", API "/monitors/{}/pause", SCOPE_ADMIN, false, false, api_monitor_pause },
+	{ "POST", API "/monitors/{}/resume", SCOPE_ADMIN, false, false, api_monitor_resume },
+	{ "GET", API "/monitors/{}/checkins", SCOPE_READ, false, false, api_monitor_checkins },
+	{ "POST", API "/monitors/{}/checkins", SCOPE_CHECKINS, true, false, api_checkin_create },
+	{ "GET", API "/monitors/{}/stats", SCOPE_READ, false, false, api_monitor_stats },
+	{ "PATCH", API "/checkins/{}", SCOPE_CHECKINS, true, false, api_checkin_update },
+	{ "GET", API "/tokens", SCOPE_ADMIN, false, false, api_tokens_list },
+	{ "POST", API "/tokens", SCOPE_ADMIN, true, false, api_tokens_create },
+	{ "DELETE", API "/tokens/{}", SCOPE_ADMIN, false, false, api_token_revoke },
+	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
+	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
+};
+
+/* Matches path against pattern; "{}" captures one segment of [a-z0-9_-]. */
+static bool
+match(const char *pattern, h2o_iovec_t path, char *param, size_t plen)
+{
+	const char	*p = pattern, *s = path.base, *end = path.base + path.len;
+
+	param[0] = '\0';
+	while (*p != '\0') {
+		if (p[0] == '{' && p[1] == '}') {
+			const char *seg = s;
+
+			while (s < end && *s != '/')
+				s++;
+			if (s == seg || (size_t)(s - seg) >= plen)
+				return false;
+			memcpy(param, seg, (size_t)(s - seg));
+			param[s - seg] = '\0';
+			p += 2;
+			continue;
+		}
+		if (s == end || *p != *s)
+			return false;
+		p++;
+		s++;
+	}
+	return s == end || (s + 1 == end && *s == '/');
+}
+
+/* True when the request's Content-Type, if any, is JSON. */
+static bool
+json_content_type(h2o_req_t *req)
+{
+	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
+	h2o_iovec_t	 v;
+	size_t		 n;
+
+	if (i == -1)
+		return true;	/* curl -d without -H is common; the body still has to parse */
+	v = req->headers.entries[i].value;
+	for (n = 0; n < v.len && v.base[n] != ';' && v.base[n] != ' '; n++)
+		;
+	return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
+}
+
+/* The bearer token of the request into out; false when absent or malformed. */
+static bool
+bearer(h2o_req_t *req, char *out, size_t outlen)
+{
+	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+	h2o_iovec_t	 v;
+
+	if (i == -1)
+		return false;
+	v = req->headers.entries[i].value;
+	if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+		return false;
+	v.base += 7;
+	v.len -= 7;
+	while (v.len > 0 && v.base[0] == ' ') {
+		v.base++;
+		v.len--;
+	}
+	if (v.len == 0 || v.len >= outlen || memchr(v.base, '\0', v.len) != NULL)
+		return false;
+	memcpy(out, v.base, v.len);
+	out[v.len] = '\0';
+	return true;
+}
+
+static void
+authenticated(struct call *c, const struct rpc_reply *r)
+{
+	const struct route	*rt = c->route;
+	char			 org[ID_SIZE];
+
+	if (!r->ok) {
+		if (r->code == ERR_UNAUTHORIZED)
+			respond_error(c->req, 401, "unauthorized", "Authorization",
+			    "the bearer token is unknown or revoked");
+		else
+			respond_rpc_error(c->req, r);
+		return;
+	}
+	mpr_str(r->body, "org", org, sizeof(org), true);
+	c->scopes = proto_scopes_decode(r->body, "scopes");
+	c->root = mpr_bool(r->body, "root");
+	if (!mpr_ok(r->body) || !ids_valid("org", org)) {
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+		return;
+	}
+	memcpy(c->org, org, sizeof(c->org));
+	/* admin implies every scope */
+	if (!(c->scopes & (rt->scope | SCOPE_ADMIN)) || (rt->root_only && !c->root)) {
+		respond_error(c->req, 403, "forbidden", "Authorization",
+		    "this token may not %s %s", rt->method, rt->pattern);
+		return;
+	}
+	rt->start(c);
+}
+
+int
+route_api(struct ingestd *ig, h2o_req_t *req)
+{
+	const struct route	*rt = NULL;
+	char			 param[ID_SIZE + SLUG_MAX], allow[64] = "";
+	struct call		*c;
+	struct proto_req	*q;
+	struct api_error	 e;
+
+	for (size_t i = 0; i < nitems(routes); i++) {
+		if (!match(routes[i].pattern, req->path_normalized, param, sizeof(param)))
+			continue;
+		if (h2o_memis(req->method.base, req->method.len, routes[i].method,
+		    strlen(routes[i].method))) {
+			rt = &routes[i];
+			break;
+		}
+		if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof(allow))
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+			    allow[0] ? ", " : "", routes[i].method);
+	}
+	if (rt == NULL) {
+		if (allow[0] != '\0') {
+			h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow,
+			    strlen(allow));
+			respond_error(req, 405, "method_not_allowed", NULL, "use %s", allow);
+		} else {
+			respond_error(req, 404, "not_found", NULL, "no such endpoint");
+		}
+		return 0;
+	}
+	c = call_new(ig, req);
+	c->route = rt;
+	memcpy(c->param, param, sizeof(c->param));
+	q = call_req(c, MSG_TOKEN_VERIFY);
+	if (!bearer(req, q->u.token_verify.token, sizeof(q->u.token_verify.token))) {
+		respond_error(req, 401, "unauthorized", "Authorization",
+		    "send an API token as \"Authorization: Bearer <token>\"");
+		return 0;
+	}
+	if (rt->json_body) {
+		if (req->entity.len > 65536) {
+			respond_error(req, 413, "payload_too_large", NULL,
+			    "a JSON body may have at most 65536 bytes");
+			return 0;
+		}
+		if (!json_content_type(req)) {
+			respond_error(req, 415, "unsupported_media_type", "Content-Type",
+			    "send the body as application/json");
+			return 0;
+		}
+		if ((c->body = api_parse_body(req->entity.base, req->entity.len, &e)) == NULL) {
+			respond_api_error(req, &e);
+			return 0;
+		}
+	}
+	call_send(c, authenticated);
+	return 0;
+}

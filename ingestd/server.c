@@ -1,0 +1,261 @@
+/*
+ * server.c -- ingestd's listener and h2o set-up: one handler for pings,
+ * /healthz and the API, and a reverse proxy for /api/crons/stream to
+ * streamd, so the whole API lives under one base URL.
+ */
+#include "ingestd.h"
+#include "daemon.h"
+#include "env.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct handler {
+	h2o_handler_t		 super;
+	struct ingestd		*ig;
+};
+
+static bool
+has_prefix(h2o_iovec_t path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return path.len >= n && memcmp(path.base, prefix, n) == 0;
+}
+
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct ingestd	*ig = ((struct handler *)self)->ig;
+	h2o_iovec_t	 path = req->path_normalized;
+
+	if (has_prefix(req->path, "/ping/"))
+		return ping_handle(ig, req);
+	if (has_prefix(path, "/api/"))
+		return route_api(ig, req);
+	if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz"))) {
+		req->res.status = 200;
+		req->res.reason = "OK";
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		    H2O_STRLIT("text/plain"));
+		h2o_send_inline(req, H2O_STRLIT("ok\n"));
+		return 0;
+	}
+	respond_error(req, 404, "not_found", NULL, "no such endpoint");
+	return 0;
+}
+
+static void
+on_accept(h2o_socket_t *listener, const char *err)
+{
+	struct ingestd	*ig = listener->data;
+	h2o_socket_t	*sock;
+
+	if (err != NULL)
+		return;
+	/* Accept what is queued: under load many connections arrive at once. */
+	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+		h2o_accept(&ig->accept_ctx, sock);
+}
+
+static void
+on_signal(h2o_socket_t *sock, const char *err)
+{
+	struct ingestd *ig = sock->data;
+
+	(void)err;
+	daemon_signal_drain();
+	if (daemon_reload())
+		log_info("SIGHUP: nothing to reload");
+	if (daemon_quit())
+		ig->quitting = true;
+}
+
+/* A listening TCP socket on host:port; -1 on failure (logged). */
+static int
+listen_on(const char *addr)
+{
+	struct addrinfo	 hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo	*res;
+	char		 host[256], port[8];
+	uint16_t	 p;
+	int		 fd, one = 1, rc;
+
+	if (env_split_addr(addr, host, sizeof(host), &p) == -1)
+		return -1;
+	snprintf(port, sizeof(port), "%u", p);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		log_error("%s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, 4096) == -1) {
+		log_warn("listen on %s", addr);
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void
+register_stream_proxy(struct ingestd *ig, h2o_hostconf_t *host)
+{
+	h2o_pathconf_t		*path = h2o_config_register_path(host, "/api/crons/stream", 0);
+	h2o_proxy_config_vars_t	 pc;
+	h2o_url_t		 upstream;
+	char			*url = xasprintf("http://%s/", ig->cfg->stream_addr);
+
+	if (h2o_url_parse(url, SIZE_MAX, &upstream) != 0)
+		fatalx("bad LOOM_STREAM_ADDR %s", ig->cfg->stream_addr);
+	memset(&pc, 0, sizeof(pc));
+	/* Heartbeats arrive every 15 s; a quiet upstream longer than this is dead. */
+	pc.io_timeout = 120 * 1000;
+	pc.keepalive_timeout = 2000;
+	pc.preserve_host = 1;
+	h2o_proxy_register_reverse_proxy(path, &upstream, &pc);
+	free(url);
+}
+
+struct ingestd *
+ingestd_new(const struct ingestd_cfg *cfg)
+{
+	struct ingestd		*ig = xcalloc(1, sizeof(*ig));
+	h2o_hostconf_t		*host;
+	h2o_pathconf_t		*path;
+	struct handler		*h;
+	int			 fd;
+
+	ig->cfg = cfg;
+	h2o_config_init(&ig->config);
+	ig->config.server_name = h2o_iovec_init(H2O_STRLIT("loom-crons"));
+	ig->config.max_request_entity_size = cfg->body_max;
+	host = h2o_config_register_host(&ig->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	register_stream_proxy(ig, host);
+	path = h2o_config_register_path(host, "/", 0);
+	h = (struct handler *)h2o_create_handler(path, sizeof(*h));
+	h->super.on_req = on_req;
+	h->ig = ig;
+
+	ig->loop = h2o_evloop_create();
+	h2o_context_init(&ig->ctx, ig->loop, &ig->config);
+	ig->accept_ctx.ctx = &ig->ctx;
+	ig->accept_ctx.hosts = ig->config.hosts;
+
+	if ((fd = listen_on(cfg->http_addr)) == -1) {
+		ingestd_destroy(&ig);
+		return NULL;
+	}
+	ig->listener = h2o_evloop_socket_create(ig->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+	ig->listener->data = ig;
+	h2o_socket_read_start(ig->listener, on_accept);
+
+	fd = dup(daemon_signal_fd());
+	ig->signals = h2o_evloop_socket_create(ig->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
+	ig->signals->data = ig;
+	h2o_socket_read_start(ig->signals, on_signal);
+
+	ig->rpc = rpc_new(ig->loop, cfg->storaged_cmd, cfg->storage_timeout_ms);
+	return ig;
+}
+
+void
+ingestd_run(struct ingestd *ig)
+{
+	while (!ig->quitting)
+		if (h2o_evloop_run(ig->loop, INT32_MAX) != 0 && errno != EINTR)
+			fatal("h2o_evloop_run");
+}
+
+void
+ingestd_drain(struct ingestd *ig, int timeout_ms)
+{
+	int64_t	 until = h2o_now(ig->loop) + timeout_ms, flush_until;
+
+	if (ig->listener != NULL) {
+		h2o_socket_read_stop(ig->listener);
+		h2o_socket_close(ig->listener);
+		ig->listener = NULL;
+	}
+	while (ig->inflight > 0 && (int64_t)h2o_now(ig->loop) < until)
+		h2o_evloop_run(ig->loop, 50);
+	/* Let the last answers reach their sockets. */
+	flush_until = (int64_t)h2o_now(ig->loop) + 100;
+	while ((int64_t)h2o_now(ig->loop) < flush_until)
+		h2o_evloop_run(ig->loop, 20);
+	if (ig->inflight > 0)
+		log_warnx("stopping with %zu requests unanswered", ig->inflight);
+}
+
+void
+ingestd_destroy(struct ingestd **igp)
+{
+	struct ingestd *ig = *igp;
+
+	if (ig == NULL)
+		return;
+	rpc_destroy(&ig->rpc);
+	/* h2o keeps no way to tear a context down cleanly mid-connection; exit follows. */
+	free(ig);
+	*igp = NULL;
+}
+
+struct call_box {
+	struct call	 c;
+};
+
+static void
+call_dispose(void *p)
+{
+	struct call *c = &((struct call_box *)p)->c;
+
+	if (c->rpc != NULL) {
+		rpc_cancel(c->rpc);
+		c->rpc = NULL;
+		c->ig->inflight--;
+	}
+	if (c->body != NULL)
+		json_decref(c->body);
+}
+
+struct call *
+call_new(struct ingestd *ig, h2o_req_t *req)
+{
+	struct call_box *box = h2o_mem_alloc_shared(&req->pool, sizeof(*box), call_dispose);
+
+	memset(box, 0, sizeof(*box));
+	box->c.req = req;
+	box->c.ig = ig;
+	return &box->c;
+}
+
+static void
+on_reply(void *arg, const struct rpc_reply *r)
+{
+	struct call *c = arg;
+
+	c->rpc = NULL;
+	c->ig->inflight--;
+	c->then(c, r);
+}
+
+struct proto_req *
+call_req(struct call *c, enum proto_msg type)
+{
+	proto_req_init(&c->q, type);
+	return &c->q;
+}
+
+void
+call_send(struct call *c, void (*then)(struct call *, const struct rpc_reply *))
+{
+	c->then = then;
+	c->ig->inflight++;
+	c->rpc = rpc_send(c->ig->rpc, &c->q, on_reply, c);
+}
