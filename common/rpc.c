@@ -124,9 +124,15 @@ rpc_new(h2o_evloop_t *loop, const char *endpoint, uint64_t timeout_ms)
 
 	if ((rpc->sock = zsock_new(ZMQ_DEALER)) == NULL)
 		fatalx("zsock_new failed");
-	/* Queue nothing for a peer that is not there: fail fast instead. */
-	zsock_set_immediate(rpc->sock, 1);
+	/*
+	 * Requests queue while storaged (re)starts, up to the high-water mark:
+	 * a supervisor restart costs latency, not errors.  Each request's
+	 * deadline makes storaged drop what waited too long, so a call
+	 * answered "unavailable" is never carried out afterwards.
+	 */
 	zsock_set_sndtimeo(rpc->sock, 0);
+	zsock_set_reconnect_ivl(rpc->sock, 20);
+	zsock_set_reconnect_ivl_max(rpc->sock, 500);
 	zsock_set_linger(rpc->sock, 0);
 	zsock_set_sndhwm(rpc->sock, 100000);
 	zsock_set_rcvhwm(rpc->sock, 100000);

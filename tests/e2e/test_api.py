@@ -1,0 +1,353 @@
+"""The admin and SDK API of ingestd, black-box over real HTTP."""
+
+import json
+
+import pytest
+
+from loomtest import Http
+
+CRON = {"type": "cron", "expression": "*/15 * * * *"}
+
+
+@pytest.fixture
+def api(loom):
+    return loom.http()
+
+
+def create(api, slug, **extra):
+    r = api.post("/api/crons/monitors", {"slug": slug, "schedule": CRON, **extra})
+    assert r.status == 201, r
+    return r.json()
+
+
+def error_of(r, status):
+    assert r.status == status, r
+    err = r.json()["error"]
+    assert set(err) == {"code", "message", "field"}
+    assert err["message"]
+    return err
+
+
+# --- monitors -----------------------------------------------------------
+
+def test_create_returns_the_monitor_with_defaults(loom, api):
+    m = create(api, "db-backup", name="Database backup")
+    assert m["id"].startswith("mon_") and m["slug"] == "db-backup"
+    assert m["name"] == "Database backup"
+    assert m["status"] == "active" and m["health"] == "unknown"
+    assert m["schedule"] == CRON and m["timezone"] == "UTC"
+    assert m["checkin_margin_minutes"] == 5 and m["max_runtime_minutes"] is None
+    assert m["failure_issue_threshold"] == 1 and m["recovery_threshold"] == 1
+    assert m["environments"] == []
+    assert m["ping_url"] == f"{loom.base_url}/ping/{m['ping_key']}"
+    assert m["last_checkin_at"] is None and m["next_expected_at"] is None
+    assert m["created_at"].endswith("Z")
+
+
+def test_every_schedule_form_is_accepted(api):
+    forms = [
+        ({"type": "cron", "expression": "@daily"}, "cron"),
+        ({"type": "crontab", "value": "0 5 * * MON-FRI"}, "cron"),
+        ({"type": "interval", "minutes": 30}, "interval"),
+        ({"type": "interval", "value": 2, "unit": "hour"}, "interval"),
+        ({"type": "interval", "value": 1, "unit": "months"}, "interval"),
+    ]
+    for i, (sched, kind) in enumerate(forms):
+        r = api.post("/api/crons/monitors", {"slug": f"s{i}", "schedule": sched})
+        assert r.status == 201, (sched, r)
+        assert r.json()["schedule"]["type"] == kind
+    assert api.get("/api/crons/monitors/s3").json()["schedule"] == {
+        "type": "interval", "value": 2, "unit": "hour", "minutes": 120}
+
+
+@pytest.mark.parametrize("body,field,words", [
+    ({"schedule": CRON}, "slug", "required"),
+    ({"slug": "Bad Slug", "schedule": CRON}, "slug", "a-z"),
+    ({"slug": "x" * 65, "schedule": CRON}, "slug", "64"),
+    ({"slug": "a"}, "schedule", "required"),
+    ({"slug": "a", "schedule": {"type": "hourly"}}, "schedule", "unknown schedule type"),
+    ({"slug": "a", "schedule": "0 * * * *"}, "schedule", "object"),
+    ({"slug": "a", "schedule": {"type": "cron", "expression": "61 * * * *"}}, "schedule",
+     "minute: 61 is out of range 0-59"),
+    ({"slug": "a", "schedule": {"type": "cron", "expression": "0 0 30 2 *"}}, "schedule",
+     "30 never occurs in FEB"),
+    ({"slug": "a", "schedule": {"type": "interval", "minutes": 0}}, "schedule", "minutes"),
+    ({"slug": "a", "schedule": {"type": "interval", "value": 3, "unit": "year"}}, "schedule",
+     "unit"),
+    ({"slug": "a", "schedule": CRON, "timezone": "Mars/Olympus_Mons"}, "timezone",
+     "Mars/Olympus_Mons"),
+    ({"slug": "a", "schedule": CRON, "timezone": "../etc/passwd"}, "timezone", ""),
+    ({"slug": "a", "schedule": CRON, "checkin_margin_minutes": 0}, "checkin_margin_minutes",
+     "between 1"),
+    ({"slug": "a", "schedule": CRON, "checkin_margin_minutes": "5"}, "checkin_margin_minutes",
+     "whole number"),
+    ({"slug": "a", "schedule": CRON, "max_runtime_minutes": 40321}, "max_runtime_minutes",
+     "28 days"),
+    ({"slug": "a", "schedule": CRON, "failure_issue_threshold": 0},
+     "failure_issue_threshold", "between 1"),
+    ({"slug": "a", "schedule": CRON, "recovery_threshold": -3}, "recovery_threshold",
+     "between 1"),
+    ({"slug": "a", "schedule": CRON, "environments": "prod"}, "environments", "list"),
+    ({"slug": "a", "schedule": CRON, "environments": ["ok", "bad env"]}, "environments",
+     "bad env"),
+    ({"slug": "a", "schedule": CRON, "status": "sleeping"}, "status", "active"),
+    ({"slug": "a", "schedule": CRON, "name": 42}, "name", "string"),
+    ({"slug": "a", "schedule": CRON, "colour": "blue"}, "colour", "unknown field"),
+])
+def test_validation_errors_name_the_field_and_change_nothing(api, body, field, words):
+    err = error_of(api.post("/api/crons/monitors", body), 400)
+    assert err["code"] == "invalid_field"
+    assert err["field"] == field
+    assert words in err["message"], err
+    assert api.get("/api/crons/monitors").json()["monitors"] == []
+
+
+def test_bad_json_and_wrong_bodies(api):
+    for raw in (b"{", b"[1,2]", b"", b'{"slug": "a", "slug": "b"}', b"\xff\xfe"):
+        r = api.request("POST", "/api/crons/monitors", body=raw,
+                        headers={"Content-Type": "application/json"})
+        assert error_of(r, 400)["code"] == "invalid_json", raw
+    r = api.request("POST", "/api/crons/monitors", body=b'{"slug":"a"}',
+                    headers={"Content-Type": "text/plain"})
+    assert error_of(r, 415)["field"] == "Content-Type"
+    big = json.dumps({"slug": "a", "schedule": CRON, "name": "n" * 70000})
+    assert error_of(api.request("POST", "/api/crons/monitors", body=big,
+                                headers={"Content-Type": "application/json"}), 413)
+    assert api.get("/api/crons/monitors").json()["monitors"] == []
+
+
+def test_duplicate_slug_is_409(api):
+    create(api, "twin")
+    err = error_of(api.post("/api/crons/monitors", {"slug": "twin", "schedule": CRON}), 409)
+    assert err["code"] == "slug_taken" and err["field"] == "slug"
+
+
+def test_get_list_and_filters(api):
+    create(api, "a-job")
+    create(api, "b-job", status="paused")
+    assert api.get("/api/crons/monitors/a-job").json()["slug"] == "a-job"
+    listed = api.get("/api/crons/monitors").json()
+    assert [m["slug"] for m in listed["monitors"]] == ["a-job", "b-job"]
+    assert listed["count"] == 2
+    paused = api.get("/api/crons/monitors?status=paused").json()["monitors"]
+    assert [m["slug"] for m in paused] == ["b-job"]
+    assert api.get("/api/crons/monitors?health=unknown").json()["count"] == 2
+    assert api.get("/api/crons/monitors?health=healthy").json()["count"] == 0
+    assert error_of(api.get("/api/crons/monitors?status=nope"), 400)["field"] == "status"
+    assert error_of(api.get("/api/crons/monitors?health=nope"), 400)["field"] == "health"
+    assert error_of(api.get("/api/crons/monitors/missing"), 404)["code"] == "not_found"
+
+
+def test_patch_pause_resume_and_delete(api):
+    m = create(api, "editable")
+    r = api.patch("/api/crons/monitors/editable", {
+        "name": "Edited", "checkin_margin_minutes": 10, "max_runtime_minutes": 60,
+        "timezone": "Asia/Kathmandu", "schedule": {"type": "cron", "expression": "45 2 * * *"}})
+    assert r.status == 200, r
+    e = r.json()
+    assert (e["name"], e["checkin_margin_minutes"], e["max_runtime_minutes"], e["timezone"]) == \
+        ("Edited", 10, 60, "Asia/Kathmandu")
+    assert e["id"] == m["id"] and e["ping_key"] == m["ping_key"]
+    assert api.patch("/api/crons/monitors/editable", {"max_runtime_minutes": None}).json()[
+        "max_runtime_minutes"] is None
+    err = error_of(api.patch("/api/crons/monitors/editable", {"timezone": "Nowhere/City"}), 400)
+    assert err["field"] == "timezone"
+    assert api.get("/api/crons/monitors/editable").json()["timezone"] == "Asia/Kathmandu"
+    assert api.post("/api/crons/monitors/editable/pause").json()["status"] == "paused"
+    assert api.post("/api/crons/monitors/editable/resume").json()["status"] == "active"
+    renamed = api.patch("/api/crons/monitors/editable", {"slug": "renamed"})
+    assert renamed.json()["slug"] == "renamed"
+    assert api.get("/api/crons/monitors/editable").status == 404
+    assert api.delete("/api/crons/monitors/renamed").status == 204
+    assert api.get("/api/crons/monitors/renamed").status == 404
+    assert api.delete("/api/crons/monitors/renamed").status == 404
+    assert Http(api.host + ":" + str(api.port)).get(f"/ping/{m['ping_key']}").status == 404
+
+
+def test_wrong_methods_are_405(api):
+    r = api.request("PUT", "/api/crons/monitors")
+    assert error_of(r, 405)["code"] == "method_not_allowed"
+    assert "POST" in r.headers["allow"]
+    assert error_of(api.request("GET", "/api/crons/checkins/chk_x"), 405)
+    assert error_of(api.get("/api/crons/nothing-here"), 404)
+
+
+def test_monitor_limit_is_403(loom, api):
+    r = api.post("/api/crons/organizations", {"name": "small", "monitor_limit": 2})
+    assert r.status == 201, r
+    small = Http(loom.http_addr, r.json()["token"]["token"])
+    create(small, "one")
+    create(small, "two")
+    err = error_of(small.post("/api/crons/monitors", {"slug": "three", "schedule": CRON}), 403)
+    assert err["code"] == "monitor_limit_exceeded"
+    assert small.get("/api/crons/organization").json()["monitor_count"] == 2
+    assert small.delete("/api/crons/monitors/two").status == 204
+    create(small, "three")
+
+
+# --- check-ins and stats -------------------------------------------------
+
+def test_checkin_history_limit_and_status_filter(loom, api):
+    m = create(api, "history")
+    anon = Http(loom.http_addr)
+    for i in range(6):
+        anon.get(f"/ping/{m['ping_key']}" + ("/fail" if i % 3 == 0 else ""))
+    everything = api.get("/api/crons/monitors/history/checkins").json()["checkins"]
+    assert len(everything) == 6
+    stamps = [c["created_at"] for c in everything]
+    assert stamps == sorted(stamps, reverse=True)      # newest first
+    assert len(api.get("/api/crons/monitors/history/checkins?limit=4").json()["checkins"]) == 4
+    errors = api.get("/api/crons/monitors/history/checkins?status=error").json()["checkins"]
+    assert len(errors) == 2 and all(c["status"] == "error" for c in errors)
+    for bad in ("limit=0", "limit=1001", "limit=x", "status=exploded"):
+        assert error_of(api.get("/api/crons/monitors/history/checkins?" + bad), 400)
+    assert error_of(api.get("/api/crons/monitors/nope/checkins"), 404)
+
+
+def test_stats_figures(loom, api):
+    m = create(api, "figures")
+    sdk = "/api/crons/monitors/figures/checkins"
+    for duration, status in [(100, "ok"), (200, "ok"), (300, "error"), (400, "ok"),
+                             (1000, "ok")]:
+        r = api.post(sdk, {"status": status, "duration_ms": duration})
+        assert r.status == 201, r
+    Http(loom.http_addr).get(f"/ping/{m['ping_key']}/start")    # in progress: not counted
+    for period in ("day", "week", "month"):
+        s = api.get(f"/api/crons/monitors/figures/stats?period={period}").json()
+        assert s["period"] == period
+        assert s["total_checkins"] == 5
+        assert s["successful_checkins"] == 4 and s["failed_checkins"] == 1
+        assert s["missed_checkins"] == 0 and s["timeout_checkins"] == 0
+        assert s["avg_duration_ms"] == 400
+        assert s["p95_duration_ms"] == 1000          # nearest rank: ceil(0.95 * 5) = 5th
+        assert s["uptime_percentage"] == 80.0
+    assert api.get("/api/crons/monitors/figures/stats").json()["period"] == "day"
+    assert error_of(api.get("/api/crons/monitors/figures/stats?period=year"), 400)[
+        "field"] == "period"
+    empty = create(api, "quiet")
+    s = api.get("/api/crons/monitors/quiet/stats").json()
+    assert s["total_checkins"] == 0 and s["uptime_percentage"] is None
+    assert empty["slug"] == "quiet"
+
+
+def test_sdk_checkin_start_then_patch_finish(api):
+    create(api, "sdk-job")
+    r = api.post("/api/crons/monitors/sdk-job/checkins", {"status": "in_progress",
+                                                          "environment": "production"})
+    assert r.status == 201, r
+    cid = r.json()["id"]
+    assert r.json()["status"] == "in_progress"
+    r = api.patch(f"/api/crons/checkins/{cid}", {"status": "error", "exit_code": 2,
+                                                 "duration_ms": 1234, "output": "boom",
+                                                 "crash_event_id": "a1b2c3"})
+    assert r.status == 200, r
+    c = r.json()
+    assert (c["id"], c["status"], c["exit_code"], c["duration_ms"], c["output"],
+            c["crash_event_id"], c["environment"], c["source"]) == \
+        (cid, "error", 2, 1234, "boom", "a1b2c3", "production", "sdk")
+    err = error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 400)
+    assert err["field"] == "status"
+    assert error_of(api.patch("/api/crons/checkins/chk_aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                              {"status": "ok"}), 404)
+    assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "done"}), 400)[
+        "field"] == "status"
+
+
+def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
+    cfg = {"schedule": {"type": "crontab", "value": "0 * * * *"}, "checkin_margin": 3,
+           "max_runtime": 20, "timezone": "Europe/Berlin"}
+    r = api.post("/api/crons/monitors/upserted/checkins", {"status": "ok",
+                                                           "monitor_config": cfg})
+    assert r.status == 201, r
+    m = api.get("/api/crons/monitors/upserted").json()
+    assert (m["checkin_margin_minutes"], m["max_runtime_minutes"], m["timezone"]) == \
+        (3, 20, "Europe/Berlin")
+    assert m["health"] == "healthy"
+    cfg["checkin_margin"] = 7
+    assert api.post("/api/crons/monitors/upserted/checkins",
+                    {"status": "ok", "monitor_config": cfg}).status == 201
+    assert api.get("/api/crons/monitors/upserted").json()["checkin_margin_minutes"] == 7
+    r = api.post("/api/crons/monitors/other/checkins", {
+        "status": "ok", "monitor_config": {"schedule": {"type": "cron", "expression": "bad"}}})
+    assert error_of(r, 400)["field"] == "schedule"
+    assert api.get("/api/crons/monitors/other").status == 404
+
+
+def test_sdk_checkin_errors(api):
+    create(api, "sdk2")
+    url = "/api/crons/monitors/sdk2/checkins"
+    assert error_of(api.post(url, {}), 400)["field"] == "status"
+    assert error_of(api.post(url, {"status": "ok", "exit_code": 300}), 400)["field"] == \
+        "exit_code"
+    assert error_of(api.post(url, {"status": "ok", "run_id": "nope"}), 400)["field"] == "run_id"
+    assert error_of(api.post(url, {"status": "ok", "colour": 1}), 400)["field"] == "colour"
+    assert error_of(api.post("/api/crons/monitors/absent/checkins", {"status": "ok"}), 404)
+    assert api.get("/api/crons/monitors/sdk2/checkins").json()["checkins"] == []
+
+
+# --- tokens, scopes and organizations -------------------------------------
+
+def test_auth_missing_wrong_and_revoked(loom, api):
+    anon = Http(loom.http_addr)
+    err = error_of(anon.get("/api/crons/monitors"), 401)
+    assert err["code"] == "unauthorized" and err["field"] == "Authorization"
+    assert error_of(Http(loom.http_addr, "loom_not_a_real_token").get("/api/crons/monitors"),
+                    401)
+    assert error_of(anon.request("GET", "/api/crons/monitors",
+                                 headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401)
+    r = api.post("/api/crons/tokens", {"name": "ci", "scopes": ["read"]})
+    assert r.status == 201, r
+    tok = r.json()
+    assert tok["token"].startswith("loom_") and tok["scopes"] == ["read"]
+    reader = Http(loom.http_addr, tok["token"])
+    assert reader.get("/api/crons/monitors").status == 200
+    listed = api.get("/api/crons/tokens").json()["tokens"]
+    assert {t["id"] for t in listed} >= {tok["id"]}
+    assert all("token" not in t for t in listed)          # secrets are shown once
+    assert api.delete(f"/api/crons/tokens/{tok['id']}").status == 204
+    assert error_of(reader.get("/api/crons/monitors"), 401)
+    assert api.delete(f"/api/crons/tokens/{tok['id']}").status == 404
+
+
+def test_scopes(loom, api):
+    m = create(api, "scoped")
+    read = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                         {"scopes": ["read"]}).json()["token"])
+    sdk = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                        {"scopes": ["checkins"]}).json()["token"])
+    assert read.get("/api/crons/monitors/scoped").status == 200
+    assert error_of(read.post("/api/crons/monitors", {"slug": "x", "schedule": CRON}),
+                    403)["code"] == "forbidden"
+    assert error_of(read.post("/api/crons/monitors/scoped/checkins", {"status": "ok"}), 403)
+    assert error_of(read.get("/api/crons/tokens"), 403)
+    assert sdk.post("/api/crons/monitors/scoped/checkins", {"status": "ok"}).status == 201
+    assert error_of(sdk.get("/api/crons/monitors"), 403)
+    assert error_of(sdk.delete("/api/crons/monitors/scoped"), 403)
+    assert error_of(read.post("/api/crons/organizations", {"name": "x"}), 403)
+    assert m["slug"] == "scoped"
+    assert error_of(api.post("/api/crons/tokens", {"scopes": ["root"]}), 400)["field"] == \
+        "scopes"
+
+
+def test_another_organizations_monitors_are_not_found(loom, api):
+    mine = create(api, "private")
+    r = api.post("/api/crons/organizations", {"name": "tenant-b", "monitor_limit": 10})
+    assert r.status == 201, r
+    other = Http(loom.http_addr, r.json()["token"]["token"])
+    assert other.get("/api/crons/monitors").json()["monitors"] == []
+    for req in (lambda: other.get("/api/crons/monitors/private"),
+                lambda: other.patch("/api/crons/monitors/private", {"name": "hijacked"}),
+                lambda: other.delete("/api/crons/monitors/private"),
+                lambda: other.post("/api/crons/monitors/private/pause"),
+                lambda: other.get("/api/crons/monitors/private/checkins"),
+                lambda: other.get("/api/crons/monitors/private/stats")):
+        assert error_of(req(), 404)["code"] == "not_found"
+    started = api.post("/api/crons/monitors/private/checkins", {"status": "in_progress"})
+    cid = started.json()["id"]
+    assert error_of(other.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 404)
+    # The same slug is free in the other organization.
+    assert other.post("/api/crons/monitors", {"slug": "private", "schedule": CRON}).status == 201
+    assert api.get("/api/crons/monitors/private").json()["id"] == mine["id"]
+    assert api.get("/api/crons/monitors/private").json()["name"] == "private"
+    # Only the first organization's admins create organizations.
+    assert error_of(other.post("/api/crons/organizations", {"name": "c"}), 403)
