@@ -10,7 +10,7 @@
 #define BAD(e, f, ...) do {						\
 	(e)->status = 400;						\
 	(e)->code = "invalid_field";					\
-	(e)->field = (f);						\
+	strlcpy_loom((e)->field, (f), sizeof((e)->field));		\
 	snprintf((e)->message, sizeof((e)->message), __VA_ARGS__);	\
 	return -1;							\
 } while (0)
@@ -23,7 +23,7 @@ api_parse_body(const char *body, size_t len, struct api_error *e)
 
 	e->status = 400;
 	e->code = "invalid_json";
-	e->field = NULL;
+	e->field[0] = '\0';
 	if (len == 0) {
 		snprintf(e->message, sizeof(e->message), "a JSON object is required");
 		return NULL;

@@ -17,7 +17,7 @@
 struct api_error {
 	int		 status;	/* HTTP status: 400 */
 	const char	*code;		/* "invalid_field", "invalid_json" */
-	const char	*field;		/* JSON member, or NULL */
+	char		 field[64];	/* JSON member, or "" (a copy: outlives the body) */
 	char		 message[200];
 };
 
