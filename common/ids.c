@@ -8,8 +8,8 @@
 
 #include <sys/random.h>
 
-/* Lowercase RFC 4648 base32 alphabet: unambiguous in URLs and logs. */
-static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+/* Crockford's base32, lowercase: no i, l, o, u; ASCII order is numeric order. */
+static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
 void
 ids_random(void *buf, size_t n)
@@ -46,6 +46,20 @@ ids_new(const char *prefix, char out[ID_SIZE])
 	memcpy(out, prefix, 3);
 	out[3] = '_';
 	random_b32(out + 4, ID_LEN - 4);
+}
+
+void
+ids_new_at(const char *prefix, int64_t at_us, char out[ID_SIZE])
+{
+	uint64_t t = at_us < 0 ? 0 : (uint64_t)at_us;
+
+	memcpy(out, prefix, 3);
+	out[3] = '_';
+	for (int i = 10; i >= 0; i--) {	/* 55 bits, most significant first */
+		out[4 + i] = b32[t & 31];
+		t >>= 5;
+	}
+	random_b32(out + 15, ID_LEN - 15);
 }
 
 bool

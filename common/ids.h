@@ -1,8 +1,8 @@
 /*
  * ids.h -- opaque identifiers and secrets, all from getrandom(2).
  *
- *	mon_5xq9...	monitor id	"mon_" + 26 base32 chars (128 bits)
- *	chk_...		check-in id	"chk_" + 26
+ *	mon_5xq9...	monitor id	"mon_" + 26 base32 chars (130 random bits)
+ *	chk_...		check-in id	"chk_" + 11 chars of time + 15 random (75 bits)
  *	org_..., tok_...		organization and token ids, same form
  *	9f1c...-4...	ping key	UUID v4: 122 random bits
  *	loom_...	API token	"loom_" + 52 base32 chars (256 bits)
@@ -24,8 +24,18 @@
 /* Fills buf with n bytes from the kernel's CSPRNG; exits if it cannot. */
 void	 ids_random(void *buf, size_t n);
 
-/* Writes prefix ("mon", "chk", "org", "tok") + "_" + 26 chars into out. */
+/*
+ * Ids use Crockford's base32 in lowercase, whose ASCII order is its
+ * numeric order, so ids that start with a time sort by time.
+ */
+/* Writes prefix ("mon", "org", "tok") + "_" + 26 random chars into out. */
 void	 ids_new(const char *prefix, char out[ID_SIZE]);
+/*
+ * Like ids_new, but the first 11 chars encode at_us (UTC microseconds):
+ * ids made later sort later, which keeps a B-tree keyed by them
+ * append-only.  The other 15 chars are random (75 bits).
+ */
+void	 ids_new_at(const char *prefix, int64_t at_us, char out[ID_SIZE]);
 /* True when s is a well-formed id with that prefix. */
 bool	 ids_valid(const char *prefix, const char *s);
 

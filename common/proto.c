@@ -842,11 +842,33 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 
 /* ---------- framing ---------- */
 
+/* Parses a name frame and a body frame into in; 0, or -1 with why. */
+static int
+parse_pair(zframe_t *name, zframe_t *body, struct proto_in *in, const char **why)
+{
+	size_t	 n = zframe_size(name);
+
+	if (n == 0 || n >= sizeof(in->name) || memchr(zframe_data(name), '\0', n) != NULL) {
+		*why = "bad message name";
+		return -1;
+	}
+	memcpy(in->name, zframe_data(name), n);
+	in->name[n] = '\0';
+	if (mpk_parse(&in->doc, zframe_data(body), zframe_size(body), why) == -1)
+		return -1;
+	mpr_init(&in->body, &in->doc.up.data, &in->err);
+	in->rid = mpr_uint(&in->body, "rid", false);
+	if (!mpr_ok(&in->body)) {
+		*why = "bad rid";
+		return -1;
+	}
+	return 0;
+}
+
 int
 proto_recv(zsock_t *sock, bool with_identity, struct proto_in *in, const char **why)
 {
 	zframe_t	*name, *body;
-	size_t		 n;
 
 	memset(in, 0, sizeof(*in));
 	if (!(zsock_events(sock) & ZMQ_POLLIN))
@@ -862,27 +884,75 @@ proto_recv(zsock_t *sock, bool with_identity, struct proto_in *in, const char **
 		*why = "expected two frames: name and body";
 		goto bad;
 	}
-	n = zframe_size(name);
-	if (n == 0 || n >= sizeof(in->name) || memchr(zframe_data(name), '\0', n) != NULL) {
-		*why = "bad message name";
+	if (parse_pair(name, body, in, why) == -1)
 		goto bad;
-	}
-	memcpy(in->name, zframe_data(name), n);
-	in->name[n] = '\0';
-	if (mpk_parse(&in->doc, zframe_data(body), zframe_size(body), why) == -1)
-		goto bad;
-	mpr_init(&in->body, &in->doc.up.data, &in->err);
-	in->rid = mpr_uint(&in->body, "rid", false);
-	if (!mpr_ok(&in->body)) {
-		*why = "bad rid";
-		goto bad;
-	}
 	return 0;
 bad:
 	/* Keep the identity so the caller can still answer a ROUTER peer. */
 	mpk_doc_free(&in->doc);
 	zmsg_destroy(&in->msg);
 	return -1;
+}
+
+int
+proto_recv_batch(zsock_t *sock, bool with_identity, struct proto_batch *b, const char **why)
+{
+	memset(b, 0, sizeof(*b));
+	if (!(zsock_events(sock) & ZMQ_POLLIN))
+		return 1;
+	if ((b->msg = zmsg_recv(sock)) == NULL)
+		return 1;
+	if (with_identity)
+		b->identity = zmsg_pop(b->msg);
+	b->pairs = zmsg_size(b->msg) / 2;
+	if ((with_identity && b->identity == NULL) || b->pairs == 0 ||
+	    zmsg_size(b->msg) % 2 != 0) {
+		*why = "expected pairs of frames: name and body";
+		zmsg_destroy(&b->msg);
+		return -1;
+	}
+	b->next = zmsg_first(b->msg);
+	return 0;
+}
+
+int
+proto_next(struct proto_batch *b, struct proto_in *in, const char **why)
+{
+	zframe_t	*name, *body;
+
+	memset(in, 0, sizeof(*in));
+	if (b->msg == NULL || (name = b->next) == NULL)
+		return 1;
+	/* Only we move the message's cursor: it stands on the name frame. */
+	body = zmsg_next(b->msg);
+	b->next = zmsg_next(b->msg);
+	if (body == NULL) {
+		*why = "a name without a body";
+		return -1;
+	}
+	if (parse_pair(name, body, in, why) == -1) {
+		mpk_doc_free(&in->doc);
+		return -1;
+	}
+	return 0;
+}
+
+void
+proto_batch_free(struct proto_batch *b)
+{
+	zmsg_destroy(&b->msg);
+	zframe_destroy(&b->identity);
+}
+
+void
+proto_append(zmsg_t *m, const char *name, const struct mpw *w)
+{
+	const char	*data;
+	size_t		 len;
+
+	zmsg_addstr(m, name);
+	data = mpw_data(w, &len);
+	zmsg_addmem(m, data, len);
 }
 
 void

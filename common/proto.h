@@ -9,9 +9,13 @@
  *                                      |     v
  *                                     [schedd] SUB
  *
- * Framing.  A message is two ZeroMQ frames (after the identity frame a
- * ROUTER adds): an ASCII name from PROTO_MESSAGES (or an event name from
- * model.h's EVENT_TYPES, or "ok"/"err" for replies), then one msgpack map.
+ * Framing.  A message is one or more pairs of ZeroMQ frames (after the
+ * identity frame a ROUTER adds): an ASCII name from PROTO_MESSAGES (or an
+ * event name from model.h's EVENT_TYPES, or "ok"/"err" for replies), then
+ * one msgpack map.  Several pairs in one message are a batch: ingestd puts
+ * the pings of one event-loop turn in one message, and storaged answers a
+ * message with one message holding a reply pair for each request pair,
+ * in order.  A peer that sends single pairs gets single pairs back.
  * Every map has "v" (PROTO_VERSION).  Requests carry "rid" (a request id
  * chosen by the sender) and may carry "dl", a deadline in UTC microseconds
  * of the real clock after which storaged drops the request unprocessed (the
@@ -334,10 +338,13 @@ int	 proto_event_decode(const msgpack_object *, struct event *, struct mpr_err *
 
 /* ---------- framing over czmq sockets ---------- */
 
-/* A received message: frames owned here, body parsed and borrowed from them. */
+/*
+ * One name + body pair, parsed.  From proto_recv() it owns its frames;
+ * from proto_next() it borrows them from a struct proto_batch.
+ */
 struct proto_in {
-	zmsg_t			*msg;
-	zframe_t		*identity;	/* ROUTER peers; NULL otherwise */
+	zmsg_t			*msg;		/* owned frames (proto_recv), else NULL */
+	zframe_t		*identity;	/* ROUTER peers (proto_recv); NULL otherwise */
 	char			 name[PROTO_NAME_MAX];
 	struct mpk_doc		 doc;
 	struct mpr		 body;		/* reader over the map */
@@ -354,6 +361,30 @@ struct proto_in {
  */
 int	 proto_recv(zsock_t *, bool with_identity, struct proto_in *, const char **why);
 void	 proto_in_free(struct proto_in *);
+
+/* A received message of one or more pairs (see Framing). */
+struct proto_batch {
+	zmsg_t			*msg;
+	zframe_t		*identity;	/* ROUTER peers; NULL otherwise */
+	size_t			 pairs;		/* name + body pairs in msg */
+	zframe_t		*next;		/* name frame of the next pair */
+};
+
+/*
+ * Receives one whole message without waiting: 0, 1 when there is none, or
+ * -1 when its frames do not form pairs (*why says so; a ROUTER peer's
+ * identity is kept so the caller can answer).  Free with proto_batch_free().
+ */
+int	 proto_recv_batch(zsock_t *, bool with_identity, struct proto_batch *, const char **why);
+/*
+ * Parses the next pair of b into in, which borrows b's frames (free it with
+ * proto_in_free() before b).  0, 1 when no pair is left, -1 for a bad pair.
+ */
+int	 proto_next(struct proto_batch *b, struct proto_in *in, const char **why);
+void	 proto_batch_free(struct proto_batch *);
+
+/* Appends name + the encoded map in w to m (to build a batch). */
+void	 proto_append(zmsg_t *m, const char *name, const struct mpw *w);
 
 /* Sends name + the encoded map in w, after identity when given. */
 int	 proto_send(zsock_t *, zframe_t *identity, const char *name, const struct mpw *w);

@@ -3,6 +3,12 @@
  *
  * Calls are found by request id in a hash table; all share one timeout,
  * so h2o's timeout list (FIFO for a fixed delay) expires them in order.
+ *
+ * The requests made during one turn of the event loop leave together, as
+ * one message of several name + body pairs, when the turn ends; storaged
+ * answers with one message too.  Under load a turn handles many
+ * connections, so this divides the messages, and the thread wake-ups of
+ * ZeroMQ's I/O threads on both sides, by the batch size.
  */
 #include "common.h"
 #include "clock.h"
@@ -10,6 +16,7 @@
 #include "rpc.h"
 
 #define BUCKETS		4096	/* rids are sequential: a mask spreads them evenly */
+#define BATCH_MAX	256	/* requests per message */
 
 struct rpc_call {
 	uint64_t		 rid;
@@ -30,6 +37,11 @@ struct rpc {
 	size_t			 pending;
 	struct rpc_call		*calls[BUCKETS];
 	struct mpw		 w;
+	zmsg_t			*out;		/* this turn's requests, not sent yet */
+	uint64_t		 out_rids[BATCH_MAX];
+	size_t			 out_n;
+	h2o_timeout_t		 zero;		/* "at the end of this turn" */
+	h2o_timeout_entry_t	 flush;
 };
 
 static struct rpc_call **
@@ -104,17 +116,59 @@ static void
 on_readable(void *arg)
 {
 	struct rpc		*rpc = arg;
+	struct proto_batch	 b;
 	struct proto_in		 in;
 	const char		*why;
 	int			 rc;
 
-	while ((rc = proto_recv(rpc->sock, false, &in, &why)) != 1) {
-		if (rc == -1)
+	while ((rc = proto_recv_batch(rpc->sock, false, &b, &why)) != 1) {
+		if (rc == -1) {
 			log_warnx("storaged reply: %s", why);
-		else
-			deliver(rpc, &in);
-		proto_in_free(&in);
+			continue;
+		}
+		while ((rc = proto_next(&b, &in, &why)) != 1) {
+			if (rc == -1)
+				log_warnx("storaged reply: %s", why);
+			else
+				deliver(rpc, &in);
+			proto_in_free(&in);
+		}
+		proto_batch_free(&b);
 	}
+}
+
+/* Sends this turn's requests as one message; if it cannot leave, they fail. */
+static void
+flush(struct rpc *rpc)
+{
+	uint64_t	 rids[BATCH_MAX];
+	size_t		 n = rpc->out_n;
+
+	if (h2o_timeout_is_linked(&rpc->flush))
+		h2o_timeout_unlink(&rpc->flush);
+	if (rpc->out == NULL)
+		return;
+	rpc->out_n = 0;
+	/* zmsg_send() and zmsg_destroy() leave rpc->out NULL for the next turn. */
+	if (zmsg_send(&rpc->out, rpc->sock) == -1) {
+		log_warnx("storaged unreachable: %s", zmq_strerror(zmq_errno()));
+		zmsg_destroy(&rpc->out);
+		/* Callbacks may queue new requests: fail from a copy of the ids. */
+		memcpy(rids, rpc->out_rids, n * sizeof(rids[0]));
+		for (size_t i = 0; i < n; i++) {
+			struct rpc_call *call = *slot(rpc, rids[i]);
+			if (call != NULL)
+				fail(call, "storage is not reachable");
+		}
+	}
+	/* The send may have consumed the fd's notification of a reply. */
+	evzmq_kick(rpc->watch);
+}
+
+static void
+on_flush(h2o_timeout_entry_t *entry)
+{
+	flush(H2O_STRUCT_FROM_MEMBER(struct rpc, flush, entry));
 }
 
 struct rpc *
@@ -142,6 +196,8 @@ rpc_new(h2o_evloop_t *loop, const char *endpoint, uint64_t timeout_ms)
 	rpc->timeout_ms = timeout_ms;
 	rpc->next_rid = 1;
 	h2o_timeout_init(loop, &rpc->timeout, timeout_ms);
+	h2o_timeout_init(loop, &rpc->zero, 0);
+	rpc->flush.cb = on_flush;
 	rpc->watch = evzmq_new(loop, rpc->sock, on_readable, rpc);
 	mpw_init(&rpc->w);
 	return rpc;
@@ -154,11 +210,13 @@ rpc_destroy(struct rpc **rpcp)
 
 	if (rpc == NULL)
 		return;
+	flush(rpc);
 	for (size_t i = 0; i < BUCKETS; i++)
 		while (rpc->calls[i] != NULL)
 			fail(rpc->calls[i], "shutting down");
 	evzmq_destroy(&rpc->watch);
 	h2o_timeout_dispose(rpc->loop, &rpc->timeout);
+	h2o_timeout_dispose(rpc->loop, &rpc->zero);
 	zsock_destroy(&rpc->sock);
 	mpw_destroy(&rpc->w);
 	free(rpc);
@@ -180,16 +238,16 @@ rpc_send(struct rpc *rpc, struct proto_req *req, rpc_cb cb, void *arg)
 	p = slot(rpc, call->rid);
 	*p = call;
 	rpc->pending++;
-	proto_req_encode(req, &rpc->w);
-	if (proto_send(rpc->sock, NULL, proto_msg_name(req->type), &rpc->w) == -1) {
-		log_warnx("storaged unreachable: %s", zmq_strerror(zmq_errno()));
-		fail(call, "storage is not reachable");
-		evzmq_kick(rpc->watch);
-		return NULL;
-	}
 	h2o_timeout_link(rpc->loop, &rpc->timeout, &call->expiry);
-	/* The send may have consumed the fd's notification of a reply. */
-	evzmq_kick(rpc->watch);
+	proto_req_encode(req, &rpc->w);
+	if (rpc->out == NULL)
+		rpc->out = zmsg_new();
+	proto_append(rpc->out, proto_msg_name(req->type), &rpc->w);
+	rpc->out_rids[rpc->out_n++] = call->rid;
+	if (rpc->out_n == BATCH_MAX)
+		flush(rpc);
+	else if (!h2o_timeout_is_linked(&rpc->flush))
+		h2o_timeout_link(rpc->loop, &rpc->zero, &rpc->flush);
 	return call;
 }
 

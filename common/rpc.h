@@ -36,8 +36,9 @@ struct rpc	*rpc_new(h2o_evloop_t *, const char *endpoint, uint64_t timeout_ms);
 void		 rpc_destroy(struct rpc **);
 
 /*
- * Sends req (its rid and deadline are set here).  Returns the call, or
- * NULL after running cb with ERR_UNAVAILABLE when it could not be sent.
+ * Queues req (its rid and deadline are set here) to leave with the other
+ * requests of this loop turn.  Returns the call; if the message cannot be
+ * sent, cb runs later with ERR_UNAVAILABLE.
  */
 struct rpc_call	*rpc_send(struct rpc *, struct proto_req *, rpc_cb, void *arg);
 /* Forgets a call: its callback will not run. */

@@ -23,54 +23,99 @@
 
 /* Answers a message that could not be read, if we know who sent it. */
 static void
-reply_malformed(struct storaged *sd, struct proto_in *in, const char *why)
+reply_malformed(struct storaged *sd, zframe_t *identity, const char *why)
 {
 	struct mpw	 w;
 
 	log_warnx("command: %s", why);
-	if (in->identity == NULL)
+	if (identity == NULL)
 		return;
 	mpw_init(&w);
-	proto_error_encode(&w, in->rid, ERR_BAD_REQUEST, why, NULL);
-	proto_send(sd->cmd, in->identity, "err", &w);
+	proto_error_encode(&w, 0, ERR_BAD_REQUEST, why, NULL);
+	proto_send(sd->cmd, identity, "err", &w);
 	mpw_destroy(&w);
 }
 
-/* Reads the queued requests into the batch without waiting. */
+/* The next free request slot, growing the array when a message is large. */
+static struct request *
+next_slot(struct storaged *sd)
+{
+	if (sd->nbatch == sd->batch_cap) {
+		size_t old = sd->batch_cap;
+
+		sd->batch_cap = old ? old * 2 : 256;
+		sd->batch = xreallocarray(sd->batch, sd->batch_cap, sizeof(*sd->batch));
+		memset(sd->batch + old, 0, (sd->batch_cap - old) * sizeof(*sd->batch));
+		for (size_t i = old; i < sd->batch_cap; i++)
+			mpw_init(&sd->batch[i].reply);
+	}
+	return &sd->batch[sd->nbatch];
+}
+
+/* Decodes one request pair into its slot; a bad one gets its error reply now. */
+static void
+decode(struct request *r)
+{
+	enum proto_msg	 type;
+
+	r->decoded = false;
+	r->is_error = true;
+	if ((type = proto_msg_parse(r->in.name)) == MSG_NONE) {
+		log_warnx("command: unknown message \"%s\"", r->in.name);
+		proto_error_encode(&r->reply, r->in.rid, ERR_BAD_REQUEST, "unknown message", NULL);
+	} else if (proto_req_decode(type, &r->in.doc.up.data, &r->req, &r->in.err) == -1) {
+		log_warnx("%s: %s", r->in.name, r->in.err.why);
+		proto_error_encode(&r->reply, r->in.rid, ERR_BAD_REQUEST, r->in.err.why,
+		    r->in.err.field);
+	} else {
+		r->decoded = true;
+	}
+}
+
+/*
+ * Reads the queued messages into the batch without waiting, one request
+ * per name + body pair, until batch_max requests are waiting.
+ */
 static size_t
 collect(struct storaged *sd)
 {
-	size_t	 n = 0;
+	struct proto_batch	 b;
+	const char		*why = "";
+	int			 rc;
 
-	while (n < sd->cfg->batch_max) {
-		struct request	*r = &sd->batch[n];
-		const char	*why = "";
-		enum proto_msg	 type;
-		int		 rc = proto_recv(sd->cmd, true, &r->in, &why);
-
-		if (rc == 1)
+	sd->nbatch = sd->nmsgs = 0;
+	while (sd->nbatch < sd->cfg->batch_max) {
+		if ((rc = proto_recv_batch(sd->cmd, true, &b, &why)) == 1)
 			break;
 		if (rc == -1) {
-			reply_malformed(sd, &r->in, why);
-			proto_in_free(&r->in);
+			reply_malformed(sd, b.identity, why);
+			proto_batch_free(&b);
 			continue;
 		}
-		r->decoded = false;
-		r->is_error = true;
-		if ((type = proto_msg_parse(r->in.name)) == MSG_NONE) {
-			log_warnx("command: unknown message \"%s\"", r->in.name);
-			proto_error_encode(&r->reply, r->in.rid, ERR_BAD_REQUEST, "unknown message",
-			    NULL);
-		} else if (proto_req_decode(type, &r->in.doc.up.data, &r->req, &r->in.err) == -1) {
-			log_warnx("%s: %s", r->in.name, r->in.err.why);
-			proto_error_encode(&r->reply, r->in.rid, ERR_BAD_REQUEST, r->in.err.why,
-			    r->in.err.field);
-		} else {
-			r->decoded = true;
+		if (sd->nmsgs == sd->msgs_cap) {
+			sd->msgs_cap = sd->msgs_cap ? sd->msgs_cap * 2 : 64;
+			sd->msgs = xreallocarray(sd->msgs, sd->msgs_cap, sizeof(*sd->msgs));
 		}
-		n++;
+		sd->msgs[sd->nmsgs] = b;
+		for (;;) {
+			struct request *r = next_slot(sd);
+
+			if ((rc = proto_next(&sd->msgs[sd->nmsgs], &r->in, &why)) == 1)
+				break;
+			r->msg = sd->nmsgs;
+			sd->nbatch++;
+			if (rc == -1) {
+				log_warnx("command: %s", why);
+				r->decoded = false;
+				r->is_error = true;
+				proto_error_encode(&r->reply, 0, ERR_BAD_REQUEST, why, NULL);
+				continue;
+			}
+			decode(r);
+		}
+		sd->nmsgs++;
 	}
-	return n;
+	return sd->nbatch;
 }
 
 /* Stages every request of the batch into t; false if LMDB failed. */
@@ -120,13 +165,18 @@ commit_batch(struct storaged *sd, size_t n)
 
 	for (;;) {
 		if ((rc = db_begin(sd->db, &t, writes)) == 0) {
+			int64_t t0 = clock_mono_us(), t1;
+
 			stage(sd, &t, n);
+			t1 = clock_mono_us();
 			if (writes)
 				rc = db_commit(&t);
 			else {
 				rc = t.ret;
 				db_abort(&t);
 			}
+			sd->us_stage += t1 - t0;
+			sd->us_commit += clock_mono_us() - t1;
 		}
 		if (rc == 0) {
 			sd->commits += writes;
@@ -150,20 +200,35 @@ commit_batch(struct storaged *sd, size_t n)
 	return false;
 }
 
+/* Sends the replies: one message per received message, pairs in order. */
 static void
 answer(struct storaged *sd, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct request	*r = &sd->batch[i];
-		size_t		 len;
+	size_t	 i = 0;
 
-		mpw_data(&r->reply, &len);
-		if (len > 0 && proto_send(sd->cmd, r->in.identity, r->is_error ? "err" : "ok",
-		    &r->reply) == -1)
-			log_warnx("reply to %s lost: %s", r->in.name, zmq_strerror(zmq_errno()));
-		mpw_reset(&r->reply);
-		proto_in_free(&r->in);
+	for (size_t m = 0; m < sd->nmsgs; m++) {
+		zmsg_t	*out = zmsg_new();
+		size_t	 len, pairs = 0;
+
+		zmsg_addmem(out, zframe_data(sd->msgs[m].identity),
+		    zframe_size(sd->msgs[m].identity));
+		for (; i < n && sd->batch[i].msg == m; i++) {
+			struct request *r = &sd->batch[i];
+
+			mpw_data(&r->reply, &len);
+			if (len > 0) {	/* requests past their deadline get none */
+				proto_append(out, r->is_error ? "err" : "ok", &r->reply);
+				pairs++;
+			}
+			mpw_reset(&r->reply);
+			proto_in_free(&r->in);
+		}
+		if (pairs > 0 && zmsg_send(&out, sd->cmd) == -1)
+			log_warnx("replies lost: %s", zmq_strerror(zmq_errno()));
+		zmsg_destroy(&out);
+		proto_batch_free(&sd->msgs[m]);
 	}
+	sd->nmsgs = 0;
 }
 
 /* Serves one batch of whatever is queued; returns how many requests. */
@@ -171,14 +236,17 @@ static size_t
 serve_batch(struct storaged *sd)
 {
 	size_t	 n = collect(sd);
+	int64_t	 t0;
 	bool	 ok;
 
 	if (n == 0)
 		return 0;
 	ok = commit_batch(sd, n);
+	t0 = clock_mono_us();
 	answer(sd, n);
 	if (ok)
 		events_publish(sd);
+	sd->us_answer += clock_mono_us() - t0;
 	sd->requests += n;
 	return n;
 }
@@ -231,6 +299,10 @@ storaged_drain(struct storaged *sd, int timeout_ms)
 			zmq_poll(&item, 1, 10);
 		}
 	}
-	log_info("drained: %" PRIu64 " requests in %" PRIu64 " commits since start",
-	    sd->requests, sd->commits);
+	log_info("drained: %" PRIu64 " requests in %" PRIu64 " commits since start; "
+	    "per commit: %" PRId64 " us staging, %" PRId64 " us committing, %" PRId64
+	    " us answering", sd->requests, sd->commits,
+	    sd->us_stage / (int64_t)(sd->commits ? sd->commits : 1),
+	    sd->us_commit / (int64_t)(sd->commits ? sd->commits : 1),
+	    sd->us_answer / (int64_t)(sd->commits ? sd->commits : 1));
 }

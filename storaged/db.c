@@ -22,9 +22,8 @@ static const char *const table_names[T_MAX] = {
 	[T_SLUGS] = "slugs",
 	[T_PING_KEYS] = "ping_keys",
 	[T_CHECKINS] = "checkins",
-	[T_CHECKIN_IDS] = "checkin_ids",
+	[T_MON_CHECKINS] = "monitor_checkins",
 	[T_OPEN_RUNS] = "open_runs",
-	[T_CHECKINS_BY_TIME] = "checkins_by_time",
 	[T_EVENTS] = "events",
 };
 

@@ -21,10 +21,9 @@ enum db_table {
 	T_MONITORS,		/* monitor id -> monitor map */
 	T_SLUGS,		/* org id + slug -> monitor id */
 	T_PING_KEYS,		/* ping key -> monitor id */
-	T_CHECKINS,		/* monitor id + ts + check-in id -> check-in map */
-	T_CHECKIN_IDS,		/* check-in id -> its T_CHECKINS key */
+	T_CHECKINS,		/* check-in id (time-ordered) -> check-in map */
+	T_MON_CHECKINS,		/* monitor id + ts + check-in id -> "" */
 	T_OPEN_RUNS,		/* monitor id + ts + check-in id -> run id */
-	T_CHECKINS_BY_TIME,	/* ts + check-in id -> monitor id */
 	T_EVENTS,		/* seq -> event map */
 	T_MAX
 };

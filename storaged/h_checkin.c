@@ -155,8 +155,7 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
 	while (n < 16 && db_iter_next(&it))
 		if (it.v.mv_size == 0 && it.k.mv_size == KEY_CHECKIN) {
-			memcpy(ids[n], (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
-			ids[n++][ID_LEN] = '\0';
+			key_checkin_id(it.k.mv_data, ids[n++]);
 		}
 	db_iter_close(&it);
 	for (int i = 0; i < n; i++) {
@@ -187,7 +186,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	if (q->run_id[0] == '\0')
 		prune_timed_out(c, m);
 	checkin_init(&ck);
-	ids_new("chk", ck.id);
+	ids_new_at("chk", now, ck.id);
 	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
 	ck.status = CHECKIN_IN_PROGRESS;
 	ck.source = q->source;
@@ -225,7 +224,7 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	if (rc != MDB_NOTFOUND)
 		return;
 	checkin_init(&ck);
-	ids_new("chk", ck.id);
+	ids_new_at("chk", now, ck.id);
 	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
 	ck.status = status;
 	ck.source = q->source;
@@ -253,9 +252,9 @@ latest_checkin(struct db_txn *t, const char *monitor_id, struct checkin *ck)
 	int		 rc = MDB_NOTFOUND;
 
 	key_checkin_prefix(&k, monitor_id);
-	db_iter_init(&it, t, T_CHECKINS, k.b, k.len, true);
+	db_iter_init(&it, t, T_MON_CHECKINS, k.b, k.len, true);
 	if (db_iter_next(&it))
-		rc = rec_checkin_decode(&it.v, ck);
+		rc = rec_checkin_by_key(t, &it.k, ck);
 	db_iter_close(&it);
 	return rc;
 }
@@ -422,9 +421,9 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 	mpw_key(w, "checkins");
 	mpw_array_begin(w);
 	key_checkin_prefix(&k, m.id);
-	db_iter_init(&it, c->t, T_CHECKINS, k.b, k.len, true);
+	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, true);
 	while (n < q->limit && db_iter_next(&it)) {
-		if (rec_checkin_decode(&it.v, &ck) != 0)
+		if (rec_checkin_by_key(c->t, &it.k, &ck) != 0)
 			break;
 		if (q->status != CHECKIN_STATUS_NONE && ck.status != q->status)
 			continue;
@@ -452,10 +451,8 @@ runs_rearm(struct ctx *c, struct monitor *m, int64_t now)
 	key_checkin_prefix(&k, m->id);
 	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
 	while (n < 64 && db_iter_next(&it))
-		if (it.k.mv_size == KEY_CHECKIN) {
-			memcpy(ids[n], (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
-			ids[n++][ID_LEN] = '\0';
-		}
+		if (it.k.mv_size == KEY_CHECKIN)
+			key_checkin_id(it.k.mv_data, ids[n++]);
 	db_iter_close(&it);
 	for (int i = 0; i < n; i++) {
 		if (rec_checkin_get(c->t, ids[i], &ck) != 0)

@@ -22,20 +22,13 @@ encode_runs(struct db_txn *t, struct mpw *w, const char *id)
 	struct key	 k;
 	struct db_iter	 it;
 	struct checkin	 ck;
-	char		 cid[ID_SIZE];
 
 	mpw_key(w, "runs");
 	mpw_array_begin(w);
 	key_checkin_prefix(&k, id);
 	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
 	while (db_iter_next(&it)) {
-		MDB_val	 key = it.k;
-
-		if (key.mv_size != KEY_CHECKIN)
-			continue;
-		memcpy(cid, (const char *)key.mv_data + ID_LEN + KEY_TS, ID_LEN);
-		cid[ID_LEN] = '\0';
-		if (rec_checkin_get(t, cid, &ck) != 0)
+		if (rec_checkin_by_key(t, &it.k, &ck) != 0)
 			break;
 		if (ck.status != CHECKIN_IN_PROGRESS || ck.timeout_at == 0)
 			continue;
@@ -139,11 +132,11 @@ handle_verdict_missed(struct ctx *c, const struct msg_verdict *q)
 		return;
 	}
 	checkin_init(&ck);
-	ids_new("chk", ck.id);
+	ck.ts = storaged_stamp(c);
+	ids_new_at("chk", ck.ts, ck.id);
 	memcpy(ck.monitor_id, m.id, sizeof(ck.monitor_id));
 	ck.status = CHECKIN_MISSED;
 	ck.source = SOURCE_SYSTEM;
-	ck.ts = storaged_stamp(c);
 	ck.expected_at = q->expected_at;
 	m.anchor_at = q->expected_at;
 	m.next_expected_at = tracking_expect_after_run(&s, q->expected_at);

@@ -34,10 +34,10 @@ compute(struct db_txn *t, const struct monitor *m, int64_t from, int64_t to, str
 	s->to_at = to;
 	key_checkin_prefix(&k, m->id);
 	key_checkin_from(&start, m->id, from);
-	db_iter_init(&it, t, T_CHECKINS, k.b, k.len, false);
+	db_iter_init(&it, t, T_MON_CHECKINS, k.b, k.len, false);
 	db_iter_seek(&it, start.b, start.len);
 	while (db_iter_next(&it)) {
-		if (rec_checkin_decode(&it.v, &ck) != 0)
+		if (rec_checkin_by_key(t, &it.k, &ck) != 0)
 			break;
 		if (ck.ts > to)
 			break;

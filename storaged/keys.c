@@ -80,11 +80,10 @@ key_checkin_from(struct key *k, const char *monitor_id, int64_t ts)
 }
 
 void
-key_by_time(struct key *k, int64_t ts, const char *checkin_id)
+key_checkin_id(const void *key, char out[ID_SIZE])
 {
-	k->len = 0;
-	add_ts(k, ts);
-	add_id(k, checkin_id);
+	memcpy(out, (const char *)key + ID_LEN + KEY_TS, ID_LEN);
+	out[ID_LEN] = '\0';
 }
 
 void

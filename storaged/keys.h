@@ -13,7 +13,6 @@
 
 #define KEY_TS		8
 #define KEY_CHECKIN	(ID_LEN + KEY_TS + ID_LEN)	/* monitor + ts + check-in */
-#define KEY_BY_TIME	(KEY_TS + ID_LEN)		/* ts + check-in */
 #define KEY_SLUG_MAX	(ID_LEN + 64)
 
 struct key {
@@ -26,13 +25,13 @@ uint64_t key_read_be64(const unsigned char *in);
 
 /* T_SLUGS: org + slug. */
 void	 key_slug(struct key *, const char *org, const char *slug);
-/* T_CHECKINS and T_OPEN_RUNS: monitor + ts + check-in id. */
+/* T_MON_CHECKINS and T_OPEN_RUNS: monitor + ts + check-in id. */
 void	 key_checkin(struct key *, const char *monitor_id, int64_t ts, const char *checkin_id);
-/* The T_CHECKINS prefix of one monitor, optionally followed by a ts. */
+/* Their prefix for one monitor, optionally followed by a ts. */
 void	 key_checkin_prefix(struct key *, const char *monitor_id);
 void	 key_checkin_from(struct key *, const char *monitor_id, int64_t ts);
-/* T_CHECKINS_BY_TIME: ts + check-in id. */
-void	 key_by_time(struct key *, int64_t ts, const char *checkin_id);
+/* The check-in id at the end of a T_MON_CHECKINS / T_OPEN_RUNS key. */
+void	 key_checkin_id(const void *key, char out[ID_SIZE]);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */
 void	 key_org_token(struct key *, const char *org, const char *token_id);
 /* T_EVENTS: seq. */

@@ -140,7 +140,7 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 	size_t		 n = 0, cap = 0;
 
 	key_checkin_prefix(&k, m->id);
-	db_iter_init(&it, c->t, T_CHECKINS, k.b, k.len, false);
+	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, false);
 	while (db_iter_next(&it)) {
 		if (it.k.mv_size != KEY_CHECKIN)
 			continue;
@@ -149,8 +149,7 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 			doomed = xreallocarray(doomed, cap, sizeof(*doomed));
 		}
 		doomed[n].ts = (int64_t)key_read_be64((const unsigned char *)it.k.mv_data + ID_LEN);
-		memcpy(doomed[n].id, (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
-		doomed[n].id[ID_LEN] = '\0';
+		key_checkin_id(it.k.mv_data, doomed[n].id);
 		n++;
 	}
 	db_iter_close(&it);
@@ -167,18 +166,29 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 int
 rec_checkin_get(struct db_txn *t, const char *id, struct checkin *c)
 {
-	MDB_val	 key, v;
+	MDB_val	 v;
 	int	 rc;
 
-	if ((rc = db_get(t, T_CHECKIN_IDS, id, ID_LEN, &key)) != 0)
+	if ((rc = db_get(t, T_CHECKINS, id, ID_LEN, &v)) != 0)
 		return rc;
-	if ((rc = db_get(t, T_CHECKINS, key.mv_data, key.mv_size, &v)) != 0) {
-		if (rc == MDB_NOTFOUND)
-			t->ret = rc = MDB_CORRUPTED;	/* an index without its record */
-		return rc;
-	}
 	if ((rc = rec_checkin_decode(&v, c)) != 0)
 		t->ret = rc;
+	return rc;
+}
+
+int
+rec_checkin_by_key(struct db_txn *t, const MDB_val *key, struct checkin *c)
+{
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if (key->mv_size != KEY_CHECKIN) {
+		t->ret = MDB_CORRUPTED;
+		return MDB_CORRUPTED;
+	}
+	key_checkin_id(key->mv_data, id);
+	if ((rc = rec_checkin_get(t, id, c)) == MDB_NOTFOUND)
+		t->ret = rc = MDB_CORRUPTED;	/* an index entry without its record */
 	return rc;
 }
 
@@ -186,18 +196,17 @@ void
 rec_checkin_put(struct ctx *c, const struct checkin *ck)
 {
 	struct mpw	*w = &c->sd->scratch;
-	struct key	 k, bt;
+	struct key	 k;
 	const char	*data;
 	size_t		 len;
 
 	mpw_reset(w);
 	proto_checkin_encode(w, ck, true);
 	data = mpw_data(w, &len);
+	/* Ids grow with time: new check-ins are appended, pages stay few. */
+	db_put(c->t, T_CHECKINS, ck->id, ID_LEN, data, len);
 	key_checkin(&k, ck->monitor_id, ck->ts, ck->id);
-	db_put(c->t, T_CHECKINS, k.b, k.len, data, len);
-	db_put(c->t, T_CHECKIN_IDS, ck->id, ID_LEN, k.b, k.len);
-	key_by_time(&bt, ck->ts, ck->id);
-	db_put(c->t, T_CHECKINS_BY_TIME, bt.b, bt.len, ck->monitor_id, ID_LEN);
+	db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
 	/* A timed-out run stays open until completed: a late completion lands on it. */
 	if (ck->status == CHECKIN_IN_PROGRESS ||
 	    (ck->status == CHECKIN_TIMEOUT && ck->finished_at == 0))
@@ -209,14 +218,12 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 void
 rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
 {
-	struct key	 k, bt;
+	struct key	 k;
 
+	db_del(t, T_CHECKINS, id, ID_LEN);
 	key_checkin(&k, monitor_id, ts, id);
-	db_del(t, T_CHECKINS, k.b, k.len);
+	db_del(t, T_MON_CHECKINS, k.b, k.len);
 	db_del(t, T_OPEN_RUNS, k.b, k.len);
-	db_del(t, T_CHECKIN_IDS, id, ID_LEN);
-	key_by_time(&bt, ts, id);
-	db_del(t, T_CHECKINS_BY_TIME, bt.b, bt.len);
 }
 
 int
@@ -236,8 +243,7 @@ rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
 		if (it.k.mv_size != KEY_CHECKIN)
 			continue;
 		if (rl == 0 || (it.v.mv_size == rl && memcmp(it.v.mv_data, run_id, rl) == 0)) {
-			memcpy(id, (const char *)it.k.mv_data + ID_LEN + KEY_TS, ID_LEN);
-			id[ID_LEN] = '\0';
+			key_checkin_id(it.k.mv_data, id);
 			found = true;
 			break;
 		}

@@ -23,6 +23,8 @@ void	 rec_monitor_delete(struct ctx *, const struct monitor *);
 int	 rec_monitor_decode(const MDB_val *, struct monitor *);
 
 int	 rec_checkin_get(struct db_txn *, const char *id, struct checkin *);
+/* The check-in a T_MON_CHECKINS or T_OPEN_RUNS key names. */
+int	 rec_checkin_by_key(struct db_txn *, const MDB_val *key, struct checkin *);
 int	 rec_checkin_decode(const MDB_val *, struct checkin *);
 /*
  * Writes a check-in and its indexes; an in_progress one, or a timed-out one

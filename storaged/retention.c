@@ -12,11 +12,15 @@
 
 #define STEP_MAX	500	/* records of each kind per transaction */
 
-/* Deletes up to STEP_MAX check-ins older than cutoff; true if more remain. */
+/*
+ * Deletes up to STEP_MAX check-ins older than cutoff; true if more remain.
+ * Check-in ids begin with their time, so the oldest come first.
+ */
 static bool
 trim_checkins(struct db_txn *t, int64_t cutoff)
 {
 	struct db_iter	 it;
+	struct checkin	 ck;
 	struct {
 		int64_t	 ts;
 		char	 id[ID_SIZE];
@@ -25,22 +29,17 @@ trim_checkins(struct db_txn *t, int64_t cutoff)
 	size_t		 n = 0;
 	bool		 more = false;
 
-	db_iter_init(&it, t, T_CHECKINS_BY_TIME, NULL, 0, false);
+	db_iter_init(&it, t, T_CHECKINS, NULL, 0, false);
 	while (db_iter_next(&it)) {
-		if (it.k.mv_size != KEY_BY_TIME || it.v.mv_size != ID_LEN)
-			continue;
-		int64_t ts = (int64_t)key_read_be64(it.k.mv_data);
-		if (ts >= cutoff)
+		if (rec_checkin_decode(&it.v, &ck) != 0 || ck.ts >= cutoff)
 			break;
 		if (n == STEP_MAX) {
 			more = true;
 			break;
 		}
-		doomed[n].ts = ts;
-		memcpy(doomed[n].id, (const char *)it.k.mv_data + KEY_TS, ID_LEN);
-		doomed[n].id[ID_LEN] = '\0';
-		memcpy(doomed[n].monitor, it.v.mv_data, ID_LEN);
-		doomed[n].monitor[ID_LEN] = '\0';
+		doomed[n].ts = ck.ts;
+		memcpy(doomed[n].id, ck.id, ID_SIZE);
+		memcpy(doomed[n].monitor, ck.monitor_id, ID_SIZE);
 		n++;
 	}
 	db_iter_close(&it);

@@ -147,9 +147,6 @@ storaged_new(const struct storaged_cfg *cfg)
 	if ((sd->cmd = bind_socket(ZMQ_ROUTER, cfg->cmd_endpoint)) == NULL ||
 	    (sd->pub = bind_socket(ZMQ_PUB, cfg->pub_endpoint)) == NULL)
 		goto fail;
-	sd->batch = xcalloc(cfg->batch_max, sizeof(*sd->batch));
-	for (size_t i = 0; i < cfg->batch_max; i++)
-		mpw_init(&sd->batch[i].reply);
 	log_info("database %s: %zu MiB map, events %" PRIu64 "-%" PRIu64, cfg->data_dir,
 	    db_map_size(sd->db) >> 20, sd->first_seq, sd->last_seq);
 	return sd;
@@ -165,11 +162,10 @@ storaged_destroy(struct storaged **sdp)
 
 	if (sd == NULL)
 		return;
-	if (sd->batch != NULL) {
-		for (size_t i = 0; i < sd->cfg->batch_max; i++)
-			mpw_destroy(&sd->batch[i].reply);
-		free(sd->batch);
-	}
+	for (size_t i = 0; i < sd->batch_cap; i++)
+		mpw_destroy(&sd->batch[i].reply);
+	free(sd->batch);
+	free(sd->msgs);
 	mpw_destroy(&sd->scratch);
 	events_discard(sd);
 	free(sd->staged);

@@ -29,7 +29,8 @@ struct storaged_cfg {
 
 /* One request of a batch: its frames, decoded form and reply. */
 struct request {
-	struct proto_in		 in;		/* owns the frames the request borrows from */
+	struct proto_in		 in;		/* borrows its frames from msgs[msg] */
+	size_t			 msg;		/* the received message it came in */
 	struct proto_req	 req;
 	bool			 decoded;	/* false: reply already holds an error */
 	bool			 is_error;	/* reply is an "err" map */
@@ -55,14 +56,18 @@ struct storaged {
 	uint64_t		 next_seq;		/* numbering inside the open batch */
 	int64_t			 last_stamp;		/* strictly increasing record times */
 
-	struct request		*batch;			/* cfg->batch_max slots, reused */
-	size_t			 nbatch;
+	struct proto_batch	*msgs;			/* messages of the open batch */
+	size_t			 nmsgs, msgs_cap;
+	struct request		*batch;			/* one per request pair, reused */
+	size_t			 nbatch, batch_cap;
 	struct staged_event	*staged;
 	size_t			 nstaged, staged_cap;
 	struct mpw		 scratch;		/* record encoding */
 
 	int64_t			 next_retention_us;	/* monotonic */
 	uint64_t		 commits, requests;	/* counters, for logs */
+	int64_t			 us_stage, us_commit;	/* time spent, monotonic µs */
+	int64_t			 us_answer;
 };
 
 /* What a handler works with: the batch's transaction and clock. */
