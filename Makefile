@@ -130,7 +130,7 @@ fuzz: deps
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); echo "  FUZZ $$n"; \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -o $(B)/fuzz/$$n $$f $(COMMON_SRC) \
-		    $(wildcard ingestd/request_*.c ingestd/pingurl.c) \
+		    ingestd/apijson.c ingestd/pingurl.c \
 		    $(LIBS_COMMON) $(LIBS_HTTP) || exit 1; \
 	done
 
