@@ -4,7 +4,7 @@
     loom_clock    the test-hook binaries: loom_clock.advance(seconds) moves time
 
 Mark a test with @pytest.mark.daemons("storaged", "schedd") to start only
-some.  Teardown sends SIGTERM and fails the test unless every daemon exits
+some, and with @pytest.mark.env(LOOM_X="1") to add to their environment.  Teardown sends SIGTERM and fails the test unless every daemon exits
 0 within 5 s; daemon logs are printed when a test fails.
 """
 
@@ -15,6 +15,7 @@ from loomtest import Loom
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "daemons(*names): start only these daemons")
+    config.addinivalue_line("markers", "env(**vars): extra environment of the daemons")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -26,7 +27,9 @@ def pytest_runtest_makereport(item, call):
 
 def _system(request, testhooks):
     marker = request.node.get_closest_marker("daemons")
-    system = Loom(daemons=list(marker.args) if marker else None, testhooks=testhooks)
+    env = request.node.get_closest_marker("env")
+    system = Loom(daemons=list(marker.args) if marker else None, testhooks=testhooks,
+                  env=env.kwargs if env else None)
     try:
         system.start()
     except Exception:
