@@ -223,6 +223,79 @@ test_writer_depth(void **state)
 	mpw_destroy(&w);
 }
 
+/* What the writer writes, the reader reads back: nested maps and arrays included. */
+static void
+test_round_trip(void **state)
+{
+	struct mpw			 w;
+	struct mpk_doc			 doc;
+	struct mpr_err			 err = { 0 };
+	struct mpr			 r, inner, deeper;
+	const msgpack_object_array	*a;
+	const char			*data, *why = NULL, *p;
+	char				 buf[32];
+	size_t				 len, pl;
+
+	(void)state;
+	mpw_init(&w);
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "s", "text");
+	mpw_kv_int(&w, "neg", -70000);
+	mpw_kv_uint(&w, "big", UINT64_MAX);
+	mpw_kv_bin(&w, "bin", "\x00\xff", 2);
+	mpw_key(&w, "yes");
+	mpw_bool(&w, true);
+	mpw_kv_enum_opt(&w, "status", checkin_status_names, CHECKIN_MISSED);
+	mpw_key(&w, "list");
+	mpw_array_begin(&w);
+	mpw_int(&w, 1);
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "k", "v");
+	mpw_map_end(&w);
+	mpw_array_begin(&w);
+	mpw_array_end(&w);
+	mpw_array_end(&w);
+	mpw_key(&w, "inner");
+	mpw_map_begin(&w);
+	mpw_kv_int(&w, "n", 5);
+	mpw_key(&w, "deeper");
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "leaf", "here");
+	mpw_map_end(&w);
+	mpw_map_end(&w);
+	mpw_map_end(&w);
+	data = mpw_data(&w, &len);
+
+	assert_int_equal(mpk_parse(&doc, data, len, &why), 0);
+	assert_int_equal(doc.up.data.via.map.size, 8);
+	mpr_init(&r, &doc.up.data, &err);
+	mpr_str(&r, "s", buf, sizeof(buf), true);
+	assert_string_equal(buf, "text");
+	assert_int_equal(mpr_int(&r, "neg", INT64_MIN, 0, 0, true), -70000);
+	assert_true(mpr_uint(&r, "big", true) == UINT64_MAX);
+	mpr_text(&r, "bin", &p, &pl, 10);
+	assert_int_equal(pl, 2);
+	assert_memory_equal(p, "\x00\xff", 2);
+	assert_true(mpr_bool(&r, "yes"));
+	assert_int_equal(mpr_enum(&r, "status", checkin_status_names, true), CHECKIN_MISSED);
+	a = mpr_array(&r, "list", 3, true);
+	assert_non_null(a);
+	assert_int_equal(a->size, 3);
+	assert_int_equal(a->ptr[0].via.u64, 1);
+	assert_int_equal(a->ptr[1].type, MSGPACK_OBJECT_MAP);
+	assert_int_equal(a->ptr[1].via.map.size, 1);
+	assert_int_equal(a->ptr[2].type, MSGPACK_OBJECT_ARRAY);
+	assert_int_equal(a->ptr[2].via.array.size, 0);
+	mpr_map(&r, "inner", &inner, true);
+	assert_int_equal(mpr_int(&inner, "n", 0, 9, 0, true), 5);
+	mpr_map(&inner, "deeper", &deeper, true);
+	mpr_str(&deeper, "leaf", buf, sizeof(buf), true);
+	assert_string_equal(buf, "here");
+	assert_true(mpr_ok(&r));
+	mpk_doc_free(&doc);
+	mpw_destroy(&w);
+}
+
 /* ---------- reader ---------- */
 
 enum getter { G_STR, G_TEXT, G_INT, G_UINT, G_BOOL, G_ENUM, G_MAP, G_ARRAY };
@@ -673,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_writer_table),
 		cmocka_unit_test(test_writer_large_count),
 		cmocka_unit_test(test_writer_depth),
+		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_getter_table),
 		cmocka_unit_test(test_first_failure_kept),
 		cmocka_unit_test(test_reader_on_non_map),
