@@ -212,7 +212,7 @@ static const struct env_var table[] = {
 	ENV_SECRET("LOOM_T_SECRET", &cfg.secret, "admin token"),
 	ENV_ENDPOINT("LOOM_T_EP", NULL, &cfg.endpoint, "endpoint"),
 	ENV_ADDR("LOOM_T_ADDR", "127.0.0.1:8080", &cfg.addr, "listener"),
-	ENV_UINT("LOOM_T_DAYS", "90", &cfg.days, 1, 3650, "retention"),
+	ENV_UINT("LOOM_RETENTION_DAYS", "90", &cfg.days, 1, 3650, "retention"),
 	ENV_SIZE("LOOM_T_MAP", "256M", &cfg.map, 1 << 20, 1ULL << 40, "map size"),
 	ENV_MS("LOOM_T_PERIOD", "1m", &cfg.period, 10, 3600000, "period"),
 	ENV_END
@@ -253,7 +253,7 @@ test_set_values(void **state)
 	setenv("LOOM_T_SECRET", "loom_topsecret", 1);
 	setenv("LOOM_T_EP", "tcp://10.1.1.1:7000", 1);
 	setenv("LOOM_T_ADDR", "[::]:80", 1);
-	setenv("LOOM_T_DAYS", "3650", 1);
+	setenv("LOOM_RETENTION_DAYS", "3650", 1);
 	setenv("LOOM_T_MAP", "1G", 1);
 	setenv("LOOM_T_PERIOD", "250ms", 1);
 	assert_int_equal(env_load(table), 0);
@@ -276,7 +276,7 @@ test_all_bad_reported(void **state)
 		"LOOM_T_DATA: must not be empty\n",
 		"LOOM_T_URL: \"http://x/\" is not an http(s):// URL without a trailing /\n",
 		"LOOM_T_ADDR: \"8080\" is not host:port\n",
-		"LOOM_T_DAYS: \"ninety\" is not a number in 1-3650\n",
+		"LOOM_RETENTION_DAYS: \"ninety\" is not a number in 1-3650\n",
 		"LOOM_T_MAP: \"1T\" is not a size (K, M, G) in 1048576-1099511627776\n",
 		"LOOM_T_PERIOD: \"5ms\" is not a duration (ms, s, m, h) in 10-3600000\n",
 	};
@@ -288,7 +288,7 @@ test_all_bad_reported(void **state)
 	setenv("LOOM_T_DATA", "", 1);
 	setenv("LOOM_T_URL", "http://x/", 1);
 	setenv("LOOM_T_ADDR", "8080", 1);
-	setenv("LOOM_T_DAYS", "ninety", 1);
+	setenv("LOOM_RETENTION_DAYS", "ninety", 1);
 	setenv("LOOM_T_MAP", "1T", 1);
 	setenv("LOOM_T_PERIOD", "5ms", 1);
 	setenv("LOOM_T_SECRET", "fine", 1);
@@ -340,7 +340,7 @@ test_print(void **state)
 	    "LOOM_T_SECRET=(set)\t# admin token (default: unset)\n"
 	    "LOOM_T_EP=\t# endpoint (default: unset)\n"
 	    "LOOM_T_ADDR=127.0.0.1:8080\t# listener (default: 127.0.0.1:8080)\n"
-	    "LOOM_T_DAYS=7\t# retention (default: 90)\n"
+	    "LOOM_RETENTION_DAYS=7\t# retention (default: 90)\n"
 	    "LOOM_T_MAP=268435456\t# map size (default: 256M)\n"
 	    "LOOM_T_PERIOD=300000ms\t# period (default: 1m)\n";
 	char	*out = NULL;
@@ -351,7 +351,7 @@ test_print(void **state)
 	unset_all();
 	setenv("LOOM_T_DATA", "/srv/loom", 1);
 	setenv("LOOM_T_SECRET", "loom_do_not_print_me", 1);
-	setenv("LOOM_T_DAYS", "7", 1);
+	setenv("LOOM_RETENTION_DAYS", "7", 1);
 	setenv("LOOM_T_PERIOD", "5m", 1);
 	assert_int_equal(env_load(table), 0);
 	assert_non_null(fp = open_memstream(&out, &len));

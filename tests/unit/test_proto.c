@@ -334,11 +334,15 @@ assert_req_equal(size_t row, struct proto_req *a, struct proto_req *b)
 	size_t		 *al = NULL, *bl = NULL;
 
 	if (a->type == MSG_CHECKIN_RECORD) {
-		ao = &a->u.checkin_record.output, bo = &b->u.checkin_record.output;
-		al = &a->u.checkin_record.output_len, bl = &b->u.checkin_record.output_len;
+		ao = &a->u.checkin_record.output;
+		bo = &b->u.checkin_record.output;
+		al = &a->u.checkin_record.output_len;
+		bl = &b->u.checkin_record.output_len;
 	} else if (a->type == MSG_CHECKIN_UPDATE) {
-		ao = &a->u.checkin_update.output, bo = &b->u.checkin_update.output;
-		al = &a->u.checkin_update.output_len, bl = &b->u.checkin_update.output_len;
+		ao = &a->u.checkin_update.output;
+		bo = &b->u.checkin_update.output;
+		al = &a->u.checkin_update.output_len;
+		bl = &b->u.checkin_update.output_len;
 	}
 	if (ao != NULL) {
 		assert_true((*ao == NULL) == (*bo == NULL));
@@ -385,7 +389,7 @@ test_request_round_trips(void **state)
 
 static struct mpk_doc rdoc;
 
-/* Encodes with enc, parses into rdoc (freed by the caller) and starts a reader. */
+/* Parses what w holds into rdoc (the caller frees it); returns the top object. */
 static const msgpack_object *
 record_bytes(struct mpw *w)
 {
