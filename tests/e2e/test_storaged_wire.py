@@ -639,3 +639,31 @@ def test_more_malformed_messages_are_refused_with_the_field(loom):
     # Only the monitor.create above was recorded; storaged still serves.
     assert w.ok("ping")["seq"] == 1
     assert checkins(w, org, "x") == []
+
+
+# --- a full map -----------------------------------------------------------
+
+@pytest.mark.env(LOOM_MAP_SIZE="1M")
+def test_a_full_map_grows_and_the_batch_is_committed(loom):
+    w = loom.wire()
+    org = org_of(loom, w)
+    m = create(w, org, "big")
+    # 300 check-ins with 8 KiB of output each: about 2.5 MB into a 1 MiB map,
+    # sent 30 at a time so that batches hit MDB_MAP_FULL and are staged again.
+    ids = []
+    for start in range(0, 300, 30):
+        for i in range(start, start + 30):
+            w.rid += 1
+            w.sock.send_multipart([b"checkin.record", msgpack.packb(
+                {"v": 1, "rid": w.rid, "key": m["ping_key"], "kind": "ok", "source": "ping",
+                 "output": bytes([i % 256]) * 8192}, use_bin_type=True)])
+        for _ in range(30):
+            name, reply = w.recv()
+            assert name == "ok", reply
+            ids.append(reply["checkin_id"])
+    assert "lmdb: map grown from 1 to 2 MiB" in loom.daemons["storaged"].log()
+    listed = checkins(w, org, "big")
+    assert len(listed) == 300 and {c["id"] for c in listed} == set(ids)
+    assert all(len(c["output"]) == 8192 for c in listed)
+    seqs = [e["seq"] for e in all_events(w)]
+    assert seqs == list(range(1, 302))                  # no gap from the retried batches
