@@ -90,14 +90,19 @@ parse_value(const struct env_var *v, const char *s, void *out, char *why, size_t
 			return -1;
 		}
 		break;
-	case ENV_T_URL:
-		if ((strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) ||
-		    strlen(s) <= 8 || s[strlen(s) - 1] == '/' || strpbrk(s, " \t\r\n\"") != NULL) {
+	case ENV_T_URL: {
+		/* The scheme, then at least one character of host. */
+		size_t scheme = strncmp(s, "https://", 8) == 0 ? 8 :
+		    strncmp(s, "http://", 7) == 0 ? 7 : 0;
+
+		if (scheme == 0 || strlen(s) <= scheme || s[strlen(s) - 1] == '/' ||
+		    strpbrk(s, " \t\r\n\"") != NULL) {
 			snprintf(why, wl, "\"%s\" is not an http(s):// URL without a trailing /",
 			    s);
 			return -1;
 		}
 		break;
+	}
 	case ENV_T_ENDPOINT: {
 		const char *e = (*s == '@' || *s == '>') ? s + 1 : s;
 		if (strncmp(e, "ipc://", 6) != 0 && strncmp(e, "tcp://", 6) != 0 &&

@@ -675,7 +675,8 @@ static void
 get_id(struct mpr *r, const char *key, const char *prefix, char *dst, bool required)
 {
 	mpr_str(r, key, dst, ID_SIZE, required);
-	if (mpr_ok(r) && dst[0] != '\0' && !ids_valid(prefix, dst))
+	/* "" is an absent optional id, but not a required one. */
+	if (mpr_ok(r) && (dst[0] != '\0' || required) && !ids_valid(prefix, dst))
 		mpr_fail(r, key, "not a valid %s_ id", prefix);
 }
 
@@ -683,7 +684,7 @@ static void
 get_slug(struct mpr *r, const char *key, char *dst, bool required)
 {
 	mpr_str(r, key, dst, SLUG_MAX + 1, required);
-	if (mpr_ok(r) && dst[0] != '\0' && !model_slug_valid(dst))
+	if (mpr_ok(r) && (dst[0] != '\0' || required) && !model_slug_valid(dst))
 		mpr_fail(r, key, "not a valid slug");
 }
 
@@ -756,6 +757,9 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		c->output_truncated = mpr_bool(&r, "trunc");
 		if (mpr_ok(&r) && c->kind == KIND_LOG)
 			mpr_fail(&r, "kind", "log is not an update");
+		else if (mpr_ok(&r) && c->crash_event_id[0] != '\0' &&
+		    !model_crash_id_valid(c->crash_event_id))
+			mpr_fail(&r, "crash_id", "not a valid id");
 		break;
 	}
 	case MSG_MONITOR_CREATE:

@@ -9,8 +9,11 @@
 #include "spec.h"
 #include "tz.h"
 
-/* Minutes in one unit, for the interval bound (a month counts as 31 days). */
-static const uint32_t unit_minutes[] = { 0, 1, 60, 1440, 10080, 44640 };
+/*
+ * Minutes in one unit, for the interval bound of a year (366 days).  A
+ * month counts as 30.5 days, so that 12 months is a year, as it should be.
+ */
+static const uint32_t unit_minutes[] = { 0, 1, 60, 1440, 10080, 43920 };
 
 static int
 check_schedule(const struct schedule_spec *s, char why[SPEC_WHY_MAX])

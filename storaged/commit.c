@@ -19,8 +19,6 @@
 #include "daemon.h"
 #include "timefmt.h"
 
-#define RETENTION_PERIOD_US	(60 * US_PER_S)
-
 /* Answers a message that could not be read, if we know who sent it. */
 static void
 reply_malformed(struct storaged *sd, zframe_t *identity, const char *why)
@@ -260,7 +258,7 @@ storaged_run(struct storaged *sd)
 	};
 	bool		 retention_backlog = false;
 
-	sd->next_retention_us = clock_mono_us() + 5 * US_PER_S;
+	sd->next_retention_us = retention_next_us(sd, true);
 	while (!daemon_quit()) {
 		int64_t	 wait_ms = (sd->next_retention_us - clock_mono_us()) / 1000;
 
@@ -278,7 +276,7 @@ storaged_run(struct storaged *sd)
 		if (clock_mono_us() >= sd->next_retention_us || retention_backlog) {
 			retention_backlog = retention_step(sd);
 			if (!retention_backlog)
-				sd->next_retention_us = clock_mono_us() + RETENTION_PERIOD_US;
+				sd->next_retention_us = retention_next_us(sd, false);
 		}
 	}
 }

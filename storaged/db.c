@@ -211,7 +211,9 @@ db_iter_seek(struct db_iter *it, const void *start, size_t slen)
 static bool
 has_prefix(const struct db_iter *it)
 {
-	return it->k.mv_size >= it->plen && memcmp(it->k.mv_data, it->prefix, it->plen) == 0;
+	/* No prefix (NULL, 0) matches every key; memcmp must not see the NULL. */
+	return it->plen == 0 ||
+	    (it->k.mv_size >= it->plen && memcmp(it->k.mv_data, it->prefix, it->plen) == 0);
 }
 
 /*

@@ -4,6 +4,9 @@
  * batches, so ingestion never waits long and LMDB reuses the freed pages
  * instead of growing the file.  The newest event is always kept: the
  * sequence resumes after it on restart.
+ *
+ * A step runs 5 s after start, then every LOOM_RETENTION_PERIOD (60 s by
+ * default), and back to back while a step leaves old records behind.
  */
 #include "records.h"
 #include "storaged.h"
@@ -96,6 +99,16 @@ trim_events(struct db_txn *t, int64_t cutoff, uint64_t last_seq, uint64_t *first
 	if (n > 0)
 		*first = doomed[n - 1] + 1;
 	return more;
+}
+
+int64_t
+retention_next_us(const struct storaged *sd, bool first)
+{
+	int64_t	 period = (int64_t)sd->cfg->retention_period_ms * 1000;
+
+	if (first && period > 5 * US_PER_S)
+		period = 5 * US_PER_S;
+	return clock_mono_us() + period;
 }
 
 bool

@@ -23,6 +23,7 @@ struct storaged_cfg {
 	const char	*admin_token;		/* LOOM_ADMIN_TOKEN, may be NULL */
 	uint64_t	 map_size;		/* initial LMDB map size, bytes */
 	uint64_t	 retention_days;
+	uint64_t	 retention_period_ms;	/* between retention steps */
 	uint64_t	 monitor_limit;		/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
 };
@@ -124,6 +125,11 @@ bool	 tokens_exists(struct db_txn *, const char *secret);
 
 /* retention.c: one small step; true when more is left to remove. */
 bool	 retention_step(struct storaged *);
+/*
+ * When the next step is due (monotonic µs): LOOM_RETENTION_PERIOD from
+ * now, or for the first step after start 5 s (or the period if shorter).
+ */
+int64_t	 retention_next_us(const struct storaged *, bool first);
 
 /*
  * handlers.c: appends an event about m (and ck, whose output is not

@@ -79,7 +79,7 @@ class Wire:
         name, body = self.sock.recv_multipart()
         return name.decode(), msgpack.unpackb(body, raw=False)
 
-    def call(self, name, **fields):
+    def call(self, name, /, **fields):
         """Sends a request and returns (reply name, reply map)."""
         self.rid += 1
         body = {"v": 1, "rid": self.rid, **fields}
@@ -89,7 +89,7 @@ class Wire:
             if reply.get("rid") == self.rid:
                 return rname, reply
 
-    def ok(self, name, **fields):
+    def ok(self, name, /, **fields):
         rname, reply = self.call(name, **fields)
         assert rname == "ok", f"{name}: {reply}"
         return reply
