@@ -11,7 +11,7 @@
 #include "common.h"
 #include "ids.h"
 
-#define B32	"abcdefghijklmnopqrstuvwxyz234567"
+#define B32	"0123456789abcdefghjkmnpqrstvwxyz"
 #define DRAWS	2000
 
 static int
@@ -50,18 +50,18 @@ test_id_validation(void **state)
 		const char	*id;
 		bool		 valid;
 	} rows[] = {
-		{ "mon", "mon_abcdefghijklmnopqrstuvwxyz", true },
-		{ "mon", "mon_234567234567234567234567ab", true },
+		{ "mon", "mon_0123456789abcdefghjkmnpqrs", true },
+		{ "mon", "mon_tvwxyz0123456789tvwxyz01ab", true },
 		{ "chk", "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa", true },
 		{ "mon", "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa", false },	/* other prefix */
 		{ "mon", "mon-aaaaaaaaaaaaaaaaaaaaaaaaaa", false },	/* separator */
 		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa", false },	/* 25 chars */
 		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaaaa", false },	/* 27 chars */
 		{ "mon", "mon_Aaaaaaaaaaaaaaaaaaaaaaaaaa", false },	/* upper case */
-		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa0", false },	/* 0, 1, 8, 9: not base32 */
-		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa1", false },
-		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa8", false },
-		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa9", false },
+		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaai", false },	/* i, l, o, u: not Crockford */
+		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaal", false },
+		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaao", false },
+		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaau", false },
 		{ "mon", "mon_aaaaaaaaaaaaaaaaaaaaaaaaa_", false },
 		{ "mon", "mon_aaaaaaaaaaaa aaaaaaaaaaaaa", false },
 		{ "mon", "MON_aaaaaaaaaaaaaaaaaaaaaaaaaa", false },
@@ -98,6 +98,28 @@ test_id_randomness(void **state)
 		if (seen[p] != UINT32_MAX)
 			fail_msg("position %zu never took some symbols: %08x", p, seen[p]);
 	free(ids);
+}
+
+/* Ids made at later times sort later, whatever their random part. */
+static void
+test_id_time_order(void **state)
+{
+	static const int64_t times[] = { 0, 1, 31, 32, 1000000, 1772953200000000LL,
+		1772953200000001LL, 1772953200000032LL, 4102444800000000LL };
+	char	 prev[ID_SIZE], id[ID_SIZE];
+
+	(void)state;
+	for (size_t i = 0; i < nitems(times); i++) {
+		for (int k = 0; k < 50; k++) {
+			ids_new_at("chk", times[i], id);
+			assert_true(ids_valid("chk", id));
+			if (i > 0)
+				assert_true(strcmp(prev, id) < 0);
+		}
+		ids_new_at("chk", times[i], prev);
+		/* the greatest id of this time still sorts before the next time's */
+		memset(prev + 15, 'z', ID_LEN - 15);
+	}
 }
 
 static int
@@ -234,6 +256,7 @@ main(void)
 		cmocka_unit_test(test_id_format),
 		cmocka_unit_test(test_id_validation),
 		cmocka_unit_test(test_id_randomness),
+		cmocka_unit_test(test_id_time_order),
 		cmocka_unit_test(test_uuid4),
 		cmocka_unit_test(test_uuid_validation),
 		cmocka_unit_test(test_token),

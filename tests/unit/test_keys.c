@@ -12,7 +12,7 @@
 #include "testlib.h"
 
 #define ORG	"org_aaaaaaaaaaaaaaaaaaaaaaaaaa"
-#define MON	"mon_abcdefghijklmnopqrstuvwxyz"
+#define MON	"mon_0123456789abcdefghjkmnpqrs"
 #define CHK	"chk_234567234567234567234567ab"
 #define TOK	"tok_qqqqqqqqqqqqqqqqqqqqqqqqqq"
 
@@ -79,10 +79,11 @@ test_layouts(void **state)
 	assert_int_equal(k.len, ID_LEN + 8);
 	assert_memory_equal(k.b + ID_LEN, ts, 8);
 
-	key_by_time(&k, 0x0102030405060708LL, CHK);
-	assert_int_equal(k.len, KEY_BY_TIME);
-	assert_memory_equal(k.b, ts, 8);
-	assert_memory_equal(k.b + 8, CHK, ID_LEN);
+	char id[ID_SIZE];
+
+	key_checkin(&k, MON, 0x0102030405060708LL, CHK);
+	key_checkin_id(k.b, id);	/* the check-in id at the end of an index key */
+	assert_string_equal(id, CHK);
 
 	key_org_token(&k, ORG, TOK);
 	assert_int_equal(k.len, 2 * ID_LEN);

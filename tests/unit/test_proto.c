@@ -17,7 +17,7 @@
 
 #define ORG	"org_aaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define ORG2	"org_bbbbbbbbbbbbbbbbbbbbbbbbbb"
-#define MON	"mon_abcdefghijklmnopqrstuvwxyz"
+#define MON	"mon_0123456789abcdefghjkmnpqrs"
 #define CHK	"chk_234567234567234567234567ab"
 #define TOK	"tok_qqqqqqqqqqqqqqqqqqqqqqqqqq"
 #define KEY	"0b7c1a64-3c9e-4d4e-9a57-5f1d2c3b4a59"

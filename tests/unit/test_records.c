@@ -220,7 +220,7 @@ test_checkin_put_get_delete(void **state)
 	struct fixture	*f = *state;
 	struct monitor	 m;
 	struct checkin	 c, got;
-	struct key	 k, bt;
+	struct key	 k;
 	MDB_val		 v;
 	char		*out = xmalloc(OUTPUT_MAX);
 
@@ -249,15 +249,13 @@ test_checkin_put_get_delete(void **state)
 	assert_int_equal(got.output[OUTPUT_MAX - 1], 'o');
 	c.output = got.output;
 	assert_checkin_equal(&c, &got);
-	/* The indexes: id -> T_CHECKINS key, time -> monitor id; not an open run. */
+	/* The record under its id, the monitor's index entry; not an open run. */
+	assert_int_equal(db_get(&f->t, T_CHECKINS, c.id, ID_LEN, &v), 0);
 	key_checkin(&k, m.id, c.ts, c.id);
-	assert_int_equal(db_get(&f->t, T_CHECKIN_IDS, c.id, ID_LEN, &v), 0);
-	assert_int_equal(v.mv_size, k.len);
-	assert_memory_equal(v.mv_data, k.b, k.len);
-	key_by_time(&bt, c.ts, c.id);
-	assert_int_equal(db_get(&f->t, T_CHECKINS_BY_TIME, bt.b, bt.len, &v), 0);
-	assert_int_equal(v.mv_size, ID_LEN);
-	assert_memory_equal(v.mv_data, m.id, ID_LEN);
+	assert_int_equal(db_get(&f->t, T_MON_CHECKINS, k.b, k.len, &v), 0);
+	assert_int_equal(v.mv_size, 0);
+	assert_int_equal(rec_checkin_by_key(&f->t, &(MDB_val){ k.len, k.b }, &got), 0);
+	assert_string_equal(got.id, c.id);
 	assert_false(is_open(&f->t, &c));
 	assert_int_equal(rec_checkin_get(&f->t, "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa", &got),
 	    MDB_NOTFOUND);
@@ -270,8 +268,7 @@ test_checkin_put_get_delete(void **state)
 	begin(f, false);
 	assert_int_equal(rec_checkin_get(&f->t, c.id, &got), MDB_NOTFOUND);
 	assert_int_equal(db_count(&f->t, T_CHECKINS), 0);
-	assert_int_equal(db_count(&f->t, T_CHECKIN_IDS), 0);
-	assert_int_equal(db_count(&f->t, T_CHECKINS_BY_TIME), 0);
+	assert_int_equal(db_count(&f->t, T_MON_CHECKINS), 0);
 	assert_int_equal(db_count(&f->t, T_OPEN_RUNS), 0);
 	assert_int_equal(db_count(&f->t, T_MONITORS), 1);
 	db_abort(&f->t);
@@ -405,7 +402,7 @@ static void
 test_monitor_delete(void **state)
 {
 	static const enum db_table tables[] = { T_MONITORS, T_SLUGS, T_PING_KEYS, T_CHECKINS,
-		T_CHECKIN_IDS, T_OPEN_RUNS, T_CHECKINS_BY_TIME };
+		T_MON_CHECKINS, T_OPEN_RUNS };
 	struct fixture	*f = *state;
 	struct monitor	 gone, kept, got;
 	struct checkin	 c, kc;
@@ -433,13 +430,8 @@ test_monitor_delete(void **state)
 	for (size_t i = 0; i < nitems(tables); i++)
 		after[i] = db_count(&f->t, tables[i]);
 	/* What is left is exactly the kept monitor and its one open check-in. */
-	assert_int_equal(after[0], 1);
-	assert_int_equal(after[1], 1);
-	assert_int_equal(after[2], 1);
-	assert_int_equal(after[3], 1);
-	assert_int_equal(after[4], 1);
-	assert_int_equal(after[5], 1);
-	assert_int_equal(after[6], 1);
+	for (size_t i = 0; i < nitems(tables); i++)
+		assert_int_equal(after[i], 1);
 	assert_int_equal(rec_monitor_get(&f->t, gone.id, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
@@ -507,16 +499,17 @@ test_corrupt_values(void **state)
 	assert_int_equal(f->t.ret, MDB_CORRUPTED);
 	db_abort(&f->t);
 
-	/* A check-in id pointing at nothing. */
+	/* A monitor's index entry pointing at no check-in. */
 	begin(f, true);
 	new_checkin(&c, &m, CHECKIN_OK, T0, NULL);
 	key_checkin(&k, m.id, c.ts, c.id);
-	db_put(&f->t, T_CHECKIN_IDS, c.id, ID_LEN, k.b, k.len);
-	assert_int_equal(rec_checkin_get(&f->t, c.id, &gc), MDB_CORRUPTED);
+	db_put(&f->t, T_MON_CHECKINS, k.b, k.len, "", 0);
+	assert_int_equal(rec_checkin_by_key(&f->t, &(MDB_val){ k.len, k.b }, &gc),
+	    MDB_CORRUPTED);
 	assert_int_equal(f->t.ret, MDB_CORRUPTED);
 	assert_int_equal(db_commit(&f->t), MDB_CORRUPTED);	/* and nothing is kept */
 	begin(f, false);
-	assert_int_equal(db_count(&f->t, T_CHECKIN_IDS), 0);
+	assert_int_equal(db_count(&f->t, T_MON_CHECKINS), 0);
 	db_abort(&f->t);
 }
 
