@@ -263,7 +263,8 @@ tz_rule_year(const struct tz_rule *r, int64_t y, int64_t *start, int64_t *end)
 }
 
 /*
- * The rule's span around t, for t at or after the last transition (lo).
+ * The rule's span around t, for t at or after lo: the last transition, or
+ * TZ_TIME_MIN when there is none.
  * A rule date plus a time of up to 167 hours may land a week outside its
  * year, so the five years around t surely hold the changes before and
  * after it.
@@ -298,6 +299,16 @@ rule_span(const struct tz *z, int64_t t, int64_t lo, struct tz_span *sp)
 	}
 	while (last + 1 < n && tr[last + 1].at <= t)
 		last++;
+	sp->end = last + 1 < n ? tr[last + 1].at : TZ_TIME_MAX;
+	if (z->n > 0 && (last < 0 || tr[last].at <= lo)) {
+		/* Until the rule's first change after it, the last transition's
+		 * type holds, as in tzcode (they agree in well-formed files). */
+		sp->start = lo;
+		sp->off = z->types[z->type[z->n - 1]].off;
+		sp->abbr = z->abbrs + z->types[z->type[z->n - 1]].abbr;
+		return;
+	}
+	sp->start = last >= 0 ? tr[last].at : lo;
 	if (last >= 0 ? tr[last].dst : !tr[0].dst) {
 		sp->off = r->dst_off;
 		sp->abbr = r->dst_abbr;
@@ -305,8 +316,6 @@ rule_span(const struct tz *z, int64_t t, int64_t lo, struct tz_span *sp)
 		sp->off = r->std_off;
 		sp->abbr = r->std_abbr;
 	}
-	sp->start = last >= 0 && tr[last].at > lo ? tr[last].at : lo;
-	sp->end = last + 1 < n ? tr[last + 1].at : TZ_TIME_MAX;
 }
 
 /* --- zones --- */
