@@ -20,10 +20,10 @@
 #include "common.h"
 #include "civil.h"
 #include "schedule.h"
+#include "timefmt.h"
 
 #define SEARCH_YEARS	401	/* the Gregorian calendar repeats every 400 years */
 #define SECS_PER_DAY	86400
-#define US_PER_SEC	1000000
 
 /* x without its bits below n; n may be past the type's width. */
 static inline uint32_t
@@ -163,9 +163,12 @@ calendar_next(const struct schedule *s, int64_t after)
 int
 schedule_next(const struct schedule *s, int64_t after_us, int64_t *next_us)
 {
-	int64_t	 after = civil_floor_div(after_us, US_PER_SEC);
-	int64_t	 frac = after_us - after * US_PER_SEC;
+	int64_t	 after = civil_floor_div(after_us, US_PER_S);
+	int64_t	 frac = after_us % US_PER_S;
 	int64_t	 next, step;
+
+	if (frac < 0)
+		frac += US_PER_S;
 
 	if (s->tz == NULL)
 		return -1;
@@ -179,7 +182,7 @@ schedule_next(const struct schedule *s, int64_t after_us, int64_t *next_us)
 		switch (s->unit) {
 		case INTERVAL_MINUTE:
 		case INTERVAL_HOUR:
-			step = (s->unit == INTERVAL_MINUTE ? 60 : 3600) * US_PER_SEC;
+			step = (s->unit == INTERVAL_MINUTE ? 60 : 3600) * US_PER_S;
 			if (__builtin_mul_overflow(step, (int64_t)s->every, &step) ||
 			    __builtin_add_overflow(after_us, step, next_us))
 				return -1;
@@ -193,9 +196,9 @@ schedule_next(const struct schedule *s, int64_t after_us, int64_t *next_us)
 			return -1;
 		}
 	}
-	if (next > (INT64_MAX - frac) / US_PER_SEC)
+	if (next > (INT64_MAX - frac) / US_PER_S)
 		return -1;
-	*next_us = next * US_PER_SEC + frac;
+	*next_us = next * US_PER_S + frac;
 	return 0;
 }
 
