@@ -29,7 +29,7 @@ usage(void)
 	fputs("usage: loom-cron next 'EXPR' [--tz ZONE] [--after RFC3339] [--count N]\n"
 	    "       loom-cron next --every N --unit minute|hour|day|week|month\n"
 	    "                      [--tz ZONE] [--after RFC3339] [--count N]\n"
-	    "       loom-cron check 'EXPR' [--tz ZONE]\n"
+	    "       loom-cron check 'EXPR' | --every N --unit UNIT [--tz ZONE] [--after RFC3339]\n"
 	    "       loom-cron batch   (stdin: EXPR<TAB>ZONE<TAB>AFTER<TAB>N per line)\n",
 	    stderr);
 	exit(EXIT_USAGE);
