@@ -28,8 +28,8 @@ struct tz;				/* an immutable loaded zone */
 
 /* One stretch of time with a constant UTC offset. */
 struct tz_span {
-	int64_t		 start;		/* first instant (UTC s); TZ_TIME_MIN if unbounded */
-	int64_t		 end;		/* first instant after (UTC s); TZ_TIME_MAX if unbounded */
+	int64_t		 start;		/* first instant (UTC s); or TZ_TIME_MIN */
+	int64_t		 end;		/* first instant after (UTC s); or TZ_TIME_MAX */
 	int32_t		 off;		/* UTC offset, seconds east */
 	const char	*abbr;		/* "EDT"; owned by the zone */
 };

@@ -116,7 +116,8 @@ test_rule_parse_errors(void **state)
 		"EST5EDT,J0,J365", "EST5EDT,J366,J365", "EST5EDT,366,J365",
 		"EST5EDT,M3.2.0/168,M11.1.0", "EST5EDT,M3.2.0/1:60,M11.1.0", "EST26",
 		"EST5:60", "EST5:00:60", "EST5EDT,M3.2.0", "EST5EDT,M3.2.0,M11.1.0x",
-		"EST5EDT,M3.2.0,", "<+1>1", "<+0330-3:30", "EST5EDT4,", "EST5EDT26,M3.2.0,M11.1.0",
+		"EST5EDT,M3.2.0,", "<+1>1", "<+0330-3:30", "EST5EDT4,",
+		"EST5EDT26,M3.2.0,M11.1.0",
 		"ABCDEFGHIJKLMNOPQ5", "<ABCDEFGHIJKLMNOPQ>5", "EST5 EDT", "EST0005",
 		"EST5EDT,M3.2.0/-,M11.1.0", "EST5EDT,M3..0,M11.1.0",
 	};
@@ -367,8 +368,10 @@ test_crafted(void **state)
 	tz_free(z);
 }
 
-/* The last transition's type holds until the rule's first change after it,
- * as tzcode does, even when the file disagrees with its footer. */
+/*
+ * The last transition's type holds until the rule's first change after
+ * it, as tzcode does, even when the file disagrees with its footer.
+ */
 static void
 test_crafted_last_type(void **state)
 {
@@ -893,8 +896,8 @@ test_footer_matches_zic(void **state)
 			tz_span_at(fat, t, &sp);
 			if (tz_offset_at(rule, t) != sp.off ||
 			    tz_offset_at(rule, sp.end - 1) != sp.off)
-				fail_msg("%s (%s): differs in [%" PRId64 ", %" PRId64 ")", names[i],
-				    footer, t, sp.end);
+				fail_msg("%s (%s): differs in [%" PRId64 ", %" PRId64 ")",
+				    names[i], footer, t, sp.end);
 			changes++;
 		}
 		/* Two changes a year. */
@@ -904,8 +907,10 @@ test_footer_matches_zic(void **state)
 	}
 }
 
-/* Wall time <-> UTC around both New York changes of 2026 and Lord Howe's
- * half-hour ones. */
+/*
+ * Wall time <-> UTC around both New York changes of 2026 and Lord Howe's
+ * half-hour ones.
+ */
 static void
 test_local_mapping(void **state)
 {

@@ -29,7 +29,8 @@ usage(void)
 	fputs("usage: loom-cron next 'EXPR' [--tz ZONE] [--after RFC3339] [--count N]\n"
 	    "       loom-cron next --every N --unit minute|hour|day|week|month\n"
 	    "                      [--tz ZONE] [--after RFC3339] [--count N]\n"
-	    "       loom-cron check 'EXPR' | --every N --unit UNIT [--tz ZONE] [--after RFC3339]\n"
+	    "       loom-cron check 'EXPR' | --every N --unit UNIT\n"
+	    "                       [--tz ZONE] [--after RFC3339]\n"
 	    "       loom-cron batch   (stdin: EXPR<TAB>ZONE<TAB>AFTER<TAB>N per line)\n",
 	    stderr);
 	exit(EXIT_USAGE);
@@ -211,13 +212,14 @@ cmd_check(int argc, char **argv)
 		    interval_unit_name(s.unit), s.every == 1 ? "" : "s");
 	printf("time zone     %s\n", tz_name(s.tz));
 	for (int i = 0; i < DEFAULT_COUNT; i++) {
+		const char	*label = i == 0 ? "next runs" : "";
+
 		if (schedule_next(&s, t, &t) == -1) {
-			printf("%s(no further runs)\n", i == 0 ? "next runs     " : "              ");
+			printf("%-14s(no further runs)\n", label);
 			break;
 		}
 		tz_span_at(s.tz, civil_floor_div(t, US_PER_S), &sp);
-		printf("%s%s  %s %s\n", i == 0 ? "next runs     " : "              ",
-		    rfc3339_format(t, buf, sizeof(buf)),
+		printf("%-14s%s  %s %s\n", label, rfc3339_format(t, buf, sizeof(buf)),
 		    format_local(t, sp.off, local, sizeof(local)), sp.abbr);
 	}
 	return fflush(stdout) == EOF ? EXIT_FATAL : 0;
