@@ -549,7 +549,7 @@ int
 cron_parse(const char *expr, struct cron *out, char err[CRON_ERR_MAX])
 {
 	struct cron	 c;
-	const char	*p = expr;
+	const char	*p = expr != NULL ? expr : "";
 
 	while (is_blank(*p))
 		p++;
