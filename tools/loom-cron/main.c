@@ -49,6 +49,23 @@ die(const char *fmt, ...)
 	exit(EXIT_FATAL);
 }
 
+/* The field of rq that option name[0..len) sets, or NULL. */
+static const char **
+option_slot(struct request *rq, const char *name, size_t len)
+{
+	static const char *const names[] = {
+		"tz", "after", "count", "every", "unit", "seconds",
+	};
+	const char	**slots[] = {
+		&rq->zone, &rq->after, &rq->count, &rq->every, &rq->unit, &rq->seconds,
+	};
+
+	for (size_t i = 0; i < nitems(names); i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return slots[i];
+	return NULL;
+}
+
 /*
  * Reads "--name value" and "--name=value" options and one positional
  * expression from argv; allowed lists the option names the command takes.
@@ -56,20 +73,8 @@ die(const char *fmt, ...)
 static void
 parse_args(int argc, char **argv, const char *const *allowed, struct request *rq)
 {
-	static const struct {
-		const char	*name;
-		size_t		 offset;
-	} opts[] = {
-		{ "tz", offsetof(struct request, zone) },
-		{ "after", offsetof(struct request, after) },
-		{ "count", offsetof(struct request, count) },
-		{ "every", offsetof(struct request, every) },
-		{ "unit", offsetof(struct request, unit) },
-		{ "seconds", offsetof(struct request, seconds) },
-	};
-
 	for (int i = 0; i < argc; i++) {
-		const char	*arg = argv[i], *value, *eq;
+		const char	*arg = argv[i], *eq, **slot;
 		size_t		 len;
 		bool		 known = false;
 
@@ -85,17 +90,14 @@ parse_args(int argc, char **argv, const char *const *allowed, struct request *rq
 		for (const char *const *a = allowed; *a != NULL; a++)
 			if (strlen(*a) == len && strncmp(*a, arg, len) == 0)
 				known = true;
-		if (!known)
+		if (!known || (slot = option_slot(rq, arg, len)) == NULL)
 			usage();
 		if (eq != NULL)
-			value = eq + 1;
+			*slot = eq + 1;
 		else if (i + 1 < argc)
-			value = argv[++i];
+			*slot = argv[++i];
 		else
 			usage();
-		for (size_t j = 0; j < nitems(opts); j++)
-			if (strlen(opts[j].name) == len && strncmp(opts[j].name, arg, len) == 0)
-				*(const char **)((char *)rq + opts[j].offset) = value;
 	}
 }
 
