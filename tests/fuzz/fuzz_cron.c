@@ -8,6 +8,8 @@
  *	1: a TZif file: tz_parse, then offsets, wall-time mapping and a
  *	   schedule evaluated in the zone it describes
  *	2: a POSIX TZ string: tz_rule_parse and a few years' transitions
+ *	3: zone index, unit, 4-byte count, 8-byte anchor: an interval
+ *	   schedule, its results checked against the unit's arithmetic
  *
  * Build with `make fuzz`; run build/fuzz/fuzz_cron [-max_total_time=N].
  */
@@ -145,6 +147,41 @@ fuzz_tzif(const uint8_t *data, size_t size)
 }
 
 static void
+fuzz_interval(const uint8_t *data, size_t size)
+{
+	static const int64_t	 unit_us[] = { 60 * US_PER_S, 3600 * US_PER_S,
+	    86400 * US_PER_S, 7 * 86400 * US_PER_S, 0 };
+	struct schedule		 s = { .kind = SCHEDULE_INTERVAL };
+	char			 err[128];
+	int64_t			 after, next;
+
+	if (size < 14)
+		return;
+	if ((s.tz = tz_get(zone_names[data[0] % nitems(zone_names)], err,
+	    sizeof(err))) == NULL)
+		abort();
+	s.unit = (enum interval_unit)(data[1] % 5);
+	s.every = (uint32_t)data[2] | (uint32_t)data[3] << 8 | (uint32_t)data[4] << 16 |
+	    (uint32_t)data[5] << 24;
+	after = read64(data + 6);
+	if (schedule_next(&s, after, &next) != 0)
+		return;
+	if (next <= after)
+		abort();
+	/* Durations are exact; in UTC, days and weeks are too.  (Unsigned:
+	 * the span between the range's ends does not fit an int64_t.) */
+	if (s.unit <= INTERVAL_HOUR || (s.tz == tz_get("UTC", err, sizeof(err)) &&
+	    s.unit != INTERVAL_MONTH)) {
+		if ((uint64_t)next - (uint64_t)after != (uint64_t)unit_us[s.unit] * s.every)
+			abort();
+	}
+	/* Calendar units keep the fraction of a second. */
+	if ((next % US_PER_S + US_PER_S) % US_PER_S !=
+	    (after % US_PER_S + US_PER_S) % US_PER_S)
+		abort();
+}
+
+static void
 fuzz_rule(const uint8_t *data, size_t size)
 {
 	char		 s[TEXT_MAX];
@@ -164,15 +201,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		fuzz_expression(data + 1, size - 1);
 		break;
 	case 1:
 		fuzz_tzif(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		fuzz_rule(data + 1, size - 1);
+		break;
+	default:
+		fuzz_interval(data + 1, size - 1);
 		break;
 	}
 	return 0;
