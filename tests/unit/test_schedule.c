@@ -313,7 +313,7 @@ check_after(const struct schedule *s, const char *expr, const int64_t *fires, in
 	if (schedule_next(s, t * US_PER_S, &next) != 0 ||
 	    (i < n ? next != fires[i] * US_PER_S : next <= t1 * US_PER_S))
 		fail_msg("%s \"%s\" after %" PRId64 ": got %" PRId64 ", want %" PRId64,
-		    tz_name(s->tz), expr, t, next / US_PER_S,
+		    tz_name(s->tz), expr, t, (int64_t)(next / US_PER_S),
 		    i < n ? fires[i] : -1);
 }
 
@@ -529,7 +529,7 @@ test_random_utc(void **state)
 				break;		/* rarer than 30 years; other tests */
 			if (schedule_next(&s, after, &next) != 0 || next != want * US_PER_S)
 				fail_msg("\"%s\" after %" PRId64 ": got %" PRId64 ", want %"
-				    PRId64, expr, after, next, want * US_PER_S);
+				    PRId64, expr, after, next, (int64_t)(want * US_PER_S));
 			after = next;
 			compared++;
 		}
