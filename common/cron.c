@@ -88,8 +88,10 @@ is_blank(int ch)
 	return ch == ' ' || ch == '\t';
 }
 
-/* Writes "<prefix>: <message>" into err; bytes that could break a line-based
- * protocol (controls) become '?'.  Returns -1 for tail calls. */
+/*
+ * Writes "<prefix>: <message>" into err; bytes that could break a
+ * line-based protocol (controls) become '?'.  Returns -1 for tail calls.
+ */
 static int __attribute__((format(printf, 3, 0)))
 vfail(char *err, const char *prefix, const char *fmt, va_list ap)
 {
@@ -201,8 +203,7 @@ value(struct parse *ps, const char **pp, const char *end, int *v)
 	if (p < end && is_digit(*p)) {
 		number(&p, end, v);
 		if (*v < ps->f->min || *v > ps->f->max)
-			return fail(ps, "%.*s is out of range %d-%d",
-			    qlen(s, p), s,
+			return fail(ps, "%.*s is out of range %d-%d", qlen(s, p), s,
 			    ps->f->min, ps->f->max);
 		*pp = p;
 		return 0;
@@ -229,12 +230,11 @@ value(struct parse *ps, const char **pp, const char *end, int *v)
 	} else if (ps->id == F_WDAY && p - s == 4 && upper(s[3]) == 'L')
 		return fail(ps, "%.*s: the last-weekday form takes a number (5L)",
 		    item_len(ps), ps->item);
-	return fail(ps, "\"%.*s\" is not a %s name",
-	    qlen(s, p), s,
+	return fail(ps, "\"%.*s\" is not a %s name", qlen(s, p), s,
 	    ps->id == F_MONTH ? "month" : "weekday");
 }
 
-/* Reads "/step" at p; step >= 1, any size (a step past the range selects the start). */
+/* Reads "/s" at *pp: s >= 1, any size (past the range it selects the start). */
 static int
 step(struct parse *ps, const char **pp, const char *end, int *s)
 {
@@ -404,9 +404,11 @@ cron_day_mask(const struct cron *c, int64_t y, int m)
 	return day_mask(c, civil_days_in_month(y, m), civil_weekday(civil_to_days(y, m, 1)));
 }
 
-/* True when some day of some selected month matches: the calendar repeats
+/*
+ * True when some day of some selected month matches: the calendar repeats
  * every 400 years and in that cycle every month starts on every weekday
- * (leap Februaries too), so trying those shapes covers all time. */
+ * (leap Februaries too), so trying those shapes covers all time.
+ */
 static bool
 ever_fires(const struct cron *c)
 {
@@ -547,7 +549,7 @@ int
 cron_parse(const char *expr, struct cron *out, char err[CRON_ERR_MAX])
 {
 	struct cron	 c;
-	const char	*p = expr;
+	const char	*p = expr != NULL ? expr : "";
 
 	while (is_blank(*p))
 		p++;

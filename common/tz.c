@@ -263,10 +263,10 @@ tz_rule_year(const struct tz_rule *r, int64_t y, int64_t *start, int64_t *end)
 }
 
 /*
- * The rule's span around t, for t at or after the last transition (lo).
- * A rule date plus a time of up to 167 hours may land a week outside its
- * year, so the five years around t surely hold the changes before and
- * after it.
+ * The footer rule's span around t, for t at or after lo (the file's last
+ * transition, or TZ_TIME_MIN if it has none).  A rule date plus a time of
+ * up to 167 hours may land a week outside its year, so the five years
+ * around t surely hold the changes before and after it.
  */
 static void
 rule_span(const struct tz *z, int64_t t, int64_t lo, struct tz_span *sp)
@@ -298,6 +298,17 @@ rule_span(const struct tz *z, int64_t t, int64_t lo, struct tz_span *sp)
 	}
 	while (last + 1 < n && tr[last + 1].at <= t)
 		last++;
+	sp->end = last + 1 < n && tr[last + 1].at < TZ_TIME_MAX ? tr[last + 1].at :
+	    TZ_TIME_MAX;
+	if (z->n > 0 && (last < 0 || tr[last].at <= lo)) {
+		/* Until the rule's first change after it, the last transition's
+		 * type holds, as in tzcode (they agree in well-formed files). */
+		sp->start = lo;
+		sp->off = z->types[z->type[z->n - 1]].off;
+		sp->abbr = z->abbrs + z->types[z->type[z->n - 1]].abbr;
+		return;
+	}
+	sp->start = last >= 0 ? tr[last].at : lo;
 	if (last >= 0 ? tr[last].dst : !tr[0].dst) {
 		sp->off = r->dst_off;
 		sp->abbr = r->dst_abbr;
@@ -305,8 +316,6 @@ rule_span(const struct tz *z, int64_t t, int64_t lo, struct tz_span *sp)
 		sp->off = r->std_off;
 		sp->abbr = r->std_abbr;
 	}
-	sp->start = last >= 0 && tr[last].at > lo ? tr[last].at : lo;
-	sp->end = last + 1 < n ? tr[last + 1].at : TZ_TIME_MAX;
 }
 
 /* --- zones --- */
@@ -403,7 +412,7 @@ tz_local_to_utc(const struct tz *z, int64_t local, enum tz_gap gap)
 	for (;;) {
 		if (local < sp.start + sp.off)	/* skipped by the change at start */
 			return gap == TZ_GAP_JUMP ? sp.start : local - prev;
-		if (sp.end == TZ_TIME_MAX || local < sp.end + sp.off)
+		if (sp.end >= TZ_TIME_MAX || local < sp.end + sp.off)
 			return local - sp.off;
 		prev = sp.off;
 		tz_span_at(z, sp.end, &sp);

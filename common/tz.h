@@ -28,8 +28,8 @@ struct tz;				/* an immutable loaded zone */
 
 /* One stretch of time with a constant UTC offset. */
 struct tz_span {
-	int64_t		 start;		/* first instant (UTC s); TZ_TIME_MIN if unbounded */
-	int64_t		 end;		/* first instant after (UTC s); TZ_TIME_MAX if unbounded */
+	int64_t		 start;		/* first instant (UTC s); or TZ_TIME_MIN */
+	int64_t		 end;		/* first instant after (UTC s); or TZ_TIME_MAX */
 	int32_t		 off;		/* UTC offset, seconds east */
 	const char	*abbr;		/* "EDT"; owned by the zone */
 };
@@ -39,17 +39,22 @@ struct tz_span {
  * /usr/share/zoneinfo; later calls return the same cached zone.  "UTC" is
  * built in and always works.  Names that are empty, longer than
  * TZ_NAME_MAX, start with '/', contain "..", or hold characters outside
- * [A-Za-z0-9_+-/] are rejected without touching the disk.  NULL with a
- * reason in err (e.g. unknown time zone "Mars/Base") on failure.
+ * [A-Za-z0-9_+-/] are rejected without touching the disk.  The zone
+ * belongs to the cache: never free it.  NULL with a reason in err (e.g.
+ * unknown time zone "Mars/Base", or why the file is invalid) on failure.
  */
 const struct tz	*tz_get(const char *name, char *err, size_t errlen);
 
+/* The name the zone was loaded as; owned by the zone. */
 const char	*tz_name(const struct tz *);
 
 /* UTC offset in seconds at UTC instant t (seconds). */
 int32_t		 tz_offset_at(const struct tz *, int64_t t);
 
-/* The span of constant offset that contains instant t. */
+/*
+ * The span of constant offset that contains instant t, which is first
+ * clamped to [TZ_TIME_MIN, TZ_TIME_MAX).  Walk forward with sp.end.
+ */
 void		 tz_span_at(const struct tz *, int64_t t, struct tz_span *);
 
 /*

@@ -29,7 +29,8 @@ usage(void)
 	fputs("usage: loom-cron next 'EXPR' [--tz ZONE] [--after RFC3339] [--count N]\n"
 	    "       loom-cron next --every N --unit minute|hour|day|week|month\n"
 	    "                      [--tz ZONE] [--after RFC3339] [--count N]\n"
-	    "       loom-cron check 'EXPR' [--tz ZONE]\n"
+	    "       loom-cron check 'EXPR' | --every N --unit UNIT\n"
+	    "                       [--tz ZONE] [--after RFC3339]\n"
 	    "       loom-cron batch   (stdin: EXPR<TAB>ZONE<TAB>AFTER<TAB>N per line)\n",
 	    stderr);
 	exit(EXIT_USAGE);
@@ -48,6 +49,23 @@ die(const char *fmt, ...)
 	exit(EXIT_FATAL);
 }
 
+/* The field of rq that option name[0..len) sets, or NULL. */
+static const char **
+option_slot(struct request *rq, const char *name, size_t len)
+{
+	static const char *const names[] = {
+		"tz", "after", "count", "every", "unit", "seconds",
+	};
+	const char	**slots[] = {
+		&rq->zone, &rq->after, &rq->count, &rq->every, &rq->unit, &rq->seconds,
+	};
+
+	for (size_t i = 0; i < nitems(names); i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return slots[i];
+	return NULL;
+}
+
 /*
  * Reads "--name value" and "--name=value" options and one positional
  * expression from argv; allowed lists the option names the command takes.
@@ -55,20 +73,8 @@ die(const char *fmt, ...)
 static void
 parse_args(int argc, char **argv, const char *const *allowed, struct request *rq)
 {
-	static const struct {
-		const char	*name;
-		size_t		 offset;
-	} opts[] = {
-		{ "tz", offsetof(struct request, zone) },
-		{ "after", offsetof(struct request, after) },
-		{ "count", offsetof(struct request, count) },
-		{ "every", offsetof(struct request, every) },
-		{ "unit", offsetof(struct request, unit) },
-		{ "seconds", offsetof(struct request, seconds) },
-	};
-
 	for (int i = 0; i < argc; i++) {
-		const char	*arg = argv[i], *value, *eq;
+		const char	*arg = argv[i], *eq, **slot;
 		size_t		 len;
 		bool		 known = false;
 
@@ -84,17 +90,14 @@ parse_args(int argc, char **argv, const char *const *allowed, struct request *rq
 		for (const char *const *a = allowed; *a != NULL; a++)
 			if (strlen(*a) == len && strncmp(*a, arg, len) == 0)
 				known = true;
-		if (!known)
+		if (!known || (slot = option_slot(rq, arg, len)) == NULL)
 			usage();
 		if (eq != NULL)
-			value = eq + 1;
+			*slot = eq + 1;
 		else if (i + 1 < argc)
-			value = argv[++i];
+			*slot = argv[++i];
 		else
 			usage();
-		for (size_t j = 0; j < nitems(opts); j++)
-			if (strlen(opts[j].name) == len && strncmp(opts[j].name, arg, len) == 0)
-				*(const char **)((char *)rq + opts[j].offset) = value;
 	}
 }
 
@@ -211,13 +214,14 @@ cmd_check(int argc, char **argv)
 		    interval_unit_name(s.unit), s.every == 1 ? "" : "s");
 	printf("time zone     %s\n", tz_name(s.tz));
 	for (int i = 0; i < DEFAULT_COUNT; i++) {
+		const char	*label = i == 0 ? "next runs" : "";
+
 		if (schedule_next(&s, t, &t) == -1) {
-			printf("%s(no further runs)\n", i == 0 ? "next runs     " : "              ");
+			printf("%-14s(no further runs)\n", label);
 			break;
 		}
 		tz_span_at(s.tz, civil_floor_div(t, US_PER_S), &sp);
-		printf("%s%s  %s %s\n", i == 0 ? "next runs     " : "              ",
-		    rfc3339_format(t, buf, sizeof(buf)),
+		printf("%-14s%s  %s %s\n", label, rfc3339_format(t, buf, sizeof(buf)),
 		    format_local(t, sp.off, local, sizeof(local)), sp.abbr);
 	}
 	return fflush(stdout) == EOF ? EXIT_FATAL : 0;
