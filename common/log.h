@@ -29,7 +29,8 @@ void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_emit(enum log_level, int errnum, const char *, va_list);
+void	log_emit(enum log_level, int errnum, const char *, va_list)
+	    __attribute__((format(printf, 3, 0)));
 
 /* Log and exit(EXIT_FATAL).  For start-up failures and broken invariants. */
 __attribute__((noreturn, format(printf, 1, 2))) void fatal(const char *, ...);
