@@ -169,7 +169,7 @@ int	 loom_checkin_record(struct loom_client *c, const char *slug,
  * Runs fn(arg) as a run of slug and returns fn's result unchanged: starts
  * a check-in (with opts' environment and monitor_config, and a fresh run
  * id unless opts has one), measures fn, then reports ok (fn returned 0)
- * or error (anything else; a result in 1-255 is sent as the exit code).
+ * or error (anything else); a result in 0-255 is sent as the exit code.
  * fn runs even when the server cannot be reached; then the run is
  * recorded as one finished check-in at the end if possible.  err (may be
  * NULL) gets the first reporting error; err->result is LOOM_OK if the

@@ -82,7 +82,7 @@ loom_with_monitor(struct loom_client *c, const char *slug, int (*fn)(void *), vo
 	result = fn(arg);
 	o.has_duration = true;
 	o.duration_ms = now_ms() - t0;
-	if (result >= 1 && result <= 255) {
+	if (result >= 0 && result <= 255) {
 		o.has_exit_code = true;
 		o.exit_code = result;
 	}

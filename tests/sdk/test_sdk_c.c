@@ -313,6 +313,7 @@ test_with_monitor(void **state)
 	ck = json_array_get(list, 0);
 	assert_string_equal(str(ck, "status"), "ok");
 	assert_true(num(ck, "duration_ms") >= 60);
+	assert_int_equal(num(ck, "exit_code"), 0);
 	assert_int_equal(strlen(str(ck, "run_id")), 36);	/* a fresh run id paired it */
 	json_decref(list);
 
