@@ -22,6 +22,7 @@
  * been quiet this long, or at the latest this long after the exit. */
 #define DRAIN_QUIET_MS	100
 #define DRAIN_MAX_MS	1000
+#define NO_PIPE_POLL_MS	100
 
 /* Descriptors loom-run inherited (passed on to the job) among the first FD_SCAN. */
 #define FD_SCAN		1024
@@ -177,7 +178,8 @@ child_run(char *const argv[], struct run *r)
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 
 	while (!exited || s[0].from != -1 || s[1].from != -1) {
-		timeout = -1;
+		/* Without a self-pipe (signals_install failed), look for the exit now and then. */
+		timeout = signals_fd() == -1 ? NO_PIPE_POLL_MS : -1;
 		if (exited && (timeout = drain_wait(exited_ms, last_data_ms)) == -1)
 			break;
 		p[0] = (struct pollfd){ .fd = signals_fd(), .events = POLLIN };
@@ -192,7 +194,7 @@ child_run(char *const argv[], struct run *r)
 				pump(&s[i], &r->output);
 				last_data_ms = clock_mono_us() / 1000;
 			}
-		if ((p[0].revents & POLLIN) != 0) {
+		if ((p[0].revents & POLLIN) != 0 || signals_fd() == -1) {
 			signals_drain();
 			if (!exited && reap(pid, &status)) {
 				exited = true;

@@ -56,6 +56,7 @@ signals_install(void)
 {
 	struct sigaction	 sa;
 
+	signal(SIGPIPE, SIG_IGN);	/* a reader gone is an error to handle, not death */
 	if (pipe2(self_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
@@ -69,7 +70,6 @@ signals_install(void)
 		sigaction(forwarded[i], &sa, NULL);
 	sa.sa_flags |= SA_NOCLDSTOP;
 	sigaction(SIGCHLD, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ signals_drain(void)
 {
 	char	 buf[64];
 
-	while (read(self_pipe[0], buf, sizeof(buf)) > 0)
+	while (self_pipe[0] != -1 && read(self_pipe[0], buf, sizeof(buf)) > 0)
 		;
 }
 
