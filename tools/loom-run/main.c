@@ -159,30 +159,27 @@ parse(int argc, char **argv, struct options *o)
 int
 main(int argc, char **argv)
 {
+	static struct run r;	/* 10 KiB of output tail: not on the stack */
 	struct options	 o;
 	struct report	*rp;
-	struct run	*r;
-	int		 sig, code;
+	int		 sig;
 
 	child_note_fds();
 	log_init("loom-run", 0);
 	parse(argc, argv, &o);
 	if (signals_install() == -1)
 		log_warn("signals will not be forwarded");
-	r = xcalloc(1, sizeof(*r));
 	if ((rp = report_new(&o.cfg)) != NULL)
 		report_start(rp);
 	if ((sig = signals_unforwarded()) != 0) {
 		/* Told to stop before the job started: it does not run, as if killed. */
 		log_warnx("signal %d before %s started: not run", sig, o.command[0]);
-		r->exit_code = 128 + sig;
+		r.exit_code = 128 + sig;
 	} else {
-		child_run(o.command, r);
+		child_run(o.command, &r);
 	}
 	if (rp != NULL)
-		report_finish(rp, r);
+		report_finish(rp, &r);
 	report_destroy(&rp);
-	code = r->exit_code;
-	free(r);
-	return code;
+	return r.exit_code;
 }

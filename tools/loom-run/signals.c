@@ -47,7 +47,7 @@ on_signal(int sig, siginfo_t *info, void *ctx)
 		else if (child_pid <= 0 && stops(sig))
 			unforwarded = sig;
 	}
-	(void)write(self_pipe[1], &b, 1);	/* full pipe: a wake-up is pending anyway */
+	(void)!write(self_pipe[1], &b, 1);	/* full pipe: a wake-up is pending anyway */
 	errno = saved;
 }
 
