@@ -101,37 +101,36 @@ checkin_body(enum loom_checkin_status st, const struct loom_checkin_opts *o, boo
 	return j;
 }
 
-/* Sends body (consumed) as JSON to path; the answer is in a. */
+/*
+ * Sends body (consumed) as JSON to /api/crons/<what>/<segment><tail>, the
+ * segment escaped; the answer is in a.
+ */
 static int
-send_json(struct loom_client *c, const char *method, const char *path, json_t *body,
-    struct loom_sdk_answer *a, struct loom_error *err)
+send_json(struct loom_client *c, const char *method, const char *what, const char *segment,
+    const char *tail, json_t *body, struct loom_sdk_answer *a, struct loom_error *err)
 {
-	struct loom_sdk_request	 rq = { .method = method, .path = path, .auth = true,
+	struct loom_sdk_request	 rq = { .method = method, .auth = true,
 	    .type = "application/json" };
 	char			*text = json_dumps(body, JSON_COMPACT);
+	char			*esc = loom_sdk_escape(c, segment), *path = NULL;
 	int			 rc;
 
 	json_decref(body);
 	memset(a, 0, sizeof(*a));
-	if (text == NULL)
-		return loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
-	rq.body = text;
-	rq.len = strlen(text);
-	rc = loom_sdk_send(c, &rq, a, err);
+	if (text == NULL || esc == NULL ||
+	    asprintf(&path, "/api/crons/%s/%s%s", what, esc, tail) == -1) {
+		path = NULL;
+		rc = loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
+	} else {
+		rq.path = path;
+		rq.body = text;
+		rq.len = strlen(text);
+		rc = loom_sdk_send(c, &rq, a, err);
+	}
+	free(path);
+	curl_free(esc);
 	free(text);
 	return rc;
-}
-
-/* "/api/crons/<what>/<escaped segment><tail>", or NULL (no memory). */
-static char *
-api_path(struct loom_client *c, const char *what, const char *segment, const char *tail)
-{
-	char	*esc = loom_sdk_escape(c, segment), *path = NULL;
-
-	if (esc != NULL && asprintf(&path, "/api/crons/%s/%s%s", what, esc, tail) == -1)
-		path = NULL;
-	curl_free(esc);
-	return path;
 }
 
 LOOM_PUBLIC int
@@ -140,7 +139,6 @@ loom_checkin_record(struct loom_client *c, const char *slug, enum loom_checkin_s
 {
 	struct loom_sdk_answer	 a;
 	json_t			*body, *answer, *id;
-	char			*path;
 	int			 rc;
 
 	if (id_out != NULL)
@@ -151,12 +149,7 @@ loom_checkin_record(struct loom_client *c, const char *slug, enum loom_checkin_s
 		return loom_sdk_fail(err, LOOM_EINVAL, "a client, a slug and a status are needed");
 	if ((body = checkin_body(status, opts, true)) == NULL)
 		return loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
-	if ((path = api_path(c, "monitors", slug, "/checkins")) == NULL) {
-		json_decref(body);
-		return loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
-	}
-	rc = send_json(c, "POST", path, body, &a, err);
-	free(path);
+	rc = send_json(c, "POST", "monitors", slug, "/checkins", body, &a, err);
 	if (rc == LOOM_OK) {
 		/* 201 {"id": "chk_..."}, or 200 {"id": null} from a disabled monitor. */
 		answer = json_loadb(a.body != NULL ? a.body : "", a.len, 0, NULL);
@@ -189,7 +182,6 @@ finish(struct loom_client *c, const char *id, enum loom_checkin_status status,
 {
 	struct loom_sdk_answer	 a;
 	json_t			*body;
-	char			*path;
 	int			 rc;
 
 	if (c == NULL || id == NULL)
@@ -198,12 +190,7 @@ finish(struct loom_client *c, const char *id, enum loom_checkin_status status,
 		return loom_sdk_ok(err);
 	if ((body = checkin_body(status, opts, false)) == NULL)
 		return loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
-	if ((path = api_path(c, "checkins", id, "")) == NULL) {
-		json_decref(body);
-		return loom_sdk_fail(err, LOOM_ENOMEM, "out of memory");
-	}
-	rc = send_json(c, "PATCH", path, body, &a, err);
-	free(path);
+	rc = send_json(c, "PATCH", "checkins", id, "", body, &a, err);
 	loom_sdk_answer_free(&a);
 	return rc;
 }
