@@ -173,7 +173,7 @@ int	 loom_checkin_record(struct loom_client *c, const char *slug,
  * fn runs even when the server cannot be reached; then the run is
  * recorded as one finished check-in at the end if possible.  err (may be
  * NULL) gets the first reporting error; err->result is LOOM_OK if the
- * whole run was reported.
+ * whole run was reported.  A NULL fn is LOOM_EINVAL, and -1 is returned.
  */
 int	 loom_with_monitor(struct loom_client *c, const char *slug, int (*fn)(void *arg),
 	    void *arg, const struct loom_checkin_opts *opts, struct loom_error *err);
