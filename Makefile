@@ -1,6 +1,6 @@
 # Loom Crons -- one plain Makefile; everything it makes lands in build/.
 #
-#   make            build every daemon and tool into build/bin/
+#   make            build every daemon and tool into build/bin/, the C SDK into build/lib/
 #   make deps       install the Debian packages that are missing (as root)
 #   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
 #   make run        deps, build, run the whole system in the foreground (./var)
@@ -39,7 +39,7 @@ LIBS_ingestd	 = $(LIBS_HTTP)
 LIBS_streamd	 = $(LIBS_HTTP)
 LIBS_schedd	 =
 LIBS_loomctl	 = $(LIBS_CURL)
-LIBS_loom-run	 = $(LIBS_CURL)
+LIBS_loom-run	 = $(B)/lib/libloomcrons.a $(LIBS_CURL)
 
 COMMON_SRC	 = $(wildcard common/*.c)
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
@@ -54,7 +54,12 @@ objs		 = $(patsubst %.c,$(B)/$(1)/%.o,$(2))
 BINS		 = $(DAEMONS:%=$(B)/bin/%) $(TOOLS:%=$(B)/bin/%)
 TESTHOOK_BINS	 = $(DAEMONS:%=$(B)/testhooks/bin/%)
 
-all: $(BINS)
+# The C SDK, a library users link: sdk/c/*.c, one public header sdk/c/loomcrons.h.
+SDK_SRC		 = $(wildcard sdk/c/*.c)
+SDK_LIBS	 = $(B)/lib/libloomcrons.a $(B)/lib/libloomcrons.so
+SDK_TEST	 = $(B)/asan/sdk/test_sdk_c
+
+all: $(BINS) $(SDK_LIBS)
 
 # --- object files: release (obj), sanitized (asan), test hooks (testhooks) ---
 $(B)/obj/%.o: %.c
@@ -69,6 +74,17 @@ $(B)/testhooks/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC-TH,$<)$(CC) $(CPPFLAGS) -DLOOM_TEST_HOOKS $(CFLAGS) -c -o $@ $<
 
+# The SDK sees only its own header (no common/); PIC objects serve the .a and the .so,
+# which exports only the loom_ functions of loomcrons.h.
+$(B)/pic/sdk/%.o: sdk/%.c
+	@mkdir -p $(@D)
+	$(call say,CC-PIC,$<)$(CC) -D_GNU_SOURCE -Isdk/c -MMD -MP $(CFLAGS) -fPIC \
+	    -fvisibility=hidden -c -o $@ $<
+
+# loom-run, the SDK's sanitized build and its tests include loomcrons.h.
+$(B)/obj/tools/loom-run/%.o $(B)/asan/tools/loom-run/%.o $(B)/asan/sdk/%.o \
+    $(B)/asan/tests/%.o: CPPFLAGS += -Isdk/c
+
 # --- static libraries: libcommon and one per daemon/tool ---
 define library
 $(B)/$(1)/lib/lib$(2).a: $(call objs,$(1),$(3))
@@ -79,6 +95,19 @@ $(foreach v,obj asan testhooks,$(eval $(call library,$(v),common,$(COMMON_SRC)))
 $(foreach v,obj asan,$(foreach d,$(DAEMONS) $(TOOLS),\
 	$(eval $(call library,$(v),$(d),$(call src_of,$(d)) $(call src_of,tools/$(d))))))
 $(foreach d,$(DAEMONS),$(eval $(call library,testhooks,$(d),$(call src_of,$(d)))))
+$(eval $(call library,asan,loomcrons,$(SDK_SRC)))
+
+$(B)/lib/libloomcrons.a: $(call objs,pic,$(SDK_SRC))
+	@mkdir -p $(@D)
+	$(call say,AR,$@)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/lib/libloomcrons.so.0: $(call objs,pic,$(SDK_SRC))
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libloomcrons.so.0 \
+	    -Wl,--no-undefined -o $@ $^ $(LIBS_CURL) -pthread
+
+$(B)/lib/libloomcrons.so: $(B)/lib/libloomcrons.so.0
+	$(Q)ln -sf libloomcrons.so.0 $@
 
 # --- binaries ---
 $(B)/bin/%: $(B)/obj/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
@@ -89,17 +118,27 @@ $(B)/bin/%: $(B)/obj/tools/%/main.o $(B)/obj/lib/lib%.a $(B)/obj/lib/libcommon.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
 
+# loom-run reports through the SDK (LIBS_loom-run links it).
+$(B)/bin/loom-run: $(B)/lib/libloomcrons.a
+
 $(B)/testhooks/bin/%: $(B)/testhooks/%/main.o $(B)/testhooks/lib/lib%.a $(B)/testhooks/lib/libcommon.a
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_$*) $(LIBS_COMMON)
 
-# Unit tests link every daemon library: an archive contributes only the
-# modules a test references.
-ASAN_LIBS	 = $(DAEMONS:%=$(B)/asan/lib/lib%.a) $(B)/asan/lib/libcommon.a
+# Unit tests link every daemon and tool library and the SDK: an archive
+# contributes only the modules a test references.
+ASAN_LIBS	 = $(DAEMONS:%=$(B)/asan/lib/lib%.a) $(TOOLS:%=$(B)/asan/lib/lib%.a) \
+		   $(B)/asan/lib/libloomcrons.a $(B)/asan/lib/libcommon.a
 $(B)/asan/tests/%: $(B)/asan/tests/unit/%.o $(ASAN_LIBS)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_STORAGED) $(LIBS_HTTP) \
 	    $(LIBS_CURL) $(LIBS_COMMON) $(LIBS_CMOCKA)
+
+# The SDK's tests against a running system (tests/e2e/test_sdk_c.py runs them).
+$(SDK_TEST): $(B)/asan/tests/sdk/test_sdk_c.o $(B)/asan/lib/libloomcrons.a
+	@mkdir -p $(@D)
+	$(call say,LD,$@)$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_CURL) \
+	    $(LIBS_CMOCKA)
 
 # --- set-up ---
 deps:
@@ -114,7 +153,7 @@ testhooks: $(TESTHOOK_BINS)
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests $(UNIT_BIN)
 
-e2e: all testhooks
+e2e: all testhooks $(SDK_TEST)
 	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider e2e
 
 # --- running ---
@@ -144,6 +183,11 @@ install: all
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
 	if [ -d scripts/runit ]; then mkdir -p $(DESTDIR)$(PREFIX)/share/loom && \
 	    cp -R scripts/runit $(DESTDIR)$(PREFIX)/share/loom/; fi
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+	install -m 0644 sdk/c/loomcrons.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0644 $(B)/lib/libloomcrons.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(B)/lib/libloomcrons.so.0 $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libloomcrons.so.0 $(DESTDIR)$(PREFIX)/lib/libloomcrons.so
 
 clean:
 	rm -rf $(B)

@@ -320,6 +320,13 @@ run_fields(const json_t *obj, int32_t *exit_code, int64_t *duration_ms, char *cr
 			*truncated = true;
 		}
 	}
+	/* A client that cut the output itself (keeping its end) says so. */
+	if ((v = json_object_get(obj, "output_truncated")) != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			BAD(e, "output_truncated", "output_truncated must be true or false");
+		if (*output != NULL && json_is_true(v))
+			*truncated = true;
+	}
 	return 0;
 }
 
@@ -344,7 +351,8 @@ int
 api_checkin_from_json(const json_t *obj, struct msg_checkin_record *c, struct api_error *e)
 {
 	static const char *const known[] = { "status", "exit_code", "duration_ms",
-		"crash_event_id", "output", "environment", "run_id", "monitor_config", NULL };
+		"crash_event_id", "output", "output_truncated", "environment", "run_id",
+		"monitor_config", NULL };
 	json_t	*v;
 
 	if (check_members(obj, known, e) == -1 || kind_from_json(obj, true, &c->kind, e) == -1 ||
@@ -380,7 +388,7 @@ api_checkin_update_from_json(const json_t *obj, struct msg_checkin_update *c,
     struct api_error *e)
 {
 	static const char *const known[] = { "status", "exit_code", "duration_ms",
-		"crash_event_id", "output", NULL };
+		"crash_event_id", "output", "output_truncated", NULL };
 
 	if (check_members(obj, known, e) == -1 || kind_from_json(obj, false, &c->kind, e) == -1)
 		return -1;

@@ -1,7 +1,9 @@
 /*
  * ping.c -- the ping endpoints (GET, HEAD and POST on /ping/{key}...),
  * Healthchecks-style: plain "OK" answers, the body of a POST stored as the
- * check-in's output (cut at 10 KiB and flagged), and 200 only once
+ * check-in's output (cut at 10 KiB and flagged; a client that cut it
+ * itself, such as loom-run keeping the end of a long log, says so with
+ * "Loom-Output-Truncated: 1"), and 200 only once
  * storaged has committed the check-in -- 503 otherwise, with nothing
  * recorded, so the client may retry.
  */
@@ -35,6 +37,20 @@ reply_ping(struct call *c, const struct rpc_reply *r)
 		}
 	}
 	respond_ping(c->req, 200, "OK\n");
+}
+
+/* True when the request has header name (lowercase) with the value "1" or "true". */
+static bool
+header_true(h2o_req_t *req, const char *name)
+{
+	ssize_t		 i = h2o_find_header_by_str(&req->headers, name, strlen(name), -1);
+	h2o_iovec_t	 v;
+
+	if (i == -1)
+		return false;
+	v = req->headers.entries[i].value;
+	return h2o_memis(v.base, v.len, H2O_STRLIT("1")) ||
+	    h2o_lcstris(v.base, v.len, H2O_STRLIT("true"));
 }
 
 int
@@ -74,7 +90,8 @@ ping_handle(struct ingestd *ig, h2o_req_t *req)
 	if (req->entity.base != NULL && req->entity.len > 0) {
 		ck->output = req->entity.base;
 		ck->output_len = req->entity.len > OUTPUT_MAX ? OUTPUT_MAX : req->entity.len;
-		ck->output_truncated = req->entity.len > OUTPUT_MAX;
+		ck->output_truncated = req->entity.len > OUTPUT_MAX ||
+		    header_true(req, "loom-output-truncated");
 	}
 	call_send(c, reply_ping);
 	return 0;

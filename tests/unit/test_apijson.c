@@ -130,6 +130,16 @@ test_bodies(void **state)
 	}
 }
 
+static json_t *
+parse_ok(const char *text)
+{
+	struct api_error	 e;
+	json_t			*j = api_parse_body(text, strlen(text), &e);
+
+	assert_non_null(j);
+	return j;
+}
+
 static void
 test_checkin_bodies(void **state)
 {
@@ -151,6 +161,7 @@ test_checkin_bodies(void **state)
 	assert_int_equal(c.exit_code, 3);
 	assert_int_equal(c.duration_ms, 1500);
 	assert_int_equal(c.output_len, 4);
+	assert_false(c.output_truncated);
 	assert_string_equal(c.run_id, "9f1c2a64-3c9e-4d4e-9a57-5f1d2c3b4a59");
 	assert_string_equal(c.environment, "prod");
 	assert_string_equal(c.crash_event_id, "abc-1");
@@ -164,6 +175,8 @@ test_checkin_bodies(void **state)
 		{ "{\"status\":\"ok\",\"exit_code\":256}", "exit_code" },
 		{ "{\"status\":\"ok\",\"duration_ms\":-1}", "duration_ms" },
 		{ "{\"status\":\"ok\",\"output\":5}", "output" },
+		{ "{\"status\":\"ok\",\"output\":\"x\",\"output_truncated\":1}",
+		    "output_truncated" },
 		{ "{\"status\":\"ok\",\"environment\":\"a b\"}", "environment" },
 		{ "{\"status\":\"ok\",\"run_id\":\"x\"}", "run_id" },
 		{ "{\"status\":\"ok\",\"crash_event_id\":\"a/b\"}", "crash_event_id" },
@@ -194,6 +207,21 @@ test_checkin_bodies(void **state)
 	json_decref(j);
 	free(patch);
 	free(long_out);
+
+	/* A client that kept the end of a long output flags it; without output, no flag. */
+	static const struct { const char *body; bool truncated; } flagged[] = {
+		{ "{\"output\":\"the end\",\"output_truncated\":true}", true },
+		{ "{\"output\":\"the end\",\"output_truncated\":false}", false },
+		{ "{\"output_truncated\":true}", false },
+	};
+	for (size_t i = 0; i < nitems(flagged); i++) {
+		j = parse_ok(flagged[i].body);
+		memset(&u, 0, sizeof(u));
+		assert_int_equal(api_checkin_update_from_json(j, &u, &e), 0);
+		if (u.output_truncated != flagged[i].truncated)
+			fail_msg("%s: output_truncated %d", flagged[i].body, u.output_truncated);
+		json_decref(j);
+	}
 }
 
 static json_t *
