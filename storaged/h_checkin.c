@@ -41,7 +41,9 @@ static void
 output_append(struct output *o, const char *p, size_t len, bool truncated)
 {
 	if (len >= OUTPUT_MAX) {
-		output_set(o, p + len - OUTPUT_MAX, OUTPUT_MAX, true);
+		/* Cut only if bytes are dropped: earlier output, or the body's head. */
+		output_set(o, p + len - OUTPUT_MAX, OUTPUT_MAX,
+		    truncated || len > OUTPUT_MAX || o->len > 0);
 		return;
 	}
 	if (o->len + len > OUTPUT_MAX) {

@@ -200,3 +200,14 @@ def test_storage_down_gives_503_and_nothing_is_recorded(loom, api, anon):
     assert checkins(api, "outage") == []
     assert anon.get(f"/ping/{key}").status == 200
     assert len(checkins(api, "outage")) == 1
+
+
+def test_a_log_of_exactly_10_kib_is_not_flagged(api, anon):
+    mon = create(api, "exact")
+    anon.get(f"/ping/{mon['ping_key']}/start")
+    assert anon.post(f"/ping/{mon['ping_key']}/log", body=b"z" * 10240).status == 200
+    got = checkins(api, "exact")[0]
+    assert len(got["output"]) == 10240 and got["output_truncated"] is False
+    assert anon.post(f"/ping/{mon['ping_key']}/log", body=b"y").status == 200
+    got = checkins(api, "exact")[0]
+    assert got["output"] == "z" * 10239 + "y" and got["output_truncated"] is True
