@@ -30,3 +30,4 @@ def test_typescript_sdk(loom):
     assert tests
     out = run([node(), "--test", *tests], cwd=SDK, env=suite_env(loom), timeout=120)
     assert "# fail 0" in out, out
+    print(out)
