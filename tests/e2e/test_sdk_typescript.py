@@ -28,6 +28,7 @@ def test_typescript_sdk(loom):
     run([tsc, "-p", SDK], cwd=SDK, timeout=120)
     tests = sorted(glob.glob(os.path.join(SDK, "test", "*.test.js")))
     assert tests
-    out = run([node(), "--test", *tests], cwd=SDK, env=suite_env(loom), timeout=120)
-    assert "# fail 0" in out, out
+    out = run([node(), "--test", "--test-reporter=tap", *tests], cwd=SDK, env=suite_env(loom),
+              timeout=120)
+    assert "# fail 0" in out and "# pass 0" not in out, out
     print(out)
