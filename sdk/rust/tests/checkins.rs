@@ -458,6 +458,92 @@ async fn with_monitor_with_the_server_down_keeps_the_jobs_result() {
     );
 }
 
+/// Reads one HTTP request from `conn`; its body.
+async fn read_request(conn: &mut tokio::net::TcpStream) -> Value {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    loop {
+        let mut chunk = [0u8; 4096];
+        let n = conn.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed mid-request");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return serde_json::from_slice(&buf[end + 4..end + 4 + length]).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn with_monitor_whose_start_got_a_503_still_records_the_runs_end() {
+    use tokio::io::AsyncWriteExt;
+    create_monitor("rs-retry", json!({})).await;
+    // In front of the server: the first connection gets 503 (nothing recorded)
+    // and is closed; later ones pass through.
+    let front = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = front.local_addr().unwrap();
+    let upstream = env("LOOM_URL").trim_start_matches("http://").to_string();
+    let proxy = tokio::spawn(async move {
+        let (mut conn, _) = front.accept().await.unwrap();
+        let first = read_request(&mut conn).await;
+        let body = r#"{"error":{"code":"storage_unavailable","message":"try again","field":null}}"#;
+        let answer = format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+            body.len(),
+            body
+        );
+        conn.write_all(answer.as_bytes()).await.unwrap();
+        drop(conn);
+        let (mut conn, _) = front.accept().await.unwrap();
+        let mut server = tokio::net::TcpStream::connect(upstream).await.unwrap();
+        let _ = tokio::io::copy_bidirectional(&mut conn, &mut server).await;
+        first
+    });
+
+    let (crons, errors) = collecting(
+        CronsClient::builder()
+            .api_key(env("LOOM_TOKEN"))
+            .base_url(format!("http://{}", addr)),
+    );
+    let opts = CheckInStart {
+        environment: Some("staging".into()),
+        ..Default::default()
+    };
+    let r: Result<&str, JobError> = crons
+        .with_monitor_opts("rs-retry", opts, || async { Ok("done") })
+        .await;
+    assert_eq!(r, Ok("done"));
+    drop(crons); // closes the pooled connection, so the proxy ends
+    let first = proxy.await.unwrap();
+    assert_eq!(first["status"], "in_progress");
+    let errors = errors.lock().unwrap();
+    assert!(
+        errors.len() == 1 && errors[0].contains("503"),
+        "{:?}",
+        errors
+    );
+    let list = checkins("rs-retry").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (
+            &list[0]["status"],
+            &list[0]["environment"],
+            &list[0]["run_id"]
+        ),
+        (&json!("ok"), &json!("staging"), &first["run_id"])
+    );
+}
+
 #[tokio::test]
 async fn a_disabled_monitor_records_nothing() {
     create_monitor("rs-disabled", json!({"status": "disabled"})).await;

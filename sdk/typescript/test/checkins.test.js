@@ -3,6 +3,7 @@
 // Every test reads back through the API what the server recorded.
 
 import assert from "node:assert/strict";
+import http from "node:http";
 import net from "node:net";
 import { test } from "node:test";
 
@@ -243,6 +244,42 @@ test("withMonitor with the server down: the job's value and error survive, onErr
     crons.withMonitor("ts-down", () => Promise.reject(boom)),
     (e) => e === boom,
   );
+});
+
+test("withMonitor whose start got a 503 still records the run's end, as a finished check-in", async (t) => {
+  await createMonitor("ts-retry");
+  // In front of the server: the first request gets 503 (nothing recorded), the rest pass.
+  const seen = [];
+  const front = http.createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    seen.push(JSON.parse(body));
+    if (seen.length === 1) {
+      res.writeHead(503, { "Content-Type": "application/json" });
+      res.end('{"error":{"code":"storage_unavailable","message":"try again","field":null}}');
+      return;
+    }
+    const answer = await fetch(LOOM_URL + req.url, {
+      method: req.method,
+      headers: { Authorization: req.headers.authorization, "Content-Type": "application/json" },
+      body,
+    });
+    res.writeHead(answer.status, { "Content-Type": "application/json" });
+    res.end(await answer.text());
+  });
+  await new Promise((r) => front.listen(0, "127.0.0.1", r));
+  t.after(() => front.close());
+  const { errors, onError } = collector();
+  const crons = client({ baseUrl: `http://127.0.0.1:${front.address().port}`, onError });
+
+  assert.equal(await crons.withMonitor("ts-retry", () => "done", { environment: "staging" }), "done");
+  assert.equal(errors.length, 1);
+  assert.deepEqual([errors[0].status, errors[0].code], [503, "storage_unavailable"]);
+  assert.deepEqual(seen.map((b) => b.status), ["in_progress", "ok"]);
+  assert.equal(seen[1].run_id, seen[0].run_id);
+  const list = await checkins("ts-retry");
+  assert.equal(list.length, 1);
+  assert.deepEqual([list[0].status, list[0].environment, list[0].run_id], ["ok", "staging", seen[0].run_id]);
 });
 
 test("withMonitor whose start was refused reports nothing more, and a throwing onError is ignored", async () => {
