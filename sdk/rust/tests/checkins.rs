@@ -526,7 +526,7 @@ async fn with_monitor_whose_start_got_a_503_still_records_the_runs_end() {
     drop(crons); // closes the pooled connection, so the proxy ends
     let first = proxy.await.unwrap();
     assert_eq!(first["status"], "in_progress");
-    let errors = errors.lock().unwrap();
+    let errors = errors.lock().unwrap().clone();
     assert!(
         errors.len() == 1 && errors[0].contains("503"),
         "{:?}",
