@@ -3,6 +3,8 @@
 #   make            build every daemon and tool into build/bin/, the C SDK into build/lib/
 #   make deps       install the Debian packages that are missing (as root)
 #   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
+#                   (which build and test the SDKs in sdk/ against the daemons)
+#   make sdk        build the TypeScript and Rust SDKs (offline, Debian's tools)
 #   make run        deps, build, run the whole system in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make bench      run every benchmark (scripts/bench)
@@ -156,6 +158,13 @@ unit: $(UNIT_BIN)
 e2e: all testhooks $(SDK_TEST)
 	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider e2e
 
+# --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout),
+# Rust into build/rust/ with Debian's own cargo, offline ---
+sdk:
+	$(call say,TSC,sdk/typescript)tsc -p sdk/typescript
+	$(call say,CARGO,sdk/rust)CARGO_TARGET_DIR=$(CURDIR)/$(B)/rust sdk/rust/debian-cargo build \
+	    $(if $(filter 1,$(V)),,--quiet)
+
 # --- running ---
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -190,8 +199,8 @@ install: all
 	ln -sf libloomcrons.so.0 $(DESTDIR)$(PREFIX)/lib/libloomcrons.so
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) sdk/typescript/dist
 
-.PHONY: all deps test testhooks unit e2e run fuzz bench install clean
+.PHONY: all deps test testhooks unit e2e sdk run fuzz bench install clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
