@@ -233,11 +233,11 @@ go_live(struct follow *f, int64_t now_mono)
 	if (!f->synced) {
 		f->synced = true;
 		f->st.sync_us = now_mono - f->sync_start;
-		log_info("synced: %zu monitors, %zu runs, %zu deadlines, seq %" PRIu64
-		    " in %" PRId64 " ms (%" PRId64 " ms waiting for storaged, %" PRIu64
-		    " snapshot pages, %" PRIu64 " events)", watch_monitors(f->w), watch_runs(f->w),
-		    watch_monitors(f->w) + watch_runs(f->w), f->last, f->st.sync_us / 1000,
-		    f->st.wait_us / 1000, f->st.pages, f->st.events + f->st.skipped);
+		log_info("synced: %zu monitors, %zu runs, seq %" PRIu64 " in %" PRId64 " ms (%"
+		    PRId64 " ms waiting for storaged, %" PRIu64 " snapshot pages, %" PRIu64
+		    " events)", watch_monitors(f->w), watch_runs(f->w), f->last,
+		    f->st.sync_us / 1000, f->st.wait_us / 1000, f->st.pages,
+		    f->st.events + f->st.skipped);
 	}
 }
 
