@@ -22,13 +22,16 @@
  * what was published while we were disconnected.  A live event with
  * seq > last + 1 starts a catch-up from the log (events.after last);
  * live events arriving meanwhile are kept in a bounded backlog and used
- * once the log has brought us up to them.  When nothing arrives for a
- * while we ask storaged for its head (ping), which also reveals a gap at
+ * once the log has brought us up to them.  When nothing new arrives for
+ * a while we ask storaged for its head (ping), which also reveals a gap at
  * the very end of the feed (an event committed but never published
  * because storaged died in between).  If the log no longer holds the
- * events we need (retention), the table is rebuilt from a fresh snapshot.
+ * events we need (retention), or storaged's head is behind ours (its
+ * database was restored or replaced), the table is rebuilt from a fresh
+ * snapshot.
  */
 #include "schedd.h"
+#include "clock.h"
 #include "timefmt.h"
 
 #define BACKLOG_MAX	8192		/* live events kept while catching up */
@@ -68,7 +71,6 @@ struct follow {
 	size_t		 rfirst, rcount;
 	int64_t		 heard_mono;	/* last time the feed showed life, monotonic µs */
 	int64_t		 sync_start;	/* monotonic µs */
-	int64_t		 sent_mono;	/* when the request in flight was sent */
 	struct follow_stats st;
 };
 
@@ -140,7 +142,7 @@ resync(struct follow *f, int64_t now_mono)
 	f->npages = 0;
 	f->max_head = 0;
 	f->sync_start = now_mono;
-	f->st.wait_us = 0;
+	f->st.load_us = 0;
 	f->st.resyncs++;
 }
 
@@ -170,10 +172,8 @@ follow_tick(struct follow *f, int64_t now_mono)
 		proto_req_init(&q, MSG_PING);
 		break;
 	}
-	if (f->send(f->arg, &q) == 0) {
+	if (f->send(f->arg, &q) == 0)
 		f->waiting = true;
-		f->sent_mono = now_mono;
-	}
 }
 
 /* Decodes one event map; 0, or -1 after logging. */
@@ -234,9 +234,9 @@ go_live(struct follow *f, int64_t now_mono)
 		f->synced = true;
 		f->st.sync_us = now_mono - f->sync_start;
 		log_info("synced: %zu monitors, %zu runs, seq %" PRIu64 " in %" PRId64 " ms (%"
-		    PRId64 " ms waiting for storaged, %" PRIu64 " snapshot pages, %" PRIu64
+		    PRIu64 " snapshot pages, %" PRId64 " ms of it loading them here; %" PRIu64
 		    " events)", watch_monitors(f->w), watch_runs(f->w), f->last,
-		    f->st.sync_us / 1000, f->st.wait_us / 1000, f->st.pages,
+		    f->st.sync_us / 1000, f->st.pages, f->st.load_us / 1000,
 		    f->st.events + f->st.skipped);
 	}
 }
@@ -300,12 +300,13 @@ follow_on_publish(struct follow *f, zmsg_t **msgp, int64_t now_mono)
 {
 	struct event	 e;
 
-	f->heard_mono = now_mono;
 	if (f->phase == PHASE_SNAPSHOT || decode_msg(*msgp, &e) == -1 || e.seq <= f->last) {
 		/* Before the snapshot is loaded the catch-up covers everything. */
 		zmsg_destroy(msgp);
 		return;
 	}
+	/* Only news counts as life: a stream of old seqs leads to a head check. */
+	f->heard_mono = now_mono;
 	if (f->phase == PHASE_LIVE && e.seq == f->last + 1) {
 		apply(f, &e);
 		zmsg_destroy(msgp);
@@ -327,6 +328,7 @@ on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 	char				 next[ID_SIZE];
 	uint64_t			 head;
 	struct page			*pg;
+	int64_t				 t0 = clock_mono_us();
 
 	head = mpr_uint(r, "head", true);
 	mpr_str(r, "next", next, sizeof(next), true);
@@ -399,6 +401,7 @@ on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 	if (head > f->max_head)
 		f->max_head = head;
 	f->st.pages++;
+	f->st.load_us += clock_mono_us() - t0;
 	if (next[0] != '\0')
 		return;
 	log_info("snapshot: %zu monitors, %zu runs in %zu pages (heads %" PRIu64 "-%" PRIu64 ")",
@@ -426,6 +429,12 @@ on_events(struct follow *f, struct mpr *r, int64_t now_mono)
 	}
 	if (f->phase != PHASE_CATCHUP)
 		return;
+	if (head < f->last) {
+		log_warnx("feed: storaged is at seq %" PRIu64 ", behind the %" PRIu64 " we saw (a "
+		    "restored or replaced database?); reloading the snapshot", head, f->last);
+		resync(f, now_mono);
+		return;
+	}
 	if (first > f->last + 1 && head > f->last) {
 		log_warnx("feed: events %" PRIu64 "-%" PRIu64 " are no longer in storaged's log; "
 		    "reloading the snapshot", f->last + 1, first - 1);
@@ -468,6 +477,12 @@ on_head(struct follow *f, struct mpr *r, int64_t now_mono)
 	if (!mpr_ok(r))
 		return;
 	f->heard_mono = now_mono;
+	if (seq < f->last) {
+		log_warnx("feed: storaged is at seq %" PRIu64 ", behind the %" PRIu64 " we saw (a "
+		    "restored or replaced database?); reloading the snapshot", seq, f->last);
+		resync(f, now_mono);
+		return;
+	}
 	if (f->phase == PHASE_LIVE && seq > f->last) {
 		log_info("feed: storaged is at seq %" PRIu64 ", we saw %" PRIu64 ": catching up", seq,
 		    f->last);
@@ -484,8 +499,6 @@ follow_on_reply(struct follow *f, enum proto_msg type, const struct proto_in *re
 	struct mpr	 r;
 
 	f->waiting = false;
-	if (!f->synced)
-		f->st.wait_us += now_mono - f->sent_mono;
 	if (reply == NULL)
 		return;		/* timed out: follow_tick asks again after the back-off */
 	if (strcmp(reply->name, "ok") != 0) {

@@ -39,6 +39,7 @@ struct schedd {
 	struct verdicts		*v;
 	struct clockstep	 cs;
 	bool			 was_holding;	/* for the log line when a hold ends */
+	int64_t			 next_watchdog;	/* monotonic µs */
 };
 
 /* schedd_send_fn for follow.c and verdicts.c. */
@@ -114,12 +115,13 @@ schedd_monitors(const struct schedd *sd)
 
 /* Hands an answer (or a timeout: reply NULL) to whoever asked. */
 static void
-dispatch(struct schedd *sd, const struct upstream_call *call, const struct proto_in *reply)
+dispatch(struct schedd *sd, const struct upstream_call *call, const struct proto_in *reply,
+    int64_t now, int64_t mono)
 {
 	if (call->type == MSG_VERDICT_MISSED || call->type == MSG_VERDICT_TIMEOUT)
-		verdicts_on_reply(sd->v, call->type, &call->verdict, reply, clock_now_us());
+		verdicts_on_reply(sd->v, call->type, &call->verdict, reply, now);
 	else
-		follow_on_reply(sd->f, call->type, reply, clock_mono_us());
+		follow_on_reply(sd->f, call->type, reply, mono);
 }
 
 static void
@@ -128,6 +130,7 @@ read_answers(struct schedd *sd)
 	struct upstream_call	 call;
 	struct proto_in		 in;
 	const char		*why = "";
+	int64_t			 now = clock_now_us(), mono = clock_mono_us();
 	int			 rc;
 
 	for (int n = 0; n < BATCH && (rc = proto_recv(upstream_socket(sd->up), false, &in,
@@ -137,12 +140,12 @@ read_answers(struct schedd *sd)
 		else if (!upstream_answered(sd->up, in.rid, &call))
 			log_debug("storaged: answer to unknown request %" PRIu64, in.rid);
 		else
-			dispatch(sd, &call, &in);
+			dispatch(sd, &call, &in, now, mono);
 		proto_in_free(&in);
 	}
-	while (upstream_expired(sd->up, clock_mono_us(), &call)) {
+	while (upstream_expired(sd->up, mono, &call)) {
 		log_debug("storaged: no answer to %s %" PRIu64, proto_msg_name(call.type), call.rid);
-		dispatch(sd, &call, NULL);
+		dispatch(sd, &call, NULL, now, mono);
 	}
 }
 
@@ -239,7 +242,10 @@ turn(struct schedd *sd)
 	if (holding && ms_until(clockstep_hold_until(&sd->cs, mono), mono) < wait_ms)
 		wait_ms = ms_until(clockstep_hold_until(&sd->cs, mono), mono);
 	serve_control(sd);
-	daemon_watchdog();
+	if (mono >= sd->next_watchdog) {
+		daemon_watchdog();	/* a stuck loop stops these: systemd restarts us */
+		sd->next_watchdog = mono + 1000 * 1000;
+	}
 	if (zmq_poll(items, 4, wait_ms) == -1 && zmq_errno() != EINTR)
 		fatal("zmq_poll");
 	if (items[3].revents & ZMQ_POLLIN)

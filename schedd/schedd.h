@@ -126,7 +126,7 @@ struct follow_stats {
 	uint64_t	 resyncs;	/* full snapshots after the log lost events */
 	uint64_t	 pages;		/* snapshot pages loaded */
 	int64_t		 sync_us;	/* duration of the latest full sync, µs */
-	int64_t		 wait_us;	/* of which waiting for storaged, µs */
+	int64_t		 load_us;	/* of which decoding and loading snapshot pages, µs */
 };
 void		 follow_stats(const struct follow *, struct follow_stats *);
 

@@ -330,6 +330,31 @@ test_head_check_finds_a_silent_gap(void **state)
 }
 
 static void
+test_a_replaced_database_means_a_fresh_snapshot(void **state)
+{
+	struct fixture	*fx = *state;
+	struct event	 e = ev(2, MON_A, T0, NULL, 0);
+	struct mpw	 w;
+
+	go_live(fx);
+	/* Old seqs keep coming (storaged starts over from 1): no news, so a head check. */
+	fx->mono += 6 * S;
+	publish(fx, &e);
+	follow_tick(fx->f, fx->mono);
+	last_sent(fx, MSG_PING);
+	mpw_init(&w);
+	proto_reply_begin(&w, fx->sent[fx->nsent - 1].rid);
+	mpw_kv_str(&w, "daemon", "storaged");
+	mpw_kv_uint(&w, "seq", 2);
+	mpw_map_end(&w);
+	answer(fx, "ok", &w);
+	assert_false(follow_synced(fx->f));
+	assert_int_equal(watch_monitors(fx->w), 0);
+	follow_tick(fx->f, fx->mono);
+	assert_int_equal(last_sent(fx, MSG_SNAPSHOT)->u.snapshot.cursor[0], '\0');
+}
+
+static void
 test_lost_log_means_a_fresh_snapshot(void **state)
 {
 	struct fixture	*fx = *state;
@@ -385,6 +410,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_live_sequence_and_gap_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_head_check_finds_a_silent_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_replaced_database_means_a_fresh_snapshot,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_log_means_a_fresh_snapshot, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_errors_and_timeouts_are_retried, setup,
