@@ -20,6 +20,9 @@
 #include "daemon.h"
 #include "timefmt.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #ifdef LOOM_TEST_HOOKS
 #define TICK_US		(20 * 1000)	/* the test clock moves without notice */
@@ -259,6 +262,10 @@ schedd_sync(struct schedd *sd)
 {
 	while (!daemon_quit() && !follow_synced(sd->f))
 		turn(sd);
+#ifdef __GLIBC__
+	/* Give back what decoding the snapshot pages left free in the heap. */
+	malloc_trim(0);
+#endif
 	return follow_synced(sd->f) && !daemon_quit();
 }
 
