@@ -22,7 +22,7 @@
 
 struct clockstep {
 	int64_t		 threshold_us;	/* smallest |wall - mono| drift that is a step, µs */
-	int64_t		 grace_us;	/* hold after a forward step, µs of monotonic time; 0: none */
+	int64_t		 grace_us;	/* hold after a forward step, monotonic µs; 0: none */
 	bool		 primed;	/* a first observation was made */
 	int64_t		 last_wall;	/* previous observation, UTC µs */
 	int64_t		 last_mono;	/* previous observation, monotonic µs */

@@ -58,6 +58,7 @@ ctl_socket(struct ctl *c)
 	return c->router;
 }
 
+/* An "err" bad_request to the sender, when we know who it is. */
 static void
 reply_error(struct ctl *c, struct proto_in *in, const char *why, const char *field)
 {
@@ -67,6 +68,7 @@ reply_error(struct ctl *c, struct proto_in *in, const char *why, const char *fie
 	proto_send(c->router, in->identity, "err", &c->w);
 }
 
+/* The "ok" answer to ping: what schedd is watching (see the top of the file). */
 static void
 reply_ping(struct ctl *c, struct proto_in *in, const struct ctl_status *s)
 {

@@ -88,6 +88,7 @@ follow_new(struct watch *w, uint32_t page, schedd_send_fn *send, void *arg)
 	return f;
 }
 
+/* Drops every live event kept while catching up. */
 static void
 backlog_clear(struct follow *f)
 {
@@ -223,6 +224,7 @@ apply(struct follow *f, const struct event *e)
 	f->last = e->seq;
 }
 
+/* Caught up: follow SUB from here; the first time, the sync is complete. */
 static void
 go_live(struct follow *f, int64_t now_mono)
 {
@@ -283,6 +285,7 @@ drain_backlog(struct follow *f, int64_t now_mono)
 	go_live(f, now_mono);
 }
 
+/* Keeps a live event for after the catch-up (takes *msgp); full: dropped, the log has it. */
 static void
 backlog_push(struct follow *f, zmsg_t **msgp)
 {
@@ -321,6 +324,7 @@ follow_on_publish(struct follow *f, zmsg_t **msgp, int64_t now_mono)
 	backlog_push(f, msgp);
 }
 
+/* One snapshot page: asks for the next, loads this one, remembers its head. */
 static void
 on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 {
@@ -411,6 +415,7 @@ on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 	follow_tick(f, now_mono);
 }
 
+/* One events.after page: applied in order; more asked for until the head. */
 static void
 on_events(struct follow *f, struct mpr *r, int64_t now_mono)
 {
@@ -453,22 +458,23 @@ on_events(struct follow *f, struct mpr *r, int64_t now_mono)
 		if (e.seq <= f->last)
 			continue;
 		if (e.seq != f->last + 1) {
-			log_warnx("feed: the log skips from %" PRIu64 " to %" PRIu64 "; reloading the "
-			    "snapshot", f->last, e.seq);
+			log_warnx("feed: the log skips from %" PRIu64 " to %" PRIu64
+			    "; reloading the snapshot", f->last, e.seq);
 			resync(f, now_mono);
 			return;
 		}
 		apply(f, &e);
 	}
 	if (f->last < last && a->size == 0)
-		log_warnx("feed: events.after %" PRIu64 " returned nothing before %" PRIu64, f->last,
-		    last);
+		log_warnx("feed: events.after %" PRIu64 " returned nothing before %" PRIu64,
+		    f->last, last);
 	if (f->last < head)
 		follow_tick(f, now_mono);	/* more to fetch */
 	else
 		drain_backlog(f, now_mono);
 }
 
+/* storaged's head (ping): ahead of us is a gap, behind us a replaced database. */
 static void
 on_head(struct follow *f, struct mpr *r, int64_t now_mono)
 {
@@ -484,8 +490,8 @@ on_head(struct follow *f, struct mpr *r, int64_t now_mono)
 		return;
 	}
 	if (f->phase == PHASE_LIVE && seq > f->last) {
-		log_info("feed: storaged is at seq %" PRIu64 ", we saw %" PRIu64 ": catching up", seq,
-		    f->last);
+		log_info("feed: storaged is at seq %" PRIu64 ", we saw %" PRIu64 ": catching up",
+		    seq, f->last);
 		f->st.gaps++;
 		f->phase = PHASE_CATCHUP;
 	}

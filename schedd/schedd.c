@@ -127,6 +127,7 @@ dispatch(struct schedd *sd, const struct upstream_call *call, const struct proto
 		follow_on_reply(sd->f, call->type, reply, mono);
 }
 
+/* storaged's answers (bounded per turn), then requests that timed out. */
 static void
 read_answers(struct schedd *sd)
 {
@@ -147,11 +148,13 @@ read_answers(struct schedd *sd)
 		proto_in_free(&in);
 	}
 	while (upstream_expired(sd->up, mono, &call)) {
-		log_debug("storaged: no answer to %s %" PRIu64, proto_msg_name(call.type), call.rid);
+		log_debug("storaged: no answer to %s %" PRIu64, proto_msg_name(call.type),
+		    call.rid);
 		dispatch(sd, &call, NULL, now, mono);
 	}
 }
 
+/* Events from SUB, bounded per turn so deadlines are never starved. */
 static void
 read_feed(struct schedd *sd)
 {
@@ -164,6 +167,7 @@ read_feed(struct schedd *sd)
 	}
 }
 
+/* Answers the control socket with the current counts. */
 static void
 serve_control(struct schedd *sd)
 {

@@ -31,7 +31,7 @@ struct schedd_cfg {
 	uint64_t	 snapshot_page;		/* monitors per snapshot request */
 	uint64_t	 inflight_max;		/* verdicts awaiting storaged's answer */
 	uint64_t	 rpc_timeout_ms;	/* a request unanswered this long is retried, ms */
-	uint64_t	 step_threshold_ms;	/* wall vs monotonic drift that is a clock step, ms */
+	uint64_t	 step_threshold_ms;	/* wall vs monotonic drift taken as a step, ms */
 	uint64_t	 step_grace_ms;		/* verdict hold after a forward step, ms */
 };
 

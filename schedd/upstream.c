@@ -22,7 +22,7 @@
 #include "timefmt.h"
 
 #define RID_SLOT_BITS	20
-#define FEED_SLOTS	4		/* snapshot / events.after / ping: one at a time, plus room */
+#define FEED_SLOTS	4		/* snapshot, events.after, ping: one at a time + room */
 #define BACKOFF_MIN_US	(250 * 1000)
 #define BACKOFF_MAX_US	(10 * US_PER_S)
 
@@ -93,6 +93,7 @@ upstream_socket(struct upstream *up)
 	return up->dealer;
 }
 
+/* Verdicts and feed requests have separate slot budgets. */
 static bool
 is_verdict(enum proto_msg type)
 {

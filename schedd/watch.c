@@ -39,6 +39,7 @@ struct watch {
 
 /* ---------- pool ---------- */
 
+/* A zeroed record: from the free list, or carved from the last block. */
 static void *
 pool_get(struct pool *p)
 {
@@ -60,6 +61,7 @@ pool_get(struct pool *p)
 	return r;
 }
 
+/* Returns a record to the free list (its first bytes become the link). */
 static void
 pool_put(struct pool *p, void *r)
 {
@@ -68,6 +70,7 @@ pool_put(struct pool *p, void *r)
 	p->live--;
 }
 
+/* Frees every block: all records at once. */
 static void
 pool_free_all(struct pool *p)
 {
@@ -81,6 +84,7 @@ pool_free_all(struct pool *p)
 
 /* ---------- id index ---------- */
 
+/* FNV-1a over the WATCH_ID_CHARS stored characters of an id. */
 static uint64_t
 hash_id(const char *suffix)
 {
@@ -104,6 +108,7 @@ slot_of(const struct watch *w, const char *suffix)
 	return i;
 }
 
+/* Doubles the index (1024 slots the first time) and re-inserts every monitor. */
 static void
 grow(struct watch *w)
 {
@@ -206,6 +211,7 @@ watch_find_run(const struct watch_mon *m, const char *checkin_id)
 	return NULL;
 }
 
+/* prefix (4 bytes, with the '_') + stored suffix -> a NUL-terminated id. */
 static void
 full_id(const char *prefix, const char *suffix, char out[ID_SIZE])
 {
@@ -256,6 +262,7 @@ arm(struct watch *w, struct deadline *d, int64_t at)
 		deadlines_cancel(w->dq, d);
 }
 
+/* Unlinks a run from its monitor, takes its deadline out and frees it. */
 static void
 run_free(struct watch *w, struct watch_run *r)
 {
@@ -271,6 +278,7 @@ run_free(struct watch *w, struct watch_run *r)
 	w->nrun--;
 }
 
+/* Forgets a monitor: its runs, its deadline, its index slot, its record. */
 static void
 mon_free(struct watch *w, struct watch_mon *m)
 {

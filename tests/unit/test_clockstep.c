@@ -21,19 +21,19 @@ static const struct {
 	int64_t		 step;		/* expected return */
 	bool		 holding;	/* expected right after */
 } cases[] = {
-	{ T0,			100 * S,	0,		false },	/* first: primes */
-	{ T0 + 1 * S,		101 * S,	0,		false },	/* in step */
-	{ T0 + 5 * S,		105 * S + S / 2, 0,		false },	/* 0.5 s drift: noise */
-	{ T0 + 9 * S,		106 * S,	0,		false },	/* 3.5 s: below 4 s */
-	{ T0 + 3610 * S,	107 * S,	3600 * S,	true },		/* +1 h: a step */
-	{ T0 + 3611 * S,	108 * S,	0,		true },		/* still in grace */
-	{ T0 + 3680 * S,	177 * S,	0,		false },	/* grace (60 s) over */
-	{ T0 + 3000 * S,	178 * S,	-681 * S,	false },	/* backward: no hold */
-	{ T0 + 3001 * S,	179 * S,	0,		false },
-	{ T0 + 3101 * S,	180 * S,	99 * S,		true },		/* forward again */
-	{ T0 + 3201 * S,	190 * S,	90 * S,		true },		/* extends the hold */
-	{ T0 + 3260 * S,	249 * S,	0,		true },		/* 190 + 60 > 249 */
-	{ T0 + 3261 * S,	250 * S,	0,		false },
+	{ T0, 100 * S, 0, false },                  /* first: primes */
+	{ T0 + 1 * S, 101 * S, 0, false },          /* in step */
+	{ T0 + 5 * S, 105 * S + S / 2, 0, false },  /* 0.5 s drift: noise */
+	{ T0 + 9 * S, 106 * S, 0, false },          /* 3.5 s: below 4 s */
+	{ T0 + 3610 * S, 107 * S, 3600 * S, true }, /* +1 h: a step */
+	{ T0 + 3611 * S, 108 * S, 0, true },        /* still in grace */
+	{ T0 + 3680 * S, 177 * S, 0, false },       /* grace (60 s) over */
+	{ T0 + 3000 * S, 178 * S, -681 * S, false }, /* backward: no hold */
+	{ T0 + 3001 * S, 179 * S, 0, false },
+	{ T0 + 3101 * S, 180 * S, 99 * S, true },   /* forward again */
+	{ T0 + 3201 * S, 190 * S, 90 * S, true },   /* extends the hold */
+	{ T0 + 3260 * S, 249 * S, 0, true },        /* 190 + 60 > 249 */
+	{ T0 + 3261 * S, 250 * S, 0, false },
 };
 
 static void

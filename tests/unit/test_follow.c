@@ -245,14 +245,14 @@ test_start_snapshot_pages_then_catch_up(void **state)
 	evs[0] = ev(11, MON_A, T0 + 5 * MINUTE, NULL, 0);		/* A (rev 8): news */
 	evs[1] = ev(12, MON_C, T0, CHK_1, T0 + MINUTE);		/* C: page 2 had it paused */
 	evs[2] = ev(13, MON_B, T0, NULL, 0);			/* B (rev 13): in the page */
-	evs[3] = ev(14, MON_B, T0 + 90 * MINUTE, NULL, 0);		/* B: in the page too (head 14) */
-	evs[4] = ev(15, MON_C, T0 + 30 * MINUTE, NULL, 0);		/* C resumed after the page */
+	evs[3] = ev(14, MON_A, T0 + 9 * MINUTE, NULL, 0);	/* A again (page 1: head 10) */
+	evs[4] = ev(15, MON_C, T0 + 30 * MINUTE, NULL, 0);	/* C resumed after page 2 */
 	answer_events(fx, evs, 5, 15, 1);
 	assert_true(follow_synced(fx->f));
 	assert_int_equal(follow_seq(fx->f), 15);
-	assert_int_equal(watch_find(fx->w, MON_A)->expected_at, T0 + 5 * MINUTE);
-	/* Seq 14 <= B's rev?  No: 14 > 13, so it applied. */
-	assert_int_equal(watch_find(fx->w, MON_B)->expected_at, T0 + 90 * MINUTE);
+	assert_int_equal(watch_find(fx->w, MON_A)->expected_at, T0 + 9 * MINUTE);
+	/* B kept the page's state: 13 was not newer than its rev. */
+	assert_int_equal(watch_find(fx->w, MON_B)->expected_at, T0 + 60 * MINUTE);
 	assert_non_null(watch_find(fx->w, MON_C));
 	assert_int_equal(watch_find(fx->w, MON_C)->expected_at, T0 + 30 * MINUTE);
 	assert_int_equal(watch_runs(fx->w), 0);		/* the start at 12 was skipped */
@@ -409,7 +409,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_start_snapshot_pages_then_catch_up, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_live_sequence_and_gap_repair, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_head_check_finds_a_silent_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_head_check_finds_a_silent_gap, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_a_replaced_database_means_a_fresh_snapshot,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_log_means_a_fresh_snapshot, setup,

@@ -244,8 +244,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_due_verdicts_go_out_earliest_first_never_early,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_budget_and_refusal_keep_deadlines_queued, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_budget_and_refusal_keep_deadlines_queued,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_requeue_the_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_for_a_moved_deadline_is_ignored, setup,
 		    teardown),

@@ -102,7 +102,7 @@ test_snapshot_arms_deadlines(void **state)
 	assert_int_equal(watch_missed_at(m), T0 + 5 * MIN);
 	assert_int_equal(deadlines_at(fx->dq, &m->dl), T0 + 5 * MIN);
 	watch_load_run(fx->w, m, fx->chk1, T0 + 30 * MIN, 9);
-	watch_load_run(fx->w, m, fx->chk2, 0, 9);		/* no max runtime: nothing to watch */
+	watch_load_run(fx->w, m, fx->chk2, 0, 9);	/* no max runtime: nothing to watch */
 	assert_int_equal(watch_runs(fx->w), 1);
 	assert_int_equal(deadlines_count(fx->dq), 2);
 	assert_ptr_equal(watch_find(fx->w, fx->mon), m);
@@ -336,7 +336,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_and_delete_remove_everything, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_overlapping_runs_are_separate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlapping_runs_are_separate, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_inflight_verdict_survives_unrelated_changes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_monitors_with_removals, setup, teardown),
