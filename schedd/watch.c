@@ -3,11 +3,16 @@
  *
  * Memory is what limits how many monitors one schedd can watch, so a
  * record holds only what a deadline needs (64 bytes for a monitor), ids
- * are kept without their prefix, records come from a pool of 4096-record
- * blocks (no per-record malloc header), and the id index is an
- * open-addressing hash table of pointers, at most 70% full, with
- * backward-shift deletion (no tombstones).  Ids are random base32, so a
- * plain FNV-1a over the stored characters spreads them well.
+ * are kept without their prefix, and records come from pools of
+ * 4096-record blocks (no per-record malloc header).
+ *
+ * The id index is an open-addressing hash table, at most 70% full, with
+ * linear probing and backward-shift deletion (no tombstones).  A slot is
+ * 8 bytes: the record's number in its pool and 32 bits of the id's hash.
+ * Probing compares hashes and reads a record only on a match, and growing
+ * re-places slots by their stored hash without reading any record: with a
+ * million monitors, the records are far apart in memory and every read of
+ * one is a cache miss.  Ids are random base32, so FNV-1a spreads them well.
  */
 #include "watch.h"
 #include "timefmt.h"
@@ -15,21 +20,31 @@
 _Static_assert(MARGIN_MAX_MIN <= UINT16_MAX, "margins fit 16 bits");
 _Static_assert(RUNTIME_MAX_MIN <= UINT16_MAX, "max runtimes fit 16 bits");
 
-#define POOL_BLOCK	4096	/* records per pool block */
+#define POOL_SHIFT	12
+#define POOL_BLOCK	(1u << POOL_SHIFT)	/* records per pool block */
 
-/* Fixed-size records from big blocks, with a free list threaded through them. */
+/*
+ * Fixed-size records from big blocks, numbered from 1 (0: none), with a
+ * free list threaded through the first bytes of returned records.
+ */
 struct pool {
-	size_t		 size;		/* bytes per record, >= sizeof(void *) */
+	size_t		 size;		/* bytes per record, >= sizeof(uint32_t) */
 	char		**blocks;	/* each POOL_BLOCK records */
-	size_t		 nblocks;
-	size_t		 used;		/* records handed out of the last block */
-	void		*free;		/* returned records */
+	uint32_t	 nblocks;
+	uint32_t	 used;		/* records handed out of the last block */
+	uint32_t	 free;		/* first returned record; 0: none */
 	size_t		 live;		/* records in use */
+};
+
+/* An index slot. */
+struct slot {
+	uint32_t	 ref;		/* the monitor's number in the pool; 0: empty */
+	uint32_t	 hash;		/* hash_id() of its id */
 };
 
 struct watch {
 	struct deadlines	*dq;		/* borrowed */
-	struct watch_mon	**slots;	/* hash table; NULL: empty slot */
+	struct slot		*slots;		/* the id index */
 	size_t			 cap;		/* slots, a power of two */
 	size_t			 nmon;		/* monitors held */
 	size_t			 nrun;		/* runs held */
@@ -39,34 +54,48 @@ struct watch {
 
 /* ---------- pool ---------- */
 
-/* A zeroed record: from the free list, or carved from the last block. */
-static void *
-pool_get(struct pool *p)
+/* The record numbered ref (>= 1). */
+static inline void *
+pool_at(const struct pool *p, uint32_t ref)
 {
-	void	*r;
+	return p->blocks[(ref - 1) >> POOL_SHIFT] + ((ref - 1) & (POOL_BLOCK - 1)) * p->size;
+}
 
-	if (p->free != NULL) {
-		r = p->free;
-		memcpy(&p->free, r, sizeof(void *));
+/* A zeroed record (its number in *refp when refp is not NULL). */
+static void *
+pool_get(struct pool *p, uint32_t *refp)
+{
+	uint32_t	 ref;
+	void		*r;
+
+	if (p->free != 0) {
+		ref = p->free;
+		r = pool_at(p, ref);
+		memcpy(&p->free, r, sizeof(p->free));
 	} else {
 		if (p->nblocks == 0 || p->used == POOL_BLOCK) {
+			if (p->nblocks == UINT32_MAX >> POOL_SHIFT)
+				fatalx("watch: too many records");
 			p->blocks = xreallocarray(p->blocks, p->nblocks + 1, sizeof(*p->blocks));
 			p->blocks[p->nblocks++] = xmalloc(POOL_BLOCK * p->size);
 			p->used = 0;
 		}
-		r = p->blocks[p->nblocks - 1] + p->used++ * p->size;
+		ref = ((p->nblocks - 1) << POOL_SHIFT) + ++p->used;
+		r = pool_at(p, ref);
 	}
 	memset(r, 0, p->size);
 	p->live++;
+	if (refp != NULL)
+		*refp = ref;
 	return r;
 }
 
-/* Returns a record to the free list (its first bytes become the link). */
+/* Returns record number ref to the free list. */
 static void
-pool_put(struct pool *p, void *r)
+pool_put(struct pool *p, uint32_t ref)
 {
-	memcpy(r, &p->free, sizeof(void *));
-	p->free = r;
+	memcpy(pool_at(p, ref), &p->free, sizeof(p->free));
+	p->free = ref;
 	p->live--;
 }
 
@@ -74,18 +103,18 @@ pool_put(struct pool *p, void *r)
 static void
 pool_free_all(struct pool *p)
 {
-	for (size_t i = 0; i < p->nblocks; i++)
+	for (uint32_t i = 0; i < p->nblocks; i++)
 		free(p->blocks[i]);
 	free(p->blocks);
 	p->blocks = NULL;
-	p->nblocks = p->used = p->live = 0;
-	p->free = NULL;
+	p->nblocks = p->used = p->free = 0;
+	p->live = 0;
 }
 
 /* ---------- id index ---------- */
 
-/* FNV-1a over the WATCH_ID_CHARS stored characters of an id. */
-static uint64_t
+/* FNV-1a over the WATCH_ID_CHARS stored characters of an id, folded to 32 bits. */
+static uint32_t
 hash_id(const char *suffix)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -94,32 +123,48 @@ hash_id(const char *suffix)
 		h ^= (unsigned char)suffix[i];
 		h *= 1099511628211ULL;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
-/* The slot holding suffix, or the empty slot where it would go. */
+/* The slot holding suffix (hash h), or the empty slot where it would go. */
 static size_t
-slot_of(const struct watch *w, const char *suffix)
+slot_of(const struct watch *w, const char *suffix, uint32_t h)
 {
-	size_t	 i = (size_t)hash_id(suffix) & (w->cap - 1);
+	size_t	 i = h & (w->cap - 1);
 
-	while (w->slots[i] != NULL && memcmp(w->slots[i]->id, suffix, WATCH_ID_CHARS) != 0)
+	while (w->slots[i].ref != 0 && (w->slots[i].hash != h ||
+	    memcmp(((struct watch_mon *)pool_at(&w->mons, w->slots[i].ref))->id, suffix,
+	    WATCH_ID_CHARS) != 0))
 		i = (i + 1) & (w->cap - 1);
 	return i;
 }
 
-/* Doubles the index (1024 slots the first time) and re-inserts every monitor. */
+/* The monitor in slot i; NULL when the slot is empty. */
+static inline struct watch_mon *
+mon_in(const struct watch *w, size_t i)
+{
+	return w->slots[i].ref != 0 ? pool_at(&w->mons, w->slots[i].ref) : NULL;
+}
+
+/* Doubles the index (1024 slots the first time), placing slots by their stored hash. */
 static void
 grow(struct watch *w)
 {
-	struct watch_mon	**old = w->slots;
-	size_t			 oldcap = w->cap;
+	struct slot	*old = w->slots;
+	size_t		 oldcap = w->cap;
 
 	w->cap = oldcap ? oldcap * 2 : 1024;
 	w->slots = xcalloc(w->cap, sizeof(*w->slots));
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i] != NULL)
-			w->slots[slot_of(w, old[i]->id)] = old[i];
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (old[i].ref == 0)
+			continue;
+		/* Ids are unique: the first empty slot from home is its place. */
+		for (j = old[i].hash & (w->cap - 1); w->slots[j].ref != 0; j = (j + 1) & (w->cap - 1))
+			;
+		w->slots[j] = old[i];
+	}
 	free(old);
 }
 
@@ -129,28 +174,38 @@ unindex(struct watch *w, size_t i)
 {
 	size_t	 j = i, mask = w->cap - 1;
 
-	w->slots[i] = NULL;
+	w->slots[i].ref = 0;
 	for (;;) {
 		size_t home;
 
 		j = (j + 1) & mask;
-		if (w->slots[j] == NULL)
+		if (w->slots[j].ref == 0)
 			return;
-		home = (size_t)hash_id(w->slots[j]->id) & mask;
+		home = w->slots[j].hash & mask;
 		/* Move j into the hole unless its home lies cyclically in (i, j]. */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			w->slots[i] = w->slots[j];
-			w->slots[j] = NULL;
+			w->slots[j].ref = 0;
 			i = j;
 		}
 	}
 }
 
-/* The id's suffix when id is a well-formed "<prefix>_..." id; NULL otherwise. */
+/*
+ * The id's suffix when id is a well-formed "<prefix>_..." id (ids.h:
+ * lowercase base32); NULL otherwise.  The same test as ids_valid(),
+ * without a strchr() per character: this runs for every event and every
+ * monitor of a snapshot.
+ */
 static const char *
 suffix_of(const char *prefix, const char *id)
 {
-	return ids_valid(prefix, id) ? id + 4 : NULL;
+	if (strncmp(id, prefix, 3) != 0 || id[3] != '_')
+		return NULL;
+	for (int i = 4; i < ID_LEN; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '2' && id[i] <= '7')))
+			return NULL;
+	return id[ID_LEN] == '\0' ? id + 4 : NULL;
 }
 
 /* ---------- records ---------- */
@@ -195,7 +250,7 @@ watch_find(const struct watch *w, const char *id)
 {
 	const char	*suffix = suffix_of("mon", id);
 
-	return suffix != NULL ? w->slots[slot_of(w, suffix)] : NULL;
+	return suffix != NULL ? mon_in(w, slot_of(w, suffix, hash_id(suffix))) : NULL;
 }
 
 struct watch_run *
@@ -274,7 +329,7 @@ run_free(struct watch *w, struct watch_run *r)
 			break;
 		}
 	deadlines_cancel(w->dq, &r->dl);
-	pool_put(&w->runs, r);
+	pool_put(&w->runs, r->ref);
 	w->nrun--;
 }
 
@@ -282,11 +337,14 @@ run_free(struct watch *w, struct watch_run *r)
 static void
 mon_free(struct watch *w, struct watch_mon *m)
 {
+	size_t		 i = slot_of(w, m->id, hash_id(m->id));
+	uint32_t	 ref = w->slots[i].ref;
+
 	while (m->runs != NULL)
 		run_free(w, m->runs);
 	deadlines_cancel(w->dq, &m->dl);
-	unindex(w, slot_of(w, m->id));
-	pool_put(&w->mons, m);
+	unindex(w, i);
+	pool_put(&w->mons, ref);
 	w->nmon--;
 }
 
@@ -294,19 +352,20 @@ mon_free(struct watch *w, struct watch_mon *m)
 static struct watch_mon *
 mon_get(struct watch *w, const char *suffix)
 {
-	size_t			 i = slot_of(w, suffix);
+	uint32_t		 h = hash_id(suffix), ref;
+	size_t			 i = slot_of(w, suffix, h);
 	struct watch_mon	*m;
 
-	if (w->slots[i] != NULL)
-		return w->slots[i];
+	if (w->slots[i].ref != 0)
+		return mon_in(w, i);
 	if ((w->nmon + 1) * 10 > w->cap * 7) {
 		grow(w);
-		i = slot_of(w, suffix);
+		i = slot_of(w, suffix, h);
 	}
-	m = pool_get(&w->mons);
+	m = pool_get(&w->mons, &ref);
 	m->dl.kind = WATCH_MISSED;
 	memcpy(m->id, suffix, WATCH_ID_CHARS);
-	w->slots[i] = m;
+	w->slots[i] = (struct slot){ .ref = ref, .hash = h };
 	w->nmon++;
 	return m;
 }
@@ -341,7 +400,10 @@ run_set(struct watch *w, struct watch_mon *m, const char *suffix, int64_t timeou
 		if (memcmp(r->id, suffix, WATCH_ID_CHARS) == 0)
 			break;
 	if (r == NULL) {
-		r = pool_get(&w->runs);
+		uint32_t ref;
+
+		r = pool_get(&w->runs, &ref);
+		r->ref = ref;
 		r->dl.kind = WATCH_TIMEOUT;
 		memcpy(r->id, suffix, WATCH_ID_CHARS);
 		r->mon = m;
@@ -408,7 +470,7 @@ watch_apply(struct watch *w, const struct event *e, uint64_t floor)
 		log_warnx("event %" PRIu64 ": bad monitor id \"%.40s\"", e->seq, e->monitor.id);
 		return WATCH_IGNORED;
 	}
-	m = w->slots[slot_of(w, suffix)];
+	m = mon_in(w, slot_of(w, suffix, hash_id(suffix)));
 	if (m != NULL ? e->seq <= m->rev : e->seq <= floor)
 		return WATCH_OLDER;
 	if (e->type == EVENT_MONITOR_DELETED || e->monitor.status != MONITOR_ACTIVE) {

@@ -45,6 +45,7 @@ struct watch_run {
 	uint64_t		 rev;		/* seq of the last change */
 	struct watch_mon	*mon;		/* owner */
 	struct watch_run	*next;		/* the monitor's next open run */
+	uint32_t		 ref;		/* its number in the run pool */
 	char			 id[WATCH_ID_CHARS];	/* check-in id without "chk_", no NUL */
 };
 
