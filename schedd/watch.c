@@ -191,21 +191,11 @@ unindex(struct watch *w, size_t i)
 	}
 }
 
-/*
- * The id's suffix when id is a well-formed "<prefix>_..." id (ids.h:
- * lowercase base32); NULL otherwise.  The same test as ids_valid(),
- * without a strchr() per character: this runs for every event and every
- * monitor of a snapshot.
- */
+/* The id's suffix when id is a well-formed "<prefix>_..." id; NULL otherwise. */
 static const char *
 suffix_of(const char *prefix, const char *id)
 {
-	if (strncmp(id, prefix, 3) != 0 || id[3] != '_')
-		return NULL;
-	for (int i = 4; i < ID_LEN; i++)
-		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '2' && id[i] <= '7')))
-			return NULL;
-	return id[ID_LEN] == '\0' ? id + 4 : NULL;
+	return ids_valid(prefix, id) ? id + 4 : NULL;
 }
 
 /* ---------- records ---------- */
