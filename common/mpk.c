@@ -391,6 +391,7 @@ mpr_init(struct mpr *r, const msgpack_object *obj, struct mpr_err *err)
 {
 	r->map = obj;
 	r->err = err;
+	r->next = 0;
 	if (obj != NULL && obj->type != MSGPACK_OBJECT_MAP)
 		mpr_fail(r, "", "not a map");
 }
@@ -421,23 +422,27 @@ mpr_fail(struct mpr *r, const char *key, const char *fmt, ...)
 }
 
 const msgpack_object *
-mpr_find(const struct mpr *r, const char *key)
+mpr_find(struct mpr *r, const char *key)
 {
-	size_t	 klen = strlen(key);
+	size_t		 klen = strlen(key);
+	uint32_t	 n;
 
-	if (r->map == NULL || r->err->failed)
+	if (r->map == NULL || r->err->failed || (n = r->map->via.map.size) == 0)
 		return NULL;
-	for (uint32_t i = 0; i < r->map->via.map.size; i++) {
+	/* Start where the last key was found and wrap around once. */
+	for (uint32_t k = 0, i = r->next % n; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
 		const msgpack_object_kv *kv = &r->map->via.map.ptr[i];
 		if (kv->key.type == MSGPACK_OBJECT_STR && kv->key.via.str.size == klen &&
-		    memcmp(kv->key.via.str.ptr, key, klen) == 0)
+		    memcmp(kv->key.via.str.ptr, key, klen) == 0) {
+			r->next = i + 1;
 			return &kv->val;
+		}
 	}
 	return NULL;
 }
 
 bool
-mpr_has(const struct mpr *r, const char *key)
+mpr_has(struct mpr *r, const char *key)
 {
 	const msgpack_object *o = mpr_find(r, key);
 

@@ -75,6 +75,8 @@ struct mpr_err {
 struct mpr {
 	const msgpack_object	*map;	/* NULL: an absent optional map (every get is absent) */
 	struct mpr_err		*err;
+	uint32_t		 next;	/* where the next key is likely: decoders read in the
+					 * order encoders wrote, so lookups are O(1) */
 };
 
 /* A parsed buffer; its objects borrow from the input buffer. */
@@ -94,8 +96,8 @@ void	 mpr_init(struct mpr *, const msgpack_object *obj, struct mpr_err *);
 bool	 mpr_ok(const struct mpr *);
 void	 mpr_fail(struct mpr *, const char *key, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
-const msgpack_object *mpr_find(const struct mpr *, const char *key);
-bool	 mpr_has(const struct mpr *, const char *key);
+const msgpack_object *mpr_find(struct mpr *, const char *key);
+bool	 mpr_has(struct mpr *, const char *key);
 
 /* Copies a string of at most size-1 bytes without NUL bytes; "" if absent. */
 void	 mpr_str(struct mpr *, const char *key, char *dst, size_t size, bool required);

@@ -127,7 +127,7 @@ handle_verdict_missed(struct ctx *c, const struct msg_verdict *q)
 		reply_verdict(c, false, "early: the margin has not passed");
 		return;
 	}
-	if (tracking_compile(&m, &s, why, sizeof(why)) == -1) {
+	if (track_schedule(&m, &s, why, sizeof(why)) == -1) {
 		reply_verdict(c, false, why);
 		return;
 	}

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "keys.h"
 #include "proto.h"
+#include "schedule.h"
 
 struct storaged_cfg {
 	const char	*data_dir;		/* LMDB environment, admin-token */
@@ -146,6 +147,8 @@ void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct che
  * track_stop: pause or disable.
  */
 void	 track_checkin(struct monitor *, int64_t t);
+/* The monitor's compiled schedule (cached); 0, or -1 with why. */
+int	 track_schedule(const struct monitor *, struct schedule *, char *why, size_t whylen);
 void	 track_restart(struct monitor *, int64_t t);
 void	 track_stop(struct monitor *);
 

@@ -5,6 +5,44 @@
  */
 #include "storaged.h"
 #include "tracking.h"
+#include "tz.h"
+
+/*
+ * Compiled schedules, by their text: every check-in needs its monitor's,
+ * and parsing a cron expression per ping is measurable at tens of
+ * thousands per second.  Direct-mapped; only successful compiles are kept.
+ */
+#define CACHE_SLOTS	256
+
+struct cached {
+	char		 key[CRON_TEXT_MAX + TIMEZONE_MAX + 32];
+	struct schedule	 s;
+};
+
+static struct cached	 cache[CACHE_SLOTS];
+
+int
+track_schedule(const struct monitor *m, struct schedule *s, char *why, size_t whylen)
+{
+	char		 key[sizeof(cache[0].key)];
+	uint32_t	 h = 2166136261u;	/* FNV-1a */
+	struct cached	*c;
+
+	snprintf(key, sizeof(key), "%d|%s|%u|%d|%s", (int)m->schedule.type,
+	    m->schedule.expression, m->schedule.every, (int)m->schedule.unit, m->timezone);
+	for (const char *p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	c = &cache[h % CACHE_SLOTS];
+	if (strcmp(c->key, key) == 0) {
+		*s = c->s;
+		return 0;
+	}
+	if (tracking_compile(m, s, why, whylen) == -1)
+		return -1;
+	memcpy(c->key, key, sizeof(c->key));
+	c->s = *s;
+	return 0;
+}
 
 /* The next run after t, with or without the early-check-in window. */
 static void
@@ -13,7 +51,7 @@ expect(struct monitor *m, int64_t t, bool after_checkin)
 	struct schedule	 s;
 	char		 why[160];
 
-	if (tracking_compile(m, &s, why, sizeof(why)) == -1) {
+	if (track_schedule(m, &s, why, sizeof(why)) == -1) {
 		/* Specs are validated before they are stored; this is a bug. */
 		log_error("monitor %s: schedule does not compile: %s", m->id, why);
 		m->next_expected_at = 0;
