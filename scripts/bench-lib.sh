@@ -79,12 +79,21 @@ stop_loom() {
 	LOOM_PIDS=()
 }
 
-# Creates a monitor through the API and prints its ping key.
+# Creates a monitor through the API and prints its ping key (retried while
+# storaged is still starting).
 create_monitor() {
-	curl -fs -X POST "http://$LOOM_HTTP_ADDR/api/crons/monitors" \
-	    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-	    -d "{\"slug\":\"$2\",\"schedule\":{\"type\":\"interval\",\"minutes\":1}}" |
-	    /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["ping_key"])'
+	local out
+	for _ in $(seq 50); do
+		if out=$(curl -fs -X POST "http://$LOOM_HTTP_ADDR/api/crons/monitors" \
+		    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+		    -d "{\"slug\":\"$2\",\"schedule\":{\"type\":\"interval\",\"minutes\":1}}"); then
+			/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["ping_key"])' <<<"$out"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "bench: could not create monitor $2" >&2
+	exit 1
 }
 
 # Finished check-ins of a monitor in the last day (needs the system running).
