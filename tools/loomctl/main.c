@@ -33,6 +33,7 @@ static const char usage_text[] =
     "       loomctl [--json] monitors pause|resume|delete SLUG\n"
     "       loomctl [--json] checkins SLUG [--limit N] [--status STATUS]\n"
     "       loomctl [--json] stream [--events TYPE,...] [--monitor SLUG,...] [--count N]\n"
+    "               [--last-event-id ID]\n"
     "environment: LOOM_URL (default http://127.0.0.1:8080), LOOM_TOKEN or LOOM_TOKEN_FILE\n";
 
 void

@@ -1,7 +1,8 @@
 /*
  * stream.c -- loomctl stream: follows GET /api/crons/stream (Server-Sent
  * Events) and prints one line per event as it arrives, until Ctrl-C, the
- * end of the stream, or --count events.
+ * end of the stream, or --count events.  --last-event-id resumes after an
+ * event seen earlier, replaying what the server logged since.
  */
 #include "loomctl.h"
 
@@ -72,11 +73,12 @@ cmd_stream(struct ctl *ctl, int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "monitor", required_argument, NULL, 'm' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "last-event-id", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct follow		 f = { .ctl = ctl, .left = -1 };
 	struct curl_slist	*hdrs = NULL;
-	char			*url, *q = xstrdup(""), *e, *auth, *end;
+	char			*url, *q = xstrdup(""), *e, *auth, *end, *last = NULL;
 	CURLcode		 rc;
 	int			 ch, ret = EXIT_FATAL;
 
@@ -89,6 +91,12 @@ cmd_stream(struct ctl *ctl, int argc, char **argv)
 			f.left = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || f.left < 1)
 				usage();
+			break;
+		case 'l':
+			if (*optarg == '\0' || optarg[strspn(optarg, "0123456789")] != '\0')
+				usage();
+			free(last);
+			last = xasprintf("Last-Event-ID: %s", optarg);
 			break;
 		case 'e':
 		case 'm':
@@ -109,6 +117,8 @@ cmd_stream(struct ctl *ctl, int argc, char **argv)
 	auth = xasprintf("Authorization: Bearer %s", ctl->token);
 	hdrs = curl_slist_append(hdrs, auth);
 	hdrs = curl_slist_append(hdrs, "Accept: text/event-stream");
+	if (last != NULL)
+		hdrs = curl_slist_append(hdrs, last);
 	f.sse = sse_new(on_event, &f);
 	if ((f.h = curl_easy_init()) == NULL)
 		fatalx("curl_easy_init failed");
@@ -139,6 +149,7 @@ cmd_stream(struct ctl *ctl, int argc, char **argv)
 	curl_slist_free_all(hdrs);
 	sse_destroy(&f.sse);
 	free(f.err);
+	free(last);
 	free(auth);
 	free(url);
 	free(q);
