@@ -138,9 +138,14 @@ class Supervised:
             f"\n--- scripts/run ---\n{self.output()}"
 
     def pid(self, name):
-        """The daemon's PID as runsv reports it (None while it is down)."""
+        """The daemon's PID as runsv reports it; None unless it runs (while
+        ./finish runs, supervise/pid is the finish script's)."""
+        sup = os.path.join(self.svdir, name, "supervise")
         try:
-            with open(os.path.join(self.svdir, name, "supervise", "pid")) as f:
+            with open(os.path.join(sup, "stat")) as f:
+                if not f.read().startswith("run"):
+                    return None
+            with open(os.path.join(sup, "pid")) as f:
                 text = f.read().strip()
         except FileNotFoundError:
             return None

@@ -248,7 +248,8 @@ def test_each_daemon_killed_is_restarted_and_the_flow_goes_on(sv_all):
         new = wait_for(f"runsv to restart {name}",
                        lambda: sv.pid(name) not in (None, old) and sv.pid(name), timeout=20)
         wait_for(f"{name} to serve again", lambda: sv.serving(name), timeout=20)
-        assert sv.status(name).startswith(f"run: {sv.svdir}/{name}: (pid {new})")
+        status = sv.status(name)
+        assert status.startswith(f"run: {sv.svdir}/{name}: (pid {new})"), (new, status)
         assert "killed by signal 9" in sv.log(name)
         # The flow: a ping answered 200, and its event on the stream.
         run = wait_for(f"a ping answered 200 after {name} came back", ping_start, timeout=20)
