@@ -18,7 +18,6 @@ import time
 from loomtest import BUILD, SSE, Http, free_port, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-RUN = os.path.join(ROOT, "scripts", "run")
 PROBE = os.path.join(BUILD, "bin", "loom-probe")
 
 
@@ -46,11 +45,21 @@ def probe(endpoint, timeout_ms=1000):
 class Supervised:
     """scripts/run in a temporary directory (all of it under self.dir)."""
 
-    def __init__(self, testhooks=False, env=None):
+    def __init__(self, testhooks=False, env=None, loom_env=None):
+        """loom_env: run a copy of scripts/ in a checkout of its own whose
+        ./loom.env holds that text, with make run's own defaults (./var in
+        that checkout) and nothing but env set."""
         self.dir = tempfile.mkdtemp(prefix="loom-sv-", dir="/tmp")  # ipc paths must be short
-        self.svdir = os.path.join(self.dir, "service")
-        self.data_dir = os.path.join(self.dir, "data")
-        self.run_dir = os.path.join(self.dir, "run")
+        checkout = os.path.join(self.dir, "checkout") if loom_env is not None else None
+        if checkout:
+            shutil.copytree(os.path.join(ROOT, "scripts"), os.path.join(checkout, "scripts"))
+            with open(os.path.join(checkout, "loom.env"), "w") as f:
+                f.write(loom_env)
+        var = os.path.join(checkout, "var") if checkout else self.dir
+        self.run = os.path.join(checkout or ROOT, "scripts", "run")
+        self.svdir = os.path.join(var, "service")
+        self.data_dir = os.path.join(var, "data")
+        self.run_dir = os.path.join(var, "run")
         self.clock_file = os.path.join(self.dir, "clock")
         self.http_addr = f"127.0.0.1:{free_port()}"
         self.stream_addr = f"127.0.0.1:{free_port()}"
@@ -58,16 +67,19 @@ class Supervised:
         self.offset_us = 0
         with open(self.clock_file, "w") as f:
             f.write("0")
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LOOM_SERVICE_DIR": self.svdir,
-            "LOOM_DATA_DIR": self.data_dir,
-            "LOOM_RUN_DIR": self.run_dir,
-            "LOOM_HTTP_ADDR": self.http_addr,
-            "LOOM_STREAM_ADDR": self.stream_addr,
-            "LOOM_TEST_CLOCK_FILE": self.clock_file,
-        }
+        self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if checkout is None:
+            self.env.update({
+                "LOOM_SERVICE_DIR": self.svdir,
+                "LOOM_DATA_DIR": self.data_dir,
+                "LOOM_RUN_DIR": self.run_dir,
+                "LOOM_HTTP_ADDR": self.http_addr,
+                "LOOM_STREAM_ADDR": self.stream_addr,
+                "LOOM_TEST_CLOCK_FILE": self.clock_file,
+            })
         self.env.update(env or {})
+        self.http_addr = self.env.get("LOOM_HTTP_ADDR", self.http_addr)
+        self.stream_addr = self.env.get("LOOM_STREAM_ADDR", self.stream_addr)
         self.bin = os.path.join(BUILD, "testhooks", "bin") if testhooks else \
             os.path.join(BUILD, "bin")
         self.out_path = os.path.join(self.dir, "run.out")
@@ -79,7 +91,7 @@ class Supervised:
         """Starts scripts/run; returns once it printed that everything is ready."""
         out = open(self.out_path, "ab")
         # Its own process group, like a shell job: stop() sends Ctrl-C's SIGINT to it.
-        self.proc = subprocess.Popen([RUN, "-b", self.bin, "-p", PROBE], env=self.env,
+        self.proc = subprocess.Popen([self.run, "-b", self.bin, "-p", PROBE], env=self.env,
                                      stdout=out, stderr=out, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         out.close()

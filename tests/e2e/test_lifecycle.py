@@ -10,6 +10,7 @@ up among the stored check-ins: a 200 is a promise that it was stored.
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -18,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from loomtest import Http, Loom, binary, exists, wait_for
+from loomtest import DAEMONS, Http, Loom, binary, exists, wait_for
 
 PROBE = binary("loom-probe")
 
@@ -179,6 +180,88 @@ def test_storaged_restarted_under_load_loses_no_acknowledged_ping(loom, how):
         p.stop()
     assert loom.daemons["ingestd"].running()
     assert_all_stored(loom, p, slugs)
+
+
+def test_every_daemon_started_before_storaged_gets_ready_once_it_is_up():
+    # The worst order: storaged last.  ZeroMQ connects before the peer binds.
+    order = [d for d in ("ingestd", "streamd", "schedd", "storaged") if exists(d)]
+    loom = Loom(daemons=order)
+    try:
+        for d in order[:-1]:
+            loom.daemons[d].start()
+        wait_for("ingestd to listen", lambda: Http(loom.http_addr, None, timeout=1)
+                 .get("/healthz").status == 200)
+        loom.start("storaged")
+        for d in order:
+            loom.wait_ready(d)
+        h = loom.http()
+        r = h.post("/api/crons/monitors", json_body={
+            "slug": "ordered", "schedule": {"type": "interval", "minutes": 5}})
+        assert r.status == 201, r
+        assert Http(loom.http_addr, None).get(f"/ping/{r.json()['ping_key']}").status == 200
+    finally:
+        codes = loom.stop()
+        logs = loom.logs()
+        loom.cleanup()
+    assert set(codes.values()) == {0}, logs
+
+
+# --- systemd readiness (Type=notify) ---
+
+class NotifySocket:
+    """systemd's side of sd_notify: a datagram socket that learns each sender's PID."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.sock.bind(path)
+        self.got = []                         # (pid, message)
+
+    def receive(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            data, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
+        except socket.timeout:
+            return
+        pid = None
+        for level, kind, cred in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = int.from_bytes(cred[:4], "little")
+        self.got.append((pid, data.decode()))
+
+    def wait(self, pid, text, timeout=15):
+        deadline = time.monotonic() + timeout
+        while not any(p == pid and text in m for p, m in self.got):
+            left = deadline - time.monotonic()
+            assert left > 0, f"no {text!r} from pid {pid}; got {self.got}"
+            self.receive(left)
+
+    def close(self):
+        self.sock.close()
+
+
+def test_daemons_notify_ready_stopping_and_the_watchdog(tmp_path):
+    note = NotifySocket(str(tmp_path / "notify"))
+    names = [d for d in DAEMONS if exists(d)]
+    loom = Loom(daemons=names, env={"NOTIFY_SOCKET": note.path, "WATCHDOG_USEC": "2000000"})
+    try:
+        loom.start()
+        for d in names:
+            note.wait(loom.daemons[d].proc.pid, "READY=1", timeout=15)
+        if "schedd" in names:
+            note.wait(loom.daemons["schedd"].proc.pid, "WATCHDOG=1")
+        ready = [m for p, m in note.got if p == loom.daemons["storaged"].proc.pid]
+        assert any(m.startswith("READY=1\nSTATUS=serving ") for m in ready), ready
+        pids = {d: loom.daemons[d].proc.pid for d in names}
+        codes = loom.stop()
+        for d in names:
+            note.wait(pids[d], "STOPPING=1", timeout=5)
+    finally:
+        loom.stop()
+        loom.cleanup()
+        note.close()
+    assert set(codes.values()) == {0}
 
 
 # --- the health probe ---

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from loomtest import SSE, BUILD, Http, wait_for
+from loomtest import SSE, BUILD, Http, free_port, wait_for
 from supervise import Supervised, procs_in
 
 ALL = ("storaged", "schedd", "streamd", "ingestd")
@@ -156,6 +156,34 @@ def test_settings_reach_the_daemons_byte_for_byte_and_instances_run_side_by_side
     finally:
         a.cleanup()
         b.cleanup()
+
+
+def test_make_run_defaults_to_var_and_reads_loom_env_under_the_environment():
+    caller, file_addr, stream = (f"127.0.0.1:{free_port()}" for _ in range(3))
+    sv = Supervised(env={"LOOM_HTTP_ADDR": caller}, loom_env=(
+        "# settings of this checkout\n\n"
+        f"LOOM_HTTP_ADDR={file_addr}\nLOOM_STREAM_ADDR={stream}\nLOOM_RETENTION_DAYS=7\n"))
+    sv.stream_addr = stream
+    try:
+        sv.start()
+        checkout = os.path.join(sv.dir, "checkout")
+        assert sv.svdir == os.path.join(checkout, "var", "service")
+        # The caller's LOOM_HTTP_ADDR wins over ./loom.env; the rest of it applies.
+        assert f"running at http://{caller}" in sv.output()
+        assert Http(caller, sv.admin_token).get("/api/crons/organization").status == 200
+        with open(os.path.join(sv.svdir, ".loom.env")) as f:
+            effective = f.read().splitlines()
+        assert f"LOOM_HTTP_ADDR={caller}" in effective
+        assert "LOOM_RETENTION_DAYS=7" in effective
+        assert f"LOOM_DATA_DIR={checkout}/var/data" in effective
+        assert os.path.exists(os.path.join(checkout, "var", "data", "admin-token"))
+        for d in sv.daemons():
+            assert sv.serving(d), d
+        code, left = sv.stop()
+        assert (code, left) == (0, []), sv.logs()
+        assert finished_cleanly(sv) == {}, sv.logs()
+    finally:
+        sv.cleanup()
 
 
 @pytest.mark.parametrize("var,value,daemon", [
