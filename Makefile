@@ -3,10 +3,10 @@
 #   make            build every daemon and tool into build/bin/
 #   make deps       install the Debian packages that are missing (as root)
 #   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
-#   make run        deps, build, run the whole system in the foreground (./var)
+#   make run        deps, build, run every daemon under runit in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make bench      run every benchmark (scripts/bench)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: binaries, systemd units, runit services
 #   make clean
 
 B		 = build
