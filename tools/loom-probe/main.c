@@ -28,13 +28,13 @@ usage(void)
 static __attribute__((noreturn, format(printf, 2, 3))) void
 fail(const char *endpoint, const char *fmt, ...)
 {
+	char	 msg[512];
 	va_list	 ap;
 
-	fprintf(stderr, "loom-probe: %s: ", endpoint);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "loom-probe: %s: %s\n", endpoint, msg);	/* one line, one write */
 	exit(EXIT_FATAL);
 }
 

@@ -46,10 +46,9 @@ http_print_error(long status, const char *body, size_t len)
 	const char	*field = json_string_value(json_object_get(e, "field"));
 
 	if (code != NULL) {
-		fprintf(stderr, "loomctl: %ld %s: %s", status, code, msg ? msg : "");
-		if (field != NULL && field[0] != '\0')
-			fprintf(stderr, " (field: %s)", field);
-		fputc('\n', stderr);
+		fprintf(stderr, "loomctl: %ld %s: %s%s%s%s\n", status, code, msg ? msg : "",
+		    field && *field ? " (field: " : "", field && *field ? field : "",
+		    field && *field ? ")" : "");
 	} else {
 		/* Not the API's error shape (a proxy's page?): its first line. */
 		int n = body != NULL ? (int)strcspn(body, "\r\n") : 0;
