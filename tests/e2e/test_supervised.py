@@ -53,13 +53,13 @@ def run_supervised(request, testhooks, env=None):
     try:
         sv.start()
         yield sv
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            print(sv.logs())
         code, left = sv.stop()
         assert code == 0, f"scripts/run exited {code} on Ctrl-C:\n{sv.logs()}"
         assert left == [], f"processes left after Ctrl-C: {left}"
         assert finished_cleanly(sv) == {}, sv.logs()
-    except BaseException:
-        print(sv.logs())
-        raise
     finally:
         sv.cleanup()
 
