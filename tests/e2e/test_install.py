@@ -21,9 +21,11 @@ BUILT = [d for d in DAEMONS if exists(d)]
 def make_install(**variables):
     if os.path.realpath(BUILD) != os.path.realpath(os.path.join(ROOT, "build")):
         pytest.skip("LOOM_BUILD is not this checkout's build/")
+    # A make of its own, not a part of the `make test` that may be running us.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     r = subprocess.run(["make", "-s", "-C", ROOT, "install",
                         *[f"{k}={v}" for k, v in variables.items()]],
-                       capture_output=True, text=True, timeout=600)
+                       env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
