@@ -5,10 +5,10 @@
 #   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
 #                   (which build and test the SDKs in sdk/ against the daemons)
 #   make sdk        build the TypeScript and Rust SDKs (offline, Debian's tools)
-#   make run        deps, build, run the whole system in the foreground (./var)
+#   make run        deps, build, run every daemon under runit in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make bench      run every benchmark (scripts/bench)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=: binaries, systemd units, runit services
 #   make clean
 
 B		 = build
@@ -185,13 +185,21 @@ fuzz: deps
 bench: all
 	@scripts/bench
 
+# Binaries; systemd units and runit service directories that run them from
+# $(PREFIX)/bin, as user loom, with settings from /etc/loom/loom.env.
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+RUNITDIR	?= $(PREFIX)/share/loom/runit
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(RUNITDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	if [ -d scripts/systemd ]; then install -m 0644 scripts/systemd/* \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system/; fi
-	if [ -d scripts/runit ]; then mkdir -p $(DESTDIR)$(PREFIX)/share/loom && \
-	    cp -R scripts/runit $(DESTDIR)$(PREFIX)/share/loom/; fi
+	for u in $(DAEMONS:%=loom-%.service) loom.target; do \
+		sed 's|@BIN_DIR@|$(PREFIX)/bin|g' scripts/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 scripts/systemd/loom.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/loom.conf
+	scripts/runit-services -b $(PREFIX)/bin -e /etc/loom/loom.env -l /var/log/loom \
+	    -u loom -L _runit-log $(DESTDIR)$(RUNITDIR) $(DAEMONS)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
 	install -m 0644 sdk/c/loomcrons.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0644 $(B)/lib/libloomcrons.a $(DESTDIR)$(PREFIX)/lib/
