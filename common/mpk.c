@@ -8,6 +8,18 @@
 
 /* ---------- writer ---------- */
 
+/*
+ * The packer points at its buffer inside the same struct; aim it again
+ * before each use, so a struct mpw may be moved (as in an array that
+ * grows) without leaving the packer pointing at the old place.
+ */
+static msgpack_packer *
+packer(struct mpw *w)
+{
+	w->pk.data = &w->sb;
+	return &w->pk;
+}
+
 void
 mpw_init(struct mpw *w)
 {
@@ -108,16 +120,16 @@ mpw_key(struct mpw *w, const char *key)
 	size_t	 n = strlen(key);
 
 	w->n[w->depth - 1]++;
-	msgpack_pack_str(&w->pk, n);
-	msgpack_pack_str_body(&w->pk, key, n);
+	msgpack_pack_str(packer(w), n);
+	msgpack_pack_str_body(packer(w), key, n);
 }
 
 void
 mpw_strn(struct mpw *w, const char *s, size_t n)
 {
 	counted(w);
-	msgpack_pack_str(&w->pk, n);
-	msgpack_pack_str_body(&w->pk, s, n);
+	msgpack_pack_str(packer(w), n);
+	msgpack_pack_str_body(packer(w), s, n);
 }
 
 void
@@ -130,14 +142,14 @@ void
 mpw_int(struct mpw *w, int64_t v)
 {
 	counted(w);
-	msgpack_pack_int64(&w->pk, v);
+	msgpack_pack_int64(packer(w), v);
 }
 
 void
 mpw_uint(struct mpw *w, uint64_t v)
 {
 	counted(w);
-	msgpack_pack_uint64(&w->pk, v);
+	msgpack_pack_uint64(packer(w), v);
 }
 
 void
@@ -145,24 +157,24 @@ mpw_bool(struct mpw *w, bool v)
 {
 	counted(w);
 	if (v)
-		msgpack_pack_true(&w->pk);
+		msgpack_pack_true(packer(w));
 	else
-		msgpack_pack_false(&w->pk);
+		msgpack_pack_false(packer(w));
 }
 
 void
 mpw_nil(struct mpw *w)
 {
 	counted(w);
-	msgpack_pack_nil(&w->pk);
+	msgpack_pack_nil(packer(w));
 }
 
 void
 mpw_bin(struct mpw *w, const void *p, size_t n)
 {
 	counted(w);
-	msgpack_pack_bin(&w->pk, n);
-	msgpack_pack_bin_body(&w->pk, p, n);
+	msgpack_pack_bin(packer(w), n);
+	msgpack_pack_bin_body(packer(w), p, n);
 }
 
 void

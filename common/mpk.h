@@ -1,7 +1,8 @@
 /*
  * mpk.h -- a small, strict layer over msgpack-c for our messages.
  *
- * Writing (struct mpw): maps and arrays are opened and closed like
+ * Writing (struct mpw, which may be moved in memory between calls): maps
+ * and arrays are opened and closed like
  * brackets and their entry counts are patched in at the end, so encoders
  * can skip absent fields without counting them first.  The _opt forms
  * skip absent values: "" strings, 0 times, NONE numbers, false.

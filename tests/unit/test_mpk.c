@@ -739,10 +739,45 @@ test_check_mutations(void **state)
 	mpw_destroy(&w);
 }
 
+/* A writer moved in memory (as in an array that grows) keeps writing correctly. */
+static void
+test_writer_can_move(void **state)
+{
+	struct mpw	*a = xcalloc(1, sizeof(*a)), *b;
+	struct mpk_doc	 doc;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+	const char	*data, *why;
+	size_t		 len;
+	char		 s[8];
+
+	(void)state;
+	mpw_init(a);
+	mpw_map_begin(a);
+	mpw_kv_str(a, "a", "one");
+	b = xreallocarray(NULL, 1, sizeof(*b));
+	memcpy(b, a, sizeof(*b));	/* what realloc does to a growing array */
+	memset(a, 0xa5, sizeof(*a));	/* the old place is gone */
+	free(a);
+	mpw_kv_str(b, "b", "two");
+	mpw_map_end(b);
+	data = mpw_data(b, &len);
+	assert_int_equal(mpk_parse(&doc, data, len, &why), 0);
+	mpr_init(&r, &doc.up.data, &err);
+	mpr_str(&r, "a", s, sizeof(s), true);
+	assert_string_equal(s, "one");
+	mpr_str(&r, "b", s, sizeof(s), true);
+	assert_string_equal(s, "two");
+	mpk_doc_free(&doc);
+	mpw_destroy(b);
+	free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_writer_can_move),
 		cmocka_unit_test(test_writer_table),
 		cmocka_unit_test(test_writer_large_count),
 		cmocka_unit_test(test_writer_depth),
