@@ -121,6 +121,7 @@ on_verified(void *arg, const struct rpc_reply *r)
 	}
 	mpr_str(r->body, "org", c->org, sizeof(c->org), true);
 	scopes = proto_scopes_decode(r->body, "scopes");
+	c->verified_at = mpr_uint(r->body, "head", false);
 	if (!mpr_ok(r->body) || !ids_valid("org", c->org)) {
 		stream_error(req, 500, "internal", NULL, "bad reply from storage");
 		sse_close(c);

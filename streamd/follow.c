@@ -5,14 +5,17 @@
  *
  *  - at start, a ping tells the committed head; the stream starts there
  *    (clients that want history ask for it with Last-Event-ID), and
- *    streamd reports ready (/healthz) only from then on;
+ *    streamd reports ready (/healthz) once that is known and the SUB
+ *    socket is connected (a socket monitor tells);
  *  - an event past the next expected one means PUB dropped some (its
  *    high-water mark under load) or we were away: events.after fetches
  *    the missing ones from the log, and live ones that arrive meanwhile
  *    are taken from the log too;
- *  - a ping every second finds a lost tail (nothing newer arrived to
- *    reveal the gap): a head seen one probe earlier that still has not
- *    arrived is repaired.
+ *  - a ping every second, and one whenever the SUB socket (re)connects,
+ *    finds a lost tail (nothing newer arrived to reveal the gap): a head
+ *    past what was delivered is fetched.  Under load that sometimes
+ *    fetches events still on their way through PUB; their PUB copies are
+ *    then duplicates, and dropped.
  *
  * A malformed event is logged and skipped; in a repair page the page's
  * "last" carries the position past it.
@@ -20,6 +23,8 @@
 #include "streamd.h"
 #include "daemon.h"
 #include "evzmq.h"
+
+#define MONITOR_EP	"inproc://streamd-follow-monitor"
 
 #define REPAIR_PAGE	1000	/* events per events.after while repairing */
 #define PROBE_MS	1000	/* head probe period */
@@ -30,10 +35,13 @@ struct follow {
 	struct streamd		*sd;
 	zsock_t			*sub;
 	struct evzmq		*watch;
+	zsock_t			*mon;		/* PAIR: the SUB socket's connection events */
+	struct evzmq		*mon_watch;
+	bool			 connected;	/* the SUB socket is connected to storaged */
 	struct follow_pos	 pos;
 	struct rpc_call		*repair;	/* events.after in flight */
 	struct rpc_call		*probe;		/* ping in flight */
-	uint64_t		 probed_head;	/* head of the previous probe */
+	uint64_t		 probe_floor;	/* delivered when the probe was sent */
 	h2o_timeout_t		 tick_timeout;	/* PROBE_MS */
 	h2o_timeout_t		 sync_timeout;	/* SYNC_MS */
 	unsigned		 ticks;		/* probes sent so far */
@@ -75,7 +83,14 @@ follow_position(const struct follow *f)
 	return &f->pos;
 }
 
+bool
+follow_ready(const struct follow *f)
+{
+	return f->pos.synced && f->connected;
+}
+
 static void	 repair(struct follow *);
+static void	 probe(struct follow *);
 
 /* Decodes one logged or published event; false (logged) when malformed. */
 static bool
@@ -175,12 +190,16 @@ on_probe(void *arg, const struct rpc_reply *r)
 		/* Replays that started before must reach this point before going live. */
 		for (node = f->sd->clients.next; node != &f->sd->clients; node = node->next)
 			sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
-	} else if (head < f->pos.delivered) {
+	} else if (head < f->probe_floor) {
+		/*
+		 * Not just a stale answer: a ping may be served in the batch
+		 * whose events we already have, but every event delivered
+		 * before it was sent had been committed.
+		 */
 		restart_log(f, head);
-	} else if (f->probed_head > f->pos.delivered && f->probed_head > f->pos.target) {
-		f->pos.target = f->probed_head;
+	} else if (head > f->pos.target) {
+		f->pos.target = head;
 	}
-	f->probed_head = head;
 	repair(f);
 }
 
@@ -189,6 +208,7 @@ probe(struct follow *f)
 {
 	if (f->probe != NULL)
 		return;
+	f->probe_floor = f->pos.delivered;
 	proto_req_init(&f->q, MSG_PING);
 	f->probe = rpc_send(f->sd->rpc, &f->q, on_probe, f);
 }
@@ -204,6 +224,31 @@ on_tick(h2o_timeout_entry_t *entry)
 		f->ticks++;
 	h2o_timeout_link(f->sd->loop, !f->pos.synced && f->ticks < SYNC_TRIES ?
 	    &f->sync_timeout : &f->tick_timeout, &f->tick);
+}
+
+/* The SUB socket's monitor: frame 1 is a 16-bit event and a 32-bit value. */
+static void
+on_monitor(void *arg)
+{
+	struct follow	*f = arg;
+	zmsg_t		*m;
+	zframe_t	*ev;
+	uint16_t	 what;
+
+	while ((zsock_events(f->mon) & ZMQ_POLLIN) && (m = zmsg_recv(f->mon)) != NULL) {
+		if ((ev = zmsg_first(m)) != NULL && zframe_size(ev) >= 2) {
+			memcpy(&what, zframe_data(ev), sizeof(what));
+			if (what == ZMQ_EVENT_CONNECTED) {
+				log_debug("feed: connected to %s", f->sd->cfg->storaged_pub);
+				f->connected = true;
+				probe(f);	/* what was published while we were away */
+			} else if (what == ZMQ_EVENT_DISCONNECTED) {
+				log_info("feed: storaged's event socket went away; reconnecting");
+				f->connected = false;
+			}
+		}
+		zmsg_destroy(&m);
+	}
 }
 
 static void
@@ -250,9 +295,21 @@ follow_new(struct streamd *sd)
 	zsock_set_rcvhwm(f->sub, 100000);
 	zsock_set_linger(f->sub, 0);
 	zsock_set_subscribe(f->sub, "");
+	if (zmq_socket_monitor(zsock_resolve(f->sub), MONITOR_EP,
+	    ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == -1)
+		fatalx("zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
+	if ((f->mon = zsock_new(ZMQ_PAIR)) == NULL || zsock_connect(f->mon, MONITOR_EP) == -1)
+		fatalx("cannot watch the feed socket");
+	f->mon_watch = evzmq_new(sd->loop, f->mon, on_monitor, f);
 	if (zsock_attach(f->sub, sd->cfg->storaged_pub, false) == -1)
 		fatalx("cannot connect to %s", sd->cfg->storaged_pub);
 	f->watch = evzmq_new(sd->loop, f->sub, on_readable, f);
+	/*
+	 * The connection may have been made (and ZMQ_FD's edge consumed by
+	 * the calls above) before the loop watches: look once on the loop.
+	 */
+	evzmq_kick(f->mon_watch);
+	evzmq_kick(f->watch);
 	h2o_timeout_init(sd->loop, &f->tick_timeout, PROBE_MS);
 	h2o_timeout_init(sd->loop, &f->sync_timeout, SYNC_MS);
 	f->tick.cb = on_tick;
@@ -275,6 +332,9 @@ follow_destroy(struct follow **fp)
 	h2o_timeout_dispose(f->sd->loop, &f->tick_timeout);
 	h2o_timeout_dispose(f->sd->loop, &f->sync_timeout);
 	evzmq_destroy(&f->watch);
+	evzmq_destroy(&f->mon_watch);
+	zmq_socket_monitor(zsock_resolve(f->sub), NULL, 0);
+	zsock_destroy(&f->mon);
 	zsock_destroy(&f->sub);
 	free(f);
 	*fp = NULL;

@@ -39,6 +39,8 @@ static const struct env_var streamd_env[] = {
 	    "the \"retry:\" reconnection delay suggested to clients"),
 	ENV_SIZE("LOOM_SSE_BUFFER_MAX", "1M", &cfg.buffer_max, 16384, 1 << 30,
 	    "bytes queued for one client; past it the client is disconnected"),
+	ENV_SIZE("LOOM_SSE_SOCKET_BUFFER", "128K", &cfg.socket_buffer, 0, 16 << 20,
+	    "kernel send buffer of a client's socket (0: the kernel's autotuning)"),
 	ENV_UINT("LOOM_SSE_CLIENTS_MAX", "100000", &cfg.clients_max, 1, 10000000,
 	    "concurrent streams; more are answered 503"),
 	ENV_END

@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "listen.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 struct handler {
@@ -18,7 +19,7 @@ struct handler {
 static void
 healthz(struct streamd *sd, h2o_req_t *req)
 {
-	bool ready = follow_position(sd->follow)->synced && !sd->quitting;
+	bool ready = follow_ready(sd->follow) && !sd->quitting;
 
 	req->res.status = ready ? 200 : 503;
 	req->res.reason = ready ? "OK" : "Service Unavailable";
@@ -48,6 +49,21 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	return 0;
 }
 
+/*
+ * Left to itself Linux grows a socket's send buffer up to tcp_wmem's
+ * maximum (4 MiB): a client that stops reading would sit on that much
+ * kernel memory before streamd's own bound even noticed.  A fixed buffer
+ * keeps "how far behind may a client fall" in our hands.
+ */
+static void
+set_sndbuf(struct streamd *sd, int fd)
+{
+	int n = (int)sd->cfg->socket_buffer;
+
+	if (n > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &n, sizeof(n)) == -1)
+		log_warn("SO_SNDBUF");
+}
+
 static void
 on_accept(h2o_socket_t *listener, const char *err)
 {
@@ -57,8 +73,10 @@ on_accept(h2o_socket_t *listener, const char *err)
 	if (err != NULL)
 		return;
 	/* Accept what is queued: clients reconnect in herds after a restart. */
-	for (int i = 0; i < 256 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
+	for (int i = 0; i < 256 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++) {
+		set_sndbuf(sd, h2o_socket_get_fd(sock));
 		h2o_accept(&sd->accept_ctx, sock);
+	}
 }
 
 static void

@@ -305,6 +305,8 @@ sse_begin(struct client *c)
 	/* Subscribe first: what is published from now on is held during the replay. */
 	fanout_add(c->sd->fanout, c);
 	if (!c->params.resume) {
+		/* Live: what was committed before the token was checked is history. */
+		c->resume.cursor = c->verified_at;
 		start_response(c);
 		return;
 	}

@@ -32,6 +32,7 @@ struct streamd_cfg {
 	uint64_t	 heartbeat_ms;		/* ": heartbeat" comment period */
 	uint64_t	 retry_ms;		/* "retry:" hint sent on connect */
 	uint64_t	 buffer_max;		/* bytes queued per client before it is dropped */
+	uint64_t	 socket_buffer;		/* SO_SNDBUF of a client socket, bytes; 0: kernel's */
 	uint64_t	 clients_max;		/* concurrent streams; more get 503 */
 };
 
@@ -207,6 +208,8 @@ struct streamd;
 struct follow	*follow_new(struct streamd *);
 void		 follow_destroy(struct follow **);
 const struct follow_pos *follow_position(const struct follow *);
+/* True once the feed is followed: head known and the SUB socket connected. */
+bool		 follow_ready(const struct follow *);
 
 /* ---------- fanout.c: clients by organization and monitor ---------- */
 
@@ -248,6 +251,7 @@ struct client {
 	struct streamd		*sd;
 	enum client_state	 state;
 	char			 org[ID_SIZE];	/* of the verified token */
+	uint64_t		 verified_at;	/* storaged's head then: a live stream follows it */
 	struct stream_params	 params;
 	struct resume		 resume;
 	struct sendq		 out;		/* frames to write */
