@@ -158,7 +158,8 @@ fanout_add(struct fanout *fo, struct client *c)
 	const struct filter *f = &c->params.filter;
 
 	c->nsubs = f->nslugs > 0 ? f->nslugs : 1;
-	c->subs = xcalloc(c->nsubs, sizeof(*c->subs));
+	/* Most clients have one topic: it is kept in the client itself. */
+	c->subs = c->nsubs == 1 ? &c->sub1 : xcalloc(c->nsubs, sizeof(*c->subs));
 	for (size_t i = 0; i < c->nsubs; i++) {
 		struct topic *t = get(fo, c->org, f->nslugs > 0 ? f->slugs[i] : "");
 
@@ -188,7 +189,8 @@ fanout_remove(struct fanout *fo, struct client *c)
 		free(t);
 		fo->ntopics--;
 	}
-	free(c->subs);
+	if (c->subs != &c->sub1)
+		free(c->subs);
 	c->subs = NULL;
 	c->nsubs = 0;
 }

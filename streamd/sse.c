@@ -54,10 +54,11 @@ sse_close(struct client *c)
 	c->sd->nclients--;
 }
 
+/* The request's pool is being cleared: the client (in that pool) goes with it. */
 static void
 on_dispose(void *p)
 {
-	sse_close(p);
+	sse_close(*(struct client **)p);
 }
 
 /* h2o is done with the request: whatever was in flight is no longer read. */
@@ -151,9 +152,17 @@ sse_flush_all(struct streamd *sd)
 struct client *
 sse_new(struct streamd *sd, h2o_req_t *req)
 {
-	struct client *c = h2o_mem_alloc_shared(&req->pool, sizeof(*c), on_dispose);
+	struct client	*c = h2o_mem_alloc_pool(&req->pool, sizeof(*c));
+	struct client	**guard;
 
+	/*
+	 * The client lives in the request's pool (a stream costs no malloc
+	 * of its own); a small shared chunk linked to the pool runs
+	 * sse_close() when h2o disposes of the request, however it ends.
+	 */
 	memset(c, 0, sizeof(*c));
+	guard = h2o_mem_alloc_shared(&req->pool, sizeof(*guard), on_dispose);
+	*guard = c;
 	c->req = req;
 	c->sd = sd;
 	c->state = CLIENT_VERIFYING;
@@ -166,12 +175,37 @@ sse_new(struct streamd *sd, h2o_req_t *req)
 	return c;
 }
 
+/*
+ * h2o keeps an HTTP/1 request's input buffer (8 KiB, most of what a
+ * connection costs) until the response ends, because the request's
+ * headers point into it.  A stream lasts for hours, and once its response
+ * has begun nothing reads those headers (the parameters were parsed and
+ * copied): the buffer goes back now.  The connection is marked not
+ * persistent, so when the stream ends it closes instead of parsing a next
+ * request out of the buffer it no longer has.
+ */
+static void
+release_input(struct client *c)
+{
+	h2o_conn_t	*conn = c->req->conn;
+	h2o_socket_t	*sock;
+	h2o_buffer_t	*old;
+
+	if (c->req->version >= 0x200 || conn->callbacks->get_socket == NULL ||
+	    (sock = conn->callbacks->get_socket(conn)) == NULL)
+		return;		/* HTTP/2: the buffer is the whole connection's */
+	old = sock->input;
+	h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
+	h2o_buffer_dispose(&old);
+}
+
 /* The 200 with the stream's headers; the retry hint is its first frame. */
 static void
 start_response(struct client *c)
 {
 	h2o_req_t *req = c->req;
 
+	req->http1_is_persistent = 0;	/* see release_input() */
 	req->res.status = 200;
 	req->res.reason = "OK";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
@@ -184,6 +218,7 @@ start_response(struct client *c)
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-accel-buffering"), 0,
 	    NULL, H2O_STRLIT("no"));
 	h2o_start_response(req, &c->gen);
+	release_input(c);
 	c->started = true;
 	queue(c, c->sd->retry);
 }

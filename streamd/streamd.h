@@ -243,7 +243,7 @@ struct sub {
  * One SSE client.  Allocated in the request's pool (h2o frees the memory
  * with the request); everything it holds -- frames, subscriptions, a
  * pending rpc -- is released by sse_close(), which the generator's stop
- * callback and the pool's dispose both call.
+ * callback and the pool's dispose (through a shared chunk) both call.
  */
 struct client {
 	h2o_generator_t		 gen;		/* h2o calls proceed/stop with it */
@@ -263,7 +263,8 @@ struct client {
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
 	size_t			 nsubs;
-	struct sub		*subs;		/* owned */
+	struct sub		*subs;		/* &sub1, or owned */
+	struct sub		 sub1;		/* the subscription of a one-topic client */
 };
 
 /* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
