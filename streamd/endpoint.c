@@ -168,6 +168,7 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 {
 	struct proto_req	 q;
 	struct client		*c;
+	struct rpc_call		*call;
 	const char		*query;
 	size_t			 qlen;
 	int			 rc;
@@ -204,6 +205,8 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 		}
 	}
 	c = sse_new(sd, req);
-	c->rpc = rpc_send(sd->rpc, &q, on_verified, c);
+	/* NULL: on_verified() has run and closed c. */
+	if ((call = rpc_send(sd->rpc, &q, on_verified, c)) != NULL)
+		c->rpc = call;
 	return 0;
 }

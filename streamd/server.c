@@ -135,6 +135,8 @@ streamd_new(const struct streamd_cfg *cfg)
 	h2o_linklist_init_anchor(&sd->flush);
 	h2o_config_init(&sd->config);
 	sd->config.server_name = h2o_iovec_init(H2O_STRLIT("loom-crons"));
+	/* Streams take over their HTTP/1 socket (sse.c): no h2c. */
+	sd->config.http1.upgrade_to_http2 = 0;
 	host = h2o_config_register_host(&sd->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	path = h2o_config_register_path(host, "/", 0);
 	h = (struct handler *)h2o_create_handler(path, sizeof(*h));
@@ -191,7 +193,7 @@ end_all(struct streamd *sd, bool force)
 		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, node);
 
 		next = node->next;
-		if (force && c->sending)
+		if (force && c->writing)
 			sse_drop(c, "shutting down");
 		else
 			sse_end(c);

@@ -1,32 +1,43 @@
 /*
- * sse.c -- one Server-Sent Events client of streamd: its generator (h2o
- * calls proceed when the previous write is done, stop when the connection
- * goes away), its bounded queue of shared frames, the replay from the log
- * for Last-Event-ID (resume.c decides when it is over), and the ways a
- * stream ends.
+ * sse.c -- one Server-Sent Events client of streamd: the 200 and its
+ * headers, the bounded queue of shared frames and its writes, the replay
+ * from the log for Last-Event-ID (resume.c decides when it is over), and
+ * the ways a stream ends.
  *
- * h2o allows one h2o_send in flight per request.  Frames queue in
- * c->out; a client with frames waiting and nothing in flight is put on
- * the flush list, and sse_flush_all() (run after each batch of events, at
- * the end of the loop turn) hands everything queued to one h2o_send.  When
- * h2o calls proceed the written frames are released and the rest goes.
+ * The connection is streamd's once the response has begun.  h2o writes
+ * the status line and headers and then hands the socket over
+ * (h2o_http1_upgrade: the same path as a WebSocket, here with a 200 whose
+ * body runs until the connection closes).  Why: an HTTP/1 request that h2o
+ * keeps open holds its connection object, a 4 KiB memory pool chunk and
+ * (unless released) an 8 KiB input buffer for as long as the response
+ * lasts -- 5 to 10 KiB a stream, 50 to 100 MiB for 10,000 streams of
+ * which nothing is used after the headers.  An owned socket costs its
+ * h2o_socket_t and this struct.  streamd speaks HTTP/1.x only (the proxy
+ * in ingestd talks HTTP/1.1 to it; browsers use HTTP/1.1 without TLS).
+ *
+ * One write is in flight per socket.  Frames queue in c->out; a client
+ * with frames waiting and no write in flight is put on the flush list, and
+ * sse_flush_all() (after each batch of events, and at the end of the loop
+ * turn) hands everything queued to one h2o_socket_write.  When it
+ * completes the written frames are released and the rest goes.  The
+ * socket is also read, only to notice at once when the client goes away.
  *
  * A client whose queue would pass LOOM_SSE_BUFFER_MAX is dropped: its
- * socket is shut down, so the write h2o is stuck in fails at once, the
- * connection closes and stop runs.  It never delays anyone else, and it
- * can resume with Last-Event-ID.
+ * socket is closed, which cancels a write stuck on a client that does not
+ * read.  It never delays anyone else, and it can resume with Last-Event-ID.
  */
 #include "streamd.h"
 
-#include <sys/socket.h>
+#include <h2o/http1.h>
 
-#define SEND_MAX	64	/* frames per h2o_send */
+#define SEND_MAX	64	/* frames per write */
 #define PAGE_EVENTS	256	/* events per events.after page of a replay */
 #define WAIT_FOR_FEED	UINT64_MAX	/* must_reach until the feed knows its head */
 
 static void	 fetch_page(struct client *);
+static void	 send_queued(struct client *);
 
-/* Releases what the client holds in streamd (not its queued frames). */
+/* Releases what the client holds in streamd, except its frames and socket. */
 static void
 unsubscribe(struct client *c)
 {
@@ -44,56 +55,34 @@ unsubscribe(struct client *c)
 void
 sse_close(struct client *c)
 {
-	if (c->state == CLIENT_CLOSED)
+	if (c->upgrading) {
+		/* h2o is writing the headers: on_upgraded() finishes the job. */
+		c->dropped = true;
+		unsubscribe(c);
 		return;
-	c->state = CLIENT_CLOSED;
+	}
+	if (c->guard != NULL)
+		*c->guard = NULL;
 	unsubscribe(c);
+	if (c->sock != NULL)
+		h2o_socket_close(c->sock);	/* cancels a write in flight */
 	sendq_clear(&c->out);
 	params_free(&c->params);
 	h2o_linklist_unlink(&c->all);
 	c->sd->nclients--;
+	free(c);
 }
 
-/* The request's pool is being cleared: the client (in that pool) goes with it. */
+/* h2o disposes of the request before streaming began (the connection went away). */
 static void
 on_dispose(void *p)
 {
-	sse_close(*(struct client **)p);
-}
+	struct client *c = *(struct client **)p;
 
-/* h2o is done with the request: whatever was in flight is no longer read. */
-static void
-on_stop(h2o_generator_t *gen, h2o_req_t *req)
-{
-	struct client *c = (struct client *)gen;
-
-	(void)req;
-	c->sending = false;
-	sse_close(c);
-}
-
-/* Ends the response with nothing in flight: the chunked stream's last chunk. */
-static void
-finish(struct client *c, h2o_send_state_t how)
-{
-	h2o_req_t *req = c->req;
-
-	sse_close(c);
-	h2o_send(req, NULL, 0, how);
-}
-
-static void
-send_queued(struct client *c)
-{
-	h2o_iovec_t	 vec[SEND_MAX];
-	size_t		 n;
-
-	if (c->sending || c->state == CLIENT_CLOSED || !c->started)
-		return;
-	if ((n = sendq_take(&c->out, vec, SEND_MAX)) == 0)
-		return;
-	c->sending = true;
-	h2o_send(c->req, vec, n, H2O_SEND_STATE_IN_PROGRESS);
+	if (c != NULL) {
+		c->guard = NULL;
+		sse_close(c);
+	}
 }
 
 /* Fetches the next replay page unless one is on its way or the client is behind. */
@@ -106,19 +95,51 @@ maybe_fetch(struct client *c)
 }
 
 static void
-on_proceed(h2o_generator_t *gen, h2o_req_t *req)
+on_written(h2o_socket_t *sock, const char *err)
 {
-	struct client *c = (struct client *)gen;
+	struct client *c = sock->data;
 
-	(void)req;
-	c->sending = false;
-	sendq_done(&c->out);
-	if (c->ending) {
-		finish(c, H2O_SEND_STATE_FINAL);
+	c->writing = false;
+	if (err != NULL) {
+		log_debug("a stream of %s ended: %s", c->org, err);
+		sse_close(c);
 		return;
 	}
-	maybe_fetch(c);
+	sendq_done(&c->out);
+	if (c->ending) {
+		sse_close(c);
+		return;
+	}
 	send_queued(c);
+	maybe_fetch(c);
+}
+
+static void
+send_queued(struct client *c)
+{
+	h2o_iovec_t	 vec[SEND_MAX];
+	size_t		 n;
+
+	if (c->sock == NULL || c->writing)
+		return;
+	if ((n = sendq_take(&c->out, vec, SEND_MAX)) == 0)
+		return;
+	c->writing = true;
+	h2o_socket_write(c->sock, vec, n, on_written);
+}
+
+/* Nothing is read from a stream's client; end of input means it went away. */
+static void
+on_read(h2o_socket_t *sock, const char *err)
+{
+	struct client *c = sock->data;
+
+	if (err != NULL) {
+		log_debug("a stream of %s ended: the client closed it", c->org);
+		sse_close(c);
+		return;
+	}
+	h2o_buffer_consume(&sock->input, sock->input->size);
 }
 
 /* Queues f (a new reference); false when the client was dropped for it. */
@@ -131,7 +152,7 @@ queue(struct client *c, struct frame *f)
 		sse_drop(c, "its buffer is full (it reads too slowly)");
 		return false;
 	}
-	if (!c->sending && !h2o_linklist_is_linked(&c->flush)) {
+	if (c->sock != NULL && !c->writing && !h2o_linklist_is_linked(&c->flush)) {
 		h2o_linklist_insert(&sd->flush, &c->flush);
 		streamd_schedule_flush(sd);
 	}
@@ -152,22 +173,14 @@ sse_flush_all(struct streamd *sd)
 struct client *
 sse_new(struct streamd *sd, h2o_req_t *req)
 {
-	struct client	*c = h2o_mem_alloc_pool(&req->pool, sizeof(*c));
-	struct client	**guard;
+	struct client *c = xcalloc(1, sizeof(*c));
 
-	/*
-	 * The client lives in the request's pool (a stream costs no malloc
-	 * of its own); a small shared chunk linked to the pool runs
-	 * sse_close() when h2o disposes of the request, however it ends.
-	 */
-	memset(c, 0, sizeof(*c));
-	guard = h2o_mem_alloc_shared(&req->pool, sizeof(*guard), on_dispose);
-	*guard = c;
 	c->req = req;
 	c->sd = sd;
 	c->state = CLIENT_VERIFYING;
-	c->gen.proceed = on_proceed;
-	c->gen.stop = on_stop;
+	/* Until the socket is ours, the request's end is the client's end. */
+	c->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*c->guard), on_dispose);
+	*c->guard = c;
 	sendq_init(&c->out);
 	resume_init(&c->resume, false, 0);
 	h2o_linklist_insert(&sd->clients, &c->all);
@@ -175,37 +188,42 @@ sse_new(struct streamd *sd, h2o_req_t *req)
 	return c;
 }
 
-/*
- * h2o keeps an HTTP/1 request's input buffer (8 KiB, most of what a
- * connection costs) until the response ends, because the request's
- * headers point into it.  A stream lasts for hours, and once its response
- * has begun nothing reads those headers (the parameters were parsed and
- * copied): the buffer goes back now.  The connection is marked not
- * persistent, so when the stream ends it closes instead of parsing a next
- * request out of the buffer it no longer has.
- */
+/* The headers are written and the socket is ours (NULL: the client went away). */
 static void
-release_input(struct client *c)
+on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
 {
-	h2o_conn_t	*conn = c->req->conn;
-	h2o_socket_t	*sock;
-	h2o_buffer_t	*old;
+	struct client *c = data;
 
-	if (c->req->version >= 0x200 || conn->callbacks->get_socket == NULL ||
-	    (sock = conn->callbacks->get_socket(conn)) == NULL)
-		return;		/* HTTP/2: the buffer is the whole connection's */
-	old = sock->input;
+	(void)reqsize;
+	c->upgrading = false;
+	c->req = NULL;		/* h2o has disposed of it */
+	if (sock == NULL) {
+		sse_close(c);
+		return;
+	}
+	c->sock = sock;
+	sock->data = c;
+	/* The request (and anything sent after it) is never read again. */
+	h2o_buffer_dispose(&sock->input);
 	h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
-	h2o_buffer_dispose(&old);
+	if (c->ending || c->dropped) {
+		sse_close(c);
+		return;
+	}
+	h2o_socket_read_start(sock, on_read);
+	send_queued(c);
 }
 
-/* The 200 with the stream's headers; the retry hint is its first frame. */
+/*
+ * The 200 with the stream's headers; the body runs until the connection
+ * closes, so no Content-Length and no chunked encoding.  The retry hint is
+ * its first frame.
+ */
 static void
 start_response(struct client *c)
 {
 	h2o_req_t *req = c->req;
 
-	req->http1_is_persistent = 0;	/* see release_input() */
 	req->res.status = 200;
 	req->res.reason = "OK";
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
@@ -217,10 +235,13 @@ start_response(struct client *c)
 	/* Tells nginx-style proxies in front not to buffer the stream. */
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-accel-buffering"), 0,
 	    NULL, H2O_STRLIT("no"));
-	h2o_start_response(req, &c->gen);
-	release_input(c);
 	c->started = true;
+	c->upgrading = true;
+	/* h2o frees the request once the headers are out: it no longer ends us. */
+	*c->guard = NULL;
+	c->guard = NULL;
 	queue(c, c->sd->retry);
+	h2o_http1_upgrade(req, NULL, 0, on_upgraded, c);
 }
 
 /* The replay caught up: held live frames follow, then the client is live. */
@@ -239,15 +260,19 @@ go_live(struct client *c)
 	}
 }
 
-/* The page's events: those new to the client and passing its filter are queued. */
-static void
+/*
+ * The page's events: those new to the client and passing its filter are
+ * queued.  False when the client was dropped (and may be gone).
+ */
+static bool
 replay_events(struct client *c, const msgpack_object_array *events)
 {
 	struct event	 e;
 	struct mpr_err	 err;
 	struct frame	*f;
+	bool		 ok;
 
-	for (uint32_t i = 0; i < events->size && c->state == CLIENT_REPLAYING; i++) {
+	for (uint32_t i = 0; i < events->size; i++) {
 		if (proto_event_decode(&events->ptr[i], &e, &err) == -1) {
 			log_warnx("events.after: malformed event skipped: %s", err.why);
 			continue;
@@ -255,9 +280,12 @@ replay_events(struct client *c, const msgpack_object_array *events)
 		if (!resume_accept(&c->resume, e.seq) || !filter_match(&c->params.filter, &e))
 			continue;
 		f = frame_event(&e);
-		queue(c, f);
+		ok = queue(c, f);
 		frame_unref(f);
+		if (!ok)
+			return false;
 	}
+	return true;
 }
 
 static void
@@ -301,12 +329,14 @@ on_page(void *arg, const struct rpc_reply *r)
 		}
 		start_response(c);
 		if (reset != NULL) {
-			queue(c, reset);
+			bool ok = queue(c, reset);
+
 			frame_unref(reset);
+			if (!ok)
+				return;
 		}
 	}
-	replay_events(c, events);
-	if (c->state != CLIENT_REPLAYING)
+	if (!replay_events(c, events))
 		return;		/* dropped while queueing */
 	if (resume_page_done(&c->resume, last, head)) {
 		go_live(c);
@@ -318,16 +348,20 @@ on_page(void *arg, const struct rpc_reply *r)
 	maybe_fetch(c);
 }
 
+/* Asks for the next page; the last thing a caller does with c. */
 static void
 fetch_page(struct client *c)
 {
-	struct proto_req q;
+	struct proto_req	 q;
+	struct rpc_call		*call;
 
 	proto_req_init(&q, MSG_EVENTS_AFTER);
 	q.u.events_after.after = c->resume.cursor;
 	q.u.events_after.limit = PAGE_EVENTS;
 	memcpy(q.u.events_after.org, c->org, sizeof(q.u.events_after.org));
-	c->rpc = rpc_send(c->sd->rpc, &q, on_page, c);
+	/* NULL: on_page() has run (and may have freed c). */
+	if ((call = rpc_send(c->sd->rpc, &q, on_page, c)) != NULL)
+		c->rpc = call;
 }
 
 void
@@ -389,7 +423,7 @@ sse_heartbeat(struct client *c)
 void
 sse_end(struct client *c)
 {
-	if (c->state == CLIENT_CLOSED || c->ending || c->dropped)
+	if (c->ending || c->dropped)
 		return;
 	if (!c->started) {
 		stream_error(c->req, 503, "unavailable", NULL, "the stream is not available now");
@@ -399,32 +433,15 @@ sse_end(struct client *c)
 	unsubscribe(c);
 	sendq_drop_pending(&c->out);
 	c->ending = true;
-	if (!c->sending)
-		finish(c, H2O_SEND_STATE_FINAL);
+	if (!c->writing && !c->upgrading)
+		sse_close(c);
 }
 
 void
 sse_drop(struct client *c, const char *why)
 {
-	h2o_conn_t	*conn = c->req->conn;
-	h2o_socket_t	*sock;
-
-	if (c->state == CLIENT_CLOSED || c->dropped)
+	if (c->dropped)
 		return;
 	log_info("dropping a stream of %s after %" PRIu64 ": %s", c->org, c->resume.cursor, why);
-	c->dropped = true;
-	unsubscribe(c);
-	sendq_drop_pending(&c->out);
-	if (!c->sending) {
-		finish(c, H2O_SEND_STATE_ERROR);
-		return;
-	}
-	/*
-	 * The write in flight may never finish (the peer does not read).
-	 * Shutting the socket down makes it fail now; h2o then closes the
-	 * connection and calls stop, which frees the rest.
-	 */
-	sock = conn->callbacks->get_socket != NULL ? conn->callbacks->get_socket(conn) : NULL;
-	if (sock != NULL)
-		shutdown(h2o_socket_get_fd(sock), SHUT_RDWR);
+	sse_close(c);
 }

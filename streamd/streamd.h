@@ -229,7 +229,6 @@ enum client_state {
 	CLIENT_VERIFYING,	/* waiting for token.verify */
 	CLIENT_REPLAYING,	/* subscribed; replaying from the log */
 	CLIENT_LIVE,		/* subscribed; frames as they come */
-	CLIENT_CLOSED,		/* unsubscribed; the request is ending */
 };
 
 /* A fanout subscription: one per topic (organization, or organization + slug). */
@@ -240,14 +239,17 @@ struct sub {
 };
 
 /*
- * One SSE client.  Allocated in the request's pool (h2o frees the memory
- * with the request); everything it holds -- frames, subscriptions, a
- * pending rpc -- is released by sse_close(), which the generator's stop
- * callback and the pool's dispose (through a shared chunk) both call.
+ * One SSE client, from its request to the end of its stream.  Until the
+ * response begins it belongs with the HTTP request (a shared chunk in the
+ * request's pool closes it if h2o disposes of the request); then h2o
+ * writes the headers and hands over the socket (sse.c says why), and the
+ * client owns it.  sse_close() releases everything -- frames, socket,
+ * subscriptions, a pending rpc -- and frees the struct.
  */
 struct client {
-	h2o_generator_t		 gen;		/* h2o calls proceed/stop with it */
-	h2o_req_t		*req;
+	h2o_req_t		*req;		/* until the socket is ours; then NULL */
+	h2o_socket_t		*sock;		/* the connection, once ours */
+	struct client		**guard;	/* in req's pool: its dispose closes us */
 	struct streamd		*sd;
 	enum client_state	 state;
 	char			 org[ID_SIZE];	/* of the verified token */
@@ -256,10 +258,11 @@ struct client {
 	struct resume		 resume;
 	struct sendq		 out;		/* frames to write */
 	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
-	bool			 started;	/* the 200 and its headers are on their way */
-	bool			 sending;	/* an h2o_send awaits proceed */
-	bool			 ending;	/* end the response once the send completes */
-	bool			 dropped;	/* disconnected as too slow */
+	bool			 started;	/* the 200 is on its way */
+	bool			 upgrading;	/* h2o is writing the headers */
+	bool			 writing;	/* a write is in flight */
+	bool			 ending;	/* close once the write in flight completes */
+	bool			 dropped;	/* being disconnected */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
 	size_t			 nsubs;
@@ -273,7 +276,7 @@ int		 endpoint_stream(struct streamd *, h2o_req_t *);
 void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
 		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* A fresh client in req's pool, counted in sd->nclients. */
+/* A fresh client for req, counted in sd->nclients. */
 struct client	*sse_new(struct streamd *, h2o_req_t *);
 /* The token was verified: parse the request, subscribe, replay or go live. */
 void		 sse_begin(struct client *);
@@ -283,10 +286,13 @@ void		 sse_push(struct client *, struct frame *);
 void		 sse_feed_jumped(struct client *, uint64_t seq);
 /* Queues the shared heartbeat comment on a streaming client. */
 void		 sse_heartbeat(struct client *);
-/* Ends the stream cleanly (SIGTERM) or drops it (why: logged). */
+/*
+ * Ends the stream once the write in flight is done (SIGTERM), or drops it
+ * at once (why: logged).  Either may free c.
+ */
 void		 sse_end(struct client *);
 void		 sse_drop(struct client *, const char *why);
-/* Releases everything the client holds; idempotent. */
+/* Releases everything the client holds and frees it. */
 void		 sse_close(struct client *);
 /* Writes what waits on every client with queued frames. */
 void		 sse_flush_all(struct streamd *);
