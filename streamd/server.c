@@ -107,15 +107,16 @@ streamd_schedule_flush(struct streamd *sd)
 		h2o_timeout_link(sd->loop, &sd->zero, &sd->flush_entry);
 }
 
+/* One slice of the clients gets its heartbeat; each gets one per LOOM_SSE_HEARTBEAT. */
 static void
 on_heartbeat(h2o_timeout_entry_t *entry)
 {
 	struct streamd	*sd = H2O_STRUCT_FROM_MEMBER(struct streamd, heartbeat_entry, entry);
-	h2o_linklist_t	*node, *next;
+	h2o_linklist_t	*slice = &sd->beats[sd->beat_tick++ % HEARTBEAT_SLICES], *node, *next;
 
-	for (node = sd->clients.next; node != &sd->clients; node = next) {
+	for (node = slice->next; node != slice; node = next) {
 		next = node->next;
-		sse_heartbeat(H2O_STRUCT_FROM_MEMBER(struct client, all, node));
+		sse_heartbeat(H2O_STRUCT_FROM_MEMBER(struct client, beat, node));
 	}
 	sse_flush_all(sd);
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
@@ -132,6 +133,8 @@ streamd_new(const struct streamd_cfg *cfg)
 
 	sd->cfg = cfg;
 	h2o_linklist_init_anchor(&sd->clients);
+	for (int i = 0; i < HEARTBEAT_SLICES; i++)
+		h2o_linklist_init_anchor(&sd->beats[i]);
 	h2o_linklist_init_anchor(&sd->flush);
 	h2o_config_init(&sd->config);
 	sd->config.server_name = h2o_iovec_init(H2O_STRLIT("loom-crons"));
@@ -165,7 +168,7 @@ streamd_new(const struct streamd_cfg *cfg)
 	sd->retry = frame_retry(cfg->retry_ms);
 	h2o_timeout_init(sd->loop, &sd->zero, 0);
 	sd->flush_entry.cb = on_flush;
-	h2o_timeout_init(sd->loop, &sd->heartbeat_timeout, cfg->heartbeat_ms);
+	h2o_timeout_init(sd->loop, &sd->heartbeat_timeout, cfg->heartbeat_ms / HEARTBEAT_SLICES);
 	sd->heartbeat_entry.cb = on_heartbeat;
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
 

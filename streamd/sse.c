@@ -69,6 +69,7 @@ sse_close(struct client *c)
 	sendq_clear(&c->out);
 	params_free(&c->params);
 	h2o_linklist_unlink(&c->all);
+	h2o_linklist_unlink(&c->beat);
 	c->sd->nclients--;
 	free(c);
 }
@@ -184,6 +185,7 @@ sse_new(struct streamd *sd, h2o_req_t *req)
 	sendq_init(&c->out);
 	resume_init(&c->resume, false, 0);
 	h2o_linklist_insert(&sd->clients, &c->all);
+	h2o_linklist_insert(&sd->beats[sd->beat_next++ % HEARTBEAT_SLICES], &c->beat);
 	sd->nclients++;
 	return c;
 }

@@ -264,6 +264,7 @@ struct client {
 	bool			 ending;	/* close once the write in flight completes */
 	bool			 dropped;	/* being disconnected */
 	h2o_linklist_t		 all;		/* sd->clients */
+	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
 	size_t			 nsubs;
 	struct sub		*subs;		/* &sub1, or owned */
@@ -299,6 +300,13 @@ void		 sse_flush_all(struct streamd *);
 
 /* ---------- server.c ---------- */
 
+/*
+ * Clients are spread over this many heartbeat slices, one slice beaten
+ * every LOOM_SSE_HEARTBEAT / HEARTBEAT_SLICES: 10,000 heartbeats at once
+ * would hold up the events behind them for tens of milliseconds.
+ */
+#define HEARTBEAT_SLICES	32
+
 struct streamd {
 	const struct streamd_cfg *cfg;
 	h2o_globalconf_t	 config;
@@ -313,11 +321,14 @@ struct streamd {
 	struct frame		*heartbeat;	/* shared ": heartbeat" frame */
 	struct frame		*retry;		/* shared "retry:" frame */
 	h2o_linklist_t		 clients;	/* every struct client, by .all */
+	h2o_linklist_t		 beats[HEARTBEAT_SLICES];	/* the same, by .beat */
+	unsigned		 beat_next;	/* slice of the next client */
+	unsigned		 beat_tick;	/* slice of the next heartbeat */
 	h2o_linklist_t		 flush;		/* clients with frames to write, by .flush */
 	size_t			 nclients;	/* requests of the stream being served */
 	h2o_timeout_t		 zero;		/* 0 ms: "at the end of this loop turn" */
 	h2o_timeout_entry_t	 flush_entry;
-	h2o_timeout_t		 heartbeat_timeout;
+	h2o_timeout_t		 heartbeat_timeout;	/* a slice's period */
 	h2o_timeout_entry_t	 heartbeat_entry;
 	bool			 quitting;
 };
