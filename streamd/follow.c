@@ -26,7 +26,8 @@
 
 #define MONITOR_EP	"inproc://streamd-follow-monitor"
 
-#define REPAIR_PAGE	1000	/* events per events.after while repairing */
+#define REPAIR_PAGE	256	/* events per events.after while repairing */
+#define FEED_BATCH	256	/* live events handed out per loop turn (see on_readable) */
 #define PROBE_MS	1000	/* head probe period */
 #define SYNC_MS		50	/* probe period until storaged first answers... */
 #define SYNC_TRIES	40	/* ...for the first 2 s; then PROBE_MS */
@@ -258,10 +259,17 @@ on_readable(void *arg)
 	struct proto_in	 in;
 	struct event	 e;
 	const char	*why;
-	int		 rc;
+	int		 rc, n;
 	bool		 gap = false;
 
-	while ((rc = proto_recv(f->sub, false, &in, &why)) != 1) {
+	/*
+	 * storaged publishes a whole batch at once (up to LOOM_BATCH_MAX
+	 * events).  Handing out a bounded number per turn lets the writes they
+	 * started complete (h2o runs those callbacks between timer callbacks)
+	 * before the next ones queue up, so a burst does not fill the buffer
+	 * of a client that reads perfectly well.
+	 */
+	for (n = 0; n < FEED_BATCH && (rc = proto_recv(f->sub, false, &in, &why)) != 1; n++) {
 		if (rc == -1)
 			log_warnx("feed: malformed message skipped: %s", why);
 		else if (decode(&in.doc.up.data, &e, "feed")) {
@@ -279,6 +287,8 @@ on_readable(void *arg)
 		proto_in_free(&in);
 	}
 	sse_flush_all(f->sd);
+	if (n == FEED_BATCH)
+		evzmq_kick(f->watch);	/* more may wait: after the writes */
 	if (gap)
 		repair(f);
 }
