@@ -438,6 +438,37 @@ def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(make_loom):
     assert time.monotonic() - sent < 0.5
 
 
+def test_a_burst_larger_than_the_buffer_reaches_a_reading_client(loom):
+    mon = create_monitor(loom.http(), "burst")
+    n = 4000            # ~2.8 MB of frames: more than LOOM_SSE_BUFFER_MAX (1 MiB)
+    streams = [open_stream(loom, addr=loom.stream_addr), open_stream(loom)]
+    got = [[], []]
+
+    def read(i):        # clients that keep reading, as fast as Python does
+        try:
+            while len(got[i]) < n:
+                got[i].append(int(streams[i].next_event(timeout=30)["id"]))
+        except (EOFError, TimeoutError) as e:
+            got[i].append(repr(e))
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for t in readers:
+        t.start()
+    w = loom.wire()
+    for i in range(n):  # pipelined, so storaged commits and publishes them in big batches
+        w.send_raw(b"checkin.record", msgpack.packb(
+            {"v": 1, "rid": 1000 + i, "key": mon["ping_key"], "kind": "ok", "source": "ping"}))
+    for _ in range(n):
+        assert w.recv()[0] == "ok"
+    w.close()
+    for t in readers:
+        t.join()
+    want = public_seqs(loom, 0)
+    assert len(want) == n
+    assert got[0] == want and got[1] == want
+    assert "dropping" not in loom.daemons["streamd"].log()
+
+
 # --- failures ---
 
 def test_streamd_killed_and_restarted_loses_nothing_for_a_resuming_client(loom):
