@@ -174,7 +174,7 @@ on_probe(void *arg, const struct rpc_reply *r)
 {
 	struct follow	*f = arg;
 	uint64_t	 head;
-	h2o_linklist_t	*node;
+	h2o_linklist_t	*node, *next;
 
 	f->probe = NULL;
 	if (!r->ok)
@@ -189,8 +189,10 @@ on_probe(void *arg, const struct rpc_reply *r)
 		f->pos.delivered = head;
 		log_info("following storaged's feed from %" PRIu64, head);
 		/* Replays that started before must reach this point before going live. */
-		for (node = f->sd->clients.next; node != &f->sd->clients; node = node->next)
+		for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
+			next = node->next;	/* a failed page request may close the client */
 			sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
+		}
 	} else if (head < f->probe_floor) {
 		/*
 		 * Not just a stale answer: a ping may be served in the batch

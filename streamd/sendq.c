@@ -1,7 +1,7 @@
 /*
  * sendq.c -- a streamd client's queue of frames (see struct sendq): a
  * ring of references to shared frames, with the bytes counted so the
- * queue can be bounded, and the frames handed to h2o_send kept apart
+ * queue can be bounded, and the frames handed to a write kept apart
  * ("in flight") until h2o says it is done with them.
  */
 #include "streamd.h"

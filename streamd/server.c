@@ -197,7 +197,7 @@ end_all(struct streamd *sd, bool force)
 
 		next = node->next;
 		if (force && c->writing)
-			sse_drop(c, "shutting down");
+			sse_close(c);	/* a write that has not finished by now is cut */
 		else
 			sse_end(c);
 	}
@@ -222,7 +222,7 @@ streamd_drain(struct streamd *sd, int timeout_ms)
 		if ((int64_t)h2o_now(sd->loop) >= start + timeout_ms / 2)
 			end_all(sd, true);
 	}
-	/* Let the last chunks reach their sockets. */
+	/* Let the last writes reach their sockets. */
 	for (int64_t t = (int64_t)h2o_now(sd->loop) + 50; (int64_t)h2o_now(sd->loop) < t;)
 		h2o_evloop_run(sd->loop, 10);
 	log_info("drained: %zu streams ended, %zu left", n - sd->nclients, sd->nclients);
@@ -235,9 +235,16 @@ streamd_destroy(struct streamd **sdp)
 
 	if (sd == NULL)
 		return;
-	/* Streams the drain could not end: release them before their rpc goes. */
-	while (!h2o_linklist_is_empty(&sd->clients))
-		sse_close(H2O_STRUCT_FROM_MEMBER(struct client, all, sd->clients.next));
+	/*
+	 * Streams the drain could not end: release them before their rpc
+	 * goes.  The loop never runs again, so no upgrade completes either.
+	 */
+	while (!h2o_linklist_is_empty(&sd->clients)) {
+		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, sd->clients.next);
+
+		c->upgrading = false;
+		sse_close(c);
+	}
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);
 	fanout_destroy(&sd->fanout);

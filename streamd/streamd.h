@@ -2,13 +2,13 @@
  * streamd.h -- the event stream: storaged's sequenced feed fanned out to
  * HTTP clients as Server-Sent Events, on libh2o's event loop.
  *
- *   storaged PUB --SUB--> follow.c --> fanout.c --> sse.c (one per client) --> h2o
+ *   storaged PUB --SUB--> follow.c --> fanout.c --> sse.c (one per client) --> socket
  *   storaged ROUTER <--DEALER-- rpc (token.verify, events.after, ping)
  *
  * follow.c keeps the feed gap-free (events.after repairs what PUB dropped),
  * fanout.c serializes each event once into a refcounted frame and hands it
  * to the clients whose organization and filters match, sse.c queues frames
- * per client (bounded) and writes them when h2o asks, resume.c replays
+ * per client (bounded) and writes them one write at a time, resume.c replays
  * from the log for Last-Event-ID and switches to live with no gap and no
  * duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c and
  * follow_accept) are unit-tested without sockets.
@@ -103,8 +103,8 @@ bool		 filter_match(const struct filter *, const struct event *);
 
 /*
  * Frames waiting to be written, oldest first.  The frames at the head
- * that were handed to h2o_send are "in flight" until h2o calls proceed:
- * their memory must stay put until then.
+ * that were handed to a write are "in flight" until it completes: their
+ * memory must stay put until then.
  */
 struct sendq {
 	struct frame	**ring;		/* cap slots; NULL until the first push */
