@@ -19,7 +19,7 @@
 #include "daemon.h"
 #include "timefmt.h"
 
-#define RETENTION_FIRST_US	(5 * US_PER_S)	/* after start, unless the interval is shorter */
+#define RETENTION_PERIOD_US	(60 * US_PER_S)
 
 /* Answers a message that could not be read, if we know who sent it. */
 static void
@@ -191,10 +191,8 @@ storaged_run(struct storaged *sd)
 		{ .fd = daemon_signal_fd(), .events = ZMQ_POLLIN },
 	};
 	bool		 retention_backlog = false;
-	int64_t		 interval_us = (int64_t)sd->cfg->retention_interval_ms * 1000;
 
-	sd->next_retention_us = clock_mono_us() +
-	    (interval_us < RETENTION_FIRST_US ? interval_us : RETENTION_FIRST_US);
+	sd->next_retention_us = clock_mono_us() + 5 * US_PER_S;
 	while (!daemon_quit()) {
 		int64_t	 wait_ms = (sd->next_retention_us - clock_mono_us()) / 1000;
 
@@ -212,7 +210,7 @@ storaged_run(struct storaged *sd)
 		if (clock_mono_us() >= sd->next_retention_us || retention_backlog) {
 			retention_backlog = retention_step(sd);
 			if (!retention_backlog)
-				sd->next_retention_us = clock_mono_us() + interval_us;
+				sd->next_retention_us = clock_mono_us() + RETENTION_PERIOD_US;
 		}
 	}
 }

@@ -34,8 +34,6 @@ static const struct env_var storaged_env[] = {
 	    "initial LMDB map size; doubles by itself when full"),
 	ENV_UINT("LOOM_RETENTION_DAYS", "90", &cfg.retention_days, 1, 3650,
 	    "days check-ins and events are kept"),
-	ENV_MS("LOOM_RETENTION_INTERVAL", "60s", &cfg.retention_interval_ms, 100, 3600000,
-	    "time between retention passes (the first runs 5 s after start, or sooner)"),
 	ENV_UINT("LOOM_MONITOR_LIMIT", "10000", &cfg.monitor_limit, 1, 100000000,
 	    "monitor limit of the first organization (set at first start)"),
 	ENV_UINT("LOOM_BATCH_MAX", "1024", &cfg.batch_max, 1, 65536,

@@ -23,7 +23,6 @@ struct storaged_cfg {
 	const char	*admin_token;		/* LOOM_ADMIN_TOKEN, may be NULL */
 	uint64_t	 map_size;		/* initial LMDB map size, bytes */
 	uint64_t	 retention_days;
-	uint64_t	 retention_interval_ms;	/* between retention passes */
 	uint64_t	 monitor_limit;		/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
 };
