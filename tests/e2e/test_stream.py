@@ -263,8 +263,9 @@ def test_last_event_id_query_parameter_for_clients_without_headers(loom):
 
 
 def test_reset_frame_when_the_id_is_older_than_the_log(make_loom):
+    # storaged trims the log 5 s after start, then every LOOM_RETENTION_PERIOD.
     loom = make_loom(testhooks=True, env={"LOOM_RETENTION_DAYS": "1",
-                                          "LOOM_RETENTION_INTERVAL": "200ms"})
+                                          "LOOM_RETENTION_PERIOD": "200ms"})
     mon = create_monitor(loom.http(), "old")
     ping(mon["ping_key"], loom, "/start")
     ping(mon["ping_key"], loom)
@@ -274,7 +275,8 @@ def test_reset_frame_when_the_id_is_older_than_the_log(make_loom):
     kept = head(loom)
     w = loom.wire()
     first = wait_for("retention to trim the log",
-                     lambda: w.ok("events.after", after=0, limit=1)["first"] == kept and kept)
+                     lambda: w.ok("events.after", after=0, limit=1)["first"] == kept and kept,
+                     timeout=20)
     w.close()
     assert first > 2
 
