@@ -462,6 +462,7 @@ def test_a_burst_larger_than_the_buffer_reaches_a_reading_client(loom):
     for t in readers:
         t.start()
     w = loom.wire()
+    w.sock.setsockopt(zmq.SNDTIMEO, 5000)   # fail, not hang, if storaged goes away
     for i in range(n):  # pipelined, so storaged commits and publishes them in big batches
         w.send_raw(b"checkin.record", msgpack.packb(
             {"v": 1, "rid": 1000 + i, "key": mon["ping_key"], "kind": "ok", "source": "ping"}))
