@@ -118,7 +118,8 @@ enum proto_err	 proto_err_parse(const char *);
 
 /*
  * token.verify: {token str}.  Reply ok {org str, token_id str, scopes
- * [str], root bool (token of the first organization)}; err unauthorized.
+ * [str], root bool (token of the first organization), head uint (last
+ * committed seq: streamd starts a live stream after it)}; err unauthorized.
  */
 struct msg_token_verify {
 	char		 token[TOKEN_TEXT_MAX + 1];

@@ -70,7 +70,7 @@ reply_checkin(struct call *c, const struct rpc_reply *r)
 		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
 		return;
 	}
-	respond_json(c->req, 200, render_checkin(&ck));
+	respond_json(c->req, 200, render_checkin(&ck, true));
 }
 
 void

@@ -201,7 +201,7 @@ reply_checkins(struct call *c, const struct rpc_reply *r)
 			mpr_init(&m, &a->ptr[i], r->body->err);
 			proto_checkin_decode(&m, &ck);
 			if (mpr_ok(r->body))
-				json_array_append_new(list, render_checkin(&ck));
+				json_array_append_new(list, render_checkin(&ck, true));
 		}
 	}
 	if (!mpr_ok(r->body)) {

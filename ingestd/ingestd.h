@@ -13,6 +13,7 @@
 #include "common.h"
 #include "apijson.h"
 #include "proto.h"
+#include "render.h"
 #include "rpc.h"
 
 struct ingestd_cfg {
@@ -100,13 +101,11 @@ const char *status_reason(int status);
 /* A query parameter of req, percent-decoded; 1, 0 absent, -1 malformed. */
 int	 req_query(h2o_req_t *, const char *name, char *out, size_t outlen);
 
-/* render.c: records to JSON, as the API shows them. */
+/* render.c: records to JSON, as the API shows them (check-ins: common/render.h). */
 json_t	*render_monitor(const struct ingestd *, const struct monitor *);
-json_t	*render_checkin(const struct checkin *);
 json_t	*render_stats(const struct stats *, enum stats_period);
 json_t	*render_token(const struct token_info *);
 json_t	*render_org(const struct org *);
-json_t	*render_time(int64_t us);	/* RFC 3339 or null */
 
 /* The API handlers (api_*.c), run by route.c once authenticated. */
 void	 api_monitors_list(struct call *);

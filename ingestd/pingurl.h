@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "query.h"	/* query_param(), used by the ping grammar and respond.c */
 
 struct ping_url {
 	char			 key[UUID_SIZE];		/* lowercased */
@@ -35,12 +36,5 @@ enum ping_url_result {
  */
 enum ping_url_result ping_url_parse(const char *path, size_t len, struct ping_url *,
 	    const char **field, const char **why);
-
-/*
- * Finds parameter name in a query string (without '?') and
- * percent-decodes its value into out.  1 found, 0 absent, -1 bad encoding
- * or too long.
- */
-int	 query_param(const char *query, size_t len, const char *name, char *out, size_t outlen);
 
 #endif

@@ -1,77 +1,15 @@
 /*
  * render.c -- records as the API shows them (jansson).  Times are RFC
- * 3339 strings, absent values are null, and a check-in's output is shown
- * as UTF-8 text (invalid bytes become U+FFFD) with output_truncated.
+ * 3339 strings and absent values are null; check-ins and times are
+ * rendered by common/render.c, which streamd shares.
  */
 #include "ingestd.h"
-#include "timefmt.h"
 
-json_t *
-render_time(int64_t us)
-{
-	char	 buf[RFC3339_MAX];
-
-	return us == 0 ? json_null() : json_string(rfc3339_format(us, buf, sizeof(buf)));
-}
-
+/* A number that may be absent (NONE) as JSON. */
 static json_t *
 opt_int(int64_t v)
 {
 	return v == NONE ? json_null() : json_integer(v);
-}
-
-static json_t *
-opt_str(const char *s)
-{
-	return s[0] == '\0' ? json_null() : json_string(s);
-}
-
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char	 c = p[0];
-	size_t		 len;
-
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-	    c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, surrogates or code points past U+10FFFF. */
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return len;
-}
-
-/* Output bytes as a JSON string, replacing bytes that are not UTF-8. */
-static json_t *
-render_output(const char *p, size_t n)
-{
-	char	*buf;
-	size_t	 o = 0, len;
-	json_t	*j;
-
-	if (p == NULL)
-		return json_null();
-	buf = xmalloc(n * 3 + 1);
-	for (size_t i = 0; i < n; i += len ? len : 1) {
-		if ((len = utf8_len((const unsigned char *)p + i, n - i)) > 0) {
-			memcpy(buf + o, p + i, len);
-			o += len;
-		} else {
-			memcpy(buf + o, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			o += 3;
-		}
-	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j != NULL ? j : json_string("");
 }
 
 static json_t *
@@ -119,28 +57,6 @@ render_monitor(const struct ingestd *ig, const struct monitor *m)
 	    "updated_at", render_time(m->updated_at),
 	    "last_checkin_at", render_time(m->last_checkin_at),
 	    "next_expected_at", render_time(m->next_expected_at));
-}
-
-json_t *
-render_checkin(const struct checkin *c)
-{
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}",
-	    "id", c->id,
-	    "monitor_id", c->monitor_id,
-	    "status", model_enum_name(checkin_status_names, (int)c->status),
-	    "source", model_enum_name(checkin_source_names, (int)c->source),
-	    "created_at", render_time(c->ts),
-	    "started_at", render_time(c->started_at),
-	    "finished_at", render_time(c->finished_at),
-	    "duration_ms", opt_int(c->duration_ms),
-	    "exit_code", opt_int(c->exit_code),
-	    "output", render_output(c->output, c->output_len),
-	    "expected_at", render_time(c->expected_at),
-	    "output_truncated", c->output_truncated,
-	    "environment", opt_str(c->environment),
-	    "run_id", opt_str(c->run_id),
-	    "crash_event_id", opt_str(c->crash_event_id),
-	    "timeout_at", render_time(c->timeout_at));
 }
 
 json_t *

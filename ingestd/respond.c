@@ -60,8 +60,7 @@ respond_error(h2o_req_t *req, int status, const char *code, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	respond_json(req, status, json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", code,
-	    "message", msg, "field", field != NULL && field[0] != '\0' ? field : NULL));
+	respond_json(req, status, render_error(code, field, msg));
 }
 
 void

@@ -5,12 +5,8 @@
  */
 #include "ingestd.h"
 #include "daemon.h"
-#include "env.h"
+#include "listen.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 struct handler {
@@ -74,44 +70,16 @@ on_signal(h2o_socket_t *sock, const char *err)
 		ig->quitting = true;
 }
 
-/* A listening TCP socket on host:port; -1 on failure (logged). */
-static int
-listen_on(const char *addr)
-{
-	struct addrinfo	 hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICSERV | AI_PASSIVE };
-	struct addrinfo	*res;
-	char		 host[256], port[8];
-	uint16_t	 p;
-	int		 fd, one = 1, rc;
-
-	if (env_split_addr(addr, host, sizeof(host), &p) == -1)
-		return -1;
-	snprintf(port, sizeof(port), "%u", p);
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		log_error("%s: %s", addr, gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 || listen(fd, 4096) == -1) {
-		log_warn("listen on %s", addr);
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 static void
 register_stream_proxy(struct ingestd *ig, h2o_hostconf_t *host)
 {
 	h2o_pathconf_t		*path = h2o_config_register_path(host, "/api/crons/stream", 0);
 	h2o_proxy_config_vars_t	 pc;
 	h2o_url_t		 upstream;
-	char			*url = xasprintf("http://%s/", ig->cfg->stream_addr);
+	char			*url;
 
+	/* The same path upstream: streamd serves /api/crons/stream itself. */
+	url = xasprintf("http://%s/api/crons/stream", ig->cfg->stream_addr);
 	if (h2o_url_parse(url, SIZE_MAX, &upstream) != 0)
 		fatalx("bad LOOM_STREAM_ADDR %s", ig->cfg->stream_addr);
 	memset(&pc, 0, sizeof(pc));
@@ -148,7 +116,7 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	ig->accept_ctx.ctx = &ig->ctx;
 	ig->accept_ctx.hosts = ig->config.hosts;
 
-	if ((fd = listen_on(cfg->http_addr)) == -1) {
+	if ((fd = listen_tcp(cfg->http_addr, 4096)) == -1) {
 		ingestd_destroy(&ig);
 		return NULL;
 	}

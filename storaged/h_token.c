@@ -107,6 +107,7 @@ handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
 	proto_scopes_encode(w, info.scopes);
 	mpw_key(w, "root");
 	mpw_bool(w, strcmp(info.org, c->sd->root_org) == 0);
+	mpw_kv_uint(w, "head", c->sd->last_seq);
 	reply_done(c);
 }
 

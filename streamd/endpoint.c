@@ -1,0 +1,212 @@
+/*
+ * endpoint.c -- GET /api/crons/stream (streamd): authentication by
+ * bearer token -- the Authorization header, or ?access_token= for
+ * browsers, whose EventSource cannot set headers -- verified by storaged
+ * (token.verify, which answers with the token's organization and scopes),
+ * the read scope (admin implies it), then the request's parameters
+ * (params.c).  Errors are JSON {"error": {"code", "message", "field"}}
+ * with CORS allowed from any origin, as is the stream itself.
+ */
+#include "streamd.h"
+#include "query.h"
+#include "render.h"
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+static void
+cors(h2o_req_t *req)
+{
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, NULL,
+	    H2O_STRLIT("*"));
+}
+
+void
+stream_error(h2o_req_t *req, int status, const char *code, const char *field, const char *fmt,
+    ...)
+{
+	char		 msg[300];
+	char		*text;
+	h2o_iovec_t	 body;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((text = json_dumps(render_error(code, field, msg), JSON_COMPACT)) == NULL)
+		fatalx("json_dumps: out of memory");
+	body = h2o_strdup(&req->pool, text, SIZE_MAX);
+	free(text);
+	req->res.status = status;
+	req->res.reason = reason(status);
+	req->res.content_length = body.len;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+	    H2O_STRLIT("application/json"));
+	cors(req);
+	h2o_send_inline(req, body.base, body.len);
+}
+
+/* The bearer token of the Authorization header into out; false when absent or malformed. */
+static bool
+bearer(h2o_req_t *req, char *out, size_t outlen)
+{
+	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+	h2o_iovec_t	 v;
+
+	if (i == -1)
+		return false;
+	v = req->headers.entries[i].value;
+	if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+		return false;
+	v.base += 7;
+	v.len -= 7;
+	while (v.len > 0 && v.base[0] == ' ') {
+		v.base++;
+		v.len--;
+	}
+	if (v.len == 0 || v.len >= outlen || memchr(v.base, '\0', v.len) != NULL)
+		return false;
+	memcpy(out, v.base, v.len);
+	out[v.len] = '\0';
+	return true;
+}
+
+/* The request's query (without '?') and its length; NULL when there is none. */
+static const char *
+query_of(h2o_req_t *req, size_t *len)
+{
+	if (req->query_at == SIZE_MAX) {
+		*len = 0;
+		return NULL;
+	}
+	*len = req->path.len - req->query_at - 1;
+	return req->path.base + req->query_at + 1;
+}
+
+static void
+on_verified(void *arg, const struct rpc_reply *r)
+{
+	struct client		*c = arg;
+	h2o_req_t		*req = c->req;
+	struct params_error	 err;
+	const char		*q, *hdr = NULL;
+	size_t			 qlen, hlen = 0;
+	uint32_t		 scopes;
+	ssize_t			 i;
+
+	c->rpc = NULL;
+	if (!r->ok) {
+		if (r->code == ERR_UNAUTHORIZED)
+			stream_error(req, 401, "unauthorized", "Authorization",
+			    "the token is unknown or revoked");
+		else if (r->code == ERR_UNAVAILABLE)
+			stream_error(req, 503, "storage_unavailable", NULL, "%s", r->message);
+		else
+			stream_error(req, 500, "internal", NULL, "%s", r->message);
+		sse_close(c);
+		return;
+	}
+	mpr_str(r->body, "org", c->org, sizeof(c->org), true);
+	scopes = proto_scopes_decode(r->body, "scopes");
+	c->verified_at = mpr_uint(r->body, "head", false);
+	if (!mpr_ok(r->body) || !ids_valid("org", c->org)) {
+		stream_error(req, 500, "internal", NULL, "bad reply from storage");
+		sse_close(c);
+		return;
+	}
+	if (!(scopes & (SCOPE_READ | SCOPE_ADMIN))) {
+		stream_error(req, 403, "forbidden", "Authorization",
+		    "the stream needs a token with the read scope");
+		sse_close(c);
+		return;
+	}
+	q = query_of(req, &qlen);
+	if ((i = h2o_find_header_by_str(&req->headers, H2O_STRLIT("last-event-id"), -1)) != -1) {
+		hdr = req->headers.entries[i].value.base;
+		hlen = req->headers.entries[i].value.len;
+	}
+	if (params_parse(q, qlen, hdr, hlen, &c->params, &err) == -1) {
+		stream_error(req, 400, "invalid_field", err.field, "%s", err.message);
+		sse_close(c);
+		return;
+	}
+	sse_begin(c);
+}
+
+static void
+preflight(h2o_req_t *req)
+{
+	cors(req);
+	h2o_add_header_by_str(&req->pool, &req->res.headers,
+	    H2O_STRLIT("access-control-allow-methods"), 0, NULL, H2O_STRLIT("GET, OPTIONS"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers,
+	    H2O_STRLIT("access-control-allow-headers"), 0, NULL,
+	    H2O_STRLIT("Authorization, Last-Event-ID, Cache-Control"));
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-max-age"),
+	    0, NULL, H2O_STRLIT("86400"));
+	req->res.status = 204;
+	req->res.reason = reason(204);
+	req->res.content_length = 0;
+	h2o_send_inline(req, "", 0);
+}
+
+int
+endpoint_stream(struct streamd *sd, h2o_req_t *req)
+{
+	struct proto_req	 q;
+	struct client		*c;
+	struct rpc_call		*call;
+	const char		*query;
+	size_t			 qlen;
+	int			 rc;
+
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"))) {
+		preflight(req);
+		return 0;
+	}
+	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+		    H2O_STRLIT("GET, OPTIONS"));
+		stream_error(req, 405, "method_not_allowed", NULL, "use GET");
+		return 0;
+	}
+	if (sd->quitting) {
+		stream_error(req, 503, "unavailable", NULL, "the stream server is stopping");
+		return 0;
+	}
+	if (sd->nclients >= sd->cfg->clients_max) {
+		stream_error(req, 503, "too_many_streams", NULL,
+		    "%zu streams are open, the most this server takes", sd->nclients);
+		return 0;
+	}
+	proto_req_init(&q, MSG_TOKEN_VERIFY);
+	if (!bearer(req, q.u.token_verify.token, sizeof(q.u.token_verify.token))) {
+		query = query_of(req, &qlen);
+		rc = query_param(query, qlen, "access_token", q.u.token_verify.token,
+		    sizeof(q.u.token_verify.token));
+		if (rc != 1 || q.u.token_verify.token[0] == '\0') {
+			stream_error(req, 401, "unauthorized", "Authorization",
+			    "send an API token with the read scope as \"Authorization: Bearer "
+			    "<token>\" (or, from a browser's EventSource, ?access_token=<token>)");
+			return 0;
+		}
+	}
+	c = sse_new(sd, req);
+	/* NULL: on_verified() has run and closed c. */
+	if ((call = rpc_send(sd->rpc, &q, on_verified, c)) != NULL)
+		c->rpc = call;
+	return 0;
+}

@@ -1,0 +1,138 @@
+/*
+ * frame.c -- SSE frames (streamd).  An event becomes
+ *
+ *	id: 42
+ *	event: checkin.ok
+ *	data: {"type":"checkin.ok","seq":42,"time":"...","monitor":{...},...}
+ *
+ * with the data on one line (compact JSON escapes every newline).  A frame
+ * is built once, in an h2o shared chunk, and every client queue that sends
+ * it holds a reference, so one event costs one serialization however many
+ * clients receive it.
+ */
+#include "streamd.h"
+#include "render.h"
+
+/* A frame of len bytes of text, refcount 1; the caller fills text. */
+static struct frame *
+frame_alloc(size_t len, uint64_t seq)
+{
+	struct frame *f = h2o_mem_alloc_shared(NULL, sizeof(*f) + len, NULL);
+
+	f->seq = seq;
+	f->len = len;
+	return f;
+}
+
+/* A frame holding the concatenation of head, body and tail. */
+static struct frame *
+frame_concat(uint64_t seq, const char *head, size_t hlen, const char *body, const char *tail)
+{
+	size_t		 blen = strlen(body), tlen = strlen(tail);
+	struct frame	*f = frame_alloc(hlen + blen + tlen, seq);
+
+	memcpy(f->text, head, hlen);
+	memcpy(f->text + hlen, body, blen);
+	memcpy(f->text + hlen + blen, tail, tlen);
+	return f;
+}
+
+static json_t *
+health(enum health h)
+{
+	return h == HEALTH_NONE ? json_null() :
+	    json_string(model_enum_name(health_names, (int)h));
+}
+
+json_t *
+frame_event_json(const struct event *e)
+{
+	return json_pack("{s:s,s:I,s:o,s:{s:s,s:s,s:s},s:o,s:o,s:o}",
+	    "type", model_enum_name(event_type_names, (int)e->type),
+	    "seq", (json_int_t)e->seq,
+	    "time", render_time(e->ts),
+	    "monitor", "id", e->monitor.id, "slug", e->monitor.slug, "name", e->monitor.name,
+	    "checkin", e->has_checkin ? render_checkin(&e->checkin, false) : json_null(),
+	    "old_health", health(e->old_health),
+	    "new_health", health(e->new_health));
+}
+
+/* Compact JSON text of j (consumed); the caller frees the result. */
+static char *
+dump(json_t *j)
+{
+	char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	if (s == NULL)
+		fatalx("json_dumps: out of memory");
+	return s;
+}
+
+struct frame *
+frame_event(const struct event *e)
+{
+	char		 head[128];
+	char		*data = dump(frame_event_json(e));
+	int		 n;
+	struct frame	*f;
+
+	n = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", e->seq,
+	    model_enum_name(event_type_names, (int)e->type));
+	f = frame_concat(e->seq, head, (size_t)n, data, "\n\n");
+	free(data);
+	return f;
+}
+
+struct frame *
+frame_reset(const char *why, uint64_t after, uint64_t first, uint64_t head)
+{
+	static const char prefix[] = "event: reset\ndata: ";
+	char		 msg[200];
+	uint64_t	 from;
+	struct frame	*f;
+	char		*data;
+
+	if (strcmp(why, "expired") == 0) {
+		from = first;
+		snprintf(msg, sizeof(msg), "events after %" PRIu64 " are no longer retained; "
+		    "the stream continues with the oldest kept, %" PRIu64, after, first);
+	} else {
+		from = head + 1;
+		snprintf(msg, sizeof(msg), "no event %" PRIu64 " has been published yet "
+		    "(the newest is %" PRIu64 "); the stream continues with new events", after, head);
+	}
+	data = dump(json_pack("{s:s,s:s,s:I,s:I,s:I}", "reason", why, "message", msg,
+	    "last_event_id", (json_int_t)after, "first_available", (json_int_t)first,
+	    "resumes_at", (json_int_t)from));
+	f = frame_concat(0, prefix, sizeof(prefix) - 1, data, "\n\n");
+	free(data);
+	return f;
+}
+
+struct frame *
+frame_retry(uint64_t ms)
+{
+	char	 buf[48];
+
+	snprintf(buf, sizeof(buf), "retry: %" PRIu64 "\n\n", ms);
+	return frame_text(buf);
+}
+
+struct frame *
+frame_text(const char *text)
+{
+	return frame_concat(0, "", 0, text, "");
+}
+
+void
+frame_ref(struct frame *f)
+{
+	h2o_mem_addref_shared(f);
+}
+
+void
+frame_unref(struct frame *f)
+{
+	h2o_mem_release_shared(f);
+}

@@ -1,0 +1,449 @@
+/*
+ * sse.c -- one Server-Sent Events client of streamd: the 200 and its
+ * headers, the bounded queue of shared frames and its writes, the replay
+ * from the log for Last-Event-ID (resume.c decides when it is over), and
+ * the ways a stream ends.
+ *
+ * The connection is streamd's once the response has begun.  h2o writes
+ * the status line and headers and then hands the socket over
+ * (h2o_http1_upgrade: the same path as a WebSocket, here with a 200 whose
+ * body runs until the connection closes).  Why: an HTTP/1 request that h2o
+ * keeps open holds its connection object, a 4 KiB memory pool chunk and
+ * (unless released) an 8 KiB input buffer for as long as the response
+ * lasts -- 5 to 10 KiB a stream, 50 to 100 MiB for 10,000 streams of
+ * which nothing is used after the headers.  An owned socket costs its
+ * h2o_socket_t and this struct.  streamd speaks HTTP/1.x only (the proxy
+ * in ingestd talks HTTP/1.1 to it; browsers use HTTP/1.1 without TLS).
+ *
+ * One write is in flight per socket.  Frames queue in c->out; a client
+ * with frames waiting and no write in flight is put on the flush list, and
+ * sse_flush_all() (after each batch of events, and at the end of the loop
+ * turn) hands everything queued to one h2o_socket_write.  When it
+ * completes the written frames are released and the rest goes.  The
+ * socket is also read, only to notice at once when the client goes away.
+ *
+ * A client whose queue would pass LOOM_SSE_BUFFER_MAX is dropped: its
+ * socket is closed, which cancels a write stuck on a client that does not
+ * read.  It never delays anyone else, and it can resume with Last-Event-ID.
+ */
+#include "streamd.h"
+
+#include <h2o/http1.h>
+
+#define SEND_MAX	64	/* frames per write */
+#define PAGE_EVENTS	256	/* events per events.after page of a replay */
+#define WAIT_FOR_FEED	UINT64_MAX	/* must_reach until the feed knows its head */
+
+static void	 fetch_page(struct client *);
+static void	 send_queued(struct client *);
+
+/* Releases what the client holds in streamd, except its frames and socket. */
+static void
+unsubscribe(struct client *c)
+{
+	if (c->rpc != NULL) {
+		rpc_cancel(c->rpc);
+		c->rpc = NULL;
+	}
+	if (c->subs != NULL)
+		fanout_remove(c->sd->fanout, c);
+	resume_free(&c->resume);
+	if (h2o_linklist_is_linked(&c->flush))
+		h2o_linklist_unlink(&c->flush);
+}
+
+void
+sse_close(struct client *c)
+{
+	if (c->upgrading) {
+		/* h2o is writing the headers: on_upgraded() finishes the job. */
+		c->dropped = true;
+		unsubscribe(c);
+		return;
+	}
+	if (c->guard != NULL)
+		*c->guard = NULL;
+	unsubscribe(c);
+	if (c->sock != NULL)
+		h2o_socket_close(c->sock);	/* cancels a write in flight */
+	sendq_clear(&c->out);
+	params_free(&c->params);
+	h2o_linklist_unlink(&c->all);
+	h2o_linklist_unlink(&c->beat);
+	c->sd->nclients--;
+	free(c);
+}
+
+/* h2o disposes of the request before streaming began (the connection went away). */
+static void
+on_dispose(void *p)
+{
+	struct client *c = *(struct client **)p;
+
+	if (c != NULL) {
+		c->guard = NULL;
+		sse_close(c);
+	}
+}
+
+/* Fetches the next replay page unless one is on its way or the client is behind. */
+static void
+maybe_fetch(struct client *c)
+{
+	if (c->state == CLIENT_REPLAYING && c->rpc == NULL && !c->ending && !c->dropped &&
+	    c->out.bytes < c->sd->cfg->buffer_max / 2)
+		fetch_page(c);
+}
+
+static void
+on_written(h2o_socket_t *sock, const char *err)
+{
+	struct client *c = sock->data;
+
+	c->writing = false;
+	if (err != NULL) {
+		log_debug("a stream of %s ended: %s", c->org, err);
+		sse_close(c);
+		return;
+	}
+	sendq_done(&c->out);
+	if (c->ending) {
+		sse_close(c);
+		return;
+	}
+	send_queued(c);
+	maybe_fetch(c);
+}
+
+static void
+send_queued(struct client *c)
+{
+	h2o_iovec_t	 vec[SEND_MAX];
+	size_t		 n;
+
+	if (c->sock == NULL || c->writing)
+		return;
+	if ((n = sendq_take(&c->out, vec, SEND_MAX)) == 0)
+		return;
+	c->writing = true;
+	h2o_socket_write(c->sock, vec, n, on_written);
+}
+
+/* Nothing is read from a stream's client; end of input means it went away. */
+static void
+on_read(h2o_socket_t *sock, const char *err)
+{
+	struct client *c = sock->data;
+
+	if (err != NULL) {
+		log_debug("a stream of %s ended: the client closed it", c->org);
+		sse_close(c);
+		return;
+	}
+	h2o_buffer_consume(&sock->input, sock->input->size);
+}
+
+/* Queues f (a new reference); false when the client was dropped for it. */
+static bool
+queue(struct client *c, struct frame *f)
+{
+	struct streamd *sd = c->sd;
+
+	if (sendq_push(&c->out, f, sd->cfg->buffer_max) == -1) {
+		sse_drop(c, "its buffer is full (it reads too slowly)");
+		return false;
+	}
+	if (c->sock != NULL && !c->writing && !h2o_linklist_is_linked(&c->flush)) {
+		h2o_linklist_insert(&sd->flush, &c->flush);
+		streamd_schedule_flush(sd);
+	}
+	return true;
+}
+
+void
+sse_flush_all(struct streamd *sd)
+{
+	while (!h2o_linklist_is_empty(&sd->flush)) {
+		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, flush, sd->flush.next);
+
+		h2o_linklist_unlink(&c->flush);
+		send_queued(c);
+	}
+}
+
+struct client *
+sse_new(struct streamd *sd, h2o_req_t *req)
+{
+	struct client *c = xcalloc(1, sizeof(*c));
+
+	c->req = req;
+	c->sd = sd;
+	c->state = CLIENT_VERIFYING;
+	/* Until the socket is ours, the request's end is the client's end. */
+	c->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*c->guard), on_dispose);
+	*c->guard = c;
+	sendq_init(&c->out);
+	resume_init(&c->resume, false, 0);
+	h2o_linklist_insert(&sd->clients, &c->all);
+	h2o_linklist_insert(&sd->beats[sd->beat_next++ % HEARTBEAT_SLICES], &c->beat);
+	sd->nclients++;
+	return c;
+}
+
+/* The headers are written and the socket is ours (NULL: the client went away). */
+static void
+on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
+{
+	struct client *c = data;
+
+	(void)reqsize;
+	c->upgrading = false;
+	c->req = NULL;		/* h2o has disposed of it */
+	if (sock == NULL) {
+		sse_close(c);
+		return;
+	}
+	c->sock = sock;
+	sock->data = c;
+	/* The request (and anything sent after it) is never read again. */
+	h2o_buffer_dispose(&sock->input);
+	h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
+	if (c->ending || c->dropped) {
+		sse_close(c);
+		return;
+	}
+	h2o_socket_read_start(sock, on_read);
+	send_queued(c);
+}
+
+/*
+ * The 200 with the stream's headers; the body runs until the connection
+ * closes, so no Content-Length and no chunked encoding.  The retry hint is
+ * its first frame.
+ */
+static void
+start_response(struct client *c)
+{
+	h2o_req_t *req = c->req;
+
+	req->res.status = 200;
+	req->res.reason = "OK";
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+	    H2O_STRLIT("text/event-stream; charset=utf-8"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, NULL,
+	    H2O_STRLIT("no-cache"));
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, NULL,
+	    H2O_STRLIT("*"));
+	/* Tells nginx-style proxies in front not to buffer the stream. */
+	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-accel-buffering"), 0,
+	    NULL, H2O_STRLIT("no"));
+	c->started = true;
+	c->upgrading = true;
+	/* h2o frees the request once the headers are out: it no longer ends us. */
+	*c->guard = NULL;
+	c->guard = NULL;
+	queue(c, c->sd->retry);
+	h2o_http1_upgrade(req, NULL, 0, on_upgraded, c);
+}
+
+/* The replay caught up: held live frames follow, then the client is live. */
+static void
+go_live(struct client *c)
+{
+	struct frame *f;
+
+	c->state = CLIENT_LIVE;
+	while ((f = resume_take_held(&c->resume)) != NULL) {
+		bool ok = queue(c, f);
+
+		frame_unref(f);
+		if (!ok)
+			return;
+	}
+}
+
+/*
+ * The page's events: those new to the client and passing its filter are
+ * queued.  False when the client was dropped (and may be gone).
+ */
+static bool
+replay_events(struct client *c, const msgpack_object_array *events)
+{
+	struct event	 e;
+	struct mpr_err	 err;
+	struct frame	*f;
+	bool		 ok;
+
+	for (uint32_t i = 0; i < events->size; i++) {
+		if (proto_event_decode(&events->ptr[i], &e, &err) == -1) {
+			log_warnx("events.after: malformed event skipped: %s", err.why);
+			continue;
+		}
+		if (!resume_accept(&c->resume, e.seq) || !filter_match(&c->params.filter, &e))
+			continue;
+		f = frame_event(&e);
+		ok = queue(c, f);
+		frame_unref(f);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void
+on_page(void *arg, const struct rpc_reply *r)
+{
+	struct client			*c = arg;
+	const msgpack_object_array	*events = NULL;
+	struct frame			*reset = NULL;
+	uint64_t			 head = 0, first = 0, last = 0, after = c->resume.cursor;
+
+	c->rpc = NULL;
+	if (r->ok) {
+		events = mpr_array(r->body, "events", 100000, true);
+		head = mpr_uint(r->body, "head", true);
+		first = mpr_uint(r->body, "first", true);
+		last = mpr_uint(r->body, "last", true);
+	}
+	if (!r->ok || !mpr_ok(r->body) || events == NULL) {
+		log_warnx("replay after %" PRIu64 ": %s", after,
+		    r->ok ? r->body->err->why : r->message);
+		if (c->started) {
+			sse_end(c);	/* the client resumes from what it got */
+		} else {
+			stream_error(c->req, 503, "storage_unavailable", NULL,
+			    "the event log cannot be read now; retry");
+			sse_close(c);
+		}
+		return;
+	}
+	if (!c->started) {
+		switch (resume_check(after, first, head)) {
+		case RESUME_EXPIRED:
+			reset = frame_reset("expired", after, first, head);
+			break;
+		case RESUME_UNKNOWN:
+			reset = frame_reset("unknown", after, first, head);
+			c->resume.cursor = head;
+			break;
+		case RESUME_FROM_ID:
+			break;
+		}
+		start_response(c);
+		if (reset != NULL) {
+			bool ok = queue(c, reset);
+
+			frame_unref(reset);
+			if (!ok)
+				return;
+		}
+	}
+	if (!replay_events(c, events))
+		return;		/* dropped while queueing */
+	if (resume_page_done(&c->resume, last, head)) {
+		go_live(c);
+		return;
+	}
+	/* At the head but the feed has not started yet: sse_feed_jumped() resumes. */
+	if (c->resume.cursor >= head && c->resume.must_reach == WAIT_FOR_FEED)
+		return;
+	maybe_fetch(c);
+}
+
+/* Asks for the next page; the last thing a caller does with c. */
+static void
+fetch_page(struct client *c)
+{
+	struct proto_req	 q;
+	struct rpc_call		*call;
+
+	proto_req_init(&q, MSG_EVENTS_AFTER);
+	q.u.events_after.after = c->resume.cursor;
+	q.u.events_after.limit = PAGE_EVENTS;
+	memcpy(q.u.events_after.org, c->org, sizeof(q.u.events_after.org));
+	/* NULL: on_page() has run (and may have freed c). */
+	if ((call = rpc_send(c->sd->rpc, &q, on_page, c)) != NULL)
+		c->rpc = call;
+}
+
+void
+sse_begin(struct client *c)
+{
+	const struct follow_pos *pos = follow_position(c->sd->follow);
+
+	resume_init(&c->resume, c->params.resume, c->params.last_id);
+	c->state = c->params.resume ? CLIENT_REPLAYING : CLIENT_LIVE;
+	/* Subscribe first: what is published from now on is held during the replay. */
+	fanout_add(c->sd->fanout, c);
+	if (!c->params.resume) {
+		/* Live: what was committed before the token was checked is history. */
+		c->resume.cursor = c->verified_at;
+		start_response(c);
+		return;
+	}
+	resume_require(&c->resume, pos->synced ? pos->delivered : WAIT_FOR_FEED);
+	fetch_page(c);
+}
+
+void
+sse_feed_jumped(struct client *c, uint64_t seq)
+{
+	if (c->state != CLIENT_REPLAYING)
+		return;
+	if (c->resume.must_reach == WAIT_FOR_FEED)
+		c->resume.must_reach = seq;
+	else
+		resume_require(&c->resume, seq);
+	if (c->started)
+		maybe_fetch(c);
+}
+
+void
+sse_push(struct client *c, struct frame *f)
+{
+	switch (c->state) {
+	case CLIENT_REPLAYING:
+		resume_hold(&c->resume, f, c->sd->cfg->buffer_max);
+		break;
+	case CLIENT_LIVE:
+		if (c->started && !c->ending && !c->dropped && resume_accept(&c->resume, f->seq))
+			queue(c, f);
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sse_heartbeat(struct client *c)
+{
+	if ((c->state == CLIENT_LIVE || c->state == CLIENT_REPLAYING) && c->started &&
+	    !c->ending && !c->dropped)
+		queue(c, c->sd->heartbeat);
+}
+
+void
+sse_end(struct client *c)
+{
+	if (c->ending || c->dropped)
+		return;
+	if (!c->started) {
+		stream_error(c->req, 503, "unavailable", NULL, "the stream is not available now");
+		sse_close(c);
+		return;
+	}
+	unsubscribe(c);
+	sendq_drop_pending(&c->out);
+	c->ending = true;
+	if (!c->writing && !c->upgrading)
+		sse_close(c);
+}
+
+void
+sse_drop(struct client *c, const char *why)
+{
+	if (c->dropped)
+		return;
+	log_info("dropping a stream of %s after %" PRIu64 ": %s", c->org, c->resume.cursor, why);
+	sse_close(c);
+}

@@ -1,0 +1,344 @@
+/*
+ * streamd.h -- the event stream: storaged's sequenced feed fanned out to
+ * HTTP clients as Server-Sent Events, on libh2o's event loop.
+ *
+ *   storaged PUB --SUB--> follow.c --> fanout.c --> sse.c (one per client) --> socket
+ *   storaged ROUTER <--DEALER-- rpc (token.verify, events.after, ping)
+ *
+ * follow.c keeps the feed gap-free (events.after repairs what PUB dropped),
+ * fanout.c serializes each event once into a refcounted frame and hands it
+ * to the clients whose organization and filters match, sse.c queues frames
+ * per client (bounded) and writes them one write at a time, resume.c replays
+ * from the log for Last-Event-ID and switches to live with no gap and no
+ * duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c and
+ * follow_accept) are unit-tested without sockets.
+ */
+#ifndef LOOM_STREAMD_H
+#define LOOM_STREAMD_H
+
+#include <h2o.h>
+#include <jansson.h>
+
+#include "common.h"
+#include "proto.h"
+#include "rpc.h"
+
+struct streamd_cfg {
+	const char	*stream_addr;		/* LOOM_STREAM_ADDR, host:port */
+	const char	*run_dir;		/* LOOM_RUN_DIR */
+	const char	*storaged_cmd;		/* endpoint: token.verify, events.after, ping */
+	const char	*storaged_pub;		/* endpoint: the event feed */
+	uint64_t	 storage_timeout_ms;	/* an rpc without reply by then failed */
+	uint64_t	 heartbeat_ms;		/* ": heartbeat" comment period */
+	uint64_t	 retry_ms;		/* "retry:" hint sent on connect */
+	uint64_t	 buffer_max;		/* bytes queued per client before it is dropped */
+	uint64_t	 socket_buffer;		/* SO_SNDBUF of a client socket, bytes; 0: kernel's */
+	uint64_t	 clients_max;		/* concurrent streams; more get 503 */
+};
+
+/* ---------- frame.c: SSE frames, serialized once, shared by reference ---------- */
+
+/*
+ * A complete SSE frame ("id: ..\nevent: ..\ndata: ..\n\n", a comment or a
+ * retry hint).  Frames are h2o shared chunks: every queue that holds one
+ * holds a reference (frame_ref), and the last frame_unref frees it.
+ */
+struct frame {
+	uint64_t	 seq;		/* the event's sequence number; 0: not an event */
+	size_t		 len;		/* bytes of text */
+	char		 text[];	/* the frame, ending in a blank line; not NUL-terminated */
+};
+
+/* The JSON of an event's data line (new reference). */
+json_t		*frame_event_json(const struct event *);
+/* An event's frame, refcount 1. */
+struct frame	*frame_event(const struct event *);
+/*
+ * The "event: reset" frame sent before a replay that cannot start where the
+ * client asked: why is "expired" (after < first - 1: retention removed the
+ * events after it) or "unknown" (after > head).  Refcount 1.
+ */
+struct frame	*frame_reset(const char *why, uint64_t after, uint64_t first, uint64_t head);
+/* "retry: <ms>" (refcount 1). */
+struct frame	*frame_retry(uint64_t ms);
+/* A frame of the given text, e.g. ": heartbeat\n\n" (refcount 1). */
+struct frame	*frame_text(const char *text);
+void		 frame_ref(struct frame *);
+void		 frame_unref(struct frame *);
+
+/* ---------- params.c: what a client asked for ---------- */
+
+#define PARAMS_SLUGS_MAX	100	/* monitors in one ?monitor= filter */
+
+struct filter {
+	uint32_t	 events;	/* bit (1 << enum event_type) per wanted type */
+	size_t		 nslugs;	/* 0: every monitor */
+	char		(*slugs)[SLUG_MAX + 1];	/* owned; distinct */
+};
+
+struct stream_params {
+	bool		 resume;	/* a Last-Event-ID was given */
+	uint64_t	 last_id;	/* replay events after this one */
+	struct filter	 filter;
+};
+
+struct params_error {
+	const char	*field;		/* "monitor", "events", "Last-Event-ID", "last_event_id" */
+	char		 message[160];
+};
+
+/*
+ * Parses a stream request: query (without '?', may be NULL) and the
+ * Last-Event-ID header (may be NULL; it wins over ?last_event_id= because
+ * a reconnecting EventSource sends the header with the newest id and the
+ * original URL).  0, or -1 with err set; free with params_free either way.
+ */
+int		 params_parse(const char *query, size_t qlen, const char *last_event_id,
+		    size_t idlen, struct stream_params *, struct params_error *err);
+void		 params_free(struct stream_params *);
+/* True when the event is public and passes the filter. */
+bool		 filter_match(const struct filter *, const struct event *);
+
+/* ---------- sendq.c: a client's bounded queue of frames ---------- */
+
+/*
+ * Frames waiting to be written, oldest first.  The frames at the head
+ * that were handed to a write are "in flight" until it completes: their
+ * memory must stay put until then.
+ */
+struct sendq {
+	struct frame	**ring;		/* cap slots; NULL until the first push */
+	size_t		 cap;		/* slots, a power of two */
+	size_t		 head;		/* slot of the oldest frame */
+	size_t		 count;		/* frames queued, in flight included */
+	size_t		 inflight;	/* frames at the head handed to h2o */
+	size_t		 bytes;		/* text bytes of every queued frame */
+};
+
+void		 sendq_init(struct sendq *);
+/*
+ * Queues f with a new reference, unless that would make the queue hold
+ * more than max bytes: then -1 and nothing changes.
+ */
+int		 sendq_push(struct sendq *, struct frame *f, size_t max);
+/* The oldest frame (borrowed), or NULL. */
+struct frame	*sendq_peek(const struct sendq *);
+/* Removes the oldest frame (not in flight) and returns its reference. */
+struct frame	*sendq_pop(struct sendq *);
+/* Marks up to n frames after those in flight as in flight; fills vec; returns how many. */
+size_t		 sendq_take(struct sendq *, h2o_iovec_t *vec, size_t n);
+/* h2o is done with the frames in flight: releases them. */
+void		 sendq_done(struct sendq *);
+/* Releases every frame not in flight. */
+void		 sendq_drop_pending(struct sendq *);
+/* Releases every frame and the ring. */
+void		 sendq_clear(struct sendq *);
+
+/* ---------- resume.c: replay, then live, with no gap and no duplicate ---------- */
+
+enum resume_start {
+	RESUME_FROM_ID,		/* the log still holds every event after the id */
+	RESUME_EXPIRED,		/* retention removed some: reset, continue from first */
+	RESUME_UNKNOWN,		/* the id is past the head: reset, continue from head */
+};
+
+/*
+ * A client's position.  cursor is the newest sequence number the client
+ * has been given or has skipped (filtered out); nothing at or below it is
+ * queued again.  While replaying, live frames are held (bounded); if they
+ * overflow they are dropped and the replay must reach dropped_upto,
+ * since the log has them too.
+ */
+struct resume {
+	uint64_t	 cursor;	/* newest seq queued or skipped */
+	uint64_t	 must_reach;	/* replay at least up to here before going live */
+	bool		 live;		/* replay over: frames go straight to the client */
+	struct sendq	 held;		/* live frames that arrived during the replay */
+};
+
+/* Starts a replay after last_id (live = false) or live at once. */
+void		 resume_init(struct resume *, bool replay, uint64_t last_id);
+void		 resume_free(struct resume *);
+/* Where a replay after `after` starts, given the log's first and head seq. */
+enum resume_start resume_check(uint64_t after, uint64_t first, uint64_t head);
+/*
+ * A live frame for a replaying client: held, or, when holding it would
+ * exceed max bytes, every held frame is dropped (must_reach covers them).
+ */
+void		 resume_hold(struct resume *, struct frame *, size_t max);
+/* Requires the replay to reach seq before going live (a feed jump, a drop). */
+void		 resume_require(struct resume *, uint64_t seq);
+/* True (and the cursor moves) when an event of seq is new to the client. */
+bool		 resume_accept(struct resume *, uint64_t seq);
+/*
+ * A replay page ended at last (the last seq storaged examined) with the
+ * log at head.  True when the replay has caught up: then the caller moves
+ * the held frames out with resume_take_held() and the client is live.
+ */
+bool		 resume_page_done(struct resume *, uint64_t last, uint64_t head);
+/* The next held frame not yet seen (reference passed to the caller), or NULL. */
+struct frame	*resume_take_held(struct resume *);
+
+/* ---------- follow.c: storaged's feed, gap-free ---------- */
+
+/*
+ * The feed's position: events are handed to fanout in sequence order
+ * without gaps.  An event past delivered + 1 means some were missed (PUB
+ * drops under load, a restart): they are fetched with events.after.
+ */
+struct follow_pos {
+	bool		 synced;	/* delivered is known (storaged answered a ping) */
+	uint64_t	 delivered;	/* newest seq handed to fanout */
+	uint64_t	 target;	/* newest seq known to exist */
+};
+
+enum follow_verdict {
+	FOLLOW_DELIVER,		/* the next one: deliver it */
+	FOLLOW_DUPLICATE,	/* already delivered */
+	FOLLOW_GAP,		/* later than the next: repair first */
+};
+
+/* Judges a live event from PUB (updates delivered or target). */
+enum follow_verdict follow_accept(struct follow_pos *, uint64_t seq);
+/* An event from a repair page: true when it is new (delivered moves to seq). */
+bool		 follow_replayed(struct follow_pos *, uint64_t seq);
+
+struct follow;
+struct streamd;
+struct follow	*follow_new(struct streamd *);
+void		 follow_destroy(struct follow **);
+const struct follow_pos *follow_position(const struct follow *);
+/* True once the feed is followed: head known and the SUB socket connected. */
+bool		 follow_ready(const struct follow *);
+
+/* ---------- fanout.c: clients by organization and monitor ---------- */
+
+struct client;
+struct fanout;
+struct fanout	*fanout_new(void);
+void		 fanout_destroy(struct fanout **);
+/* Subscribes c to its organization's events, by its monitor filter. */
+void		 fanout_add(struct fanout *, struct client *);
+void		 fanout_remove(struct fanout *, struct client *);
+/* Serializes e once (if anyone wants it) and hands it to matching clients. */
+void		 fanout_event(struct fanout *, const struct event *);
+
+/* ---------- sse.c: one streaming client ---------- */
+
+enum client_state {
+	CLIENT_VERIFYING,	/* waiting for token.verify */
+	CLIENT_REPLAYING,	/* subscribed; replaying from the log */
+	CLIENT_LIVE,		/* subscribed; frames as they come */
+};
+
+/* A fanout subscription: one per topic (organization, or organization + slug). */
+struct sub {
+	h2o_linklist_t	 link;		/* in the topic's list */
+	struct client	*client;
+	void		*topic;		/* fanout's */
+};
+
+/*
+ * One SSE client, from its request to the end of its stream.  Until the
+ * response begins it belongs with the HTTP request (a shared chunk in the
+ * request's pool closes it if h2o disposes of the request); then h2o
+ * writes the headers and hands over the socket (sse.c says why), and the
+ * client owns it.  sse_close() releases everything -- frames, socket,
+ * subscriptions, a pending rpc -- and frees the struct.
+ */
+struct client {
+	h2o_req_t		*req;		/* until the socket is ours; then NULL */
+	h2o_socket_t		*sock;		/* the connection, once ours */
+	struct client		**guard;	/* in req's pool: its dispose closes us */
+	struct streamd		*sd;
+	enum client_state	 state;
+	char			 org[ID_SIZE];	/* of the verified token */
+	uint64_t		 verified_at;	/* storaged's head then: a live stream follows it */
+	struct stream_params	 params;
+	struct resume		 resume;
+	struct sendq		 out;		/* frames to write */
+	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
+	bool			 started;	/* the 200 is on its way */
+	bool			 upgrading;	/* h2o is writing the headers */
+	bool			 writing;	/* a write is in flight */
+	bool			 ending;	/* close once the write in flight completes */
+	bool			 dropped;	/* being disconnected */
+	h2o_linklist_t		 all;		/* sd->clients */
+	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
+	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
+	size_t			 nsubs;
+	struct sub		*subs;		/* &sub1, or owned */
+	struct sub		 sub1;		/* the subscription of a one-topic client */
+};
+
+/* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
+int		 endpoint_stream(struct streamd *, h2o_req_t *);
+/* Answers req with the JSON error shape (and CORS). */
+void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* A fresh client for req, counted in sd->nclients. */
+struct client	*sse_new(struct streamd *, h2o_req_t *);
+/* The token was verified: parse the request, subscribe, replay or go live. */
+void		 sse_begin(struct client *);
+/* A frame from fanout (the client takes its own reference). */
+void		 sse_push(struct client *, struct frame *);
+/* The feed synced (or jumped) to seq: replaying clients must reach it. */
+void		 sse_feed_jumped(struct client *, uint64_t seq);
+/* Queues the shared heartbeat comment on a streaming client. */
+void		 sse_heartbeat(struct client *);
+/*
+ * Ends the stream once the write in flight is done (SIGTERM), or drops it
+ * at once (why: logged).  Either may free c.
+ */
+void		 sse_end(struct client *);
+void		 sse_drop(struct client *, const char *why);
+/* Releases everything the client holds and frees it. */
+void		 sse_close(struct client *);
+/* Writes what waits on every client with queued frames. */
+void		 sse_flush_all(struct streamd *);
+
+/* ---------- server.c ---------- */
+
+/*
+ * Clients are spread over this many heartbeat slices, one slice beaten
+ * every LOOM_SSE_HEARTBEAT / HEARTBEAT_SLICES: 10,000 heartbeats at once
+ * would hold up the events behind them for tens of milliseconds.
+ */
+#define HEARTBEAT_SLICES	32
+
+struct streamd {
+	const struct streamd_cfg *cfg;
+	h2o_globalconf_t	 config;
+	h2o_context_t		 ctx;
+	h2o_accept_ctx_t	 accept_ctx;
+	h2o_evloop_t		*loop;
+	h2o_socket_t		*listener;	/* NULL once we stop accepting */
+	h2o_socket_t		*signals;	/* the daemon's signal pipe */
+	struct rpc		*rpc;
+	struct follow		*follow;
+	struct fanout		*fanout;
+	struct frame		*heartbeat;	/* shared ": heartbeat" frame */
+	struct frame		*retry;		/* shared "retry:" frame */
+	h2o_linklist_t		 clients;	/* every struct client, by .all */
+	h2o_linklist_t		 beats[HEARTBEAT_SLICES];	/* the same, by .beat */
+	unsigned		 beat_next;	/* slice of the next client */
+	unsigned		 beat_tick;	/* slice of the next heartbeat */
+	h2o_linklist_t		 flush;		/* clients with frames to write, by .flush */
+	size_t			 nclients;	/* requests of the stream being served */
+	h2o_timeout_t		 zero;		/* 0 ms: "at the end of this loop turn" */
+	h2o_timeout_entry_t	 flush_entry;
+	h2o_timeout_t		 heartbeat_timeout;	/* a slice's period */
+	h2o_timeout_entry_t	 heartbeat_entry;
+	bool			 quitting;
+};
+
+struct streamd	*streamd_new(const struct streamd_cfg *);
+void		 streamd_run(struct streamd *);
+/* Stops accepting and ends every stream, within timeout_ms. */
+void		 streamd_drain(struct streamd *, int timeout_ms);
+void		 streamd_destroy(struct streamd **);
+/* Runs sse_flush_all at the end of this loop turn. */
+void		 streamd_schedule_flush(struct streamd *);
+
+#endif
