@@ -5,6 +5,7 @@
  */
 #include "common.h"
 #include "daemon.h"
+#include "env.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -13,6 +14,41 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+static __attribute__((noreturn)) void
+usage(const char *name)
+{
+	fprintf(stderr, "usage: %s [-nv]\n", name);
+	exit(EXIT_USAGE);
+}
+
+void
+daemon_configure(const char *name, int argc, char *argv[], const struct env_var *tab)
+{
+	int	 ch, noaction = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "nv")) != -1) {
+		switch (ch) {
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage(name);
+		}
+	}
+	if (optind != argc)
+		usage(name);
+	log_init(name, verbose);
+	if (env_load(tab) == -1)
+		exit(EXIT_CONFIG);
+	if (noaction) {
+		env_print(tab, stdout);
+		exit(0);
+	}
+}
 
 static volatile sig_atomic_t	 got_term, got_hup;
 static int			 sigpipe_fds[2] = { -1, -1 };

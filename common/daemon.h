@@ -13,6 +13,16 @@
 
 #include <stdbool.h>
 
+struct env_var;
+
+/*
+ * The command line every daemon shares: "name [-nv]".  Starts logging as
+ * name (-v: more verbose), loads the LOOM_* variables of tab (exit 78 after
+ * reporting every bad one), and with -n prints the effective configuration
+ * and exits 0.  Bad usage exits 64.
+ */
+void	 daemon_configure(const char *name, int argc, char *argv[], const struct env_var *tab);
+
 /*
  * Installs the handlers and the self-pipe, and tells czmq to leave
  * signals alone.  Call before creating any ZeroMQ socket.

@@ -27,7 +27,7 @@ json_t	*render_time(int64_t us);
 json_t	*render_checkin(const struct checkin *, bool with_output);
 
 /*
- * {"error": {"code", "message", "field"}}; field is left out when NULL
+ * {"error": {"code", "message", "field"}}; field is null when NULL
  * or "".  New reference.
  */
 json_t	*render_error(const char *code, const char *field, const char *message);

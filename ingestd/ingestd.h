@@ -97,7 +97,6 @@ void	 respond_empty(h2o_req_t *, int status);
 /* Ping answers: text/plain with the Healthchecks-style headers. */
 void	 respond_ping(h2o_req_t *, int status, const char *text);
 void	 respond_ping_json(h2o_req_t *, int status, json_t *body);
-const char *status_reason(int status);
 /* A query parameter of req, percent-decoded; 1, 0 absent, -1 malformed. */
 int	 req_query(h2o_req_t *, const char *name, char *out, size_t outlen);
 

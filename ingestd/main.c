@@ -38,41 +38,13 @@ static const struct env_var ingestd_env[] = {
 	ENV_END
 };
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr, "usage: ingestd [-nv]\n");
-	exit(EXIT_USAGE);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct ingestd	*ig;
 	char		*cmd_ep, *public_url = NULL;
-	int		 ch, noaction = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "nv")) != -1) {
-		switch (ch) {
-		case 'n':
-			noaction = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("ingestd", verbose);
-	if (env_load(ingestd_env) == -1)
-		exit(EXIT_CONFIG);
-	if (noaction) {
-		env_print(ingestd_env, stdout);
-		exit(0);
-	}
+	daemon_configure("ingestd", argc, argv, ingestd_env);
 	if (cfg.public_url == NULL)
 		cfg.public_url = public_url = xasprintf("http://%s", cfg.http_addr);
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");

@@ -4,33 +4,14 @@
  * and the plain-text ping answers.
  */
 #include "ingestd.h"
+#include "httpreq.h"
 #include "pingurl.h"
-
-const char *
-status_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
 
 static void
 send_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
 {
 	req->res.status = status;
-	req->res.reason = status_reason(status);
+	req->res.reason = http_reason(status);
 	req->res.content_length = len;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, type,
 	    strlen(type));
@@ -93,7 +74,7 @@ void
 respond_empty(h2o_req_t *req, int status)
 {
 	req->res.status = status;
-	req->res.reason = status_reason(status);
+	req->res.reason = http_reason(status);
 	req->res.content_length = 0;
 	h2o_send_inline(req, "", 0);
 }

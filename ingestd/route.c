@@ -9,6 +9,7 @@
  * monitors up within it, so another organization's monitor is "not found".
  */
 #include "ingestd.h"
+#include "httpreq.h"
 
 #define API		"/api/crons"
 
@@ -74,31 +75,6 @@ json_content_type(h2o_req_t *req)
 	for (n = 0; n < v.len && v.base[n] != ';' && v.base[n] != ' '; n++)
 		;
 	return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
-}
-
-/* The bearer token of the request into out; false when absent or malformed. */
-static bool
-bearer(h2o_req_t *req, char *out, size_t outlen)
-{
-	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	h2o_iovec_t	 v;
-
-	if (i == -1)
-		return false;
-	v = req->headers.entries[i].value;
-	if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
-		return false;
-	v.base += 7;
-	v.len -= 7;
-	while (v.len > 0 && v.base[0] == ' ') {
-		v.base++;
-		v.len--;
-	}
-	if (v.len == 0 || v.len >= outlen || memchr(v.base, '\0', v.len) != NULL)
-		return false;
-	memcpy(out, v.base, v.len);
-	out[v.len] = '\0';
-	return true;
 }
 
 static void
@@ -167,7 +143,7 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 	c->route = rt;
 	memcpy(c->param, param, sizeof(c->param));
 	q = call_req(c, MSG_TOKEN_VERIFY);
-	if (!bearer(req, q->u.token_verify.token, sizeof(q->u.token_verify.token))) {
+	if (!http_bearer(req, q->u.token_verify.token, sizeof(q->u.token_verify.token))) {
 		respond_error(req, 401, "unauthorized", "Authorization",
 		    "send an API token as \"Authorization: Bearer <token>\"");
 		return 0;

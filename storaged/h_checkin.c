@@ -148,19 +148,11 @@ static void
 prune_timed_out(struct ctx *c, const struct monitor *m)
 {
 	struct key	 k;
-	struct db_iter	 it;
 	struct checkin	 ck;
 	char		 ids[16][ID_SIZE];
-	int		 n = 0;
+	size_t		 n = rec_open_run_ids(c->t, m->id, true, ids, nitems(ids));
 
-	key_checkin_prefix(&k, m->id);
-	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
-	while (n < 16 && db_iter_next(&it))
-		if (it.v.mv_size == 0 && it.k.mv_size == KEY_CHECKIN) {
-			key_checkin_id(it.k.mv_data, ids[n++]);
-		}
-	db_iter_close(&it);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
 			return;
 		if (ck.status == CHECKIN_TIMEOUT) {
@@ -444,19 +436,11 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 void
 runs_rearm(struct ctx *c, struct monitor *m, int64_t now)
 {
-	struct key	 k;
-	struct db_iter	 it;
 	struct checkin	 ck;
 	char		 ids[64][ID_SIZE];
-	int		 n = 0;
+	size_t		 n = rec_open_run_ids(c->t, m->id, false, ids, nitems(ids));
 
-	key_checkin_prefix(&k, m->id);
-	db_iter_init(&it, c->t, T_OPEN_RUNS, k.b, k.len, false);
-	while (n < 64 && db_iter_next(&it))
-		if (it.k.mv_size == KEY_CHECKIN)
-			key_checkin_id(it.k.mv_data, ids[n++]);
-	db_iter_close(&it);
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
 			return;
 		if (ck.status == CHECKIN_IN_PROGRESS)

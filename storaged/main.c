@@ -43,41 +43,13 @@ static const struct env_var storaged_env[] = {
 	ENV_END
 };
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr, "usage: storaged [-nv]\n");
-	exit(EXIT_USAGE);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct storaged	*sd;
-	int		 ch, noaction = 0, verbose = 0;
 	char		*cmd_ep, *pub_ep;
 
-	while ((ch = getopt(argc, argv, "nv")) != -1) {
-		switch (ch) {
-		case 'n':
-			noaction = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("storaged", verbose);
-	if (env_load(storaged_env) == -1)
-		exit(EXIT_CONFIG);
-	if (noaction) {
-		env_print(storaged_env, stdout);
-		exit(0);
-	}
+	daemon_configure("storaged", argc, argv, storaged_env);
 	cfg.cmd_endpoint = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 	cfg.pub_endpoint = pub_ep = daemon_endpoint(pub_override, cfg.run_dir, "storaged.pub");
 

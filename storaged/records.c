@@ -254,6 +254,23 @@ rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
 	return rec_checkin_get(t, id, c);
 }
 
+size_t
+rec_open_run_ids(struct db_txn *t, const char *monitor_id, bool unnamed, char ids[][ID_SIZE],
+    size_t max)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	size_t		 n = 0;
+
+	key_checkin_prefix(&k, monitor_id);
+	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
+	while (n < max && db_iter_next(&it))
+		if (it.k.mv_size == KEY_CHECKIN && (!unnamed || it.v.mv_size == 0))
+			key_checkin_id(it.k.mv_data, ids[n++]);
+	db_iter_close(&it);
+	return n;
+}
+
 int
 rec_org_get(struct db_txn *t, const char *id, struct org *o)
 {

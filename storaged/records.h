@@ -40,6 +40,13 @@ void	 rec_checkin_delete(struct db_txn *, const char *monitor_id, int64_t ts, co
  */
 int	 rec_open_run_find(struct db_txn *, const char *monitor_id, const char *run_id,
 	    struct checkin *);
+/*
+ * The ids of the monitor's open runs, oldest first, at most max (only
+ * those without a run id when unnamed).  Collected before the caller
+ * writes: changing a table under a cursor moves it.
+ */
+size_t	 rec_open_run_ids(struct db_txn *, const char *monitor_id, bool unnamed,
+	    char ids[][ID_SIZE], size_t max);
 
 int	 rec_org_get(struct db_txn *, const char *id, struct org *);
 void	 rec_org_put(struct ctx *, const struct org *);

@@ -8,24 +8,9 @@
  * with CORS allowed from any origin, as is the stream itself.
  */
 #include "streamd.h"
+#include "httpreq.h"
 #include "query.h"
 #include "render.h"
-
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
 
 static void
 cors(h2o_req_t *req)
@@ -51,37 +36,12 @@ stream_error(h2o_req_t *req, int status, const char *code, const char *field, co
 	body = h2o_strdup(&req->pool, text, SIZE_MAX);
 	free(text);
 	req->res.status = status;
-	req->res.reason = reason(status);
+	req->res.reason = http_reason(status);
 	req->res.content_length = body.len;
 	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
 	    H2O_STRLIT("application/json"));
 	cors(req);
 	h2o_send_inline(req, body.base, body.len);
-}
-
-/* The bearer token of the Authorization header into out; false when absent or malformed. */
-static bool
-bearer(h2o_req_t *req, char *out, size_t outlen)
-{
-	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-	h2o_iovec_t	 v;
-
-	if (i == -1)
-		return false;
-	v = req->headers.entries[i].value;
-	if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
-		return false;
-	v.base += 7;
-	v.len -= 7;
-	while (v.len > 0 && v.base[0] == ' ') {
-		v.base++;
-		v.len--;
-	}
-	if (v.len == 0 || v.len >= outlen || memchr(v.base, '\0', v.len) != NULL)
-		return false;
-	memcpy(out, v.base, v.len);
-	out[v.len] = '\0';
-	return true;
 }
 
 /* The request's query (without '?') and its length; NULL when there is none. */
@@ -158,7 +118,7 @@ preflight(h2o_req_t *req)
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("access-control-max-age"),
 	    0, NULL, H2O_STRLIT("86400"));
 	req->res.status = 204;
-	req->res.reason = reason(204);
+	req->res.reason = http_reason(204);
 	req->res.content_length = 0;
 	h2o_send_inline(req, "", 0);
 }
@@ -193,7 +153,7 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 		return 0;
 	}
 	proto_req_init(&q, MSG_TOKEN_VERIFY);
-	if (!bearer(req, q.u.token_verify.token, sizeof(q.u.token_verify.token))) {
+	if (!http_bearer(req, q.u.token_verify.token, sizeof(q.u.token_verify.token))) {
 		query = query_of(req, &qlen);
 		rc = query_param(query, qlen, "access_token", q.u.token_verify.token,
 		    sizeof(q.u.token_verify.token));

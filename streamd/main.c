@@ -46,41 +46,13 @@ static const struct env_var streamd_env[] = {
 	ENV_END
 };
 
-static __attribute__((noreturn)) void
-usage(void)
-{
-	fprintf(stderr, "usage: streamd [-nv]\n");
-	exit(EXIT_USAGE);
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct streamd	*sd;
 	char		*cmd_ep, *pub_ep;
-	int		 ch, noaction = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "nv")) != -1) {
-		switch (ch) {
-		case 'n':
-			noaction = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	log_init("streamd", verbose);
-	if (env_load(streamd_env) == -1)
-		exit(EXIT_CONFIG);
-	if (noaction) {
-		env_print(streamd_env, stdout);
-		exit(0);
-	}
+	daemon_configure("streamd", argc, argv, streamd_env);
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 	cfg.storaged_pub = pub_ep = daemon_endpoint(pub_override, cfg.run_dir, "storaged.pub");
 

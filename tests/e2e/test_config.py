@@ -122,8 +122,12 @@ def test_dash_n_shows_the_effective_values(daemon):
 
 
 @pytest.mark.parametrize("daemon", BUILT)
-def test_usage_errors_exit_64(daemon):
-    r = subprocess.run([binary(daemon), "-x"], env=CLEAN_ENV, capture_output=True, text=True,
+@pytest.mark.parametrize("args", [["-x"], ["extra"], ["-n", "-q"]])
+def test_usage_errors_exit_64_without_starting(daemon, args, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "LOOM_DATA_DIR": str(tmp_path / "data"),
+           "LOOM_RUN_DIR": str(tmp_path / "run")}
+    r = subprocess.run([binary(daemon)] + args, env=env, capture_output=True, text=True,
                        timeout=10)
-    assert r.returncode == 64
-    assert f"usage: {daemon}" in r.stderr
+    assert r.returncode == 64, r
+    assert f"usage: {daemon} [-nv]" in r.stderr
+    assert not (tmp_path / "data").exists()     # it stopped before touching anything

@@ -1,0 +1,49 @@
+/*
+ * httpreq.c -- request and response helpers shared by ingestd and streamd.
+ */
+#include "common.h"
+#include "httpreq.h"
+
+const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
+bool
+http_bearer(h2o_req_t *req, char *out, size_t outlen)
+{
+	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
+	h2o_iovec_t	 v;
+
+	if (i == -1)
+		return false;
+	v = req->headers.entries[i].value;
+	if (v.len <= 7 || !h2o_lcstris(v.base, 7, H2O_STRLIT("bearer ")))
+		return false;
+	v.base += 7;
+	v.len -= 7;
+	while (v.len > 0 && v.base[0] == ' ') {
+		v.base++;
+		v.len--;
+	}
+	if (v.len == 0 || v.len >= outlen || memchr(v.base, '\0', v.len) != NULL)
+		return false;
+	memcpy(out, v.base, v.len);
+	out[v.len] = '\0';
+	return true;
+}
