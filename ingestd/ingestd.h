@@ -8,6 +8,7 @@
 #define LOOM_INGESTD_H
 
 #include <h2o.h>
+#include <sys/socket.h>
 #include <jansson.h>
 
 #include "common.h"
@@ -37,6 +38,8 @@ struct ingestd {
 	struct rpc		*rpc;
 	size_t			 inflight;	/* requests waiting for storaged */
 	bool			 quitting;
+	struct sockaddr_storage	 stream_sa;	/* streamd, for relay.c */
+	socklen_t		 stream_salen;
 };
 
 /* server.c */
@@ -82,6 +85,9 @@ struct route {
 	void		(*start)(struct call *);	/* after authentication */
 };
 int		 route_api(struct ingestd *, h2o_req_t *);
+
+/* relay.c: /api/crons/stream, relayed to streamd with flow control. */
+int		 relay_start(struct ingestd *, h2o_req_t *);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);

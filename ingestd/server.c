@@ -5,7 +5,10 @@
  */
 #include "ingestd.h"
 #include "daemon.h"
+#include "env.h"
 #include "listen.h"
+
+#include <netdb.h>
 
 #include <unistd.h>
 
@@ -30,6 +33,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 
 	if (has_prefix(req->path, "/ping/"))
 		return ping_handle(ig, req);
+	if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/crons/stream")))
+		return relay_start(ig, req);
 	if (has_prefix(path, "/api/"))
 		return route_api(ig, req);
 	if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz"))) {
@@ -70,25 +75,28 @@ on_signal(h2o_socket_t *sock, const char *err)
 		ig->quitting = true;
 }
 
-static void
-register_stream_proxy(struct ingestd *ig, h2o_hostconf_t *host)
+/* Where streamd listens, resolved once: the relay connects per stream. */
+static int
+resolve_stream(struct ingestd *ig)
 {
-	h2o_pathconf_t		*path = h2o_config_register_path(host, "/api/crons/stream", 0);
-	h2o_proxy_config_vars_t	 pc;
-	h2o_url_t		 upstream;
-	char			*url;
+	struct addrinfo	 hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICSERV };
+	struct addrinfo	*res;
+	char		 host[256], port[8];
+	uint16_t	 p;
+	int		 rc;
 
-	/* The same path upstream: streamd serves /api/crons/stream itself. */
-	url = xasprintf("http://%s/api/crons/stream", ig->cfg->stream_addr);
-	if (h2o_url_parse(url, SIZE_MAX, &upstream) != 0)
-		fatalx("bad LOOM_STREAM_ADDR %s", ig->cfg->stream_addr);
-	memset(&pc, 0, sizeof(pc));
-	/* Heartbeats arrive every 15 s; a quiet upstream longer than this is dead. */
-	pc.io_timeout = 120 * 1000;
-	pc.keepalive_timeout = 2000;
-	pc.preserve_host = 1;
-	h2o_proxy_register_reverse_proxy(path, &upstream, &pc);
-	free(url);
+	if (env_split_addr(ig->cfg->stream_addr, host, sizeof(host), &p) == -1)
+		return -1;
+	snprintf(port, sizeof(port), "%u", p);
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		log_error("LOOM_STREAM_ADDR %s: %s", ig->cfg->stream_addr, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(&ig->stream_sa, res->ai_addr, res->ai_addrlen);
+	ig->stream_salen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
 }
 
 struct ingestd *
@@ -105,7 +113,6 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	ig->config.server_name = h2o_iovec_init(H2O_STRLIT("loom-crons"));
 	ig->config.max_request_entity_size = cfg->body_max;
 	host = h2o_config_register_host(&ig->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-	register_stream_proxy(ig, host);
 	path = h2o_config_register_path(host, "/", 0);
 	h = (struct handler *)h2o_create_handler(path, sizeof(*h));
 	h->super.on_req = on_req;
@@ -116,7 +123,7 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	ig->accept_ctx.ctx = &ig->ctx;
 	ig->accept_ctx.hosts = ig->config.hosts;
 
-	if ((fd = listen_tcp(cfg->http_addr, 4096)) == -1) {
+	if (resolve_stream(ig) == -1 || (fd = listen_tcp(cfg->http_addr, 4096)) == -1) {
 		ingestd_destroy(&ig);
 		return NULL;
 	}

@@ -445,6 +445,58 @@ def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(make_loom):
     assert time.monotonic() - sent < 0.5
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_slow_client_of_the_public_url_is_bounded_by_streamd(make_loom):
+    """ingestd relays the stream only as fast as the client reads: the backlog
+    of a client that stops reading stays in streamd's bounded queue (and the
+    kernel's bounded socket buffers), which ends the stream, instead of
+    growing ingestd."""
+    loom = make_loom(env={"LOOM_SSE_SOCKET_BUFFER": "16K"})     # the default 1 MiB bound
+    mon = create_monitor(loom.http(), "hoarder")
+    fast = open_stream(loom)                     # through the public URL too
+    slow = socket.socket()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)   # and never read
+    host, port = loom.http_addr.rsplit(":", 1)
+    slow.connect((host, int(port)))
+    slow.sendall((f"GET {STREAM} HTTP/1.1\r\nHost: x\r\n"
+                  f"Authorization: Bearer {loom.admin_token}\r\n\r\n").encode())
+    ingestd = loom.daemons["ingestd"].proc.pid
+    before = rss_kib(ingestd)
+    w = loom.wire()
+    # ~7 MB of frames for each client in steps the reading client keeps up
+    # with: more than streamd's 1 MiB bound plus what the kernel keeps for the
+    # slow socket (tcp_wmem: at most 4 MiB here).
+    step, n = 250, 10000
+    for first in range(0, n, step):
+        for i in range(first, first + step):
+            w.send_raw(b"checkin.record", msgpack.packb(
+                {"v": 1, "rid": 1 + i, "key": mon["ping_key"], "kind": "ok",
+                 "source": "ping"}))
+        for _ in range(step):
+            assert w.recv()[0] == "ok"
+        got = 0
+        while got < step:
+            if fast.next_event(timeout=10)["event"] == "checkin.ok":
+                got += 1
+    w.close()
+    wait_for("streamd to drop the relayed slow stream",
+             lambda: "dropping a stream" in loom.daemons["streamd"].log())
+    grown = rss_kib(ingestd) - before
+    assert grown < 4096, f"ingestd grew by {grown} KiB"
+    slow.settimeout(10)  # what was on its way, then the end
+    received = b""
+    while chunk := slow.recv(65536):
+        received += chunk
+    assert 0 < received.count(b"event: checkin.ok") < n
+
+
 def test_a_burst_larger_than_the_buffer_reaches_a_reading_client(loom):
     mon = create_monitor(loom.http(), "burst")
     n = 4000            # ~2.8 MB of frames: more than LOOM_SSE_BUFFER_MAX (1 MiB)
