@@ -14,7 +14,7 @@ import msgpack
 import pytest
 import zmq
 
-from loomtest import SSE, Http, Loom, Subscriber, wait_for
+from loomtest import SSE, Http, Loom, Relay, wait_for
 
 WITHOUT_SCHEDD = ["storaged", "streamd", "ingestd"]
 PUBLIC = {"checkin.started", "checkin.ok", "checkin.error", "monitor.missed",
@@ -498,40 +498,6 @@ def test_streamd_killed_and_restarted_loses_nothing_for_a_resuming_client(loom):
     assert ids(read_until(r, want[-1])) == want
     ping(key, loom)
     assert int(r.next_event(timeout=1)["id"]) == head(loom)
-
-
-class Relay:
-    """Stands between storaged's PUB and streamd: forwards, drops or corrupts."""
-
-    def __init__(self, loom, endpoint):
-        self.sub = Subscriber(loom.pub_endpoint)
-        self.pub = zmq.Context.instance().socket(zmq.PUB)
-        self.pub.setsockopt(zmq.LINGER, 0)
-        self.pub.bind(endpoint)
-        self.drop = set()
-        self.forwarded = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop.is_set():
-            if not self.sub.sock.poll(50):
-                continue
-            name, body = self.sub.sock.recv_multipart()
-            seq = msgpack.unpackb(body, raw=False)["seq"]
-            if seq not in self.drop:
-                self.pub.send_multipart([name, body])
-                self.forwarded.append(seq)
-
-    def send_raw(self, *frames):
-        self.pub.send_multipart(list(frames))
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sub.close()
-        self.pub.close()
 
 
 def test_feed_gaps_are_repaired_from_the_log_and_bad_events_skipped(make_loom):
