@@ -48,8 +48,9 @@ MIN = 60 * S
 DAEMONS = ("storaged", "ingestd", "schedd", "streamd")
 KILL_ROUNDS = 4                 # each daemon is killed this many times
 LOAD_THREADS = 4
-LOAD_MONITORS = 40
-PER_MONITOR_MAX = 900           # stay under checkin.list's 1000 so a listing is complete
+LOAD_MONITORS = 60
+PER_MONITOR_MAX = 900           # check-ins: under checkin.list's 1000, so a listing is complete
+PACE = 0.002                    # seconds between a load thread's pings: a steady load
 STEADY = 8                      # pinged every 90 s: 30 s into their 60 s margin
 ABANDONED = 4                   # pinged once, then missed every minute
 STEP = 15                       # seconds the clock keeper moves the clock at a time
@@ -77,7 +78,8 @@ class Load:
         self.starts = []                    # (slug, rid, checkin_id) answered 200
         self.finishes = []                  # (slug, rid, token, status, start id or None)
         self.sent_tokens = set()            # every token sent, answered or not
-        self.per_monitor = Counter()
+        self.per_monitor = Counter()        # slug -> check-ins it may have (at most)
+        self.exhausted = False              # every monitor got PER_MONITOR_MAX
         self.answers = Counter()            # status or exception name -> count
         self.done = threading.Event()
         self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
@@ -101,11 +103,13 @@ class Load:
         rng = random.Random(self.seed * 100 + i)
         conn = NoRetryHttp(self.addr)
         while not self.done.is_set():
-            slug, key = rng.choice(self.monitors)
             with self.lock:
-                if self.per_monitor[slug] >= PER_MONITOR_MAX:
-                    continue
-                self.per_monitor[slug] += 2
+                room = [m for m in self.monitors if self.per_monitor[m[0]] < PER_MONITOR_MAX]
+                if not room:
+                    self.exhausted = True
+                    break
+                slug, key = rng.choice(room)
+                self.per_monitor[slug] += 1
             rid = str(uuid.uuid4())
             start_id = None
             if rng.random() < 0.5:
@@ -114,6 +118,9 @@ class Load:
                     start_id = r.json()["checkin_id"]
                     with self.lock:
                         self.starts.append((slug, rid, start_id))
+                else:
+                    with self.lock:             # the finish may make a second check-in
+                        self.per_monitor[slug] += 1
             suffix, status = rng.choice([("", "ok"), ("/0", "ok"), ("/fail", "error"),
                                          ("/3", "error")])
             token = f"token-{uuid.uuid4()}"
@@ -123,6 +130,7 @@ class Load:
             if r is not None and r.status == 200:
                 with self.lock:
                     self.finishes.append((slug, rid, token, status, start_id))
+            self.done.wait(PACE)
         conn.close()
 
     def start(self):
@@ -412,6 +420,7 @@ def test_sigkill_of_every_daemon_under_load_loses_and_doubles_nothing(sv_chaos, 
               f"connections {reader.connects}, ends {dict(reader.ends)}")
 
     assert acked > 500, f"too little load to prove anything: {dict(load.answers)}"
+    assert not load.exhausted, "the load ran out of monitors before the chaos ended"
     assert lost == [], f"acknowledged check-ins lost (seed {seed}): {lost[:5]}"
     assert duplicates == {}, f"stored twice (seed {seed}): {list(duplicates.items())[:5]}"
     assert strangers == [], strangers[:5]
