@@ -117,8 +117,8 @@ struct sendq {
 
 void		 sendq_init(struct sendq *);
 /*
- * Queues f with a new reference, unless that would make the queue hold
- * more than max bytes: then -1 and nothing changes.
+ * Queues f with a new reference, unless that would make a non-empty queue
+ * hold more than max bytes: then -1 and nothing changes.
  */
 int		 sendq_push(struct sendq *, struct frame *f, size_t max);
 /* The oldest frame (borrowed), or NULL. */
