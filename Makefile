@@ -3,7 +3,8 @@
 #   make            build every daemon and tool into build/bin/, the C SDK into build/lib/
 #   make deps       install the Debian packages that are missing (as root)
 #   make test       deps, build, C unit tests under ASan+UBSan, pytest suites
-#                   (which build and test the SDKs in sdk/ against the daemons)
+#                   (which build and test the SDKs in sdk/ against the daemons),
+#                   then the chaos suite (crashes, full disks, bad input: make chaos)
 #   make sdk        build the TypeScript and Rust SDKs (offline, Debian's tools)
 #   make run        deps, build, run every daemon under runit in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
@@ -148,7 +149,7 @@ deps:
 
 # --- tests ---
 test: deps
-	@$(MAKE) --no-print-directory all testhooks unit e2e
+	@$(MAKE) --no-print-directory all testhooks unit e2e chaos
 
 testhooks: $(TESTHOOK_BINS)
 
@@ -157,6 +158,9 @@ unit: $(UNIT_BIN)
 
 e2e: all testhooks $(SDK_TEST)
 	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider e2e
+
+chaos: all testhooks
+	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider chaos
 
 # --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout),
 # Rust into build/rust/ with Debian's own cargo, offline ---
@@ -209,6 +213,6 @@ install: all
 clean:
 	rm -rf $(B) sdk/typescript/dist
 
-.PHONY: all deps test testhooks unit e2e sdk run fuzz bench install clean
+.PHONY: all deps test testhooks unit e2e chaos sdk run fuzz bench install clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,19 +5,24 @@
 #include "common.h"
 #include "pingurl.h"
 
-/* A decimal exit code: 0-255 -> value, other numbers -> -2, not a number -> -1. */
+/*
+ * A decimal exit code in s[0..n) (not NUL-terminated): 0-255 -> value,
+ * other numbers -> -2, not a number -> -1.
+ */
 static int
 exit_code_of(const char *s, size_t n)
 {
 	int	 v = 0;
 
-	if (n == 0 || n > 9)
-		return n > 9 && strspn(s, "0123456789") >= n ? -2 : -1;
-	for (size_t i = 0; i < n; i++) {
+	if (n == 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
+	if (n > 9)
+		return -2;	/* a number, too long to be an exit code */
+	for (size_t i = 0; i < n; i++)
 		v = v * 10 + (s[i] - '0');
-	}
 	return v <= 255 ? v : -2;
 }
 

@@ -22,7 +22,11 @@
  * what was published while we were disconnected.  A live event with
  * seq > last + 1 starts a catch-up from the log (events.after last);
  * live events arriving meanwhile are kept in a bounded backlog and used
- * once the log has brought us up to them.  When nothing new arrives for
+ * once the log has brought us up to them (one that is past the head of a
+ * log page asked for after it arrived was never committed -- storaged
+ * publishes after the commit -- and is dropped: waiting for the log to
+ * reach it would ask storaged for pages in a tight loop, for ever).
+ * When nothing new arrives for
  * a while we ask storaged for its head (ping), which also reveals a gap at
  * the very end of the feed (an event committed but never published
  * because storaged died in between).  If the log no longer holds the
@@ -69,6 +73,8 @@ struct follow {
 	uint64_t	 last;		/* last event applied */
 	zmsg_t		**ring;		/* backlog of live events, BACKLOG_MAX */
 	size_t		 rfirst, rcount;
+	uint64_t	 pushed;	/* events ever put in the backlog */
+	uint64_t	 pushed_asked;	/* pushed when the last events.after was sent */
 	int64_t		 heard_mono;	/* last time the feed showed life, monotonic µs */
 	int64_t		 sync_start;	/* monotonic µs */
 	struct follow_stats st;
@@ -166,6 +172,7 @@ follow_tick(struct follow *f, int64_t now_mono)
 		proto_req_init(&q, MSG_EVENTS_AFTER);
 		q.u.events_after.after = f->last;
 		q.u.events_after.limit = EVENTS_PAGE;
+		f->pushed_asked = f->pushed;
 		break;
 	case PHASE_LIVE:
 		if (now_mono - f->heard_mono < HEAD_CHECK_US)
@@ -264,9 +271,12 @@ decode_msg(zmsg_t *msg, struct event *e)
 	return rc;
 }
 
-/* Uses the backlog once the log has caught up; goes live when it is used up. */
+/*
+ * Uses the backlog once the log has caught up to head; goes live when it
+ * is used up.
+ */
 static void
-drain_backlog(struct follow *f, int64_t now_mono)
+drain_backlog(struct follow *f, uint64_t head, int64_t now_mono)
 {
 	struct event	 e;
 
@@ -274,9 +284,16 @@ drain_backlog(struct follow *f, int64_t now_mono)
 		zmsg_t *msg = f->ring[f->rfirst];
 
 		if (decode_msg(msg, &e) == 0 && e.seq > f->last) {
-			if (e.seq > f->last + 1)
-				return;		/* still a gap: more from the log first */
-			apply(f, &e);
+			if (e.seq > f->last + 1) {
+				/* Still a gap: more from the log first... */
+				if (e.seq <= head || f->pushed - f->rcount >= f->pushed_asked)
+					return;
+				/* ...unless the page was asked for after e arrived. */
+				log_warnx("feed: event %" PRIu64 " is past storaged's head %"
+				    PRIu64 ": not a committed event, dropped", e.seq, head);
+			} else {
+				apply(f, &e);
+			}
 		}
 		zmsg_destroy(&f->ring[f->rfirst]);
 		f->rfirst = (f->rfirst + 1) % BACKLOG_MAX;
@@ -295,6 +312,7 @@ backlog_push(struct follow *f, zmsg_t **msgp)
 	}
 	f->ring[(f->rfirst + f->rcount) % BACKLOG_MAX] = *msgp;
 	f->rcount++;
+	f->pushed++;
 	*msgp = NULL;
 }
 
@@ -471,7 +489,7 @@ on_events(struct follow *f, struct mpr *r, int64_t now_mono)
 	if (f->last < head)
 		follow_tick(f, now_mono);	/* more to fetch */
 	else
-		drain_backlog(f, now_mono);
+		drain_backlog(f, head, now_mono);
 }
 
 /* storaged's head (ping): ahead of us is a gap, behind us a replaced database. */

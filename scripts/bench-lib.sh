@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench-lib.sh -- shared pieces of the scripts/bench-* benchmarks (sourced).
 #
 # start_loom DIR [daemons...] starts the release daemons with their data in
@@ -51,6 +52,10 @@ ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 }
 
+# A row of scripts/bench's table, appended to $BENCH_TSV when it is set:
+# figure, value, reference, ratio, target, result (tab-separated).
+tsv() { [ -z "${BENCH_TSV:-}" ] || printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_TSV"; }
+
 LOOM_PIDS=()
 start_loom() {
 	local dir=$1 d
@@ -58,7 +63,9 @@ start_loom() {
 	local daemons=("${@:-storaged}")
 	[ $# -eq 0 ] && daemons=(storaged ingestd)
 	export LOOM_DATA_DIR="$dir/data" LOOM_RUN_DIR="$dir/run"
-	export LOOM_HTTP_ADDR="127.0.0.1:$(free_port)" LOOM_STREAM_ADDR="127.0.0.1:$(free_port)"
+	LOOM_HTTP_ADDR="127.0.0.1:$(free_port)"
+	LOOM_STREAM_ADDR="127.0.0.1:$(free_port)"
+	export LOOM_HTTP_ADDR LOOM_STREAM_ADDR
 	for d in "${daemons[@]}"; do
 		build/bin/"$d" >"$dir/$d.log" 2>&1 &
 		LOOM_PIDS+=("$!")

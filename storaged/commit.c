@@ -19,6 +19,8 @@
 #include "daemon.h"
 #include "timefmt.h"
 
+#include <sys/statvfs.h>
+
 /* Answers a message that could not be read, if we know who sent it. */
 static void
 reply_malformed(struct storaged *sd, zframe_t *identity, const char *why)
@@ -153,6 +155,39 @@ batch_writes(struct storaged *sd, size_t n)
 	return false;
 }
 
+/*
+ * A commit failed for another reason than a full map.  The usual one is a
+ * full file system, which LMDB reports as EIO ("Input/output error") when a
+ * write comes up short, so the line says how much room the data directory
+ * has.  A full disk fails every batch: at most one line a second, counting
+ * those not logged; commit_batch says when commits work again.
+ */
+static void
+log_commit_failure(struct storaged *sd, size_t n, int rc)
+{
+	struct statvfs	 st;
+	int64_t		 now = clock_mono_us();
+	char		 room[160] = "", more[64] = "";
+
+	sd->failed_batches++;
+	if (sd->failure_logged_us != 0 && now - sd->failure_logged_us < 1000000) {
+		sd->failures_unlogged++;
+		return;
+	}
+	if (statvfs(sd->cfg->data_dir, &st) == 0)
+		snprintf(room, sizeof(room), "; %s has %llu KiB free of %llu KiB%s",
+		    sd->cfg->data_dir, (unsigned long long)st.f_bavail * st.f_frsize / 1024,
+		    (unsigned long long)st.f_blocks * st.f_frsize / 1024,
+		    (uint64_t)st.f_bavail * st.f_frsize < (1 << 20) ? " (full?)" : "");
+	if (sd->failures_unlogged > 0)
+		snprintf(more, sizeof(more), " (and %" PRIu64 " batches since the last line)",
+		    sd->failures_unlogged);
+	log_error("lmdb: batch of %zu requests not committed, all answered "
+	    "storage_unavailable: %s%s%s", n, mdb_strerror(rc), room, more);
+	sd->failures_unlogged = 0;
+	sd->failure_logged_us = now;
+}
+
 /* Stages and commits the batch; replies hold the outcome. */
 static bool
 commit_batch(struct storaged *sd, size_t n)
@@ -178,6 +213,12 @@ commit_batch(struct storaged *sd, size_t n)
 		}
 		if (rc == 0) {
 			sd->commits += writes;
+			if (writes && sd->failed_batches > 0) {
+				log_info("lmdb: commits work again, after %" PRIu64
+				    " failed batches", sd->failed_batches);
+				sd->failed_batches = sd->failures_unlogged = 0;
+				sd->failure_logged_us = 0;
+			}
 			return true;
 		}
 		events_discard(sd);
@@ -185,7 +226,7 @@ commit_batch(struct storaged *sd, size_t n)
 			continue;	/* stage the same requests again in a bigger map */
 		break;
 	}
-	log_error("lmdb: batch of %zu requests not committed: %s", n, mdb_strerror(rc));
+	log_commit_failure(sd, n, rc);
 	for (size_t i = 0; i < n; i++) {
 		struct request *r = &sd->batch[i];
 

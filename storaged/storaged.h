@@ -70,6 +70,9 @@ struct storaged {
 	uint64_t		 commits, requests;	/* counters, for logs */
 	int64_t			 us_stage, us_commit;	/* time spent, monotonic µs */
 	int64_t			 us_answer;
+	uint64_t		 failed_batches;	/* commits failed since the last success */
+	uint64_t		 failures_unlogged;	/* of those, not logged yet */
+	int64_t			 failure_logged_us;	/* monotonic; 0: none logged */
 };
 
 /* What a handler works with: the batch's transaction and clock. */

@@ -18,7 +18,11 @@
  *    then duplicates, and dropped.
  *
  * A malformed event is logged and skipped; in a repair page the page's
- * "last" carries the position past it.
+ * "last" carries the position past it.  So is an event storaged never
+ * committed (a seq past its head): storaged publishes only after the
+ * commit, so a repair asked after an event arrived answers a head at
+ * least as new as that event.  Were such an event kept as the target,
+ * each repair page would ask for the next at once, for ever.
  */
 #include "streamd.h"
 #include "daemon.h"
@@ -41,6 +45,7 @@ struct follow {
 	bool			 connected;	/* the SUB socket is connected to storaged */
 	struct follow_pos	 pos;
 	struct rpc_call		*repair;	/* events.after in flight */
+	uint64_t		 repair_target;	/* pos.target when it was sent */
 	struct rpc_call		*probe;		/* ping in flight */
 	uint64_t		 probe_floor;	/* delivered when the probe was sent */
 	h2o_timeout_t		 tick_timeout;	/* PROBE_MS */
@@ -134,6 +139,11 @@ on_repair(void *arg, const struct rpc_reply *r)
 		f->pos.delivered = last;
 	if (head > f->pos.target)
 		f->pos.target = head;
+	if (head < f->repair_target && f->pos.target == f->repair_target) {
+		log_warnx("feed: event %" PRIu64 " is past storaged's head %" PRIu64
+		    ": not a committed event, ignored", f->repair_target, head);
+		f->pos.target = head > f->pos.delivered ? head : f->pos.delivered;
+	}
 	sse_flush_all(f->sd);
 	repair(f);
 }
@@ -151,6 +161,7 @@ repair(struct follow *f)
 	proto_req_init(q, MSG_EVENTS_AFTER);
 	q->u.events_after.after = f->pos.delivered;
 	q->u.events_after.limit = REPAIR_PAGE;
+	f->repair_target = f->pos.target;
 	f->repair = rpc_send(f->sd->rpc, q, on_repair, f);
 }
 

@@ -5,8 +5,8 @@
  * as Server-Sent Events on GET /api/crons/stream (reached directly or
  * through ingestd's public URL): bearer-token auth via storaged, resume
  * from the log with Last-Event-ID, per-client filters, heartbeats, and a
- * bounded buffer per client so a slow reader is dropped instead of
- * slowing the rest.  Never opens the database.  See docs/stream.md.
+ * bounded buffer per client: a reader slower than the events catches up
+ * from the log, one that stopped reading is dropped, neither slows the rest.  Never opens the database.  See docs/stream.md.
  *
  * Listens:	LOOM_STREAM_ADDR (default 127.0.0.1:8081)
  * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd (DEALER) and
@@ -38,7 +38,8 @@ static const struct env_var streamd_env[] = {
 	ENV_MS("LOOM_SSE_RETRY", "2s", &cfg.retry_ms, 100, 600000,
 	    "the \"retry:\" reconnection delay suggested to clients"),
 	ENV_SIZE("LOOM_SSE_BUFFER_MAX", "1M", &cfg.buffer_max, 16384, 1 << 30,
-	    "bytes queued for one client; past it the client is disconnected"),
+	    "bytes queued for one client; past it the client catches up from the log, "
+	    "or is disconnected if it has stopped reading"),
 	ENV_SIZE("LOOM_SSE_SOCKET_BUFFER", "128K", &cfg.socket_buffer, 0, 16 << 20,
 	    "kernel send buffer of a client's socket (0: the kernel's autotuning)"),
 	ENV_UINT("LOOM_SSE_CLIENTS_MAX", "100000", &cfg.clients_max, 1, 10000000,

@@ -14,6 +14,11 @@
  * Holding is bounded.  If the held frames would exceed the client's
  * buffer they are all dropped and the replay simply continues until it
  * has passed them: the log has every one of them.
+ *
+ * A live client whose buffer fills while it still reads falls back to
+ * replaying (resume_fall_back) from the first frame that found no room,
+ * by the same rules: it stays subscribed, so every later frame is held or
+ * covered by must_reach.
  */
 #include "streamd.h"
 
@@ -94,4 +99,15 @@ resume_take_held(struct resume *r)
 	}
 	sendq_clear(&r->held);
 	return NULL;
+}
+
+void
+resume_fall_back(struct resume *r, uint64_t seq)
+{
+	if (seq == 0)
+		return;		/* not an event */
+	if (r->cursor >= seq)
+		r->cursor = seq - 1;	/* accepted, never queued */
+	resume_require(r, seq);
+	r->live = false;
 }

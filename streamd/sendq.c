@@ -38,7 +38,8 @@ grow(struct sendq *q)
 int
 sendq_push(struct sendq *q, struct frame *f, size_t max)
 {
-	if (q->bytes + f->len > max)
+	/* An empty queue takes any frame, so no frame is refused for ever. */
+	if (q->count > 0 && q->bytes + f->len > max)
 		return -1;
 	if (q->count == q->cap)
 		grow(q);

@@ -22,9 +22,15 @@
  * completes the written frames are released and the rest goes.  The
  * socket is also read, only to notice at once when the client goes away.
  *
- * A client whose queue would pass LOOM_SSE_BUFFER_MAX is dropped: its
- * socket is closed, which cancels a write stuck on a client that does not
- * read.  It never delays anyone else, and it can resume with Last-Event-ID.
+ * A client whose queue would pass LOOM_SSE_BUFFER_MAX stops taking live
+ * frames and catches up from the log instead, as a resuming client does
+ * (resume_fall_back): it reads pages only as its queue drains, so a client
+ * that reads -- even one slower than a burst arrives, or one whose
+ * process the scheduler holds back for a moment -- gets every event, and
+ * its queue stays bounded.  A client that has stopped reading (no write
+ * has completed for STALL_MS while frames wait) is dropped instead: its
+ * socket is closed, which cancels the write stuck on it.  It never delays
+ * anyone else, and it can resume with Last-Event-ID.
  */
 #include "streamd.h"
 
@@ -33,9 +39,17 @@
 #define SEND_MAX	64	/* frames per write */
 #define PAGE_EVENTS	256	/* events per events.after page of a replay */
 #define WAIT_FOR_FEED	UINT64_MAX	/* must_reach until the feed knows its head */
+#define STALL_MS	1000	/* no write completed this long, frames waiting: stopped reading */
 
 static void	 fetch_page(struct client *);
 static void	 send_queued(struct client *);
+
+/* A write has been in flight for STALL_MS without completing. */
+static bool
+stalled(const struct client *c)
+{
+	return c->writing && h2o_now(c->sd->loop) - c->progress_ms >= STALL_MS;
+}
 
 /* Releases what the client holds in streamd, except its frames and socket. */
 static void
@@ -107,6 +121,7 @@ on_written(h2o_socket_t *sock, const char *err)
 		return;
 	}
 	sendq_done(&c->out);
+	c->progress_ms = h2o_now(c->sd->loop);
 	if (c->ending) {
 		sse_close(c);
 		return;
@@ -143,21 +158,36 @@ on_read(h2o_socket_t *sock, const char *err)
 	h2o_buffer_consume(&sock->input, sock->input->size);
 }
 
-/* Queues f (a new reference); false when the client was dropped for it. */
-static bool
+/*
+ * Queues f (a new reference): 1.  When it does not fit in the buffer, a
+ * client that has stopped reading is dropped (-1: c is gone); one that
+ * reads falls back to the log from f on (0: not queued; a heartbeat is
+ * just not sent).
+ */
+static int
 queue(struct client *c, struct frame *f)
 {
 	struct streamd *sd = c->sd;
 
 	if (sendq_push(&c->out, f, sd->cfg->buffer_max) == -1) {
-		sse_drop(c, "its buffer is full (it reads too slowly)");
-		return false;
+		if (stalled(c)) {
+			sse_drop(c, "its buffer is full and it has stopped reading");
+			return -1;
+		}
+		if (f->seq != 0) {
+			if (c->state == CLIENT_LIVE)
+				log_debug("a stream of %s catches up from the log after %" PRIu64
+				    ": its buffer is full", c->org, f->seq - 1);
+			resume_fall_back(&c->resume, f->seq);
+			c->state = CLIENT_REPLAYING;
+		}
+		return 0;
 	}
 	if (c->sock != NULL && !c->writing && !h2o_linklist_is_linked(&c->flush)) {
 		h2o_linklist_insert(&sd->flush, &c->flush);
 		streamd_schedule_flush(sd);
 	}
-	return true;
+	return 1;
 }
 
 void
@@ -204,6 +234,7 @@ on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
 		return;
 	}
 	c->sock = sock;
+	c->progress_ms = h2o_now(c->sd->loop);
 	sock->data = c;
 	/* The request (and anything sent after it) is never read again. */
 	h2o_buffer_dispose(&sock->input);
@@ -246,7 +277,10 @@ start_response(struct client *c)
 	h2o_http1_upgrade(req, NULL, 0, on_upgraded, c);
 }
 
-/* The replay caught up: held live frames follow, then the client is live. */
+/*
+ * The replay caught up: held live frames follow, then the client is live
+ * (unless they fill its buffer: it falls back to the log again).
+ */
 static void
 go_live(struct client *c)
 {
@@ -254,25 +288,26 @@ go_live(struct client *c)
 
 	c->state = CLIENT_LIVE;
 	while ((f = resume_take_held(&c->resume)) != NULL) {
-		bool ok = queue(c, f);
+		int rc = queue(c, f);
 
 		frame_unref(f);
-		if (!ok)
+		if (rc != 1)
 			return;
 	}
 }
 
 /*
  * The page's events: those new to the client and passing its filter are
- * queued.  False when the client was dropped (and may be gone).
+ * queued.  1: all of them; 0: the buffer filled, the rest comes with a
+ * later page; -1: the client was dropped (and is gone).
  */
-static bool
+static int
 replay_events(struct client *c, const msgpack_object_array *events)
 {
 	struct event	 e;
 	struct mpr_err	 err;
 	struct frame	*f;
-	bool		 ok;
+	int		 rc;
 
 	for (uint32_t i = 0; i < events->size; i++) {
 		if (proto_event_decode(&events->ptr[i], &e, &err) == -1) {
@@ -282,12 +317,12 @@ replay_events(struct client *c, const msgpack_object_array *events)
 		if (!resume_accept(&c->resume, e.seq) || !filter_match(&c->params.filter, &e))
 			continue;
 		f = frame_event(&e);
-		ok = queue(c, f);
+		rc = queue(c, f);
 		frame_unref(f);
-		if (!ok)
-			return false;
+		if (rc != 1)
+			return rc;
 	}
-	return true;
+	return 1;
 }
 
 static void
@@ -331,15 +366,19 @@ on_page(void *arg, const struct rpc_reply *r)
 		}
 		start_response(c);
 		if (reset != NULL) {
-			bool ok = queue(c, reset);
+			int rc = queue(c, reset);
 
 			frame_unref(reset);
-			if (!ok)
+			if (rc == -1)
 				return;
 		}
 	}
-	if (!replay_events(c, events))
+	switch (replay_events(c, events)) {
+	case -1:
 		return;		/* dropped while queueing */
+	case 0:
+		return;		/* the buffer is full: on_written fetches the rest */
+	}
 	if (resume_page_done(&c->resume, last, head)) {
 		go_live(c);
 		return;
@@ -403,6 +442,11 @@ sse_push(struct client *c, struct frame *f)
 {
 	switch (c->state) {
 	case CLIENT_REPLAYING:
+		/* Waiting for a client that stopped reading: new events end it. */
+		if (c->out.bytes >= c->sd->cfg->buffer_max / 2 && stalled(c)) {
+			sse_drop(c, "it has stopped reading");
+			break;
+		}
 		resume_hold(&c->resume, f, c->sd->cfg->buffer_max);
 		break;
 	case CLIENT_LIVE:

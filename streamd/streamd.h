@@ -117,8 +117,8 @@ struct sendq {
 
 void		 sendq_init(struct sendq *);
 /*
- * Queues f with a new reference, unless that would make the queue hold
- * more than max bytes: then -1 and nothing changes.
+ * Queues f with a new reference, unless that would make a non-empty queue
+ * hold more than max bytes: then -1 and nothing changes.
  */
 int		 sendq_push(struct sendq *, struct frame *f, size_t max);
 /* The oldest frame (borrowed), or NULL. */
@@ -178,6 +178,11 @@ bool		 resume_accept(struct resume *, uint64_t seq);
 bool		 resume_page_done(struct resume *, uint64_t last, uint64_t head);
 /* The next held frame not yet seen (reference passed to the caller), or NULL. */
 struct frame	*resume_take_held(struct resume *);
+/*
+ * The frame of seq was accepted but the client's buffer had no room for
+ * it: the client goes back to replaying, from just before seq.
+ */
+void		 resume_fall_back(struct resume *, uint64_t seq);
 
 /* ---------- follow.c: storaged's feed, gap-free ---------- */
 
@@ -263,6 +268,7 @@ struct client {
 	bool			 writing;	/* a write is in flight */
 	bool			 ending;	/* close once the write in flight completes */
 	bool			 dropped;	/* being disconnected */
+	uint64_t		 progress_ms;	/* h2o_now() when a write last completed */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import msgpack
@@ -115,6 +116,41 @@ class Subscriber:
 
     def close(self):
         self.sock.close()
+
+
+class Relay:
+    """Stands between storaged's PUB and a subscriber (streamd, schedd) that
+    is given endpoint as LOOM_STORAGED_PUB: forwards, drops or corrupts."""
+
+    def __init__(self, loom, endpoint):
+        self.sub = Subscriber(loom.pub_endpoint)
+        self.pub = zmq.Context.instance().socket(zmq.PUB)
+        self.pub.setsockopt(zmq.LINGER, 0)
+        self.pub.bind(endpoint)
+        self.drop = set()
+        self.forwarded = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            if not self.sub.sock.poll(50):
+                continue
+            name, body = self.sub.sock.recv_multipart()
+            seq = msgpack.unpackb(body, raw=False)["seq"]
+            if seq not in self.drop:
+                self.pub.send_multipart([name, body])
+                self.forwarded.append(seq)
+
+    def send_raw(self, *frames):
+        self.pub.send_multipart(list(frames))
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        self.sub.close()
+        self.pub.close()
 
 
 class Response:

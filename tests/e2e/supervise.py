@@ -9,6 +9,7 @@ scripts/run to exit and proves that no process is left in the directory.
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +35,17 @@ def procs_in(path):
         if cwd == path or cwd.startswith(path + "/"):
             pids.append(int(p))
     return pids
+
+
+def unclean_exits(sv):
+    """{daemon: how it last ended} for each daemon whose last exit, as its
+    finish script logged it, was not exit 0 (empty when all ended cleanly)."""
+    bad = {}
+    for d in sv.daemons():
+        ends = re.findall(r" (exited -?\d+|killed by signal \d+)", sv.log(d))
+        if not ends or ends[-1] != "exited 0":
+            bad[d] = ends[-1:] or "no exit logged"
+    return bad
 
 
 def probe(endpoint, timeout_ms=1000):

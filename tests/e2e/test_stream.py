@@ -6,6 +6,7 @@ pings over HTTP and, where a test needs them, from storaged's wire.
 """
 
 import json
+import re
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ import msgpack
 import pytest
 import zmq
 
-from loomtest import SSE, Http, Loom, Subscriber, wait_for
+from loomtest import SSE, Http, Loom, Relay, wait_for
 
 WITHOUT_SCHEDD = ["storaged", "streamd", "ingestd"]
 PUBLIC = {"checkin.started", "checkin.ok", "checkin.error", "monitor.missed",
@@ -529,6 +530,43 @@ def test_a_burst_larger_than_the_buffer_reaches_a_reading_client(loom):
     assert "dropping" not in loom.daemons["streamd"].log()
 
 
+def test_a_client_slower_than_a_burst_catches_up_from_the_log(make_loom):
+    # A burst thirteen times the client's buffer, read 4 KiB at a time: the
+    # buffer overflows whatever the scheduler does, and the client, which
+    # never stops reading, catches up from the log instead of being dropped.
+    loom = make_loom(env={"LOOM_SSE_BUFFER_MAX": "32K", "LOOM_SSE_SOCKET_BUFFER": "16K"})
+    mon = create_monitor(loom.http(), "trickle")
+    n = 600             # ~420 KB of frames
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = loom.stream_addr.rsplit(":", 1)
+    s.connect((host, int(port)))
+    s.sendall((f"GET {STREAM} HTTP/1.1\r\nHost: x\r\n"
+               f"Authorization: Bearer {loom.admin_token}\r\n\r\n").encode())
+    received = s.recv(4096)
+    assert received.startswith(b"HTTP/1.1 200 "), received
+    w = loom.wire()
+    for i in range(n):
+        w.send_raw(b"checkin.record", msgpack.packb(
+            {"v": 1, "rid": 1000 + i, "key": mon["ping_key"], "kind": "ok", "source": "ping"}))
+    for _ in range(n):
+        assert w.recv()[0] == "ok"
+    w.close()
+    want = public_seqs(loom, 0)
+    assert len(want) == n
+    s.settimeout(10)
+    deadline = time.monotonic() + 60
+    while received.count(b"\nid: ") < n and time.monotonic() < deadline:
+        chunk = s.recv(4096)
+        assert chunk, "streamd closed the stream"
+        received += chunk
+        time.sleep(0.002)   # a slow reader, by design
+    s.close()
+    got = [int(i) for i in re.findall(rb"\nid: (\d+)\n", received)]
+    assert got == want
+    assert "dropping" not in loom.daemons["streamd"].log()
+
+
 # --- failures ---
 
 def test_streamd_killed_and_restarted_loses_nothing_for_a_resuming_client(loom):
@@ -550,40 +588,6 @@ def test_streamd_killed_and_restarted_loses_nothing_for_a_resuming_client(loom):
     assert ids(read_until(r, want[-1])) == want
     ping(key, loom)
     assert int(r.next_event(timeout=1)["id"]) == head(loom)
-
-
-class Relay:
-    """Stands between storaged's PUB and streamd: forwards, drops or corrupts."""
-
-    def __init__(self, loom, endpoint):
-        self.sub = Subscriber(loom.pub_endpoint)
-        self.pub = zmq.Context.instance().socket(zmq.PUB)
-        self.pub.setsockopt(zmq.LINGER, 0)
-        self.pub.bind(endpoint)
-        self.drop = set()
-        self.forwarded = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop.is_set():
-            if not self.sub.sock.poll(50):
-                continue
-            name, body = self.sub.sock.recv_multipart()
-            seq = msgpack.unpackb(body, raw=False)["seq"]
-            if seq not in self.drop:
-                self.pub.send_multipart([name, body])
-                self.forwarded.append(seq)
-
-    def send_raw(self, *frames):
-        self.pub.send_multipart(list(frames))
-
-    def close(self):
-        self.stop.set()
-        self.thread.join()
-        self.sub.close()
-        self.pub.close()
 
 
 def test_feed_gaps_are_repaired_from_the_log_and_bad_events_skipped(make_loom):

@@ -14,7 +14,6 @@ built they are skipped, except in CI (CI set), where that is a failure.
 import datetime
 import json
 import os
-import re
 import signal
 import subprocess
 import time
@@ -22,7 +21,7 @@ import time
 import pytest
 
 from loomtest import SSE, BUILD, Http, free_port, wait_for
-from supervise import Supervised, procs_in
+from supervise import Supervised, procs_in, unclean_exits
 
 ALL = ("storaged", "schedd", "streamd", "ingestd")
 S = 1_000_000
@@ -38,16 +37,6 @@ def need_all(testhooks):
         pytest.skip(msg + " (in CI this fails)")
 
 
-def finished_cleanly(sv):
-    """Each daemon's last exit, as its finish script logged it, was exit 0."""
-    bad = {}
-    for d in sv.daemons():
-        ends = re.findall(r" (exited -?\d+|killed by signal \d+)", sv.log(d))
-        if not ends or ends[-1] != "exited 0":
-            bad[d] = ends[-1:] or "no exit logged"
-    return bad
-
-
 def run_supervised(request, testhooks, env=None):
     sv = Supervised(testhooks=testhooks, env=env)
     try:
@@ -59,7 +48,7 @@ def run_supervised(request, testhooks, env=None):
         code, left = sv.stop()
         assert code == 0, f"scripts/run exited {code} on Ctrl-C:\n{sv.logs()}"
         assert left == [], f"processes left after Ctrl-C: {left}"
-        assert finished_cleanly(sv) == {}, sv.logs()
+        assert unclean_exits(sv) == {}, sv.logs()
     finally:
         sv.cleanup()
 
@@ -152,7 +141,7 @@ def test_settings_reach_the_daemons_byte_for_byte_and_instances_run_side_by_side
         for sv in (a, b):
             code, left = sv.stop()
             assert (code, left) == (0, []), sv.logs()
-            assert finished_cleanly(sv) == {}, sv.logs()
+            assert unclean_exits(sv) == {}, sv.logs()
     finally:
         a.cleanup()
         b.cleanup()
@@ -181,7 +170,7 @@ def test_make_run_defaults_to_var_and_reads_loom_env_under_the_environment():
             assert sv.serving(d), d
         code, left = sv.stop()
         assert (code, left) == (0, []), sv.logs()
-        assert finished_cleanly(sv) == {}, sv.logs()
+        assert unclean_exits(sv) == {}, sv.logs()
     finally:
         sv.cleanup()
 

@@ -303,6 +303,40 @@ test_live_sequence_and_gap_repair(void **state)
 	assert_int_equal(st.gaps, 1);
 }
 
+/*
+ * storaged publishes after the commit, so an event that arrived before an
+ * events.after was sent is at most the head of its answer.  One past it
+ * was never committed (a forged or corrupted message): it is dropped, or
+ * the follower would ask for the log in a tight loop, for ever.
+ */
+static void
+test_an_event_past_storageds_head_is_dropped(void **state)
+{
+	struct fixture	*fx = *state;
+	struct event	 e;
+	int		 n;
+
+	go_live(fx);
+	e = ev(99, MON_A, T0 + 99 * MINUTE, NULL, 0);
+	publish(fx, &e);			/* a gap: catching up */
+	follow_tick(fx->f, fx->mono);
+	assert_int_equal(last_sent(fx, MSG_EVENTS_AFTER)->u.events_after.after, 3);
+	e = ev(50, MON_A, T0 + 50 * MINUTE, NULL, 0);
+	publish(fx, &e);			/* after the request: may be newer than its answer */
+	answer_events(fx, NULL, 0, 3, 1);	/* 99 dropped, 50 waits for the next page */
+	assert_int_equal(follow_seq(fx->f), 3);
+	n = fx->nsent;
+	follow_tick(fx->f, fx->mono);
+	assert_int_equal(fx->nsent, n + 1);
+	answer_events(fx, NULL, 0, 3, 1);	/* asked after 50 arrived: dropped too */
+	follow_tick(fx->f, fx->mono);
+	assert_int_equal(fx->nsent, n + 1);	/* live: no more requests */
+	e = ev(4, MON_A, T0 + 4 * MINUTE, NULL, 0);
+	publish(fx, &e);
+	assert_int_equal(follow_seq(fx->f), 4);
+	assert_int_equal(watch_find(fx->w, MON_A)->expected_at, T0 + 4 * MINUTE);
+}
+
 static void
 test_head_check_finds_a_silent_gap(void **state)
 {
@@ -409,6 +443,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_start_snapshot_pages_then_catch_up, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_live_sequence_and_gap_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_an_event_past_storageds_head_is_dropped, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_head_check_finds_a_silent_gap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_a_replaced_database_means_a_fresh_snapshot,

@@ -2,7 +2,8 @@
  * test_sse_resume.c -- Last-Event-ID and the feed's order
  * (streamd/resume.c, follow_accept in streamd/follow.c): where a replay
  * starts, live frames held during it, the switch to live with no gap and
- * no duplicate, the bounded hold, and the feed's gap detection.  Each
+ * no duplicate, the bounded hold, a live client falling back to the log,
+ * and the feed's gap detection.  Each
  * scenario is a short script of what storaged and the feed do.
  */
 #include <setjmp.h>
@@ -143,6 +144,40 @@ test_bounded_hold_falls_back_to_the_log(void **state)
 	resume_free(&r);
 }
 
+/*
+ * A live client whose buffer has no room for 23: it replays from 22 on,
+ * holds what the feed brings meanwhile, and is live again with nothing
+ * missing and nothing twice.
+ */
+static void
+test_a_full_buffer_falls_back_to_the_log(void **state)
+{
+	struct resume	 r;
+	uint64_t	 out[8];
+
+	(void)state;
+	resume_init(&r, false, 0);
+	assert_true(resume_accept(&r, 21));
+	assert_true(resume_accept(&r, 23));	/* 22 was another organization's */
+	resume_fall_back(&r, 23);		/* ...and 23 found no room */
+	assert_false(r.live);
+	assert_int_equal(r.cursor, 22);
+	assert_int_equal(r.must_reach, 23);
+	hold(&r, 24, 1 << 20);
+	hold(&r, 26, 1 << 20);
+	/* A page read before 23 was committed cannot end the replay. */
+	assert_false(resume_page_done(&r, 22, 22));
+	assert_true(resume_accept(&r, 23));
+	assert_true(resume_accept(&r, 24));
+	assert_true(resume_page_done(&r, 25, 25));
+	assert_true(r.live);
+	assert_int_equal(drain(&r, out, 8), 1);
+	assert_int_equal(out[0], 26);
+	resume_fall_back(&r, 0);		/* a heartbeat: no position */
+	assert_true(r.live);
+	resume_free(&r);
+}
+
 static void
 test_held_frames_behind_the_cursor_are_not_kept(void **state)
 {
@@ -206,6 +241,7 @@ main(void)
 		cmocka_unit_test(test_overlap_is_deduplicated),
 		cmocka_unit_test(test_pages_until_the_head),
 		cmocka_unit_test(test_bounded_hold_falls_back_to_the_log),
+		cmocka_unit_test(test_a_full_buffer_falls_back_to_the_log),
 		cmocka_unit_test(test_held_frames_behind_the_cursor_are_not_kept),
 		cmocka_unit_test(test_live_start),
 		cmocka_unit_test(test_feed_order),

@@ -51,6 +51,24 @@ test_accounting_and_bound(void **state)
 	assert_int_equal(q.count, 0);
 }
 
+/* A frame larger than the bound still goes out, alone, rather than never. */
+static void
+test_an_empty_queue_takes_an_oversized_frame(void **state)
+{
+	struct sendq	 q;
+	struct frame	*big = frame_of(400, 1), *small = frame_of(10, 2);
+
+	(void)state;
+	sendq_init(&q);
+	assert_int_equal(sendq_push(&q, big, 250), 0);
+	assert_int_equal(q.bytes, 400);
+	assert_int_equal(sendq_push(&q, small, 250), -1);	/* nothing joins it */
+	assert_int_equal(q.count, 1);
+	frame_unref(big);
+	frame_unref(small);
+	sendq_clear(&q);
+}
+
 static void
 test_in_flight_until_done(void **state)
 {
@@ -124,6 +142,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accounting_and_bound),
+		cmocka_unit_test(test_an_empty_queue_takes_an_oversized_frame),
 		cmocka_unit_test(test_in_flight_until_done),
 		cmocka_unit_test(test_ring_grows_across_the_wrap),
 	};

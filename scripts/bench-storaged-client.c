@@ -1,15 +1,15 @@
 /*
- * storaged_bench.c -- the measuring half of scripts/bench-storaged, built
- * by that script against the project's release objects (not part of any
- * daemon).
+ * bench-storaged-client.c -- the measuring half of scripts/bench-storaged,
+ * built by that script against the project's release objects (not part of
+ * any daemon).
  *
- *   storaged_bench wire ENDPOINT TOKEN_FILE SECONDS [IN_FLIGHT]
+ *   bench-storaged-client wire ENDPOINT TOKEN_FILE SECONDS [IN_FLIGHT]
  *	Acknowledged check-ins per second through storaged's ROUTER: one
  *	DEALER keeps IN_FLIGHT (64) checkin.record requests outstanding on
  *	the ping keys of 8 monitors it creates first, and counts "ok"
  *	replies.  Every "ok" is a check-in committed (synced) by storaged.
  *
- *   storaged_bench raw DIR SECONDS [BATCH]
+ *   bench-storaged-client raw DIR SECONDS [BATCH]
  *	The same records straight into LMDB in one process: per check-in
  *	the check-in and its id and time indexes, the monitor rewritten and
  *	an event appended (records.c, events.c), BATCH (256) check-ins per
@@ -271,15 +271,16 @@ bench_raw(const char *dir, double secs, int batch)
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: storaged_bench wire ENDPOINT TOKEN_FILE SECONDS [IN_FLIGHT]\n"
-	    "       storaged_bench raw DIR SECONDS [BATCH]\n");
+	fprintf(stderr, "usage: bench-storaged-client wire ENDPOINT TOKEN_FILE SECONDS "
+	    "[IN_FLIGHT]\n"
+	    "       bench-storaged-client raw DIR SECONDS [BATCH]\n");
 	exit(EXIT_USAGE);
 }
 
 int
 main(int argc, char *argv[])
 {
-	log_init("storaged_bench", 0);
+	log_init("bench-storaged-client", 0);
 	if (argc >= 5 && strcmp(argv[1], "wire") == 0)
 		return bench_wire(argv[2], argv[3], atof(argv[4]), argc > 5 ? atoi(argv[5]) : 64);
 	if (argc >= 4 && strcmp(argv[1], "raw") == 0)
