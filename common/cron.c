@@ -71,18 +71,6 @@ upper(int ch)
 }
 
 static bool
-is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static bool
-is_alpha(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static bool
 is_blank(int ch)
 {
 	return ch == ' ' || ch == '\t';

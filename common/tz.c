@@ -65,18 +65,6 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* --- POSIX TZ rules --- */
 
-static bool
-is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static bool
-is_alpha(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
 /* Reads 1 to maxdigits digits into *v; false if there are none or more. */
 static bool
 digits(const char **pp, int maxdigits, int *v)

@@ -1,6 +1,6 @@
 /*
  * util.h -- allocation that cannot fail (it exits instead) and small
- * string helpers.  Callers never check these for NULL.
+ * string and ASCII helpers.  Callers never check these for NULL.
  */
 #ifndef LOOM_UTIL_H
 #define LOOM_UTIL_H
@@ -21,5 +21,18 @@ size_t	 strlcpy_loom(char *dst, const char *src, size_t size);
 
 /* True when s is entirely made of bytes accepted by accept (a C string). */
 bool	 str_only(const char *s, size_t len, const char *accept);
+
+/* ASCII classes, whatever the locale (cron fields and TZ rules are ASCII). */
+static inline bool
+is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static inline bool
+is_alpha(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
 
 #endif
