@@ -51,6 +51,17 @@ stalled(const struct client *c)
 	return c->writing && h2o_now(c->sd->loop) - c->progress_ms >= STALL_MS;
 }
 
+/*
+ * A client with half its buffer waiting and no write completed for STALL_MS
+ * has stopped reading; it is dropped the next time streamd would queue more
+ * for it (an event, or its heartbeat).
+ */
+static bool
+stopped_reading(const struct client *c)
+{
+	return c->out.bytes >= c->sd->cfg->buffer_max / 2 && stalled(c);
+}
+
 /* Releases what the client holds in streamd, except its frames and socket. */
 static void
 unsubscribe(struct client *c)
@@ -442,8 +453,7 @@ sse_push(struct client *c, struct frame *f)
 {
 	switch (c->state) {
 	case CLIENT_REPLAYING:
-		/* Waiting for a client that stopped reading: new events end it. */
-		if (c->out.bytes >= c->sd->cfg->buffer_max / 2 && stalled(c)) {
+		if (stopped_reading(c)) {
 			sse_drop(c, "it has stopped reading");
 			break;
 		}
@@ -461,8 +471,12 @@ sse_push(struct client *c, struct frame *f)
 void
 sse_heartbeat(struct client *c)
 {
-	if ((c->state == CLIENT_LIVE || c->state == CLIENT_REPLAYING) && c->started &&
-	    !c->ending && !c->dropped)
+	if ((c->state != CLIENT_LIVE && c->state != CLIENT_REPLAYING) || !c->started ||
+	    c->ending || c->dropped)
+		return;
+	if (stopped_reading(c))		/* even when no event comes to notice it */
+		sse_drop(c, "it has stopped reading");
+	else
 		queue(c, c->sd->heartbeat);
 }
 

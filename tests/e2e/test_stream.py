@@ -459,7 +459,8 @@ def test_a_slow_client_of_the_public_url_is_bounded_by_streamd(make_loom):
     of a client that stops reading stays in streamd's bounded queue (and the
     kernel's bounded socket buffers), which ends the stream, instead of
     growing ingestd."""
-    loom = make_loom(env={"LOOM_SSE_SOCKET_BUFFER": "16K"})     # the default 1 MiB bound
+    loom = make_loom(env={"LOOM_SSE_SOCKET_BUFFER": "16K",     # the default 1 MiB bound
+                          "LOOM_SSE_HEARTBEAT": "1s"})  # notices it when the events stop
     mon = create_monitor(loom.http(), "hoarder")
     fast = open_stream(loom)                     # through the public URL too
     slow = socket.socket()
