@@ -32,6 +32,7 @@ int	 phr_parse_response(const char *buf, size_t len, int *minor_version, int *st
 	    size_t last_len);
 
 #define HEAD_MAX	16384	/* bytes of streamd's response head */
+#define METHOD_MAX	16	/* bytes of a method passed on to streamd */
 
 struct relay {
 	h2o_generator_t		 super;		/* proceed, stop */
@@ -118,8 +119,10 @@ on_body(h2o_socket_t *sock, const char *err)
 static void
 copy_headers(h2o_req_t *req, const struct phr_header *h, size_t n)
 {
-	static const char *const keep[] = { "content-type", "cache-control",
-		"access-control-allow-origin", "x-accel-buffering", "retry-after", NULL };
+	static const char *const keep[] = { "content-type", "cache-control", "allow",
+		"access-control-allow-origin", "access-control-allow-methods",
+		"access-control-allow-headers", "access-control-max-age", "x-accel-buffering",
+		"retry-after", NULL };
 
 	for (size_t i = 0; i < n; i++)
 		for (int k = 0; keep[k] != NULL; k++)
@@ -217,9 +220,9 @@ on_connect(h2o_socket_t *sock, const char *err)
 	req = r->req;
 	cap = req->path.len + 1024 + 512;
 	buf = h2o_mem_alloc_pool(&req->pool, cap);
-	len = (size_t)snprintf(buf, cap, "GET %.*s HTTP/1.1\r\nHost: streamd\r\n"
-	    "Connection: close\r\nAccept: text/event-stream\r\n", (int)req->path.len,
-	    req->path.base);
+	len = (size_t)snprintf(buf, cap, "%.*s %.*s HTTP/1.1\r\nHost: streamd\r\n"
+	    "Connection: close\r\nAccept: text/event-stream\r\n", (int)req->method.len,
+	    req->method.base, (int)req->path.len, req->path.base);
 	pass_header(req, "authorization", buf, &len, cap);
 	pass_header(req, "last-event-id", buf, &len, cap);
 	len += (size_t)snprintf(buf + len, cap - len, "\r\n");
@@ -243,10 +246,10 @@ relay_start(struct ingestd *ig, h2o_req_t *req)
 {
 	struct relay	*r;
 
-	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET"))) {
-		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
-		    H2O_STRLIT("GET"));
-		respond_error(req, 405, "method_not_allowed", NULL, "use GET");
+	/* streamd answers every method (a CORS preflight, 405 with Allow). */
+	if (req->method.len == 0 || req->method.len > METHOD_MAX ||
+	    !str_only(req->method.base, req->method.len, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")) {
+		respond_error(req, 400, "bad_request", NULL, "not an HTTP method");
 		return 0;
 	}
 	r = h2o_mem_alloc_shared(&req->pool, sizeof(*r), on_dispose);

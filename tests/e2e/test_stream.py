@@ -182,6 +182,22 @@ def test_streamd_serves_directly_with_healthz(loom):
     assert r.status == 405 and r.headers["allow"] == "GET, OPTIONS"
 
 
+def test_a_browser_preflight_is_answered_on_the_public_url_too(loom):
+    """EventSource sends no preflight, but a fetch() with an Authorization
+    header does: ingestd hands every method to streamd, which answers."""
+    for addr in (loom.http_addr, loom.stream_addr):
+        r = Http(addr, None).request("OPTIONS", STREAM, headers={
+            "Origin": "https://dash.example", "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization, last-event-id"})
+        assert r.status == 204, (addr, r)
+        assert r.headers["access-control-allow-origin"] == "*"
+        assert r.headers["access-control-allow-methods"] == "GET, OPTIONS"
+        assert "Last-Event-ID" in r.headers["access-control-allow-headers"]
+        r = Http(addr, loom.admin_token).request("DELETE", STREAM)
+        assert r.status == 405 and r.headers["allow"] == "GET, OPTIONS", (addr, r)
+        assert r.json()["error"]["code"] == "method_not_allowed"
+
+
 def test_a_client_without_an_id_starts_live(loom):
     mon = create_monitor(loom.http(), "live")
     ping(mon["ping_key"], loom, "/start")
