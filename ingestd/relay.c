@@ -33,6 +33,12 @@ int	 phr_parse_response(const char *buf, size_t len, int *minor_version, int *st
 
 #define HEAD_MAX	16384	/* bytes of streamd's response head */
 #define METHOD_MAX	16	/* bytes of a method passed on to streamd */
+/*
+ * The kernel buffer of the connection from streamd.  Left to autotuning it
+ * grows to net.ipv4.tcp_rmem's maximum (32 MiB on some hosts) and would
+ * hold a slow client's backlog where streamd cannot see it fall behind.
+ */
+#define UPSTREAM_RCVBUF	(64 * 1024)
 
 struct relay {
 	h2o_generator_t		 super;		/* proceed, stop */
@@ -210,6 +216,7 @@ on_connect(h2o_socket_t *sock, const char *err)
 	char		*buf;
 	size_t		 len, cap;
 	h2o_iovec_t	 out;
+	int		 rcvbuf;
 
 	if (r == NULL)
 		return;
@@ -217,6 +224,10 @@ on_connect(h2o_socket_t *sock, const char *err)
 		unavailable(r, err);
 		return;
 	}
+	rcvbuf = UPSTREAM_RCVBUF;
+	if (setsockopt(h2o_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		log_warn("stream: SO_RCVBUF");
 	req = r->req;
 	cap = req->path.len + 1024 + 512;
 	buf = h2o_mem_alloc_pool(&req->pool, cap);
