@@ -17,8 +17,7 @@ import pytest
 E2E = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e")
 sys.path.insert(0, os.path.abspath(E2E))
 
-from loomtest import BUILD  # noqa: E402
-from supervise import Supervised, unclean_exits  # noqa: E402
+from supervise import need_all, run_supervised  # noqa: E402
 
 # The e2e suite's fixtures, from its conftest.py (loaded under another name:
 # when both suites run, pytest has loaded it as a conftest too).
@@ -30,32 +29,7 @@ loom_clock = _e2e.loom_clock
 pytest_runtest_makereport = _e2e.pytest_runtest_makereport
 pytest_configure = _e2e.pytest_configure
 
-ALL = ("storaged", "schedd", "streamd", "ingestd")
-
-
-def need_all_testhooks():
-    d = os.path.join(BUILD, "testhooks", "bin")
-    missing = [n for n in ALL if not os.access(os.path.join(d, n), os.X_OK)]
-    if missing:
-        msg = f"not built in {d}: {', '.join(missing)} (make testhooks)"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg + " (in CI this fails)")
-
-
 @pytest.fixture
 def sv_chaos(request):
-    need_all_testhooks()
-    sv = Supervised(testhooks=True)
-    try:
-        sv.start()
-        yield sv
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(sv.logs())
-        code, left = sv.stop()
-        assert code == 0, f"scripts/run exited {code} on Ctrl-C:\n{sv.logs()}"
-        assert left == [], f"processes left after Ctrl-C: {left}"
-        assert unclean_exits(sv) == {}, sv.logs()
-    finally:
-        sv.cleanup()
+    need_all(testhooks=True)
+    yield from run_supervised(request, testhooks=True)

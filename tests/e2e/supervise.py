@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 import time
 
+import pytest
+
 from loomtest import BUILD, SSE, Http, free_port, wait_for
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -52,6 +54,38 @@ def probe(endpoint, timeout_ms=1000):
     """loom-probe's exit code for a ZeroMQ endpoint."""
     return subprocess.run([PROBE, "-t", str(timeout_ms), endpoint], capture_output=True,
                           timeout=30).returncode
+
+
+ALL = ("storaged", "schedd", "streamd", "ingestd")
+
+
+def need_all(testhooks):
+    """Skips (fails in CI) unless all four daemons are built."""
+    d = os.path.join(BUILD, "testhooks", "bin") if testhooks else os.path.join(BUILD, "bin")
+    missing = [n for n in ALL if not os.access(os.path.join(d, n), os.X_OK)]
+    if missing:
+        msg = f"not built in {d}: {', '.join(missing)} (make all testhooks)"
+        if os.environ.get("CI"):
+            pytest.fail(msg)
+        pytest.skip(msg + " (in CI this fails)")
+
+
+def run_supervised(request, testhooks, env=None):
+    """A fixture body: the supervised system, then Ctrl-C, which must end
+    every daemon with exit 0 and leave no process behind."""
+    sv = Supervised(testhooks=testhooks, env=env)
+    try:
+        sv.start()
+        yield sv
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            print(sv.logs())
+        code, left = sv.stop()
+        assert code == 0, f"scripts/run exited {code} on Ctrl-C:\n{sv.logs()}"
+        assert left == [], f"processes left after Ctrl-C: {left}"
+        assert unclean_exits(sv) == {}, sv.logs()
+    finally:
+        sv.cleanup()
 
 
 class Supervised:

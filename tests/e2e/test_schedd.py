@@ -14,7 +14,6 @@ is in the log, a verdict for X would already be there too.
 
 import calendar
 import math
-import os
 import subprocess
 import time
 import uuid

@@ -15,7 +15,7 @@ import msgpack
 import pytest
 import zmq
 
-from loomtest import SSE, Http, Loom, Relay, wait_for
+from loomtest import Http, Loom, Relay, wait_for
 
 WITHOUT_SCHEDD = ["storaged", "streamd", "ingestd"]
 PUBLIC = {"checkin.started", "checkin.ok", "checkin.error", "monitor.missed",

@@ -20,37 +20,10 @@ import time
 
 import pytest
 
-from loomtest import SSE, BUILD, Http, free_port, wait_for
-from supervise import Supervised, procs_in, unclean_exits
+from loomtest import SSE, Http, free_port, wait_for
+from supervise import ALL, Supervised, need_all, procs_in, run_supervised, unclean_exits
 
-ALL = ("storaged", "schedd", "streamd", "ingestd")
 S = 1_000_000
-
-
-def need_all(testhooks):
-    d = os.path.join(BUILD, "testhooks", "bin") if testhooks else os.path.join(BUILD, "bin")
-    missing = [n for n in ALL if not os.access(os.path.join(d, n), os.X_OK)]
-    if missing:
-        msg = f"not built in {d}: {', '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg + " (in CI this fails)")
-
-
-def run_supervised(request, testhooks, env=None):
-    sv = Supervised(testhooks=testhooks, env=env)
-    try:
-        sv.start()
-        yield sv
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(sv.logs())
-        code, left = sv.stop()
-        assert code == 0, f"scripts/run exited {code} on Ctrl-C:\n{sv.logs()}"
-        assert left == [], f"processes left after Ctrl-C: {left}"
-        assert unclean_exits(sv) == {}, sv.logs()
-    finally:
-        sv.cleanup()
 
 
 @pytest.fixture
