@@ -439,6 +439,12 @@ mod tests {
                 "monitor_config": {"schedule": {"type": "interval", "value": 2, "unit": "hour"},
                     "max_runtime": 30}})
         );
+        let unlimited = MonitorConfig::new(crate::Schedule::cron("0 3 * * *")).no_max_runtime();
+        assert_eq!(
+            serde_json::to_value(&unlimited).unwrap(),
+            serde_json::json!({"schedule": {"type": "cron", "expression": "0 3 * * *"},
+                "max_runtime": null})
+        );
         let finish: RunBody = CheckInError {
             exit_code: Some(2),
             ..Default::default()

@@ -104,9 +104,10 @@ pub struct MonitorConfig {
     /// Minutes a run may be late before it counts as missed; default 5.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkin_margin: Option<u32>,
-    /// Minutes a run may take before it counts as timed out.
+    /// Minutes a run may take before it counts as timed out; `Some(None)`
+    /// removes the limit (sent as `null`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_runtime: Option<u32>,
+    pub max_runtime: Option<Option<u32>>,
     /// Consecutive failed runs before the monitor is failing; default 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_issue_threshold: Option<u32>,
@@ -145,7 +146,14 @@ impl MonitorConfig {
     /// Sets the longest a run may take, in minutes.
     #[must_use]
     pub fn max_runtime(mut self, minutes: u32) -> MonitorConfig {
-        self.max_runtime = Some(minutes);
+        self.max_runtime = Some(Some(minutes));
+        self
+    }
+
+    /// Removes the limit on how long a run may take.
+    #[must_use]
+    pub fn no_max_runtime(mut self) -> MonitorConfig {
+        self.max_runtime = Some(None);
         self
     }
 

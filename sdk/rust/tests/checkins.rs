@@ -316,7 +316,9 @@ async fn monitor_config_creates_the_monitor_then_updates_it() {
 
     let opts = CheckInStart {
         monitor_config: Some(
-            MonitorConfig::new(Schedule::interval(2, IntervalUnit::Hour)).checkin_margin(10),
+            MonitorConfig::new(Schedule::interval(2, IntervalUnit::Hour))
+                .checkin_margin(10)
+                .no_max_runtime(),
         ),
         ..Default::default()
     };
@@ -330,8 +332,12 @@ async fn monitor_config_creates_the_monitor_then_updates_it() {
         json!({"type": "interval", "value": 2, "unit": "hour", "minutes": 120})
     );
     assert_eq!(
-        (&m["checkin_margin_minutes"], &m["timezone"]),
-        (&json!(10), &json!("Europe/Berlin"))
+        (
+            &m["checkin_margin_minutes"],
+            &m["timezone"],
+            &m["max_runtime_minutes"]
+        ),
+        (&json!(10), &json!("Europe/Berlin"), &Value::Null)
     );
     let statuses: Vec<Value> = checkins("rs-upsert")
         .await
