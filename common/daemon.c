@@ -10,6 +10,7 @@
 #include <czmq.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -168,6 +169,32 @@ daemon_watchdog(void)
 {
 	if (getenv("WATCHDOG_USEC") != NULL)
 		notify("WATCHDOG=1");
+}
+
+int
+daemon_lock(const char *run_dir, const char *name)
+{
+	char	*path = xasprintf("%s/%s.lock", run_dir, name);
+	int	 fd;
+
+	/* The descriptor stays open: the kernel drops the lock when we exit. */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_warn("%s", path);
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_error("another %s is running with LOOM_RUN_DIR %s (%s is locked)",
+			    name, run_dir, path);
+		else
+			log_warn("flock %s", path);
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
 }
 
 int

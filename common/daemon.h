@@ -49,6 +49,14 @@ void	 daemon_watchdog(void);
  */
 char	*daemon_endpoint(const char *override, const char *run_dir, const char *name);
 
+/*
+ * Takes <run_dir>/<name>.lock for the life of the process, so that a second
+ * daemon of the same name cannot take over the first one's ipc sockets
+ * (binding an ipc endpoint replaces the socket file).  -1, logged, when
+ * another process holds it.
+ */
+int	 daemon_lock(const char *run_dir, const char *name);
+
 /* Creates dir (and parents) with the given mode and checks it is a directory. */
 int	 daemon_mkdir(const char *dir, int mode);
 

@@ -64,6 +64,8 @@ schedd_new(const struct schedd_cfg *cfg)
 		log_warn("run directory %s", cfg->run_dir);
 		goto fail;
 	}
+	if (daemon_lock(cfg->run_dir, "schedd") == -1)
+		goto fail;
 	/* Subscribe first: nothing published from now on is missed. */
 	if ((sd->sub = zsock_new(ZMQ_SUB)) == NULL)
 		fatalx("zsock_new failed");

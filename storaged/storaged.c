@@ -140,6 +140,8 @@ storaged_new(const struct storaged_cfg *cfg)
 		log_warn("run directory %s", cfg->run_dir);
 		goto fail;
 	}
+	if (daemon_lock(cfg->run_dir, "storaged") == -1)
+		goto fail;
 	if ((sd->db = db_open(cfg->data_dir, cfg->map_size)) == NULL)
 		goto fail;
 	if (events_load(sd) == -1 || bootstrap(sd) == -1)

@@ -135,6 +135,26 @@ def test_storaged_exits_0_on_sigterm_with_its_last_commits_done(loom):
     assert "drained" in loom.daemons["storaged"].log()
 
 
+@pytest.mark.parametrize("name", ["storaged", "schedd"])
+def test_a_second_daemon_on_the_same_run_dir_exits_and_the_first_serves_on(loom, name):
+    """Binding an ipc endpoint replaces its socket file: a second storaged or
+    schedd started by mistake would take the first one's traffic."""
+    sock = os.path.join(loom.env["LOOM_RUN_DIR"], "storaged.cmd" if name == "storaged"
+                        else "schedd.ctl")
+    before = os.stat(sock).st_ino
+    second = subprocess.run([binary(name)], env=loom.env, capture_output=True, text=True,
+                            timeout=30)
+    assert second.returncode == 1, second.stderr
+    assert f"another {name} is running with LOOM_RUN_DIR" in second.stderr
+    assert os.stat(sock).st_ino == before            # its socket untouched
+    assert loom.daemons[name].running()
+    w = loom.wire()
+    assert w.ok("token.verify", token=loom.admin_token)["org"]
+    w.close()
+    assert subprocess.run([PROBE, "ipc://" + sock], capture_output=True,
+                          timeout=30).returncode == 0
+
+
 # --- start order and restarts ---
 
 def test_ingestd_started_before_storaged_serves_once_storaged_is_up():
