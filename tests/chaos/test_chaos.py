@@ -265,16 +265,6 @@ class Reader:
         assert not self.thread.is_alive(), "the SSE reader hangs"
 
 
-def all_events(w):
-    out, after = [], 0
-    while True:
-        page = w.ok("events.after", after=after, limit=10000)
-        out += page["events"]
-        if page["last"] >= page["head"]:
-            return out, page
-        after = page["last"]
-
-
 def kill_and_wait(sv, name):
     """SIGKILL name; returns once runit has restarted it and it serves."""
     old = wait_for(f"{name} to run", lambda: sv.pid(name), timeout=30)
@@ -335,7 +325,7 @@ def test_sigkill_of_every_daemon_under_load_loses_and_doubles_nothing(sv_chaos, 
              interval=0.1)
 
     w = Wire(f"ipc://{sv.run_dir}/storaged.cmd", timeout_ms=10000)
-    events, page = all_events(w)
+    events, page = w.events()
     w.close()
     seqs = [e["seq"] for e in events]
     gaps = page["head"] - len(set(seqs))

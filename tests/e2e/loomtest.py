@@ -95,6 +95,17 @@ class Wire:
         assert rname == "ok", f"{name}: {reply}"
         return reply
 
+    def events(self, org=None, limit=10000):
+        """Every committed event (of org, when given), oldest first, paging
+        through events.after limit at a time; and the last page."""
+        out, after, extra = [], 0, {"org": org} if org else {}
+        while True:
+            page = self.ok("events.after", after=after, limit=limit, **extra)
+            out += page["events"]
+            if page["last"] >= page["head"]:
+                return out, page
+            after = page["last"]
+
     def close(self):
         self.sock.close()
 

@@ -64,16 +64,6 @@ class Pipeline:
         self.sock.close()
 
 
-def all_events(w):
-    out, after = [], 0
-    while True:
-        page = w.ok("events.after", after=after, limit=10000)
-        out += page["events"]
-        if page["last"] >= page["head"]:
-            return out, page
-        after = page["last"]
-
-
 def test_acknowledged_writes_survive_sigkill(loom):
     seed = int(os.environ.get("LOOM_CRASH_SEED", time.time_ns() % 1_000_000))
     rng = random.Random(seed)
@@ -155,7 +145,7 @@ def test_acknowledged_writes_survive_sigkill(loom):
             assert c.get("output") == fields["output"], (c, reply, seed)
 
     # The event log: 1..head without a gap, and it mentions every acknowledged write.
-    events, page = all_events(w)
+    events, page = w.events()
     seqs = [e["seq"] for e in events]
     assert page["first"] == 1 and seqs == list(range(1, page["head"] + 1)), f"seed {seed}"
     assert page["head"] == w.ok("ping")["seq"]
