@@ -44,6 +44,17 @@ void	 daemon_stopping(void);
 void	 daemon_watchdog(void);
 
 /*
+ * Entries of a daemon's env_var table (env.h) that every daemon reads the
+ * same way: the run directory and the overrides of storaged's endpoints.
+ */
+#define ENV_RUN_DIR(t)		ENV_PATH("LOOM_RUN_DIR", "/run/loom", t, \
+	"directory of the ipc sockets (mode 0700)")
+#define ENV_STORAGED_CMD(t)	ENV_ENDPOINT("LOOM_STORAGED_CMD", NULL, t, \
+	"storaged command endpoint (default ipc://$LOOM_RUN_DIR/storaged.cmd)")
+#define ENV_STORAGED_PUB(t)	ENV_ENDPOINT("LOOM_STORAGED_PUB", NULL, t, \
+	"storaged event endpoint (default ipc://$LOOM_RUN_DIR/storaged.pub)")
+
+/*
  * The endpoint of an inter-daemon socket: the override when set, else
  * ipc://<run_dir>/<name>.  The caller frees the result.
  */

@@ -34,12 +34,9 @@ static struct schedd_cfg	 cfg;
 static const char		*cmd_override, *pub_override, *ctl_override;
 
 static const struct env_var schedd_env[] = {
-	ENV_PATH("LOOM_RUN_DIR", "/run/loom", &cfg.run_dir,
-	    "directory of the ipc sockets (mode 0700)"),
-	ENV_ENDPOINT("LOOM_STORAGED_CMD", NULL, &cmd_override,
-	    "storaged command endpoint (default ipc://$LOOM_RUN_DIR/storaged.cmd)"),
-	ENV_ENDPOINT("LOOM_STORAGED_PUB", NULL, &pub_override,
-	    "storaged event endpoint (default ipc://$LOOM_RUN_DIR/storaged.pub)"),
+	ENV_RUN_DIR(&cfg.run_dir),
+	ENV_STORAGED_CMD(&cmd_override),
+	ENV_STORAGED_PUB(&pub_override),
 	ENV_ENDPOINT("LOOM_SCHEDD_CTL", NULL, &ctl_override,
 	    "schedd control endpoint (default ipc://$LOOM_RUN_DIR/schedd.ctl)"),
 	ENV_UINT("LOOM_SCHEDD_SNAPSHOT_PAGE", "20000", &cfg.snapshot_page, 100, 100000,
