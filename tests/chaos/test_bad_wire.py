@@ -151,7 +151,7 @@ def forged(loom, seq):
     return [ev["type"].encode(), msgpack.packb(dict(ev, seq=seq), use_bin_type=True)]
 
 
-def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd(request):
+def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd():
     loom = Loom(testhooks=True)
     relay_ep = f"ipc://{loom.dir}/relay.pub"
     relay = Relay(loom, relay_ep)
@@ -210,10 +210,11 @@ def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd(request):
         for name in ("schedd", "streamd"):
             assert loom.daemons[name].log().count("past storaged's head") == 1
         all_serve(loom)
+    except BaseException:
+        print(loom.logs())      # the report of a test that failed shows why
+        raise
     finally:
         relay.close()
         codes = loom.stop()
-        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-            print(loom.logs())
         loom.cleanup()
     assert codes == {n: 0 for n in loom.daemons}, codes

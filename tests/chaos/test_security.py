@@ -177,7 +177,7 @@ print("connected")
 """
 
 
-def test_the_ipc_sockets_are_out_of_other_users_reach(request):
+def test_the_ipc_sockets_are_out_of_other_users_reach():
     loom = Loom()
     try:
         os.chmod(loom.dir, 0o755)       # only the run directory's own mode may protect
@@ -209,11 +209,11 @@ def test_the_ipc_sockets_are_out_of_other_users_reach(request):
         w = Wire(loom.cmd_endpoint)
         assert w.ok("ping")["daemon"] == "storaged"
         w.close()
+    except BaseException:
+        print(loom.logs())      # the report of a test that failed shows why
+        raise
     finally:
         codes = loom.stop()
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(loom.logs())
         loom.cleanup()
     assert codes == {n: 0 for n in loom.daemons}, codes
 

@@ -452,20 +452,23 @@ class Loom:
             if not d.running():
                 raise AssertionError(f"{name} exited with {d.proc.returncode}:\n{d.log()}")
             if name == "storaged":
-                return self._ping(self.cmd_endpoint)
-            if name == "schedd":
-                return self._ping(self.schedd_endpoint)
+                return self._ping(self.cmd_endpoint) is not None
+            if name == "schedd":     # it answers while it syncs: ready is synced
+                status = self._ping(self.schedd_endpoint)
+                return status is not None and status["synced"]
             addr = self.http_addr if name == "ingestd" else self.stream_addr
             return Http(addr, None, timeout=1).get("/healthz").status == 200
         wait_for(f"{name} to be ready", ready, timeout=15)
 
     @staticmethod
     def _ping(endpoint):
+        """The answer to ping, or None when there is none (yet)."""
         w = Wire(endpoint, timeout_ms=300)
         try:
-            return w.call("ping")[0] == "ok"
+            name, reply = w.call("ping")
+            return reply if name == "ok" else None
         except zmq.Again:
-            return False
+            return None
         finally:
             w.close()
 
