@@ -613,6 +613,8 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		mpw_kv_str(w, "org", q->u.monitor_list.org);
 		mpw_kv_enum_opt(w, "status", monitor_status_names, (int)q->u.monitor_list.status);
 		mpw_kv_enum_opt(w, "health", health_names, (int)q->u.monitor_list.health);
+		mpw_kv_int(w, "limit", q->u.monitor_list.limit);
+		mpw_kv_str_opt(w, "after", q->u.monitor_list.after);
 		break;
 	case MSG_CHECKIN_LIST:
 		mpw_kv_str(w, "org", q->u.checkin_list.org);
@@ -780,6 +782,8 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		    monitor_status_names, false);
 		q->u.monitor_list.health = (enum health)mpr_enum(&r, "health", health_names,
 		    false);
+		q->u.monitor_list.limit = (uint32_t)mpr_int(&r, "limit", 1, 1000, 100, false);
+		get_slug(&r, "after", q->u.monitor_list.after, false);
 		break;
 	case MSG_CHECKIN_LIST:
 		get_id(&r, "org", "org", q->u.checkin_list.org, true);

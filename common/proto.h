@@ -194,11 +194,18 @@ struct msg_monitor {
 	struct monitor_spec	 spec;			/* create, update */
 };
 
-/* monitor.list {org, status opt, health opt}.  Reply ok {monitors [map]}. */
+/*
+ * monitor.list {org, status opt, health opt, limit (1-1000), after opt}: in slug
+ * order, from the slug after `after`.  Reply ok {monitors [map], next opt}: `next`
+ * is the slug to continue after, absent on the last page.  A page may hold fewer
+ * than `limit` monitors when the filters skip many: the scan is bounded.
+ */
 struct msg_monitor_list {
 	char			 org[ID_SIZE];
 	enum monitor_status	 status;
 	enum health		 health;
+	uint32_t		 limit;
+	char			 after[SLUG_MAX + 1];
 };
 
 /*

@@ -23,7 +23,7 @@ reply_monitor(struct call *c, const struct rpc_reply *r, int status)
 		    r->body->err->why);
 		return;
 	}
-	respond_json(c->req, status, render_monitor(c->ig, &mon));
+	respond_json(c->req, status, json_pack("{s:o}", "monitor", render_monitor(c->ig, &mon)));
 }
 
 static void
@@ -44,6 +44,7 @@ reply_monitors(struct call *c, const struct rpc_reply *r)
 	const msgpack_object_array	*a;
 	json_t				*list;
 	struct monitor			 mon;
+	char				 next[SLUG_MAX + 1];
 
 	if (!r->ok) {
 		respond_rpc_error(c->req, r);
@@ -60,13 +61,34 @@ reply_monitors(struct call *c, const struct rpc_reply *r)
 				json_array_append_new(list, render_monitor(c->ig, &mon));
 		}
 	}
+	mpr_str(r->body, "next", next, sizeof(next), false);
 	if (!mpr_ok(r->body)) {
 		json_decref(list);
 		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
 		return;
 	}
-	respond_json(c->req, 200, json_pack("{s:o,s:i}", "monitors", list, "count",
-	    (json_int_t)json_array_size(list)));
+	respond_json(c->req, 200, json_pack("{s:o,s:o}", "monitors", list, "next_cursor",
+	    next[0] != '\0' ? json_string(next) : json_null()));
+}
+
+/* ?limit=N, 1-1000 (default 100); false (answered 400) when it is not. */
+static bool
+query_limit(struct call *c, uint32_t *limit)
+{
+	char	 v[32], *end;
+	long	 n = 100;
+	int	 rc;
+
+	if ((rc = req_query(c->req, "limit", v, sizeof(v))) != 0) {
+		n = rc == 1 ? strtol(v, &end, 10) : 0;
+		if (rc == -1 || *end != '\0' || n < 1 || n > 1000) {
+			respond_error(c->req, 400, "invalid_field", "limit",
+			    "limit must be a number between 1 and 1000");
+			return false;
+		}
+	}
+	*limit = (uint32_t)n;
+	return true;
 }
 
 void
@@ -89,6 +111,16 @@ api_monitors_list(struct call *c)
 	    health_names, v)) == HEALTH_NONE)) {
 		respond_error(c->req, 400, "invalid_field", "health",
 		    "health must be unknown, healthy, failing, missed or timeout");
+		return;
+	}
+	if (!query_limit(c, &q->u.monitor_list.limit))
+		return;
+	/* The cursor is the last slug of the previous page. */
+	if ((rc = req_query(c->req, "cursor", q->u.monitor_list.after,
+	    sizeof(q->u.monitor_list.after))) != 0 &&
+	    (rc == -1 || !model_slug_valid(q->u.monitor_list.after))) {
+		respond_error(c->req, 400, "invalid_field", "cursor",
+		    "cursor must be a next_cursor of a previous page");
 		return;
 	}
 	call_send(c, reply_monitors);
@@ -217,22 +249,15 @@ void
 api_monitor_checkins(struct call *c)
 {
 	struct proto_req	*q = call_req(c, MSG_CHECKIN_LIST);
-	char			 v[32], *end;
-	long			 limit = 100;
+	char			 v[32];
 	int			 rc;
 
 	if (!model_slug_valid(c->param)) {
 		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
 		return;
 	}
-	if ((rc = req_query(c->req, "limit", v, sizeof(v))) != 0) {
-		limit = rc == 1 ? strtol(v, &end, 10) : 0;
-		if (rc == -1 || *end != '\0' || limit < 1 || limit > 1000) {
-			respond_error(c->req, 400, "invalid_field", "limit",
-			    "limit must be a number between 1 and 1000");
-			return;
-		}
-	}
+	if (!query_limit(c, &q->u.checkin_list.limit))
+		return;
 	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
 	    (rc == -1 || (q->u.checkin_list.status = (enum checkin_status)model_enum_parse(
 	    checkin_status_names, v)) == CHECKIN_STATUS_NONE)) {
@@ -242,7 +267,6 @@ api_monitor_checkins(struct call *c)
 	}
 	memcpy(q->u.checkin_list.org, c->org, sizeof(c->org));
 	strlcpy_loom(q->u.checkin_list.slug, c->param, sizeof(q->u.checkin_list.slug));
-	q->u.checkin_list.limit = (uint32_t)limit;
 	call_send(c, reply_checkins);
 }
 

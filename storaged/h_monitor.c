@@ -175,32 +175,50 @@ handle_monitor_get(struct ctx *c, const struct msg_monitor *q)
 		reply_monitor(c, &m);
 }
 
+/* Slugs looked at for one page at most, so a filter that matches little stays cheap. */
+#define LIST_SCAN_MAX	10000
+
 void
 handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 {
-	struct key	 k;
+	struct key	 k, from;
 	struct db_iter	 it;
 	struct monitor	 m;
 	struct mpw	*w = reply_ok(c);
-	char		 id[ID_SIZE];
+	char		 id[ID_SIZE], last[SLUG_MAX + 1] = "";
+	uint32_t	 found = 0, scanned = 0;
+	bool		 more = false;
 
 	mpw_key(w, "monitors");
 	mpw_array_begin(w);
 	key_slug(&k, q->org, "");
 	db_iter_init(&it, c->t, T_SLUGS, k.b, k.len, false);
+	key_slug(&from, q->org, q->after);
+	db_iter_seek(&it, from.b, from.len);	/* the cursor's own slug is skipped below */
 	while (db_iter_next(&it)) {
+		if (it.k.mv_size == from.len && memcmp(it.k.mv_data, from.b, from.len) == 0)
+			continue;
+		if (found == q->limit || scanned == LIST_SCAN_MAX) {
+			more = true;
+			break;
+		}
+		scanned++;
 		if (it.v.mv_size != ID_LEN)
 			continue;
 		memcpy(id, it.v.mv_data, ID_LEN);
 		id[ID_LEN] = '\0';
 		if (rec_monitor_get(c->t, id, &m) != 0)
 			break;
+		strlcpy_loom(last, m.slug, sizeof(last));
 		if ((q->status != MONITOR_STATUS_NONE && m.status != q->status) ||
 		    (q->health != HEALTH_NONE && m.health != q->health))
 			continue;
 		proto_monitor_encode(w, &m);
+		found++;
 	}
 	db_iter_close(&it);
 	mpw_array_end(w);
+	if (more)
+		mpw_kv_str(w, "next", last);
 	reply_done(c);
 }

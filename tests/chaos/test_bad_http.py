@@ -32,7 +32,7 @@ def target(loom):
     r = h.post("/api/crons/monitors", json_body={
         "slug": "target", "schedule": {"type": "interval", "value": 1, "unit": "hour"}})
     assert r.status == 201, r
-    mon = r.json()
+    mon = r.json()["monitor"]
     before = head(loom)
     yield mon
     before += mon.get("recorded", 0)

@@ -132,7 +132,7 @@ def test_raw_bytes_on_every_ipc_socket_are_shrugged_off(loom, what):
     r = h.post("/api/crons/monitors", json_body={"slug": "after", "schedule": {
         "type": "interval", "value": 1, "unit": "hour"}})
     assert r.status == 201, r
-    assert Http(loom.http_addr, None).get(f"/ping/{r.json()['ping_key']}").status == 200
+    assert Http(loom.http_addr, None).get(f"/ping/{r.json()['monitor']['ping_key']}").status == 200
 
 
 def cpu_seconds(pid):
@@ -167,7 +167,7 @@ def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd():
                 "slug": slug, "schedule": {"type": "interval", "value": minutes,
                                            "unit": "minute"}, "checkin_margin_minutes": 1})
             assert r.status == 201, r
-            return r.json()
+            return r.json()["monitor"]
 
         # The relay's SUB joins asynchronously: publish until it carries something.
         wait_for("the relay to carry events", lambda: create(f"warm-{next(n)}") and
@@ -201,7 +201,7 @@ def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd():
         assert ping.get(f"/ping/{key}/fail").status == 200
         ev = stream.next_event(timeout=5)
         assert ev["event"] == "checkin.error" and int(ev["id"]) == head(loom.cmd_endpoint)
-        nxt = h.get("/api/crons/monitors/job").json()["next_expected_at"]
+        nxt = h.get("/api/crons/monitors/job").json()["monitor"]["next_expected_at"]
         due = int(datetime.datetime.fromisoformat(nxt.replace("Z", "+00:00")).timestamp() *
                   S) + 60 * S
         loom.advance((due - loom.now_us()) / S + 5)

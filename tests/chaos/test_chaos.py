@@ -284,7 +284,7 @@ def test_sigkill_of_every_daemon_under_load_loses_and_doubles_nothing(sv_chaos, 
         r = api.post("/api/crons/monitors", json_body={
             "slug": slug, "schedule": every_minute(), "checkin_margin_minutes": 1})
         assert r.status == 201, r
-        return slug, r.json()["ping_key"]
+        return slug, r.json()["monitor"]["ping_key"]
 
     load_mons = [create(f"load-{i}") for i in range(LOAD_MONITORS)]
     steady = [create(f"steady-{i}") for i in range(STEADY)]
@@ -317,7 +317,7 @@ def test_sigkill_of_every_daemon_under_load_loses_and_doubles_nothing(sv_chaos, 
     def caught_up():
         now = sv.now_us()
         for slug, _ in abandoned:
-            m = api.get(f"/api/crons/monitors/{slug}").json()
+            m = api.get(f"/api/crons/monitors/{slug}").json()["monitor"]
             if iso_us(m["next_expected_at"]) + MIN <= now:
                 return False
         return True
@@ -369,7 +369,7 @@ def test_sigkill_of_every_daemon_under_load_loses_and_doubles_nothing(sv_chaos, 
     # --- schedd: no false missed, every true one once ---
     ids_of = {}
     for slug, _ in steady + abandoned:
-        ids_of[api.get(f"/api/crons/monitors/{slug}").json()["id"]] = slug
+        ids_of[api.get(f"/api/crons/monitors/{slug}").json()["monitor"]["id"]] = slug
     missed = {}
     for e in events:
         if e["type"] == "monitor.missed":

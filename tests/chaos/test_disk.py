@@ -28,7 +28,7 @@ def create_monitor(loom, slug):
     r = loom.http().post("/api/crons/monitors", json_body={
         "slug": slug, "schedule": {"type": "interval", "value": 1, "unit": "day"}})
     assert r.status == 201, r
-    return r.json()["ping_key"]
+    return r.json()["monitor"]["ping_key"]
 
 
 def body(token, size):

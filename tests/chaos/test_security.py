@@ -84,11 +84,11 @@ def test_another_organization_cannot_read_change_or_stream_a_monitor(loom):
     r = other.post("/api/crons/tokens", {"name": "b-reader", "scopes": ["read"]})
     assert r.status == 201, r
     b_reader_id = r.json()["id"]
-    mine = mine_api.post("/api/crons/monitors", {"slug": "secret", "schedule": HOURLY}).json()
+    mine = mine_api.post("/api/crons/monitors", {"slug": "secret", "schedule": HOURLY}).json()["monitor"]
     a_token = mine_api.post("/api/crons/tokens", {"scopes": ["read"]}).json()
     ping = Http(loom.http_addr, None)
     started = ping.get(f"/ping/{mine['ping_key']}/start").json()["checkin_id"]
-    theirs = other.post("/api/crons/monitors", {"slug": "theirs", "schedule": HOURLY}).json()
+    theirs = other.post("/api/crons/monitors", {"slug": "theirs", "schedule": HOURLY}).json()["monitor"]
 
     def not_found(r):
         return r.status == 404 and r.json()["error"]["code"] == "not_found"
@@ -116,7 +116,7 @@ def test_another_organization_cannot_read_change_or_stream_a_monitor(loom):
     assert [m["id"] for m in listed] == [theirs["id"]]
     assert a_token["id"] not in {t["id"] for t in other.get("/api/crons/tokens").json()["tokens"]}
     # Nothing of the first organization changed.
-    m = mine_api.get("/api/crons/monitors/secret").json()
+    m = mine_api.get("/api/crons/monitors/secret").json()["monitor"]
     assert (m["name"], m["status"]) == ("secret", "active")
     assert [c["status"] for c in mine_api.get(
         "/api/crons/monitors/secret/checkins").json()["checkins"]] == ["in_progress"]

@@ -17,7 +17,7 @@ def api(loom):
 def create(api, slug, **extra):
     r = api.post("/api/crons/monitors", {"slug": slug, "schedule": CRON, **extra})
     assert r.status == 201, r
-    return r.json()
+    return r.json()["monitor"]
 
 
 def error_of(r, status):
@@ -55,8 +55,8 @@ def test_every_schedule_form_is_accepted(api):
     for i, (sched, kind) in enumerate(forms):
         r = api.post("/api/crons/monitors", {"slug": f"s{i}", "schedule": sched})
         assert r.status == 201, (sched, r)
-        assert r.json()["schedule"]["type"] == kind
-    assert api.get("/api/crons/monitors/s3").json()["schedule"] == {
+        assert r.json()["monitor"]["schedule"]["type"] == kind
+    assert api.get("/api/crons/monitors/s3").json()["monitor"]["schedule"] == {
         "type": "interval", "value": 2, "unit": "hour", "minutes": 120}
 
 
@@ -125,17 +125,43 @@ def test_duplicate_slug_is_409(api):
 def test_get_list_and_filters(api):
     create(api, "a-job")
     create(api, "b-job", status="paused")
-    assert api.get("/api/crons/monitors/a-job").json()["slug"] == "a-job"
+    assert api.get("/api/crons/monitors/a-job").json()["monitor"]["slug"] == "a-job"
     listed = api.get("/api/crons/monitors").json()
     assert [m["slug"] for m in listed["monitors"]] == ["a-job", "b-job"]
-    assert listed["count"] == 2
+    assert listed["next_cursor"] is None
     paused = api.get("/api/crons/monitors?status=paused").json()["monitors"]
     assert [m["slug"] for m in paused] == ["b-job"]
-    assert api.get("/api/crons/monitors?health=unknown").json()["count"] == 2
-    assert api.get("/api/crons/monitors?health=healthy").json()["count"] == 0
+    assert len(api.get("/api/crons/monitors?health=unknown").json()["monitors"]) == 2
+    assert api.get("/api/crons/monitors?health=healthy").json()["monitors"] == []
     assert error_of(api.get("/api/crons/monitors?status=nope"), 400)["field"] == "status"
     assert error_of(api.get("/api/crons/monitors?health=nope"), 400)["field"] == "health"
     assert error_of(api.get("/api/crons/monitors/missing"), 404)["code"] == "not_found"
+
+
+def test_list_pages_with_limit_and_cursor(api):
+    slugs = [f"job-{i:02}" for i in range(7)]
+    for slug in reversed(slugs):
+        create(api, slug)
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = api.get("/api/crons/monitors?limit=3" + (f"&cursor={cursor}" if cursor else ""))
+        assert page.status == 200, page
+        body = page.json()
+        assert len(body["monitors"]) <= 3
+        seen += [m["slug"] for m in body["monitors"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == slugs and pages == 3
+    assert len(api.get("/api/crons/monitors").json()["monitors"]) == 7     # default limit 100
+    for bad in ("0", "1001", "ten"):
+        assert error_of(api.get(f"/api/crons/monitors?limit={bad}"), 400)["field"] == "limit"
+    assert error_of(api.get("/api/crons/monitors?cursor=NOT%20A%20SLUG"), 400)["field"] == "cursor"
+    # filters apply within pages; the cursor still walks every slug
+    create(api, "zz-paused", status="paused")
+    first = api.get("/api/crons/monitors?status=paused&limit=1").json()
+    assert [m["slug"] for m in first["monitors"]] == ["zz-paused"]
 
 
 def test_patch_pause_resume_and_delete(api):
@@ -144,19 +170,19 @@ def test_patch_pause_resume_and_delete(api):
         "name": "Edited", "checkin_margin_minutes": 10, "max_runtime_minutes": 60,
         "timezone": "Asia/Kathmandu", "schedule": {"type": "cron", "expression": "45 2 * * *"}})
     assert r.status == 200, r
-    e = r.json()
+    e = r.json()["monitor"]
     assert (e["name"], e["checkin_margin_minutes"], e["max_runtime_minutes"], e["timezone"]) == \
         ("Edited", 10, 60, "Asia/Kathmandu")
     assert e["id"] == m["id"] and e["ping_key"] == m["ping_key"]
-    assert api.patch("/api/crons/monitors/editable", {"max_runtime_minutes": None}).json()[
+    assert api.patch("/api/crons/monitors/editable", {"max_runtime_minutes": None}).json()["monitor"][
         "max_runtime_minutes"] is None
     err = error_of(api.patch("/api/crons/monitors/editable", {"timezone": "Nowhere/City"}), 400)
     assert err["field"] == "timezone"
-    assert api.get("/api/crons/monitors/editable").json()["timezone"] == "Asia/Kathmandu"
-    assert api.post("/api/crons/monitors/editable/pause").json()["status"] == "paused"
-    assert api.post("/api/crons/monitors/editable/resume").json()["status"] == "active"
+    assert api.get("/api/crons/monitors/editable").json()["monitor"]["timezone"] == "Asia/Kathmandu"
+    assert api.post("/api/crons/monitors/editable/pause").json()["monitor"]["status"] == "paused"
+    assert api.post("/api/crons/monitors/editable/resume").json()["monitor"]["status"] == "active"
     renamed = api.patch("/api/crons/monitors/editable", {"slug": "renamed"})
-    assert renamed.json()["slug"] == "renamed"
+    assert renamed.json()["monitor"]["slug"] == "renamed"
     assert api.get("/api/crons/monitors/editable").status == 404
     assert api.delete("/api/crons/monitors/renamed").status == 204
     assert api.get("/api/crons/monitors/renamed").status == 404
@@ -259,14 +285,14 @@ def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
     r = api.post("/api/crons/monitors/upserted/checkins", {"status": "ok",
                                                            "monitor_config": cfg})
     assert r.status == 201, r
-    m = api.get("/api/crons/monitors/upserted").json()
+    m = api.get("/api/crons/monitors/upserted").json()["monitor"]
     assert (m["checkin_margin_minutes"], m["max_runtime_minutes"], m["timezone"]) == \
         (3, 20, "Europe/Berlin")
     assert m["health"] == "healthy"
     cfg["checkin_margin"] = 7
     assert api.post("/api/crons/monitors/upserted/checkins",
                     {"status": "ok", "monitor_config": cfg}).status == 201
-    assert api.get("/api/crons/monitors/upserted").json()["checkin_margin_minutes"] == 7
+    assert api.get("/api/crons/monitors/upserted").json()["monitor"]["checkin_margin_minutes"] == 7
     r = api.post("/api/crons/monitors/other/checkins", {
         "status": "ok", "monitor_config": {"schedule": {"type": "cron", "expression": "bad"}}})
     assert error_of(r, 400)["field"] == "schedule"
@@ -347,7 +373,7 @@ def test_another_organizations_monitors_are_not_found(loom, api):
     assert error_of(other.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 404)
     # The same slug is free in the other organization.
     assert other.post("/api/crons/monitors", {"slug": "private", "schedule": CRON}).status == 201
-    assert api.get("/api/crons/monitors/private").json()["id"] == mine["id"]
-    assert api.get("/api/crons/monitors/private").json()["name"] == "private"
+    assert api.get("/api/crons/monitors/private").json()["monitor"]["id"] == mine["id"]
+    assert api.get("/api/crons/monitors/private").json()["monitor"]["name"] == "private"
     # Only the first organization's admins create organizations.
     assert error_of(other.post("/api/crons/organizations", {"name": "c"}), 403)

@@ -81,7 +81,7 @@ def make_monitors(loom, n):
         r = h.post("/api/crons/monitors", json_body={
             "slug": f"load-{i}", "schedule": {"type": "interval", "minutes": 60}})
         assert r.status == 201, r
-        keys[r.json()["ping_key"]] = f"load-{i}"
+        keys[r.json()["monitor"]["ping_key"]] = f"load-{i}"
     return keys
 
 
@@ -170,7 +170,7 @@ def test_ingestd_started_before_storaged_serves_once_storaged_is_up():
         r = h.post("/api/crons/monitors", json_body={
             "slug": "late", "schedule": {"type": "interval", "minutes": 5}})
         assert r.status == 201, r
-        assert Http(loom.http_addr, None).get(f"/ping/{r.json()['ping_key']}").status == 200
+        assert Http(loom.http_addr, None).get(f"/ping/{r.json()['monitor']['ping_key']}").status == 200
     finally:
         codes = loom.stop()
         logs = loom.logs()
@@ -218,7 +218,7 @@ def test_every_daemon_started_before_storaged_gets_ready_once_it_is_up():
         r = h.post("/api/crons/monitors", json_body={
             "slug": "ordered", "schedule": {"type": "interval", "minutes": 5}})
         assert r.status == 201, r
-        assert Http(loom.http_addr, None).get(f"/ping/{r.json()['ping_key']}").status == 200
+        assert Http(loom.http_addr, None).get(f"/ping/{r.json()['monitor']['ping_key']}").status == 200
     finally:
         codes = loom.stop()
         logs = loom.logs()
@@ -343,7 +343,7 @@ def test_backup_with_mdb_copy_while_running_then_restore(loom, tmp_path):
     r = h.post("/api/crons/monitors", json_body={
         "slug": "kept", "schedule": {"type": "cron", "expression": "0 3 * * *"}})
     assert r.status == 201, r
-    key = r.json()["ping_key"]
+    key = r.json()["monitor"]["ping_key"]
     ping = Http(loom.http_addr, None)
     for _ in range(3):
         assert ping.get(f"/ping/{key}").status == 200

@@ -27,7 +27,7 @@ def create(api, slug, **extra):
     body = {"slug": slug, "schedule": {"type": "cron", "expression": "0 * * * *"}, **extra}
     r = api.post("/api/crons/monitors", body)
     assert r.status == 201, r
-    return r.json()
+    return r.json()["monitor"]
 
 
 def checkins(api, slug):

@@ -58,7 +58,7 @@ def test_create_with_every_schedule_option(loom):
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("created nightly-backup: active, unknown; ping URL "
                                f"{loom.base_url}/ping/")
-    m = loom.http().get("/api/crons/monitors/nightly-backup").json()
+    m = loom.http().get("/api/crons/monitors/nightly-backup").json()["monitor"]
     assert m["schedule"] == {"type": "cron", "expression": "0 3 * * *"}
     assert (m["timezone"], m["checkin_margin_minutes"], m["max_runtime_minutes"]) == \
         ("Europe/Berlin", 10, 60)
@@ -70,17 +70,17 @@ def test_create_with_every_schedule_option(loom):
 def test_create_an_interval_monitor_as_json(loom):
     r = ctl(loom, "--json", "monitors", "create", "invoices", "--every", "2", "--unit", "hour")
     assert r.returncode == 0, r.stderr
-    m = json.loads(r.stdout)
+    m = json.loads(r.stdout)["monitor"]
     assert m["slug"] == "invoices"
     assert m["schedule"]["value"] == 2 and m["schedule"]["unit"] == "hour"
-    assert loom.http().get("/api/crons/monitors/invoices").json()["id"] == m["id"]
+    assert loom.http().get("/api/crons/monitors/invoices").json()["monitor"]["id"] == m["id"]
 
 
 def test_list_as_a_table_and_as_json(loom):
     for slug, sched in (("a-job", ["--cron", "*/5 * * * *"]),
                         ("b-job", ["--every", "30"])):
         assert ctl(loom, "monitors", "create", slug, *sched).returncode == 0
-    key = loom.http().get("/api/crons/monitors/a-job").json()["ping_key"]
+    key = loom.http().get("/api/crons/monitors/a-job").json()["monitor"]["ping_key"]
     assert Http(loom.http_addr, None).get(f"/ping/{key}").status == 200
 
     r = ctl(loom, "monitors", "list")
@@ -109,13 +109,13 @@ def test_pause_resume_delete(loom):
 
     r = ctl(loom, "monitors", "pause", "job")
     assert r.returncode == 0 and r.stdout.startswith("paused job: paused"), r
-    assert h.get("/api/crons/monitors/job").json()["status"] == "paused"
+    assert h.get("/api/crons/monitors/job").json()["monitor"]["status"] == "paused"
     assert [row["SLUG"] for row in table(ctl(loom, "monitors", "list", "--status",
                                               "paused").stdout)] == ["job"]
 
     r = ctl(loom, "--json", "monitors", "resume", "job")
-    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "active"
-    assert h.get("/api/crons/monitors/job").json()["status"] == "active"
+    assert r.returncode == 0 and json.loads(r.stdout)["monitor"]["status"] == "active"
+    assert h.get("/api/crons/monitors/job").json()["monitor"]["status"] == "active"
 
     r = ctl(loom, "monitors", "delete", "job")
     assert r.returncode == 0 and r.stdout == "deleted job\n"
@@ -129,7 +129,7 @@ def test_pause_resume_delete(loom):
 
 def test_checkins_newest_first(loom):
     assert ctl(loom, "monitors", "create", "job", "--every", "5").returncode == 0
-    key = loom.http().get("/api/crons/monitors/job").json()["ping_key"]
+    key = loom.http().get("/api/crons/monitors/job").json()["monitor"]["ping_key"]
     p = Http(loom.http_addr, None)
     assert p.get(f"/ping/{key}/start").status == 200
     assert p.get(f"/ping/{key}").status == 200
@@ -151,7 +151,7 @@ def test_checkins_newest_first(loom):
 def test_stream_shows_the_events_of_a_ping(loom):
     need_streamd()
     assert ctl(loom, "monitors", "create", "job", "--every", "5").returncode == 0
-    key = loom.http().get("/api/crons/monitors/job").json()["ping_key"]
+    key = loom.http().get("/api/crons/monitors/job").json()["monitor"]["ping_key"]
     p = Http(loom.http_addr, None)
     started = p.get(f"/ping/{key}/start").json()["checkin_id"]
     assert p.get(f"/ping/{key}").status == 200

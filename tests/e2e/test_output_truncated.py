@@ -19,7 +19,7 @@ def create(api, slug):
     r = api.post("/api/crons/monitors", {"slug": slug,
                                          "schedule": {"type": "cron", "expression": "0 * * * *"}})
     assert r.status == 201, r
-    return r.json()
+    return r.json()["monitor"]
 
 
 def latest(api, slug):

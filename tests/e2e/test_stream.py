@@ -71,7 +71,7 @@ def create_monitor(http, slug, **fields):
     r = http.post("/api/crons/monitors", {
         "slug": slug, "schedule": {"type": "interval", "value": 1, "unit": "hour"}, **fields})
     assert r.status == 201, r
-    return r.json()
+    return r.json()["monitor"]
 
 
 def ping(key, loom, suffix=""):

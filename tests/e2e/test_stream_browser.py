@@ -99,7 +99,7 @@ def test_eventsource_in_chromium_sees_pinged_checkins_within_a_second(loom):
     http = Http(loom.http_addr, loom.admin_token)
     wait_for("the API", lambda: http.get("/api/crons/organization").status == 200)
     mon = http.post("/api/crons/monitors", {
-        "slug": "browser", "schedule": {"type": "interval", "value": 1, "unit": "hour"}}).json()
+        "slug": "browser", "schedule": {"type": "interval", "value": 1, "unit": "hour"}}).json()["monitor"]
     key = mon["ping_key"]
     anon = Http(loom.http_addr, None)
     assert anon.get(f"/ping/{key}/start").status == 200      # before the browser connects

@@ -76,7 +76,7 @@ def create(sv, slug, schedule, **fields):
     r = sv.http().post("/api/crons/monitors", json_body={"slug": slug, "schedule": schedule,
                                                         **fields})
     assert r.status == 201, r
-    return r.json()
+    return r.json()["monitor"]
 
 
 # --- make run itself ---
@@ -189,7 +189,7 @@ def test_the_whole_flow_with_a_missed_run_and_recovery(sv_clock):
     assert (data["old_health"], data["new_health"]) == ("unknown", "healthy")
 
     # Nobody pings: once the next run plus the margin has passed, it is missed.
-    expected = us(sv.http().get("/api/crons/monitors/every-minute").json()["next_expected_at"])
+    expected = us(sv.http().get("/api/crons/monitors/every-minute").json()["monitor"]["next_expected_at"])
     sv.advance((expected + 60 * S + 5 * S - sv.now_us()) / S)
     _, data = next_event(stream, "monitor.missed", timeout=30)
     assert data["checkin"]["status"] == "missed"
@@ -201,7 +201,7 @@ def test_the_whole_flow_with_a_missed_run_and_recovery(sv_clock):
     _, data = next_event(stream, "monitor.healthy")
     assert (data["old_health"], data["new_health"]) == ("missed", "healthy")
     stream.close()
-    assert sv.http().get("/api/crons/monitors/every-minute").json()["health"] == "healthy"
+    assert sv.http().get("/api/crons/monitors/every-minute").json()["monitor"]["health"] == "healthy"
 
 
 def test_each_daemon_killed_is_restarted_and_the_flow_goes_on(sv_all):

@@ -207,6 +207,8 @@ f_monitor_list(struct proto_req *q)
 	strlcpy_loom(q->u.monitor_list.org, ORG, sizeof(q->u.monitor_list.org));
 	q->u.monitor_list.status = MONITOR_DISABLED;
 	q->u.monitor_list.health = HEALTH_TIMEOUT;
+	q->u.monitor_list.limit = 1000;
+	strlcpy_loom(q->u.monitor_list.after, "b-job", sizeof(q->u.monitor_list.after));
 }
 
 static void
@@ -918,6 +920,10 @@ static const struct {
 	    "field \"status\": \"x\" is not a known name" },
 	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', health: 'sick'}", "health",
 	    "field \"health\": \"sick\" is not a known name" },
+	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', limit: 1001}", "limit",
+	    "field \"limit\": 1001 is out of range 1-1000" },
+	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', after: 'A b'}", "after",
+	    "field \"after\": not a valid slug" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', limit: 0}", "limit",
 	    "field \"limit\": 0 is out of range 1-1000" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', limit: 1001}", "limit",

@@ -45,7 +45,7 @@ print_monitors(json_t *list)
 static int
 show(const struct ctl *ctl, json_t *j, const char *done, const char *slug)
 {
-	json_t	*list = json_object_get(j, "monitors");
+	json_t	*list = json_object_get(j, "monitors"), *m = json_object_get(j, "monitor");
 
 	if (ctl->json) {
 		if (j != NULL)
@@ -54,9 +54,9 @@ show(const struct ctl *ctl, json_t *j, const char *done, const char *slug)
 			putchar('\n');
 	} else if (list != NULL) {
 		print_monitors(list);
-	} else if (json_is_object(j)) {
-		printf("%s %s: %s, %s; ping URL %s\n", done, slug, jstr(j, "status"),
-		    jstr(j, "health"), jstr(j, "ping_url"));
+	} else if (json_is_object(m)) {
+		printf("%s %s: %s, %s; ping URL %s\n", done, slug, jstr(m, "status"),
+		    jstr(m, "health"), jstr(m, "ping_url"));
 	} else {
 		printf("%s %s\n", done, slug);
 	}
