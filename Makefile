@@ -23,7 +23,10 @@ CC		?= gcc
 CFLAGS		?= -O2 -g
 CFLAGS		+= -std=c11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -fno-strict-aliasing
-CPPFLAGS	+= -D_GNU_SOURCE -DH2O_USE_LIBUV=0 -Icommon -MMD -MP
+# common/: lib/ (generic libraries) <- proto/ (the Loom protocol and model) <- daemon/
+# (process, HTTP and ZeroMQ glue); each layer includes only those to its left.
+COMMON_DIRS	 = common/lib common/proto common/daemon
+CPPFLAGS	+= -D_GNU_SOURCE -DH2O_USE_LIBUV=0 $(COMMON_DIRS:%=-I%) -MMD -MP
 SANFLAGS	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Libraries, looked up once per make run (quietly: `make deps` may not have run yet).
@@ -44,7 +47,7 @@ LIBS_schedd	 =
 LIBS_loomctl	 = $(LIBS_CURL)
 LIBS_loom-run	 = $(B)/lib/libloomcrons.a $(LIBS_CURL)
 
-COMMON_SRC	 = $(wildcard common/*.c)
+COMMON_SRC	 = $(foreach d,$(COMMON_DIRS),$(wildcard $(d)/*.c))
 UNIT_SRC	 = $(wildcard tests/unit/test_*.c)
 UNIT_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/tests/%)
 FUZZ_SRC	 = $(wildcard tests/fuzz/fuzz_*.c)

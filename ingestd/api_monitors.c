@@ -100,14 +100,14 @@ api_monitors_list(struct call *c)
 
 	memcpy(q->u.monitor_list.org, c->org, sizeof(c->org));
 	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
-	    (rc == -1 || (q->u.monitor_list.status = (enum monitor_status)model_enum_parse(
+	    (rc == -1 || (q->u.monitor_list.status = (enum monitor_status)enum_parse(
 	    monitor_status_names, v)) == MONITOR_STATUS_NONE)) {
 		respond_error(c->req, 400, "invalid_field", "status",
 		    "status must be active, paused or disabled");
 		return;
 	}
 	if ((rc = req_query(c->req, "health", v, sizeof(v))) != 0 &&
-	    (rc == -1 || (q->u.monitor_list.health = (enum health)model_enum_parse(
+	    (rc == -1 || (q->u.monitor_list.health = (enum health)enum_parse(
 	    health_names, v)) == HEALTH_NONE)) {
 		respond_error(c->req, 400, "invalid_field", "health",
 		    "health must be unknown, healthy, failing, missed or timeout");
@@ -259,7 +259,7 @@ api_monitor_checkins(struct call *c)
 	if (!query_limit(c, &q->u.checkin_list.limit))
 		return;
 	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
-	    (rc == -1 || (q->u.checkin_list.status = (enum checkin_status)model_enum_parse(
+	    (rc == -1 || (q->u.checkin_list.status = (enum checkin_status)enum_parse(
 	    checkin_status_names, v)) == CHECKIN_STATUS_NONE)) {
 		respond_error(c->req, 400, "invalid_field", "status",
 		    "status must be in_progress, ok, error, missed or timeout");
@@ -302,7 +302,7 @@ api_monitor_stats(struct call *c)
 		return;
 	}
 	if ((rc = req_query(c->req, "period", v, sizeof(v))) == -1 ||
-	    (q->u.monitor_stats.period = (enum stats_period)model_enum_parse(period_names, v)) ==
+	    (q->u.monitor_stats.period = (enum stats_period)enum_parse(period_names, v)) ==
 	    PERIOD_NONE) {
 		respond_error(c->req, 400, "invalid_field", "period",
 		    "period must be day, week or month");

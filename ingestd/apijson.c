@@ -141,7 +141,7 @@ schedule_from_json(const json_t *v, struct schedule_spec *s, struct api_error *e
 	memcpy(unit, json_string_value(val), ul + 1);
 	if (ul > 1 && unit[ul - 1] == 's')
 		unit[ul - 1] = '\0';
-	if ((s->unit = (enum interval_unit_name)model_enum_parse(interval_unit_names, unit)) ==
+	if ((s->unit = (enum interval_unit_name)enum_parse(interval_unit_names, unit)) ==
 	    UNIT_NONE)
 		BAD(e, "schedule", "schedule.unit must be minute, hour, day, week or month");
 	return 0;
@@ -197,7 +197,7 @@ api_spec_from_json(const json_t *obj, bool creating, struct monitor_spec *s,
 	if ((v = json_object_get(obj, "status")) != NULL) {
 		char st[16];
 		if (get_string(v, "status", st, sizeof(st), e) == -1 ||
-		    (s->status = (enum monitor_status)model_enum_parse(monitor_status_names,
+		    (s->status = (enum monitor_status)enum_parse(monitor_status_names,
 		    st)) == MONITOR_STATUS_NONE)
 			BAD(e, "status", "status must be active, paused or disabled");
 		s->set |= SPEC_STATUS;

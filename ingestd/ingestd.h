@@ -106,7 +106,7 @@ void	 respond_ping_json(h2o_req_t *, int status, json_t *body);
 /* A query parameter of req, percent-decoded; 1, 0 absent, -1 malformed. */
 int	 req_query(h2o_req_t *, const char *name, char *out, size_t outlen);
 
-/* render.c: records to JSON, as the API shows them (check-ins: common/render.h). */
+/* render.c: records to JSON, as the API shows them (check-ins: common/proto/render.h). */
 json_t	*render_monitor(const struct ingestd *, const struct monitor *);
 json_t	*render_stats(const struct stats *, enum stats_period);
 json_t	*render_token(const struct token_info *);

@@ -4,7 +4,7 @@
  * Serves pings (/ping/{key}...), SDK check-ins and the admin API
  * (/api/crons/...) on libh2o's event loop, and proxies the event stream
  * (/api/crons/stream) to streamd.  Never touches the database: every
- * request becomes a message to storaged (common/proto.h) on the same loop,
+ * request becomes a message to storaged (common/proto/proto.h) on the same loop,
  * and a ping is answered 200 only after storaged has committed it.
  *
  * Listens:	LOOM_HTTP_ADDR (default 127.0.0.1:8080)

@@ -1,5 +1,5 @@
 /*
- * pingurl.c -- parsing of ping URLs (see pingurl.h; query strings: common/query.c).
+ * pingurl.c -- parsing of ping URLs (see pingurl.h; query strings: common/daemon/query.c).
  * Pure: no allocation, bounded by the input; fuzzed by tests/fuzz.
  */
 #include "common.h"

@@ -1,7 +1,7 @@
 /*
  * render.c -- records as the API shows them (jansson).  Times are RFC
  * 3339 strings and absent values are null; check-ins and times are
- * rendered by common/render.c, which streamd shares.
+ * rendered by common/proto/render.c, which streamd shares.
  */
 #include "ingestd.h"
 
@@ -20,7 +20,7 @@ render_schedule(const struct schedule_spec *s)
 	if (s->type == SCHEDULE_TYPE_CRON)
 		return json_pack("{s:s,s:s}", "type", "cron", "expression", s->expression);
 	json_t *j = json_pack("{s:s,s:i,s:s}", "type", "interval", "value", (json_int_t)s->every,
-	    "unit", model_enum_name(interval_unit_names, (int)s->unit));
+	    "unit", enum_name(interval_unit_names, (int)s->unit));
 	if (s->unit != UNIT_MONTH && s->unit != UNIT_NONE)
 		json_object_set_new(j, "minutes", json_integer((json_int_t)s->every *
 		    minutes[s->unit]));
@@ -41,8 +41,8 @@ render_monitor(const struct ingestd *ig, const struct monitor *m)
 	    "id", m->id,
 	    "slug", m->slug,
 	    "name", m->name,
-	    "status", model_enum_name(monitor_status_names, (int)m->status),
-	    "health", model_enum_name(health_names, (int)m->health),
+	    "status", enum_name(monitor_status_names, (int)m->status),
+	    "health", enum_name(health_names, (int)m->health),
 	    "schedule", render_schedule(&m->schedule),
 	    "timezone", m->timezone,
 	    "checkin_margin_minutes", (json_int_t)m->margin_min,
@@ -63,7 +63,7 @@ json_t *
 render_stats(const struct stats *s, enum stats_period period)
 {
 	return json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:o}",
-	    "period", model_enum_name(period_names, (int)period),
+	    "period", enum_name(period_names, (int)period),
 	    "from", render_time(s->from_at),
 	    "to", render_time(s->to_at),
 	    "total_checkins", (json_int_t)s->total,

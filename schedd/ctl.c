@@ -1,7 +1,7 @@
 /*
  * ctl.c -- schedd's control socket: a ROUTER at
  * ipc://$LOOM_RUN_DIR/schedd.ctl (LOOM_SCHEDD_CTL) speaking the framing of
- * common/proto.h.  It answers "ping" with what schedd is watching:
+ * common/proto/proto.h.  It answers "ping" with what schedd is watching:
  *
  *   ping {}  ->  ok {daemon "schedd", seq uint (last event applied),
  *                    monitors uint, runs uint, deadlines uint,

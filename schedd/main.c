@@ -5,7 +5,7 @@
  *
  * Division of work.  storaged is the system of record: when it commits a
  * check-in, an edit or a verdict it applies the tracking rules
- * (common/tracking.c) and stores, per monitor, next_expected_at, margin,
+ * (storaged/tracking.c) and stores, per monitor, next_expected_at, margin,
  * max runtime, status and health, and per open run its timeout_at; it
  * computes health and thresholds and publishes monitor.healthy itself.
  * schedd owns time: it keeps those deadlines (next_expected_at + margin,

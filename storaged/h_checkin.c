@@ -11,7 +11,7 @@
  *   log	adds output to the open run (or the latest check-in) only.
  *
  * A check-in anchors the next expected run (track.c) and a finished run
- * counts towards health (common/tracking.c), both only while the monitor
+ * counts towards health (storaged/tracking.c), both only while the monitor
  * is active: a paused monitor records check-ins and raises nothing.  A
  * disabled monitor records nothing.
  */

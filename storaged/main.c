@@ -4,7 +4,7 @@
  * The only process that opens the LMDB environment.  Serves commands on a
  * ROUTER socket, commits them in groups, acknowledges only after the commit
  * is durable, and publishes every committed change, in sequence, on a PUB
- * socket (common/proto.h).  Runs in the foreground, logs to stderr.
+ * socket (common/proto/proto.h).  Runs in the foreground, logs to stderr.
  *
  * Sockets:	ipc://$LOOM_RUN_DIR/storaged.cmd (ROUTER), .../storaged.pub (PUB)
  * Signals:	SIGTERM/SIGINT serve what is queued, then exit 0; SIGHUP is ignored

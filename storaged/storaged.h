@@ -144,7 +144,7 @@ void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct che
 	    enum health old);
 
 /*
- * track.c: tracking rules (common/tracking.h) applied to a stored monitor.
+ * track.c: tracking rules (storaged/tracking.h) applied to a stored monitor.
  * track_checkin: a check-in at t anchors the next expected run;
  * track_restart: resume or schedule edit at t, if tracking had started;
  * track_stop: pause or disable.

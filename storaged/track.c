@@ -1,7 +1,7 @@
 /*
  * track.c -- storaged's side of the tracking rules: keeps a monitor's
  * anchor and next expected run up to date as check-ins, verdicts and edits
- * are committed.  The rules themselves are in common/tracking.c.
+ * are committed.  The rules themselves are in storaged/tracking.c.
  */
 #include "storaged.h"
 #include "tracking.h"

@@ -41,14 +41,14 @@ static json_t *
 health(enum health h)
 {
 	return h == HEALTH_NONE ? json_null() :
-	    json_string(model_enum_name(health_names, (int)h));
+	    json_string(enum_name(health_names, (int)h));
 }
 
 json_t *
 frame_event_json(const struct event *e)
 {
 	return json_pack("{s:s,s:I,s:o,s:{s:s,s:s,s:s},s:o,s:o,s:o}",
-	    "type", model_enum_name(event_type_names, (int)e->type),
+	    "type", enum_name(event_type_names, (int)e->type),
 	    "seq", (json_int_t)e->seq,
 	    "time", render_time(e->ts),
 	    "monitor", "id", e->monitor.id, "slug", e->monitor.slug, "name", e->monitor.name,
@@ -78,7 +78,7 @@ frame_event(const struct event *e)
 	struct frame	*f;
 
 	n = snprintf(head, sizeof(head), "id: %" PRIu64 "\nevent: %s\ndata: ", e->seq,
-	    model_enum_name(event_type_names, (int)e->type));
+	    enum_name(event_type_names, (int)e->type));
 	f = frame_concat(e->seq, head, (size_t)n, data, "\n\n");
 	free(data);
 	return f;

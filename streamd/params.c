@@ -74,7 +74,7 @@ parse_events(const char *v, uint32_t *mask, struct params_error *err)
 		if (len > 0 && len < sizeof(name)) {
 			memcpy(name, item, len);
 			name[len] = '\0';
-			t = model_enum_parse(event_type_names, name);
+			t = enum_parse(event_type_names, name);
 		}
 		if (t <= 0 || !event_is_public((enum event_type)t))
 			return fail(err, "events", "\"%.*s\" is not an event of the stream "

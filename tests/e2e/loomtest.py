@@ -3,7 +3,7 @@
 Starts the real daemons on free loopback ports with their data in a
 temporary directory, and talks to them the way users and peers do: HTTP
 (stdlib http.client), Server-Sent Events, and the ZeroMQ + msgpack wire
-protocol of common/proto.h (Debian's python3-zmq and python3-msgpack).
+protocol of common/proto/proto.h (Debian's python3-zmq and python3-msgpack).
 
 Nothing here sleeps to wait for something: `wait_for` polls an observable
 condition until a deadline and fails with what it last saw.
@@ -63,7 +63,7 @@ def wait_for(what, check, timeout=10.0, interval=0.01):
 
 
 class Wire:
-    """A DEALER client of a ROUTER endpoint, speaking common/proto.h."""
+    """A DEALER client of a ROUTER endpoint, speaking common/proto/proto.h."""
 
     def __init__(self, endpoint, timeout_ms=3000):
         self.ctx = zmq.Context.instance()

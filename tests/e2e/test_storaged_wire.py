@@ -1,4 +1,4 @@
-"""storaged over ZeroMQ, black-box: the wire protocol of common/proto.h."""
+"""storaged over ZeroMQ, black-box: the wire protocol of common/proto/proto.h."""
 
 import msgpack
 import pytest

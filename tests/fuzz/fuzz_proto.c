@@ -1,6 +1,6 @@
 /*
- * fuzz_proto.c -- libFuzzer target for the wire decoders (common/proto.c,
- * common/mpk.c): the first input byte picks a message type, the rest is
+ * fuzz_proto.c -- libFuzzer target for the wire decoders (common/proto/proto.c,
+ * common/lib/mpk.c): the first input byte picks a message type, the rest is
  * the msgpack body.  Every request decoder, the event decoder and the
  * record decoders must reject garbage without crashing or leaking.
  */

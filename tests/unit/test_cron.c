@@ -1,6 +1,6 @@
 /*
  * test_cron.c -- the cron expression parser and day matcher
- * (common/cron.c): every syntax form, every error message, the day rule,
+ * (common/lib/cron.c): every syntax form, every error message, the day rule,
  * L/LW/nL/d#k against hand-checked calendars, and cron_describe().
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * test_env.c -- LOOM_* variables from declarative tables (common/env.c):
+ * test_env.c -- LOOM_* variables from declarative tables (common/lib/env.c):
  * every type with its accepted and refused forms, defaults, messages that
  * name the variable, every bad variable reported, and env_print (which
  * never shows a secret).

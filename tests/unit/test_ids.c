@@ -1,5 +1,5 @@
 /*
- * test_ids.c -- random identifiers (common/ids.c): prefixed ids, UUID v4
+ * test_ids.c -- random identifiers (common/proto/ids.c): prefixed ids, UUID v4
  * ping keys and API tokens -- their format, validation, uniqueness, and
  * that every bit that should be random does vary.
  */

@@ -1,5 +1,5 @@
 /*
- * test_log.c -- stderr logging (common/log.c): the line format
+ * test_log.c -- stderr logging (common/lib/log.c): the line format
  * "RFC3339 name level: message", one write(2) per line, levels, debug
  * lines only when verbose, strerror appended by log_warn and fatal.
  *

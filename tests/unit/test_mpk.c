@@ -1,5 +1,5 @@
 /*
- * test_mpk.c -- the strict msgpack layer (common/mpk.c): the writer with
+ * test_mpk.c -- the strict msgpack layer (common/lib/mpk.c): the writer with
  * patched container counts, the typed getters and their errors, and the
  * structural pre-check that stands between untrusted bytes and msgpack-c.
  */

@@ -1,5 +1,5 @@
 /*
- * test_proto.c -- the wire protocol (common/proto.c): message names, a
+ * test_proto.c -- the wire protocol (common/proto/proto.c): message names, a
  * round trip of every request type (proto_req_encode -> mpk_parse ->
  * proto_req_decode), every record codec, a table of malformed bodies per
  * message each refused with the field named, and the two-frame framing

@@ -1,5 +1,5 @@
 /*
- * test_schedule.c -- next-run computation (common/schedule.c): the 198
+ * test_schedule.c -- next-run computation (common/lib/schedule.c): the 198
  * shared reference cases, hand-checked DST cases in twelve zones, a
  * minute-by-minute simulation of cron's DST behaviour around every
  * transition of 2025-2027 in twenty zones, random expressions against a

@@ -1,5 +1,5 @@
 /*
- * test_spec.c -- monitor specs (common/spec.c): validation with the
+ * test_spec.c -- monitor specs (common/proto/spec.c): validation with the
  * offending JSON field named, the defaults of a new monitor, applying a
  * partial update, and which edits change what next_expected_at follows.
  */

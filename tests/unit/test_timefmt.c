@@ -1,5 +1,5 @@
 /*
- * test_timefmt.c -- RFC 3339 parsing and formatting (common/timefmt.c).
+ * test_timefmt.c -- RFC 3339 parsing and formatting (common/lib/timefmt.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * test_tracking.c -- expected runs and health (common/tracking.c), with
+ * test_tracking.c -- expected runs and health (storaged/tracking.c), with
  * time as a parameter: every row names its schedule, zone, margin and
  * check-in time, and the run expected next.
  */
@@ -10,7 +10,7 @@
 
 #include "common.h"
 #include "timefmt.h"
-#include "tracking.h"
+#include "../../storaged/tracking.h"
 
 /* A monitor with a cron schedule (expr) or an interval (every, unit). */
 static void

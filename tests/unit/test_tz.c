@@ -1,5 +1,5 @@
 /*
- * test_tz.c -- time zones (common/tz.c): POSIX TZ rule parsing and
+ * test_tz.c -- time zones (common/lib/tz.c): POSIX TZ rule parsing and
  * evaluation, TZif files crafted here (valid, malformed, truncated,
  * bit-flipped) and loaded through TZDIR, zone names, and offsets of real
  * system zones at hand-checked instants, including after 2037 where only

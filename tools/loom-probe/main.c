@@ -1,6 +1,6 @@
 /*
  * loom-probe -- is a Loom daemon serving?  Sends the proto "ping" message
- * (common/proto.h) to a ZeroMQ endpoint and waits for its "ok" reply.
+ * (common/proto/proto.h) to a ZeroMQ endpoint and waits for its "ok" reply.
  *
  *	loom-probe [-v] [-t MS] ENDPOINT
  *

@@ -35,8 +35,6 @@
 #define THRESHOLD_MAX		720
 #define INTERVAL_MAX_MIN	(366 * 24 * 60)	/* an interval of at most a year */
 
-#define NONE			(-1)
-
 enum monitor_status {
 	MONITOR_STATUS_NONE,	/* absent (in partial updates) */
 	MONITOR_ACTIVE,
@@ -108,10 +106,6 @@ extern const char *const checkin_kind_names[];
 extern const char *const schedule_type_names[];
 extern const char *const interval_unit_names[];
 extern const char *const scope_names[];		/* bit i -> name */
-
-/* The value of name in a NULL-terminated table starting at index 1; 0 if absent. */
-int	 model_enum_parse(const char *const names[], const char *name);
-const char *model_enum_name(const char *const names[], int value);
 
 /* A schedule as the user wrote it. */
 struct schedule_spec {

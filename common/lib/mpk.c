@@ -3,7 +3,6 @@
  * pre-check, and a strict map reader.  See mpk.h.
  */
 #include "common.h"
-#include "model.h"
 #include "mpk.h"
 
 /* ---------- writer ---------- */
@@ -246,7 +245,7 @@ void
 mpw_kv_enum_opt(struct mpw *w, const char *k, const char *const names[], int v)
 {
 	if (v != 0)
-		mpw_kv_str(w, k, model_enum_name(names, v));
+		mpw_kv_str(w, k, enum_name(names, v));
 }
 
 /* ---------- structural check ---------- */
@@ -593,7 +592,7 @@ mpr_enum(struct mpr *r, const char *key, const char *const names[], bool require
 	}
 	memcpy(buf, o->via.str.ptr, o->via.str.size);
 	buf[o->via.str.size] = '\0';
-	int v = model_enum_parse(names, buf);
+	int v = enum_parse(names, buf);
 	if (v == 0)
 		mpr_fail(r, key, "\"%s\" is not a known name", buf);
 	return v;

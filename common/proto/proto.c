@@ -32,7 +32,7 @@ proto_msg_name(enum proto_msg m)
 enum proto_msg
 proto_msg_parse(const char *name)
 {
-	return (enum proto_msg)model_enum_parse(msg_names, name);
+	return (enum proto_msg)enum_parse(msg_names, name);
 }
 
 bool
@@ -64,7 +64,7 @@ proto_err_name(enum proto_err e)
 enum proto_err
 proto_err_parse(const char *name)
 {
-	return (enum proto_err)model_enum_parse(err_names, name);
+	return (enum proto_err)enum_parse(err_names, name);
 }
 
 /* ---------- small shared pieces ---------- */

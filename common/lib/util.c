@@ -99,3 +99,23 @@ str_only(const char *s, size_t len, const char *accept)
 			return false;
 	return true;
 }
+
+int
+enum_parse(const char *const names[], const char *name)
+{
+	if (name == NULL)
+		return 0;
+	for (int i = 1; names[i] != NULL; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return 0;
+}
+
+const char *
+enum_name(const char *const names[], int value)
+{
+	for (int i = 1; names[i] != NULL; i++)
+		if (i == value)
+			return names[i];
+	return "none";
+}

@@ -39,26 +39,6 @@ event_is_public(enum event_type t)
 	return t > EVENT_NONE && t < EVENT_MAX && event_public[t];
 }
 
-int
-model_enum_parse(const char *const names[], const char *name)
-{
-	if (name == NULL)
-		return 0;
-	for (int i = 1; names[i] != NULL; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return 0;
-}
-
-const char *
-model_enum_name(const char *const names[], int value)
-{
-	for (int i = 1; names[i] != NULL; i++)
-		if (i == value)
-			return names[i];
-	return "none";
-}
-
 void
 checkin_init(struct checkin *c)
 {

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdbool.h>
 
+/* An absent optional integer (exit code, duration, limit). */
+#define NONE	(-1)
+
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
@@ -21,6 +24,14 @@ size_t	 strlcpy_loom(char *dst, const char *src, size_t size);
 
 /* True when s is entirely made of bytes accepted by accept (a C string). */
 bool	 str_only(const char *s, size_t len, const char *accept);
+
+/*
+ * Enum names: a NULL-terminated table whose index 1 names value 1 ([0] is
+ * unused).  enum_parse answers 0 for an unknown name; enum_name "none" for
+ * an unknown value.
+ */
+int	 enum_parse(const char *const names[], const char *name);
+const char *enum_name(const char *const names[], int value);
 
 /* ASCII classes, whatever the locale (cron fields and TZ rules are ASCII). */
 static inline bool
