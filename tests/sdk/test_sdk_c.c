@@ -105,13 +105,18 @@ checkins(const char *slug)
 	return list;
 }
 
+/* The monitor slug, as GET answers it (the caller json_decrefs the result). */
 static json_t *
 monitor(const char *slug)
 {
 	char	 path[256];
+	json_t	*j, *m;
 
 	snprintf(path, sizeof(path), "/api/crons/monitors/%s", slug);
-	return api_get(path);
+	j = api_get(path);
+	m = json_incref(json_object_get(j, "monitor"));
+	json_decref(j);
+	return m;
 }
 
 /* The status of GET /api/crons/monitors/{slug}: 200, or 404 when there is none. */
