@@ -72,7 +72,7 @@ async fn create_monitor(slug: &str, extra: Value) {
 }
 
 async fn monitor(slug: &str) -> Value {
-    api(reqwest::Method::GET, &format!("/monitors/{}", slug), None).await
+    api(reqwest::Method::GET, &format!("/monitors/{}", slug), None).await["monitor"].take()
 }
 
 /// The monitor's check-ins, newest first.

@@ -69,7 +69,7 @@ test("start then ok records one finished run", async () => {
     [id, "ok", 1234, "42 rows", "production", "sdk", null],
   );
   assert.ok(c.finished_at);
-  assert.equal((await api("GET", "/monitors/ts-ok")).health, "healthy");
+  assert.equal((await api("GET", "/monitors/ts-ok")).monitor.health, "healthy");
 });
 
 test("start then error records exit code, output and crash event id", async () => {
@@ -82,7 +82,7 @@ test("start then error records exit code, output and crash event id", async () =
     [c.id, c.status, c.exit_code, c.duration_ms, c.output, c.crash_event_id],
     [id, "error", 2, 5120, "disk full", "4f1c2d"],
   );
-  assert.equal((await api("GET", "/monitors/ts-error")).health, "failing");
+  assert.equal((await api("GET", "/monitors/ts-error")).monitor.health, "failing");
 });
 
 test("withMonitor returns the job's value and records ok with its duration", async () => {
@@ -169,7 +169,7 @@ test("monitorConfig creates the monitor, then updates it", async () => {
   };
   const id = await crons.checkinStart("ts-upsert", { monitorConfig });
   await crons.checkinOk(id);
-  let m = await api("GET", "/monitors/ts-upsert");
+  let m = (await api("GET", "/monitors/ts-upsert")).monitor;
   assert.deepEqual(
     [m.schedule, m.timezone, m.checkin_margin_minutes, m.max_runtime_minutes, m.failure_issue_threshold],
     [{ type: "cron", expression: "0 3 * * *" }, "Europe/Berlin", 3, 20, 2],
@@ -178,7 +178,7 @@ test("monitorConfig creates the monitor, then updates it", async () => {
   await crons.withMonitor("ts-upsert", () => "done", {
     monitorConfig: { schedule: { type: "interval", value: 2, unit: "hour" }, checkinMargin: 10, maxRuntime: null },
   });
-  m = await api("GET", "/monitors/ts-upsert");
+  m = (await api("GET", "/monitors/ts-upsert")).monitor;
   assert.deepEqual(m.schedule, { type: "interval", value: 2, unit: "hour", minutes: 120 });
   assert.deepEqual([m.checkin_margin_minutes, m.max_runtime_minutes, m.timezone], [10, null, "Europe/Berlin"]);
   assert.deepEqual((await checkins("ts-upsert")).map((c) => c.status), ["ok", "ok"]);
