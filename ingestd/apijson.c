@@ -5,6 +5,7 @@
  */
 #include "common.h"
 #include "apijson.h"
+#include "output.h"
 #include "spec.h"
 
 #define BAD(e, f, ...) do {						\
@@ -286,7 +287,7 @@ kind_from_json(const json_t *obj, bool required, enum checkin_kind *kind, struct
 	return 0;
 }
 
-/* The run fields SDK bodies share; outputs longer than OUTPUT_MAX are cut. */
+/* The run fields SDK bodies share; outputs are cut as ping bodies are (output.h). */
 static int
 run_fields(const json_t *obj, int32_t *exit_code, int64_t *duration_ms, char *crash_id,
     const char **output, size_t *output_len, bool *truncated, struct api_error *e)
@@ -314,11 +315,8 @@ run_fields(const json_t *obj, int32_t *exit_code, int64_t *duration_ms, char *cr
 		if (!json_is_string(v))
 			BAD(e, "output", "output must be a string");
 		*output = json_string_value(v);
-		*output_len = json_string_length(v);
-		if (*output_len > OUTPUT_MAX) {
-			*output_len = OUTPUT_MAX;
-			*truncated = true;
-		}
+		*output_len = output_cut(*output, json_string_length(v));
+		*truncated = *output_len < json_string_length(v);
 	}
 	/* A client that cut the output itself (keeping its end) says so. */
 	if ((v = json_object_get(obj, "output_truncated")) != NULL && !json_is_null(v)) {

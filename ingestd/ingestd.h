@@ -100,6 +100,11 @@ void	 respond_api_error(h2o_req_t *, const struct api_error *);
 /* Maps an "err" reply (or unavailability) of storaged to the HTTP error. */
 void	 respond_rpc_error(h2o_req_t *, const struct rpc_reply *);
 void	 respond_empty(h2o_req_t *, int status);
+/* 413 body_too_large: what ("a JSON body") may have at most limit bytes. */
+void	 respond_body_too_large(h2o_req_t *, const char *what, size_t limit);
+#define REQUEST_BODY	"a request body"	/* what LOOM_BODY_MAX limits */
+/* Gives h2o's own 413, for a body over limit (its max_request_entity_size), our JSON. */
+void	 respond_register_body_limit(h2o_hostconf_t *, size_t limit);
 /* Ping answers: text/plain with the Healthchecks-style headers. */
 void	 respond_ping(h2o_req_t *, int status, const char *text);
 void	 respond_ping_json(h2o_req_t *, int status, json_t *body);

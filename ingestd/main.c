@@ -32,8 +32,8 @@ static const struct env_var ingestd_env[] = {
 	ENV_STORAGED_CMD(&cmd_override),
 	ENV_MS("LOOM_STORAGE_TIMEOUT", "5s", &cfg.storage_timeout_ms, 10, 60000,
 	    "answer 503 when storaged has not acknowledged within this time"),
-	ENV_SIZE("LOOM_BODY_MAX", "1M", &cfg.body_max, 65536, 64 << 20,
-	    "largest request body read (ping output is cut at 10 KiB)"),
+	ENV_SIZE("LOOM_BODY_MAX", "16M", &cfg.body_max, 65536, 64 << 20,
+	    "largest request body accepted, each held whole until answered (larger: 413)"),
 	ENV_END
 };
 

@@ -1,13 +1,15 @@
 /*
  * ping.c -- the ping endpoints (GET, HEAD and POST on /ping/{key}...),
  * Healthchecks-style: plain "OK" answers, the body of a POST stored as the
- * check-in's output (cut at 10 KiB and flagged; a client that cut it
- * itself, such as loom-run keeping the end of a long log, says so with
- * "Loom-Output-Truncated: 1"), and 200 only once
- * storaged has committed the check-in -- 503 otherwise, with nothing
- * recorded, so the client may retry.
+ * check-in's output (its first 10 KiB, whole characters, flagged when cut;
+ * a client that cut it itself, such as loom-run keeping the end of a long
+ * log, says so with "Loom-Output-Truncated: 1"), and 200 only once storaged
+ * has committed the check-in -- 503 otherwise, with nothing recorded, so
+ * the client may retry.  h2o refuses a body over LOOM_BODY_MAX before we
+ * see it (respond.c gives that answer its JSON).
  */
 #include "ingestd.h"
+#include "output.h"
 #include "pingurl.h"
 
 static void
@@ -89,8 +91,8 @@ ping_handle(struct ingestd *ig, h2o_req_t *req)
 	memcpy(ck->environment, p.environment, sizeof(ck->environment));
 	if (req->entity.base != NULL && req->entity.len > 0) {
 		ck->output = req->entity.base;
-		ck->output_len = req->entity.len > OUTPUT_MAX ? OUTPUT_MAX : req->entity.len;
-		ck->output_truncated = req->entity.len > OUTPUT_MAX ||
+		ck->output_len = output_cut(req->entity.base, req->entity.len);
+		ck->output_truncated = ck->output_len < req->entity.len ||
 		    header_true(req, "loom-output-truncated");
 	}
 	call_send(c, reply_ping);

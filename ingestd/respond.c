@@ -1,7 +1,7 @@
 /*
  * respond.c -- every HTTP answer of ingestd goes through here: JSON
  * bodies, the one error shape {"error": {"code", "message", "field"}},
- * and the plain-text ping answers.
+ * the plain-text ping answers, and h2o's own 413 in that error shape.
  */
 #include "ingestd.h"
 #include "httpreq.h"
@@ -18,17 +18,25 @@ send_body(h2o_req_t *req, int status, const char *type, const char *body, size_t
 	h2o_send_inline(req, body, len);
 }
 
-void
-respond_json(h2o_req_t *req, int status, json_t *body)
+/* body as JSON text in req's pool; steals body. */
+static h2o_iovec_t
+json_text(h2o_req_t *req, json_t *body)
 {
 	/* One decimal place is all any figure needs (uptime_percentage). */
-	char	*text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
-	size_t	 len = strlen(text);
-	h2o_iovec_t copy = h2o_strdup(&req->pool, text, len);
+	char		*text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	h2o_iovec_t	 copy = h2o_strdup(&req->pool, text, strlen(text));
 
 	free(text);
 	json_decref(body);
-	send_body(req, status, "application/json", copy.base, copy.len);
+	return copy;
+}
+
+void
+respond_json(h2o_req_t *req, int status, json_t *body)
+{
+	h2o_iovec_t text = json_text(req, body);
+
+	send_body(req, status, "application/json", text.base, text.len);
 }
 
 void
@@ -68,6 +76,77 @@ respond_rpc_error(h2o_req_t *req, const struct rpc_reply *r)
 			return;
 		}
 	respond_error(req, 500, "internal", r->field, "%s", r->message);
+}
+
+/* The error of every body over a limit. */
+static json_t *
+body_too_large(const char *what, size_t limit)
+{
+	char	 msg[120];
+
+	snprintf(msg, sizeof(msg), "%s may have at most %zu bytes", what, limit);
+	return render_error("body_too_large", "body", msg);
+}
+
+void
+respond_body_too_large(h2o_req_t *req, const char *what, size_t limit)
+{
+	respond_json(req, 413, body_too_large(what, limit));
+}
+
+/*
+ * h2o refuses a body over max_request_entity_size itself, before any
+ * handler runs: a plain-text 413 on HTTP/1 (HTTP/2 resets the stream).
+ * Such a request is bound to the host's fallback path, where this filter
+ * swaps that answer's text for our JSON error.
+ */
+struct limit_filter {
+	h2o_filter_t	 super;
+	size_t		 limit;
+};
+
+struct json_swap {
+	h2o_ostream_t	 super;
+	h2o_iovec_t	 json;
+};
+
+static void
+json_swap_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t n,
+    h2o_send_state_t state)
+{
+	struct json_swap *o = (struct json_swap *)self;
+
+	(void)bufs;	/* h2o's text, sent in one piece (h2o_send_inline); none for HEAD */
+	h2o_ostream_send_next(self, req, n > 0 ? &o->json : NULL, n > 0 ? 1 : 0, state);
+}
+
+static void
+limit_filter_setup(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+	struct json_swap *o;
+
+	if (req->res.status == 413) {
+		o = (struct json_swap *)h2o_add_ostream(req, sizeof(*o), slot);
+		o->super.do_send = json_swap_send;
+		o->json = json_text(req, body_too_large(REQUEST_BODY,
+		    ((struct limit_filter *)self)->limit));
+		memset(&req->res.headers, 0, sizeof(req->res.headers));
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+		    H2O_STRLIT("application/json"));
+		req->res.content_length = o->json.len;
+		slot = &o->super.next;
+	}
+	h2o_setup_next_ostream(req, slot);
+}
+
+void
+respond_register_body_limit(h2o_hostconf_t *host, size_t limit)
+{
+	struct limit_filter *f = (struct limit_filter *)h2o_create_filter(&host->fallback_path,
+	    sizeof(*f));
+
+	f->super.on_setup_ostream = limit_filter_setup;
+	f->limit = limit;
 }
 
 void

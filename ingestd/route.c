@@ -12,6 +12,7 @@
 #include "httpreq.h"
 
 #define API		"/api/crons"
+#define API_BODY_MAX	65536	/* bytes of a JSON body */
 
 static const struct route routes[] = {
 	{ "GET", API "/monitors", SCOPE_READ, false, false, api_monitors_list },
@@ -149,9 +150,8 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 		return 0;
 	}
 	if (rt->json_body) {
-		if (req->entity.len > 65536) {
-			respond_error(req, 413, "payload_too_large", NULL,
-			    "a JSON body may have at most 65536 bytes");
+		if (req->entity.len > API_BODY_MAX) {
+			respond_body_too_large(req, "a JSON body", API_BODY_MAX);
 			return 0;
 		}
 		if (!json_content_type(req)) {

@@ -31,6 +31,10 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	struct ingestd	*ig = ((struct handler *)self)->ig;
 	h2o_iovec_t	 path = req->path_normalized;
 
+	if (req->entity.len > ig->cfg->body_max) {	/* exactly one byte over: see ingestd_new */
+		respond_body_too_large(req, REQUEST_BODY, ig->cfg->body_max);
+		return 0;
+	}
 	if (has_prefix(req->path, "/ping/"))
 		return ping_handle(ig, req);
 	if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/crons/stream")))
@@ -111,8 +115,14 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	ig->cfg = cfg;
 	h2o_config_init(&ig->config);
 	ig->config.server_name = h2o_iovec_init(H2O_STRLIT("loom-crons"));
-	ig->config.max_request_entity_size = cfg->body_max;
+	/*
+	 * h2o reads a whole body before any handler runs (2.2.5 cannot stream
+	 * one) and refuses it past this size; a chunked one already at it, so
+	 * it gets one byte more and on_req refuses that byte.
+	 */
+	ig->config.max_request_entity_size = cfg->body_max + 1;
 	host = h2o_config_register_host(&ig->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	respond_register_body_limit(host, cfg->body_max);
 	path = h2o_config_register_path(host, "/", 0);
 	h = (struct handler *)h2o_create_handler(path, sizeof(*h));
 	h->super.on_req = on_req;

@@ -10,59 +10,35 @@
  *		(finished_at, duration, output) and changes nothing else.
  *   log	adds output to the open run (or the latest check-in) only.
  *
+ * Every body or SDK output sent for a run is added to its output, in
+ * arrival order (common/output.h): nothing sent earlier is replaced.
+ *
  * A check-in anchors the next expected run (track.c) and a finished run
  * counts towards health (storaged/tracking.c), both only while the monitor
  * is active: a paused monitor records check-ins and raises nothing.  A
  * disabled monitor records nothing.
  */
+#include "output.h"
 #include "records.h"
 #include "storaged.h"
 #include "timefmt.h"
 #include "tracking.h"
 
-/* Output that outlives reads in the same transaction (see records.h). */
-struct output {
-	char	 buf[OUTPUT_MAX];
-	size_t	 len;
-	bool	 truncated;
-};
-
+/*
+ * Adds a part sent for ck's run to ck's output (the rule: output.h).  ck
+ * then points into buf, which outlives the transaction's next writes
+ * where ck's stored bytes may not (records.h).
+ */
 static void
-output_set(struct output *o, const char *p, size_t len, bool truncated)
+add_output(struct checkin *ck, struct output *buf, const char *p, size_t len,
+    bool truncated)
 {
-	o->len = len > OUTPUT_MAX ? OUTPUT_MAX : len;
-	if (o->len > 0)
-		memcpy(o->buf, p, o->len);
-	o->truncated = truncated || len > OUTPUT_MAX;
-}
-
-/* Appends, keeping the newest OUTPUT_MAX bytes (the end of a log matters most). */
-static void
-output_append(struct output *o, const char *p, size_t len, bool truncated)
-{
-	if (len >= OUTPUT_MAX) {
-		/* Cut only if bytes are dropped: earlier output, or the body's head. */
-		output_set(o, p + len - OUTPUT_MAX, OUTPUT_MAX,
-		    truncated || len > OUTPUT_MAX || o->len > 0);
-		return;
-	}
-	if (o->len + len > OUTPUT_MAX) {
-		size_t drop = o->len + len - OUTPUT_MAX;
-		memmove(o->buf, o->buf + drop, o->len - drop);
-		o->len -= drop;
-		o->truncated = true;
-	}
-	memcpy(o->buf + o->len, p, len);
-	o->len += len;
-	o->truncated |= truncated;
-}
-
-static void
-attach(struct checkin *ck, const struct output *o)
-{
-	ck->output = o->len > 0 ? o->buf : NULL;
-	ck->output_len = o->len;
-	ck->output_truncated = o->truncated;
+	output_init(buf);
+	output_add(buf, ck->output, ck->output_len, ck->output_truncated);
+	output_add(buf, p, len, truncated);
+	ck->output = buf->len > 0 ? buf->buf : NULL;
+	ck->output_len = buf->len;
+	ck->output_truncated = buf->truncated;
 }
 
 static void
@@ -114,17 +90,16 @@ keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
 	rec_monitor_put(c, m, m);
 }
 
-/* Completes an open (or timed-out) run with an ok/error outcome. */
+/*
+ * Completes an open (or timed-out) run with an ok/error outcome; its
+ * output has had the finishing part added.
+ */
 static void
 complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_status status,
-    int32_t exit_code, int64_t duration_ms, const char *crash_id, const struct output *out,
-    bool has_output, int64_t now)
+    int32_t exit_code, int64_t duration_ms, const char *crash_id, int64_t now)
 {
-	struct output	 kept;
-	bool		 late = run->status == CHECKIN_TIMEOUT;
+	bool	 late = run->status == CHECKIN_TIMEOUT;
 
-	if (!has_output)
-		output_set(&kept, run->output, run->output_len, run->output_truncated);
 	run->finished_at = now;
 	run->duration_ms = duration_ms != NONE ? duration_ms :
 	    run->started_at != 0 ? (now - run->started_at) / 1000 : NONE;
@@ -132,7 +107,6 @@ complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_sta
 		run->exit_code = exit_code;
 	if (crash_id[0] != '\0')
 		strlcpy_loom(run->crash_event_id, crash_id, sizeof(run->crash_event_id));
-	attach(run, has_output ? out : &kept);
 	m->last_checkin_at = now;
 	if (!late) {
 		run->status = status;
@@ -163,14 +137,15 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 }
 
 static void
-record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out)
+record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 {
 	struct checkin	 ck;
+	struct output	 out;
 	int64_t		 now = storaged_stamp(c);
 
 	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
+		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 		keepalive(c, m, &ck, now);
 		reply_checkin_recorded(c, m, &ck, true);
 		return;
@@ -189,7 +164,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
 	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
 	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
-	attach(&ck, out);
+	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
 	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
@@ -199,10 +174,10 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 }
 
 static void
-record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out)
+record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 {
 	struct checkin		 ck;
+	struct output		 out;
 	enum checkin_status	 status;
 	int64_t			 now = storaged_stamp(c);
 	int			 rc;
@@ -210,8 +185,8 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
 	    CHECKIN_ERROR : CHECKIN_OK;
 	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
-		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
-		    q->output != NULL, now);
+		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
+		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, now);
 		reply_checkin_recorded(c, m, &ck, true);
 		return;
 	}
@@ -228,7 +203,7 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
 	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
 	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
-	attach(&ck, out);
+	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
 	finished(c, m, &ck);
@@ -268,9 +243,7 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	}
 	if (rc != 0)
 		return;
-	output_set(&out, ck.output, ck.output_len, ck.output_truncated);
-	output_append(&out, q->output, q->output_len, q->output_truncated);
-	attach(&ck, &out);
+	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	rec_checkin_put(c, &ck);	/* the run's state is unchanged: no event */
 	reply_checkin_recorded(c, m, &ck, true);
 }
@@ -279,7 +252,6 @@ void
 handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 {
 	struct monitor	 m;
-	struct output	 out;
 	int		 rc;
 
 	if (q->key[0] != '\0') {
@@ -301,14 +273,13 @@ handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 		    "environment \"%s\" is not one of the monitor's environments", q->environment);
 		return;
 	}
-	output_set(&out, q->output, q->output_len, q->output_truncated);
 	switch (q->kind) {
 	case KIND_START:
-		record_start(c, &m, q, &out);
+		record_start(c, &m, q);
 		break;
 	case KIND_OK:
 	case KIND_ERROR:
-		record_finish(c, &m, q, &out);
+		record_finish(c, &m, q);
 		break;
 	case KIND_LOG:
 		record_log(c, &m, q);
@@ -371,17 +342,13 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 		return;
 	}
 	now = storaged_stamp(c);
-	output_set(&out, q->output != NULL ? q->output : ck.output,
-	    q->output != NULL ? q->output_len : ck.output_len,
-	    q->output != NULL ? q->output_truncated : ck.output_truncated);
-	attach(&ck, &out);
+	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	if (q->kind == KIND_START) {
 		keepalive(c, &m, &ck, now);
 	} else if (q->kind == KIND_OK || q->kind == KIND_ERROR) {
 		enum checkin_status s = q->kind == KIND_ERROR ||
 		    (q->exit_code != NONE && q->exit_code != 0) ? CHECKIN_ERROR : CHECKIN_OK;
-		complete(c, &m, &ck, s, q->exit_code, q->duration_ms, q->crash_event_id, &out, true,
-		    now);
+		complete(c, &m, &ck, s, q->exit_code, q->duration_ms, q->crash_event_id, now);
 	} else {
 		if (q->exit_code != NONE)
 			ck.exit_code = q->exit_code;

@@ -7,6 +7,7 @@
 #include "common.h"
 #include "render.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 json_t *
 render_time(int64_t us)
@@ -28,29 +29,6 @@ opt_str(const char *s)
 	return s[0] == '\0' ? json_null() : json_string(s);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char	 c = p[0];
-	size_t		 len;
-
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-	    c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	if (len == 0 || len > n)
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	/* No overlong forms, surrogates or code points past U+10FFFF. */
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return len;
-}
-
 /* Output bytes as a JSON string, replacing bytes that are not UTF-8. */
 static json_t *
 render_output(const char *p, size_t n)
@@ -63,7 +41,7 @@ render_output(const char *p, size_t n)
 		return json_null();
 	buf = xmalloc(n * 3 + 1);
 	for (size_t i = 0; i < n; i += len ? len : 1) {
-		if ((len = utf8_len((const unsigned char *)p + i, n - i)) > 0) {
+		if ((len = utf8_char_len(p + i, n - i)) > 0) {
 			memcpy(buf + o, p + i, len);
 			o += len;
 		} else {

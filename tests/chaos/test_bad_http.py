@@ -132,6 +132,8 @@ def test_a_malformed_request_is_refused_and_changes_nothing(loom, target, n):
             assert status is None and b"\x07\x00\x00\x00\x00\x00" in out, out[:100]
         else:
             assert status == want, (name, addr, out[:200])
+        if want == 413:     # h2o's own refusal, with the API's JSON error
+            assert b'"code":"body_too_large"' in out, out[:300]
 
 
 def test_both_content_length_and_chunked_take_the_chunks_once(loom, target):
@@ -258,11 +260,11 @@ def test_a_json_route_refuses_other_bodies(loom, target, method, path):
         if code:
             assert err["code"] == code, err
         assert err["message"]
-    # Past LOOM_BODY_MAX (here equal to the API's 64 KiB) h2o itself answers
-    # 413, in plain text, before ingestd sees the request.
+    # Past LOOM_BODY_MAX (here equal to the API's 64 KiB) h2o itself refuses
+    # the body, before ingestd sees the request, with the same JSON error.
     r = api(loom, method, path, body=b"{\"a\": \"" + b"x" * 70_000 + b"\"}",
             content_type="application/json")
-    assert r.status == 413, r
+    assert r.status == 413 and r.json()["error"]["code"] == "body_too_large", r
 
 
 def test_garbage_tokens_are_401(loom, target):

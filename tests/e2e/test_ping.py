@@ -208,6 +208,7 @@ def test_a_log_of_exactly_10_kib_is_not_flagged(api, anon):
     assert anon.post(f"/ping/{mon['ping_key']}/log", body=b"z" * 10240).status == 200
     got = checkins(api, "exact")[0]
     assert len(got["output"]) == 10240 and got["output_truncated"] is False
+    # Full: a later part is dropped, and flagged.
     assert anon.post(f"/ping/{mon['ping_key']}/log", body=b"y").status == 200
     got = checkins(api, "exact")[0]
-    assert got["output"] == "z" * 10239 + "y" and got["output_truncated"] is True
+    assert got["output"] == "z" * 10240 and got["output_truncated"] is True
