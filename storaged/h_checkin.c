@@ -11,7 +11,7 @@
  *   log	adds output to the open run (or the latest check-in) only.
  *
  * Every body or SDK output sent for a run is added to its output, in
- * arrival order (common/output.h): nothing sent earlier is replaced.
+ * arrival order (common/proto/output.h): nothing sent earlier is replaced.
  *
  * A check-in anchors the next expected run (track.c) and a finished run
  * counts towards health (storaged/tracking.c), both only while the monitor

@@ -1,5 +1,5 @@
 /*
- * test_output.c -- a check-in's output (common/output.c): the first
+ * test_output.c -- a check-in's output (common/proto/output.c): the first
  * OUTPUT_MAX bytes of every part sent for a run, newline-joined, cut on a
  * character boundary, flagged when anything was dropped.
  */

@@ -1,6 +1,6 @@
 /*
  * test_utf8.c -- character lengths and character-boundary cuts
- * (common/utf8.c): 2-, 3- and 4-byte characters across the cut, and input
+ * (common/lib/utf8.c): 2-, 3- and 4-byte characters across the cut, and input
  * that is not UTF-8, which is cut where asked.
  */
 #include <setjmp.h>
