@@ -77,9 +77,10 @@ def test_fail_and_exit_codes(api, anon):
     assert anon.get(f"/ping/{key}/7").status == 200
     assert anon.get(f"/ping/{key}?exit_code=3").status == 200
     assert anon.get(f"/ping/{key}?exit_code=0").status == 200
+    assert anon.get(f"/ping/{key}/4?exit_code=4").status == 200    # the same code twice
     got = checkins(api, "codes")[::-1]     # oldest first
     assert [(c["status"], c["exit_code"]) for c in got] == [
-        ("error", None), ("ok", 0), ("error", 7), ("error", 3), ("ok", 0)]
+        ("error", None), ("ok", 0), ("error", 7), ("error", 3), ("ok", 0), ("error", 4)]
 
 
 @pytest.mark.parametrize("path,field", [
@@ -89,6 +90,8 @@ def test_fail_and_exit_codes(api, anon):
     ("/{key}?exit_code=-1", "exit_code"),
     ("/{key}?exit_code=abc", "exit_code"),
     ("/{key}/start?exit_code=1", "exit_code"),
+    ("/{key}/1?exit_code=0", "exit_code"),        # two different exit codes
+    ("/{key}/0?exit_code=2", "exit_code"),
     ("/{key}?rid=not-a-uuid", "rid"),
     ("/{key}/start?rid=1234", "rid"),
     ("/{key}?env=bad%20name", "env"),
