@@ -180,6 +180,24 @@ def test_disabled_monitor_answers_200_and_records_nothing(api, anon):
     assert checkins(api, "off") == []
 
 
+def test_start_answers_the_same_json_shape_whether_recorded_or_not(api, anon):
+    on, off = create(api, "started"), create(api, "stopped", status="disabled")
+    r = anon.get(f"/ping/{on['ping_key']}/start")
+    assert r.status == 200 and r.headers["content-type"] == "application/json", r
+    body = r.json()
+    assert set(body) == {"checkin_id", "recorded"}
+    assert body["checkin_id"].startswith("chk_") and body["recorded"] is True
+    r = anon.get(f"/ping/{off['ping_key']}/start")
+    assert r.status == 200 and r.headers["content-type"] == "application/json", r
+    assert r.json() == {"checkin_id": None, "recorded": False}
+    for mon in (on, off):      # HEAD: the same answer without its body
+        r = anon.request("HEAD", f"/ping/{mon['ping_key']}/start")
+        assert r.status == 200 and r.headers["content-type"] == "application/json", r
+        assert r.body == b""
+    assert [c["status"] for c in checkins(api, "started")] == ["in_progress", "in_progress"]
+    assert checkins(api, "stopped") == []
+
+
 def test_environment_is_recorded_and_filtered(api, anon):
     mon = create(api, "envs", environments=["production"])
     key = mon["ping_key"]
