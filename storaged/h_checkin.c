@@ -126,6 +126,7 @@ complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_sta
 	if (!has_output)
 		output_set(&kept, run->output, run->output_len, run->output_truncated);
 	run->finished_at = now;
+	run->timeout_at = 0;	/* a finished run has no deadline */
 	run->duration_ms = duration_ms != NONE ? duration_ms :
 	    run->started_at != 0 ? (now - run->started_at) / 1000 : NONE;
 	if (exit_code != NONE)

@@ -257,11 +257,13 @@ def test_stats_figures(loom, api):
 
 
 def test_sdk_checkin_start_then_patch_finish(api):
-    create(api, "sdk-job")
+    create(api, "sdk-job", max_runtime_minutes=30)
     r = api.post("/api/crons/monitors/sdk-job/checkins", {"status": "in_progress",
                                                           "environment": "production"})
     assert r.status == 201, r
     cid = r.json()["id"]
+    assert api.get("/api/crons/monitors/sdk-job/checkins").json()["checkins"][0][
+        "timeout_at"] is not None
     assert r.json()["status"] == "in_progress"
     r = api.patch(f"/api/crons/checkins/{cid}", {"status": "error", "exit_code": 2,
                                                  "duration_ms": 1234, "output": "boom",
@@ -271,6 +273,7 @@ def test_sdk_checkin_start_then_patch_finish(api):
     assert (c["id"], c["status"], c["exit_code"], c["duration_ms"], c["output"],
             c["crash_event_id"], c["environment"], c["source"]) == \
         (cid, "error", 2, 1234, "boom", "a1b2c3", "production", "sdk")
+    assert c["timeout_at"] is None                    # finished: no deadline any more
     err = error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 400)
     assert err["field"] == "status"
     assert error_of(api.patch("/api/crons/checkins/chk_aaaaaaaaaaaaaaaaaaaaaaaaaa",

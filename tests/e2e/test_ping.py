@@ -161,6 +161,16 @@ def test_repeated_start_with_the_same_rid_is_a_keepalive(api, anon):
     assert got[0]["timeout_at"] > before
 
 
+def test_a_finished_run_shows_no_deadline(api, anon):
+    mon = create(api, "deadline", max_runtime_minutes=30)
+    anon.get(f"/ping/{mon['ping_key']}/start")
+    [run] = checkins(api, "deadline")
+    assert run["status"] == "in_progress" and run["timeout_at"] is not None
+    assert anon.get(f"/ping/{mon['ping_key']}").status == 200
+    [run] = checkins(api, "deadline")
+    assert run["status"] == "ok" and run["timeout_at"] is None
+
+
 def test_log_records_output_without_changing_the_run(api, anon):
     mon = create(api, "logs")
     key = mon["ping_key"]
