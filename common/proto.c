@@ -622,6 +622,10 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		mpw_kv_int(w, "limit", q->u.checkin_list.limit);
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)q->u.checkin_list.status);
 		break;
+	case MSG_CHECKIN_GET:
+		mpw_kv_str(w, "org", q->u.checkin_get.org);
+		mpw_kv_str(w, "checkin_id", q->u.checkin_get.checkin_id);
+		break;
 	case MSG_MONITOR_STATS:
 		mpw_kv_str(w, "org", q->u.monitor_stats.org);
 		mpw_kv_str(w, "slug", q->u.monitor_stats.slug);
@@ -791,6 +795,10 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		q->u.checkin_list.limit = (uint32_t)mpr_int(&r, "limit", 1, 1000, 100, false);
 		q->u.checkin_list.status = (enum checkin_status)mpr_enum(&r, "status",
 		    checkin_status_names, false);
+		break;
+	case MSG_CHECKIN_GET:
+		get_id(&r, "org", "org", q->u.checkin_get.org, true);
+		get_id(&r, "checkin_id", "chk", q->u.checkin_get.checkin_id, true);
 		break;
 	case MSG_MONITOR_STATS:
 		get_id(&r, "org", "org", q->u.monitor_stats.org, true);

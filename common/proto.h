@@ -71,7 +71,8 @@
 	X(EVENTS_AFTER,	"events.after",		"schedd, streamd -> storaged")	\
 	X(SNAPSHOT,	"snapshot",		"schedd -> storaged")	\
 	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
-	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")
+	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")	\
+	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -212,6 +213,15 @@ struct msg_monitor_list {
  * checkin.list {org, slug, limit (1-1000), status opt}: newest first.
  * Reply ok {checkins [map]}.
  */
+
+/*
+ * checkin.get {org, checkin_id}: one check-in of the organization.  Reply ok
+ * {checkin map}; err not_found (also for another organization's check-in).
+ */
+struct msg_checkin_get {
+	char			 org[ID_SIZE];
+	char			 checkin_id[ID_SIZE];
+};
 struct msg_checkin_list {
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
@@ -303,6 +313,7 @@ struct proto_req {
 		struct msg_monitor		 monitor;	/* create, update, get, delete */
 		struct msg_monitor_list		 monitor_list;
 		struct msg_checkin_list		 checkin_list;
+		struct msg_checkin_get		 checkin_get;
 		struct msg_monitor_stats	 monitor_stats;
 		struct msg_token		 token;		/* create, list, revoke */
 		struct msg_org			 org;		/* create, get */

@@ -124,6 +124,7 @@ void	 api_monitor_checkins(struct call *);
 void	 api_monitor_stats(struct call *);
 void	 api_checkin_create(struct call *);
 void	 api_checkin_update(struct call *);
+void	 api_checkin_get(struct call *);
 void	 api_tokens_list(struct call *);
 void	 api_tokens_create(struct call *);
 void	 api_token_revoke(struct call *);

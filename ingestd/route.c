@@ -25,6 +25,7 @@ static const struct route routes[] = {
 	{ "GET", API "/monitors/{}/checkins", SCOPE_READ, false, false, api_monitor_checkins },
 	{ "POST", API "/monitors/{}/checkins", SCOPE_CHECKINS, true, false, api_checkin_create },
 	{ "GET", API "/monitors/{}/stats", SCOPE_READ, false, false, api_monitor_stats },
+	{ "GET", API "/checkins/{}", SCOPE_READ, false, false, api_checkin_get },
 	{ "PATCH", API "/checkins/{}", SCOPE_CHECKINS, true, false, api_checkin_update },
 	{ "GET", API "/tokens", SCOPE_ADMIN, false, false, api_tokens_list },
 	{ "POST", API "/tokens", SCOPE_ADMIN, true, false, api_tokens_create },

@@ -1,6 +1,7 @@
 /*
- * h_checkin.c -- checkin.record (pings and SDK check-ins) and
- * checkin.update (SDK PATCH): the semantics of DESIGN.md.
+ * h_checkin.c -- checkin.record (pings and SDK check-ins),
+ * checkin.update (SDK PATCH), and reading them back (checkin.get,
+ * checkin.list): the semantics of DESIGN.md.
  *
  *   start	opens a run (in_progress); with the run id of an open run it is a
  *		keep-alive that moves the run's timeout forward.
@@ -394,6 +395,16 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 		rec_checkin_put(c, &ck);
 	}
 	reply_checkin(c, &ck);
+}
+
+void
+handle_checkin_get(struct ctx *c, const struct msg_checkin_get *q)
+{
+	struct checkin	 ck;
+	struct monitor	 m;
+
+	if (load_checkin(c, q->org, q->checkin_id, &ck, &m) == 0)
+		reply_checkin(c, &ck);
 }
 
 void

@@ -194,7 +194,8 @@ def test_wrong_methods_are_405(api):
     r = api.request("PUT", "/api/crons/monitors")
     assert error_of(r, 405)["code"] == "method_not_allowed"
     assert "POST" in r.headers["allow"]
-    assert error_of(api.request("GET", "/api/crons/checkins/chk_x"), 405)
+    r = api.request("DELETE", "/api/crons/checkins/chk_x")
+    assert error_of(r, 405) and r.headers["allow"] == "GET, PATCH"
     assert error_of(api.get("/api/crons/nothing-here"), 404)
 
 
@@ -280,6 +281,27 @@ def test_sdk_checkin_start_then_patch_finish(api):
                               {"status": "ok"}), 404)
     assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "done"}), 400)[
         "field"] == "status"
+
+
+def test_one_checkin_is_read_by_id_as_the_list_shows_it(loom, api):
+    create(api, "readable", max_runtime_minutes=30)
+    url = "/api/crons/monitors/readable/checkins"
+    started = api.post(url, {"status": "in_progress", "output": "step 1"}).json()["id"]
+    finished = api.post(url, {"status": "error", "exit_code": 3}).json()["id"]
+    listed = {c["id"]: c for c in api.get(url).json()["checkins"]}
+    reader = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                           {"scopes": ["read"]}).json()["token"])
+    for cid in (started, finished):
+        r = reader.get(f"/api/crons/checkins/{cid}")
+        assert r.status == 200, r
+        assert r.json() == listed[cid]
+    sdk = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                        {"scopes": ["checkins"]}).json()["token"])
+    assert error_of(sdk.get(f"/api/crons/checkins/{started}"), 403)["code"] == "forbidden"
+    for bad in ("chk_x", "nope", "mon_0123456789abcdefghjkmnpqrs",
+                "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa"):
+        err = error_of(api.get(f"/api/crons/checkins/{bad}"), 404)
+        assert (err["code"], err["field"]) == ("not_found", "id"), bad
 
 
 def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
@@ -374,6 +396,8 @@ def test_another_organizations_monitors_are_not_found(loom, api):
     started = api.post("/api/crons/monitors/private/checkins", {"status": "in_progress"})
     cid = started.json()["id"]
     assert error_of(other.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 404)
+    assert error_of(other.get(f"/api/crons/checkins/{cid}"), 404)["field"] == "id"
+    assert api.get(f"/api/crons/checkins/{cid}").json()["status"] == "in_progress"
     # The same slug is free in the other organization.
     assert other.post("/api/crons/monitors", {"slug": "private", "schedule": CRON}).status == 201
     assert api.get("/api/crons/monitors/private").json()["monitor"]["id"] == mine["id"]

@@ -54,6 +54,7 @@ test_names(void **state)
 		{ MSG_SNAPSHOT, "snapshot", false },
 		{ MSG_VERDICT_MISSED, "verdict.missed", true },
 		{ MSG_VERDICT_TIMEOUT, "verdict.timeout", true },
+		{ MSG_CHECKIN_GET, "checkin.get", false },
 	};
 
 	(void)state;
@@ -221,6 +222,13 @@ f_checkin_list(struct proto_req *q)
 }
 
 static void
+f_checkin_get(struct proto_req *q)
+{
+	strlcpy_loom(q->u.checkin_get.org, ORG, sizeof(q->u.checkin_get.org));
+	strlcpy_loom(q->u.checkin_get.checkin_id, CHK, sizeof(q->u.checkin_get.checkin_id));
+}
+
+static void
 f_stats(struct proto_req *q)
 {
 	strlcpy_loom(q->u.monitor_stats.org, ORG, sizeof(q->u.monitor_stats.org));
@@ -311,6 +319,7 @@ static const struct {
 	{ MSG_CHECKIN_UPDATE, f_update, 0 },
 	{ MSG_CHECKIN_UPDATE, f_update_fields_only, 0 },
 	{ MSG_CHECKIN_LIST, f_checkin_list, 0 },
+	{ MSG_CHECKIN_GET, f_checkin_get, T0 },
 	{ MSG_MONITOR_CREATE, f_monitor_create, 0 },
 	{ MSG_MONITOR_UPDATE, f_monitor_update, 0 },
 	{ MSG_MONITOR_DELETE, f_monitor_slug, 0 },
@@ -931,6 +940,13 @@ static const struct {
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', status: 'done'}", "status",
 	    "field \"status\": \"done\" is not a known name" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a'}", NULL, NULL },	/* limit 100 */
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "'}", "checkin_id",
+	    "field \"checkin_id\": missing" },
+	{ MSG_CHECKIN_GET, "{" V "checkin_id: '" CHK "'}", "org", "field \"org\": missing" },
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "', checkin_id: '" MON "'}", "checkin_id",
+	    "field \"checkin_id\": not a valid chk_ id" },
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "', checkin_id: 'chk_x'}", "checkin_id",
+	    "field \"checkin_id\": not a valid chk_ id" },
 	{ MSG_MONITOR_STATS, "{" V "org: '" ORG "', slug: 'a'}", "period",
 	    "field \"period\": missing" },
 	{ MSG_MONITOR_STATS, "{" V "org: '" ORG "', slug: 'a', period: 'year'}", "period",
