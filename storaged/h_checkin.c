@@ -15,6 +15,11 @@
  * counts towards health (common/tracking.c), both only while the monitor
  * is active: a paused monitor records check-ins and raises nothing.  A
  * disabled monitor records nothing.
+ *
+ * Our clock stamps every check-in, and only it drives tracking and
+ * timeouts.  The times an SDK client reports (started_at, finished_at,
+ * bounded by model_run_times_check) are what the record shows, and what a
+ * duration is measured between when none is reported.
  */
 #include "records.h"
 #include "storaged.h"
@@ -115,29 +120,66 @@ keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
 	rec_monitor_put(c, m, m);
 }
 
-/* Completes an open (or timed-out) run with an ok/error outcome. */
+/* How a run ends, as a finishing ping, SDK check-in or PATCH reports it. */
+struct finish {
+	enum checkin_status	 status;		/* ok or error */
+	int32_t			 exit_code;		/* NONE: not reported */
+	int64_t			 duration_ms;		/* NONE: from the run's times */
+	int64_t			 started_at;		/* the client's; 0: the run's own */
+	int64_t			 finished_at;		/* the client's; 0: now */
+	const char		*crash_id;		/* "": none */
+	const struct output	*out;			/* NULL: the run's output stays */
+};
+
+/* An explicit error, or a non-zero exit code, is a failed run. */
+static enum checkin_status
+finish_status(enum checkin_kind kind, int32_t exit_code)
+{
+	return kind == KIND_ERROR || (exit_code != NONE && exit_code != 0) ? CHECKIN_ERROR :
+	    CHECKIN_OK;
+}
+
+/*
+ * The reported duration, else the time from the run's start to its finish;
+ * never negative, though a client's start may be ahead of our finish.
+ */
+static int64_t
+duration_of(int64_t reported_ms, int64_t started_at, int64_t finished_at)
+{
+	if (reported_ms != NONE)
+		return reported_ms;
+	if (started_at == 0)
+		return NONE;
+	return finished_at > started_at ? (finished_at - started_at) / 1000 : 0;
+}
+
+/*
+ * Completes a run -- open, timed out, or just made -- with its outcome.
+ * The record shows the client's times when it gave them; the monitor's
+ * last check-in is ours.
+ */
 static void
-complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_status status,
-    int32_t exit_code, int64_t duration_ms, const char *crash_id, const struct output *out,
-    bool has_output, int64_t now)
+complete(struct ctx *c, struct monitor *m, struct checkin *run, const struct finish *f,
+    int64_t now)
 {
 	struct output	 kept;
 	bool		 late = run->status == CHECKIN_TIMEOUT;
 
-	if (!has_output)
+	if (f->out == NULL)
 		output_set(&kept, run->output, run->output_len, run->output_truncated);
-	run->finished_at = now;
+	if (f->started_at != 0)
+		run->started_at = f->started_at;
+	run->finished_at = f->finished_at != 0 ? f->finished_at : now;
 	run->timeout_at = 0;	/* a finished run has no deadline */
-	run->duration_ms = duration_ms != NONE ? duration_ms :
-	    run->started_at != 0 ? (now - run->started_at) / 1000 : NONE;
-	if (exit_code != NONE)
-		run->exit_code = exit_code;
-	if (crash_id[0] != '\0')
-		strlcpy_loom(run->crash_event_id, crash_id, sizeof(run->crash_event_id));
-	attach(run, has_output ? out : &kept);
+	run->duration_ms = duration_of(f->duration_ms, run->started_at, run->finished_at);
+	if (f->exit_code != NONE)
+		run->exit_code = f->exit_code;
+	if (f->crash_id[0] != '\0')
+		strlcpy_loom(run->crash_event_id, f->crash_id, sizeof(run->crash_event_id));
+	attach(run, f->out != NULL ? f->out : &kept);
 	m->last_checkin_at = now;
 	if (!late) {
-		run->status = status;
+		run->status = f->status;
 		finished(c, m, run);
 	}
 	/* A late completion is recorded on the timed-out run and raises nothing. */
@@ -164,6 +206,21 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	}
 }
 
+/* A new check-in of m for request q, recorded now (our clock). */
+static void
+new_checkin(const struct monitor *m, const struct msg_checkin_record *q, int64_t now,
+    struct checkin *ck)
+{
+	checkin_init(ck);
+	ids_new_at("chk", now, ck->id);
+	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
+	ck->source = q->source;
+	ck->ts = now;
+	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
+	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
+	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+}
+
 static void
 record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
     const struct output *out)
@@ -171,6 +228,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	struct checkin	 ck;
 	int64_t		 now = storaged_stamp(c);
 
+	/* A keep-alive keeps the run's start. */
 	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		keepalive(c, m, &ck, now);
@@ -181,16 +239,11 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 		return;
 	if (q->run_id[0] == '\0')
 		prune_timed_out(c, m);
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	new_checkin(m, q, now, &ck);
 	ck.status = CHECKIN_IN_PROGRESS;
-	ck.source = q->source;
-	ck.ts = ck.started_at = ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, now);
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	ck.started_at = q->started_at != 0 ? q->started_at : now;
+	ck.last_seen_at = now;
+	ck.timeout_at = timeout_at(m, now);	/* our clock: a client's cannot move deadlines */
 	attach(&ck, out);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
@@ -204,38 +257,27 @@ static void
 record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
     const struct output *out)
 {
-	struct checkin		 ck;
-	enum checkin_status	 status;
-	int64_t			 now = storaged_stamp(c);
-	int			 rc;
+	struct checkin	 ck;
+	int64_t		 now = storaged_stamp(c);
+	struct finish	 f = {
+		.status = finish_status(q->kind, q->exit_code),
+		.exit_code = q->exit_code,
+		.duration_ms = q->duration_ms,
+		.started_at = q->started_at,
+		.finished_at = q->finished_at,
+		.crash_id = q->crash_event_id,
+		.out = q->output != NULL ? out : NULL,
+	};
+	int		 rc;
 
-	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
-	    CHECKIN_ERROR : CHECKIN_OK;
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
-		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
-		    q->output != NULL, now);
-		reply_checkin_recorded(c, m, &ck, true);
+	/* With no open run to complete, the run is recorded as it ended. */
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND) {
+		new_checkin(m, q, now, &ck);
+		track_checkin(m, now);
+	} else if (rc != 0) {
 		return;
 	}
-	if (rc != MDB_NOTFOUND)
-		return;
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
-	ck.status = status;
-	ck.source = q->source;
-	ck.ts = ck.finished_at = now;
-	ck.duration_ms = q->duration_ms;
-	ck.exit_code = q->exit_code;
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
-	attach(&ck, out);
-	m->last_checkin_at = now;
-	track_checkin(m, now);
-	finished(c, m, &ck);
-	rec_checkin_put(c, &ck);
-	rec_monitor_put(c, m, m);
+	complete(c, m, &ck, &f, now);
 	reply_checkin_recorded(c, m, &ck, true);
 }
 
@@ -277,6 +319,44 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	reply_checkin_recorded(c, m, &ck, true);
 }
 
+/* A client's times for a run of that kind; 0, or -1 after replying why not. */
+static int
+check_times(struct ctx *c, enum checkin_kind kind, int64_t started_at, int64_t finished_at)
+{
+	const char	*field, *why;
+
+	if (model_run_times_check(c->now, kind, started_at, finished_at, &field, &why) == 0)
+		return 0;
+	reply_err(c, ERR_BAD_REQUEST, field, "%s", why);
+	return -1;
+}
+
+/* The stored monitor a check-in names: by ping key, else by organization and slug. */
+static int
+named_monitor(struct db_txn *t, const struct msg_checkin_record *q, struct monitor *m)
+{
+	return q->key[0] != '\0' ? rec_monitor_by_ping_key(t, q->key, m) :
+	    rec_monitor_by_slug(t, q->org, q->slug, m);
+}
+
+/*
+ * Checks the client's times before anything is written (monitor_config
+ * writes first): a finish without a reported start is checked against
+ * the start of the open run it will complete.
+ */
+static int
+check_record_times(struct ctx *c, const struct msg_checkin_record *q)
+{
+	struct monitor	 m;
+	struct checkin	 run;
+	int64_t		 started_at = q->started_at;
+
+	if (started_at == 0 && q->finished_at != 0 && named_monitor(c->t, q, &m) == 0 &&
+	    rec_open_run_find(c->t, m.id, q->run_id, &run) == 0)
+		started_at = run.started_at;
+	return check_times(c, q->kind, started_at, q->finished_at);
+}
+
 void
 handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 {
@@ -284,14 +364,14 @@ handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 	struct output	 out;
 	int		 rc;
 
-	if (q->key[0] != '\0') {
-		if ((rc = rec_monitor_by_ping_key(c->t, q->key, &m)) == MDB_NOTFOUND)
-			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
-	} else if (q->has_monitor) {
+	if (check_record_times(c, q) == -1 || c->t->ret != 0)
+		return;
+	if (q->key[0] == '\0' && q->has_monitor)
 		rc = monitor_upsert(c, q->org, q->slug, &q->monitor, &m);
-	} else if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) == MDB_NOTFOUND) {
+	else if ((rc = named_monitor(c->t, q, &m)) == MDB_NOTFOUND && q->key[0] != '\0')
+		reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
+	else if (rc == MDB_NOTFOUND)
 		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
-	}
 	if (rc != 0)
 		return;
 	if (m.status == MONITOR_DISABLED) {
@@ -352,6 +432,14 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 	struct checkin	 ck;
 	struct monitor	 m;
 	struct output	 out;
+	struct finish	 f = {
+		.status = finish_status(q->kind, q->exit_code),
+		.exit_code = q->exit_code,
+		.duration_ms = q->duration_ms,
+		.finished_at = q->finished_at,
+		.crash_id = q->crash_event_id,
+		.out = &out,
+	};
 	bool		 open;
 	int64_t		 now;
 
@@ -372,6 +460,8 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 		reply_err(c, ERR_BAD_REQUEST, "status", "the monitor is disabled");
 		return;
 	}
+	if (check_times(c, q->kind, ck.started_at, q->finished_at) == -1)
+		return;
 	now = storaged_stamp(c);
 	output_set(&out, q->output != NULL ? q->output : ck.output,
 	    q->output != NULL ? q->output_len : ck.output_len,
@@ -380,10 +470,7 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 	if (q->kind == KIND_START) {
 		keepalive(c, &m, &ck, now);
 	} else if (q->kind == KIND_OK || q->kind == KIND_ERROR) {
-		enum checkin_status s = q->kind == KIND_ERROR ||
-		    (q->exit_code != NONE && q->exit_code != 0) ? CHECKIN_ERROR : CHECKIN_OK;
-		complete(c, &m, &ck, s, q->exit_code, q->duration_ms, q->crash_event_id, &out, true,
-		    now);
+		complete(c, &m, &ck, &f, now);
 	} else {
 		if (q->exit_code != NONE)
 			ck.exit_code = q->exit_code;

@@ -1,5 +1,6 @@
 """The admin and SDK API of ingestd, black-box over real HTTP."""
 
+import datetime
 import json
 
 import pytest
@@ -281,6 +282,134 @@ def test_sdk_checkin_start_then_patch_finish(api):
                               {"status": "ok"}), 404)
     assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "done"}), 400)[
         "field"] == "status"
+
+
+def iso(us):
+    """UTC microseconds as the API writes times (RFC 3339, whole seconds)."""
+    t = datetime.datetime.fromtimestamp(us // 1_000_000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def us_of(text):
+    t = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp()) * 1_000_000
+
+
+MIN_US = 60 * 1_000_000
+
+# The product spec's two check-in bodies, verbatim.
+SPEC_START = """{
+"status" : "in_progress" ,
+"started_at" : "2026-01-18T12:00:00Z"
+}"""
+SPEC_FINISH = """{
+"status" : "ok" ,
+"finished_at" : "2026-01-18T12:05:00Z" ,
+"duration_ms" : 300000 ,
+"output" : "Processed 1000 records"
+}"""
+
+
+def test_the_spec_sdk_bodies_record_the_clients_times(loom, api):
+    create(api, "spec-sdk", max_runtime_minutes=60)
+    hdrs = {"Content-Type": "application/json"}
+    r = api.request("POST", "/api/crons/monitors/spec-sdk/checkins", body=SPEC_START,
+                    headers=hdrs)
+    assert r.status == 201, r
+    cid = r.json()["id"]
+    run = api.get(f"/api/crons/checkins/{cid}").json()
+    assert run["status"] == "in_progress" and run["started_at"] == "2026-01-18T12:00:00Z"
+    # Our clock drives the schedule: the run times out max_runtime after we saw it start.
+    assert us_of(run["timeout_at"]) - us_of(run["created_at"]) == 60 * MIN_US
+    assert abs(us_of(run["created_at"]) - loom.now_us()) < MIN_US
+    r = api.request("PATCH", f"/api/crons/checkins/{cid}", body=SPEC_FINISH, headers=hdrs)
+    assert r.status == 200, r
+    done = r.json()
+    assert (done["status"], done["started_at"], done["finished_at"], done["duration_ms"],
+            done["output"], done["timeout_at"]) == \
+        ("ok", "2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000,
+         "Processed 1000 records", None)
+    m = api.get("/api/crons/monitors/spec-sdk").json()["monitor"]
+    assert abs(us_of(m["last_checkin_at"]) - loom.now_us()) < MIN_US
+    assert us_of(m["next_expected_at"]) > loom.now_us()
+    # A run reported once it is over (README).
+    r = api.post("/api/crons/monitors/spec-sdk/checkins", {
+        "status": "ok", "started_at": "2026-01-18T12:00:00Z",
+        "finished_at": "2026-01-18T12:05:00Z"})
+    assert r.status == 201, r
+    over = api.get(f"/api/crons/checkins/{r.json()['id']}").json()
+    assert (over["started_at"], over["finished_at"], over["duration_ms"]) == \
+        ("2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000)
+
+
+def test_a_duration_is_derived_from_the_clients_times(loom, api):
+    create(api, "derived")
+    url = "/api/crons/monitors/derived/checkins"
+    now = loom.now_us()
+    r = api.post(url, {"status": "error", "started_at": iso(now - 90 * MIN_US),
+                       "finished_at": iso(now - 30 * MIN_US)})
+    assert r.status == 201, r
+    direct = api.get(f"/api/crons/checkins/{r.json()['id']}").json()
+    assert (direct["status"], direct["duration_ms"]) == ("error", 60 * MIN_US // 1000)
+    assert direct["started_at"] == iso(now - 90 * MIN_US)
+    cid = api.post(url, {"status": "in_progress",
+                         "started_at": iso(now - 10 * MIN_US)}).json()["id"]
+    r = api.patch(f"/api/crons/checkins/{cid}", {"status": "ok",
+                                                 "finished_at": iso(now - 4 * MIN_US)})
+    assert r.status == 200, r
+    assert (r.json()["duration_ms"], r.json()["finished_at"]) == \
+        (6 * MIN_US // 1000, iso(now - 4 * MIN_US))
+    # An ok POST that completes the open run is measured from that run's start too.
+    cid = api.post(url, {"status": "in_progress",
+                         "started_at": iso(now - 20 * MIN_US)}).json()["id"]
+    assert api.post(url, {"status": "ok", "finished_at": iso(now - 5 * MIN_US)}).json()[
+        "id"] == cid
+    assert api.get(f"/api/crons/checkins/{cid}").json()["duration_ms"] == 15 * MIN_US // 1000
+
+
+def test_bad_client_times_are_400_naming_the_field_and_change_nothing(loom, api):
+    create(api, "timed")
+    url = "/api/crons/monitors/timed/checkins"
+    now = loom.now_us()
+    ahead = iso(now + 6 * MIN_US)
+    cases = [
+        ({"status": "in_progress", "started_at": ahead}, "started_at"),
+        ({"status": "ok", "finished_at": ahead}, "finished_at"),
+        ({"status": "ok", "started_at": iso(now - MIN_US),
+          "finished_at": iso(now - 2 * MIN_US)}, "finished_at"),
+        ({"status": "in_progress", "finished_at": iso(now)}, "finished_at"),
+        ({"status": "ok", "started_at": "2026-01-18 noon"}, "started_at"),
+        ({"status": "ok", "started_at": "2026-02-30T00:00:00Z"}, "started_at"),
+        ({"status": "ok", "finished_at": 1768737600}, "finished_at"),
+        ({"status": "ok", "started_at": "1969-12-31T23:59:59Z"}, "started_at"),
+        ({"status": "ok", "started_at": iso(now - MIN_US), "finished_at": iso(now),
+          "monitor_config": {"checkin_margin_minutes": 9}}, None),
+    ]
+    for body, field in cases[:-1]:
+        assert error_of(api.post(url, body), 400)["field"] == field, body
+        bad = {**body, "monitor_config": {"checkin_margin_minutes": 9}}
+        assert error_of(api.post(url, bad), 400)["field"] == field, bad
+        assert error_of(api.post("/api/crons/monitors/not-made/checkins", bad), 400)
+    assert api.get(url).json()["checkins"] == []
+    assert api.get("/api/crons/monitors/timed").json()["monitor"]["checkin_margin_minutes"] == 5
+    assert api.get("/api/crons/monitors/not-made").status == 404
+    # A finish before the start of the open run it would complete: nothing changes.
+    cid = api.post(url, {"status": "in_progress", "started_at": iso(now - MIN_US)}).json()["id"]
+    early = iso(now - 2 * MIN_US)
+    for req in (lambda: api.patch(f"/api/crons/checkins/{cid}",
+                                  {"status": "ok", "finished_at": early}),
+                lambda: api.post(url, {"status": "ok", "finished_at": early,
+                                       "monitor_config": {"checkin_margin_minutes": 9}})):
+        assert error_of(req(), 400)["field"] == "finished_at"
+    assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"finished_at": iso(now)}),
+                    400)["field"] == "finished_at"
+    assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "ok",
+                                                             "started_at": iso(now)}),
+                    400)["field"] == "started_at"
+    assert [c["status"] for c in api.get(url).json()["checkins"]] == ["in_progress"]
+    assert api.get("/api/crons/monitors/timed").json()["monitor"]["checkin_margin_minutes"] == 5
+    body, _ = cases[-1]
+    assert api.post(url, body).status == 201
 
 
 def test_one_checkin_is_read_by_id_as_the_list_shows_it(loom, api):
