@@ -22,6 +22,13 @@ size_t	 strlcpy_loom(char *dst, const char *src, size_t size);
 /* True when s is entirely made of bytes accepted by accept (a C string). */
 bool	 str_only(const char *s, size_t len, const char *accept);
 
+/*
+ * Steps through the comma-separated list at *p: the next item, spaces
+ * around it trimmed, in *item and *len ("" for an empty one); *p moves on,
+ * to NULL after the last item.  False once *p is NULL.
+ */
+bool	 list_next(const char **p, const char **item, size_t *len);
+
 /* ASCII classes, whatever the locale (cron fields and TZ rules are ASCII). */
 static inline bool
 is_digit(int ch)

@@ -118,6 +118,8 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 	struct proto_req	*q;
 	struct api_error	 e;
 
+	if (cors_api(ig, req))
+		return 0;
 	for (size_t i = 0; i < nitems(routes); i++) {
 		if (!match(routes[i].pattern, req->path_normalized, param, sizeof(param)))
 			continue;
