@@ -223,6 +223,12 @@ struct msg_monitor_list {
  * checkin.list {org, slug, limit (1-1000), status opt}: newest first.
  * Reply ok {checkins [map]}.
  */
+struct msg_checkin_list {
+	char			 org[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];
+	uint32_t		 limit;
+	enum checkin_status	 status;
+};
 
 /*
  * checkin.get {org, checkin_id}: one check-in of the organization.  Reply ok
@@ -231,12 +237,6 @@ struct msg_monitor_list {
 struct msg_checkin_get {
 	char			 org[ID_SIZE];
 	char			 checkin_id[ID_SIZE];
-};
-struct msg_checkin_list {
-	char			 org[ID_SIZE];
-	char			 slug[SLUG_MAX + 1];
-	uint32_t		 limit;
-	enum checkin_status	 status;
 };
 
 /* monitor.stats {org, slug, period}.  Reply ok {stats map}. */

@@ -1,7 +1,7 @@
 /*
- * route.c -- the admin and SDK API: the route table, path matching,
- * body checks, and authentication (a token.verify round trip to storaged,
- * which holds only token hashes) before a route's handler runs.
+ * route.c -- the admin and SDK API: CORS (cors.c), the route table, path
+ * matching, body checks, and authentication (a token.verify round trip to
+ * storaged, which holds only token hashes) before a route's handler runs.
  *
  * Authorization is by scope: read for GETs and the stream, checkins for
  * SDK check-ins, admin for changes.  Organization isolation needs no check
