@@ -1,7 +1,7 @@
 /*
  * api_checkins.c -- SDK check-ins: POST /api/crons/monitors/{slug}/checkins
  * (optionally creating or updating the monitor from monitor_config first)
- * and PATCH /api/crons/checkins/{id}.
+ * and PATCH /api/crons/checkins/{id}; GET /api/crons/checkins/{id} reads one.
  */
 #include "ingestd.h"
 
@@ -53,6 +53,14 @@ api_checkin_create(struct call *c)
 	call_send(c, reply_created);
 }
 
+/* The {id} of the path names no check-in of the organization. */
+static void
+checkin_not_found(struct call *c)
+{
+	respond_error(c->req, 404, "not_found", "id", "no check-in \"%s\"", c->param);
+}
+
+/* A check-in, answered as one element of a monitor's check-in list. */
 static void
 reply_checkin(struct call *c, const struct rpc_reply *r)
 {
@@ -60,7 +68,10 @@ reply_checkin(struct call *c, const struct rpc_reply *r)
 	struct checkin	 ck;
 
 	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+		if (r->code == ERR_NOT_FOUND)
+			checkin_not_found(c);
+		else
+			respond_rpc_error(c->req, r);
 		return;
 	}
 	mpr_map(r->body, "checkin", &m, true);
@@ -81,8 +92,7 @@ api_checkin_update(struct call *c)
 	struct api_error		 e;
 
 	if (!ids_valid("chk", c->param)) {
-		respond_error(c->req, 404, "not_found", "checkin_id", "no check-in \"%s\"",
-		    c->param);
+		checkin_not_found(c);
 		return;
 	}
 	if (api_checkin_update_from_json(c->body, u, &e) == -1) {
@@ -91,5 +101,19 @@ api_checkin_update(struct call *c)
 	}
 	memcpy(u->org, c->org, sizeof(c->org));
 	memcpy(u->checkin_id, c->param, ID_SIZE);
+	call_send(c, reply_checkin);
+}
+
+void
+api_checkin_get(struct call *c)
+{
+	struct msg_checkin_get	*g = &call_req(c, MSG_CHECKIN_GET)->u.checkin_get;
+
+	if (!ids_valid("chk", c->param)) {
+		checkin_not_found(c);
+		return;
+	}
+	memcpy(g->org, c->org, sizeof(c->org));
+	memcpy(g->checkin_id, c->param, ID_SIZE);
 	call_send(c, reply_checkin);
 }

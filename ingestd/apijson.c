@@ -7,6 +7,7 @@
 #include "apijson.h"
 #include "output.h"
 #include "spec.h"
+#include "timefmt.h"
 
 #define BAD(e, f, ...) do {						\
 	(e)->status = 400;						\
@@ -86,6 +87,21 @@ get_int(const json_t *v, const char *field, int64_t min, int64_t max, int64_t *o
 	if (n < min || n > max)
 		BAD(e, field, "%s must be between %" PRId64 " and %" PRId64, field, min, max);
 	*out = n;
+	return 0;
+}
+
+/* An RFC 3339 time after 1970, as UTC µs; null leaves *us alone.  -1 (err set) otherwise. */
+static int
+get_time(const json_t *v, const char *field, int64_t *us, struct api_error *e)
+{
+	char	 text[RFC3339_MAX];
+
+	if (json_is_null(v))
+		return 0;
+	if (get_string(v, field, text, sizeof(text), e) == -1 ||
+	    rfc3339_parse(text, us, NULL) == -1 || *us <= 0)
+		BAD(e, field, "%s must be an RFC 3339 time after 1970, such as "
+		    "\"2026-01-18T12:00:00Z\"", field);
 	return 0;
 }
 
@@ -289,11 +305,16 @@ kind_from_json(const json_t *obj, bool required, enum checkin_kind *kind, struct
 
 /* The run fields SDK bodies share; outputs are cut as ping bodies are (output.h). */
 static int
-run_fields(const json_t *obj, int32_t *exit_code, int64_t *duration_ms, char *crash_id,
-    const char **output, size_t *output_len, bool *truncated, struct api_error *e)
+run_fields(const json_t *obj, int32_t *exit_code, int64_t *duration_ms, int64_t *finished_at,
+    char *crash_id, const char **output, size_t *output_len, bool *truncated,
+    struct api_error *e)
 {
 	json_t		*v;
 	int64_t		 n;
+
+	if ((v = json_object_get(obj, "finished_at")) != NULL &&
+	    get_time(v, "finished_at", finished_at, e) == -1)
+		return -1;
 
 	if ((v = json_object_get(obj, "exit_code")) != NULL && !json_is_null(v)) {
 		if (get_int(v, "exit_code", 0, 255, &n, e) == -1)
@@ -348,14 +369,17 @@ check_members(const json_t *obj, const char *const known[], struct api_error *e)
 int
 api_checkin_from_json(const json_t *obj, struct msg_checkin_record *c, struct api_error *e)
 {
-	static const char *const known[] = { "status", "exit_code", "duration_ms",
-		"crash_event_id", "output", "output_truncated", "environment", "run_id",
-		"monitor_config", NULL };
+	static const char *const known[] = { "status", "started_at", "finished_at", "exit_code",
+		"duration_ms", "crash_event_id", "output", "output_truncated", "environment",
+		"run_id", "monitor_config", NULL };
 	json_t	*v;
 
 	if (check_members(obj, known, e) == -1 || kind_from_json(obj, true, &c->kind, e) == -1 ||
-	    run_fields(obj, &c->exit_code, &c->duration_ms, c->crash_event_id, &c->output,
-	    &c->output_len, &c->output_truncated, e) == -1)
+	    run_fields(obj, &c->exit_code, &c->duration_ms, &c->finished_at, c->crash_event_id,
+	    &c->output, &c->output_len, &c->output_truncated, e) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "started_at")) != NULL &&
+	    get_time(v, "started_at", &c->started_at, e) == -1)
 		return -1;
 	if ((v = json_object_get(obj, "environment")) != NULL && !json_is_null(v) &&
 	    (get_string(v, "environment", c->environment, sizeof(c->environment), e) == -1 ||
@@ -385,13 +409,13 @@ int
 api_checkin_update_from_json(const json_t *obj, struct msg_checkin_update *c,
     struct api_error *e)
 {
-	static const char *const known[] = { "status", "exit_code", "duration_ms",
+	static const char *const known[] = { "status", "finished_at", "exit_code", "duration_ms",
 		"crash_event_id", "output", "output_truncated", NULL };
 
 	if (check_members(obj, known, e) == -1 || kind_from_json(obj, false, &c->kind, e) == -1)
 		return -1;
-	return run_fields(obj, &c->exit_code, &c->duration_ms, c->crash_event_id, &c->output,
-	    &c->output_len, &c->output_truncated, e);
+	return run_fields(obj, &c->exit_code, &c->duration_ms, &c->finished_at, c->crash_event_id,
+	    &c->output, &c->output_len, &c->output_truncated, e);
 }
 
 int

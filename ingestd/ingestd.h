@@ -25,6 +25,7 @@ struct ingestd_cfg {
 	const char	*storaged_cmd;		/* endpoint */
 	uint64_t	 storage_timeout_ms;	/* 503 when storaged is slower */
 	uint64_t	 body_max;		/* bytes accepted in a request body */
+	const char	*cors_origins;		/* LOOM_CORS_ORIGINS; NULL: no CORS on the API */
 };
 
 struct ingestd {
@@ -86,6 +87,12 @@ struct route {
 };
 int		 route_api(struct ingestd *, h2o_req_t *);
 
+/*
+ * cors.c: adds the CORS headers of an API answer to req, for the origins
+ * of LOOM_CORS_ORIGINS; true when it has answered the request (a preflight).
+ */
+bool		 cors_api(const struct ingestd *, h2o_req_t *);
+
 /* relay.c: /api/crons/stream, relayed to streamd with flow control. */
 int		 relay_start(struct ingestd *, h2o_req_t *);
 
@@ -129,6 +136,7 @@ void	 api_monitor_checkins(struct call *);
 void	 api_monitor_stats(struct call *);
 void	 api_checkin_create(struct call *);
 void	 api_checkin_update(struct call *);
+void	 api_checkin_get(struct call *);
 void	 api_tokens_list(struct call *);
 void	 api_tokens_create(struct call *);
 void	 api_token_revoke(struct call *);

@@ -34,6 +34,8 @@ static const struct env_var ingestd_env[] = {
 	    "answer 503 when storaged has not acknowledged within this time"),
 	ENV_SIZE("LOOM_BODY_MAX", "16M", &cfg.body_max, 65536, 64 << 20,
 	    "largest request body accepted, each held whole until answered (larger: 413)"),
+	ENV_ORIGINS("LOOM_CORS_ORIGINS", &cfg.cors_origins,
+	    "browser origins that may call the API, comma-separated (default: none)"),
 	ENV_END
 };
 

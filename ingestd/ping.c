@@ -12,11 +12,28 @@
 #include "output.h"
 #include "pingurl.h"
 
+/*
+ * /start answers in JSON whether or not the monitor records it: the run's
+ * id, or null when the monitor is disabled.
+ */
+static void
+reply_start(struct call *c, const struct rpc_reply *r)
+{
+	char	 id[ID_SIZE];
+	bool	 recorded = mpr_bool(r->body, "recorded");
+
+	mpr_str(r->body, "checkin_id", id, sizeof(id), recorded);
+	if (!mpr_ok(r->body)) {
+		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+		return;
+	}
+	respond_ping_json(c->req, 200, json_pack("{s:s?,s:b}", "checkin_id",
+	    recorded ? id : NULL, "recorded", recorded));
+}
+
 static void
 reply_ping(struct call *c, const struct rpc_reply *r)
 {
-	char	 id[ID_SIZE];
-
 	if (!r->ok) {
 		switch (r->code) {
 		case ERR_NOT_FOUND:
@@ -31,14 +48,10 @@ reply_ping(struct call *c, const struct rpc_reply *r)
 		}
 		return;
 	}
-	if (c->q.u.checkin_record.kind == KIND_START && mpr_bool(r->body, "recorded")) {
-		mpr_str(r->body, "checkin_id", id, sizeof(id), true);
-		if (mpr_ok(r->body)) {
-			respond_ping_json(c->req, 200, json_pack("{s:s}", "checkin_id", id));
-			return;
-		}
-	}
-	respond_ping(c->req, 200, "OK\n");
+	if (c->q.u.checkin_record.kind == KIND_START)
+		reply_start(c, r);
+	else
+		respond_ping(c->req, 200, "OK\n");
 }
 
 /* True when the request has header name (lowercase) with the value "1" or "true". */

@@ -100,6 +100,11 @@ ping_url_parse(const char *path, size_t len, struct ping_url *p, const char **fi
 			*why = "exit code applies only to finishing pings";
 			return PING_URL_BAD;
 		}
+		if (p->exit_code != NONE && p->exit_code != code) {
+			*field = "exit_code";
+			*why = "the path and ?exit_code= give different exit codes";
+			return PING_URL_BAD;
+		}
 		p->exit_code = code;
 		if (code != 0)
 			p->kind = KIND_ERROR;

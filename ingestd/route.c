@@ -1,7 +1,7 @@
 /*
- * route.c -- the admin and SDK API: the route table, path matching,
- * body checks, and authentication (a token.verify round trip to storaged,
- * which holds only token hashes) before a route's handler runs.
+ * route.c -- the admin and SDK API: CORS (cors.c), the route table, path
+ * matching, body checks, and authentication (a token.verify round trip to
+ * storaged, which holds only token hashes) before a route's handler runs.
  *
  * Authorization is by scope: read for GETs and the stream, checkins for
  * SDK check-ins, admin for changes.  Organization isolation needs no check
@@ -26,6 +26,7 @@ static const struct route routes[] = {
 	{ "GET", API "/monitors/{}/checkins", SCOPE_READ, false, false, api_monitor_checkins },
 	{ "POST", API "/monitors/{}/checkins", SCOPE_CHECKINS, true, false, api_checkin_create },
 	{ "GET", API "/monitors/{}/stats", SCOPE_READ, false, false, api_monitor_stats },
+	{ "GET", API "/checkins/{}", SCOPE_READ, false, false, api_checkin_get },
 	{ "PATCH", API "/checkins/{}", SCOPE_CHECKINS, true, false, api_checkin_update },
 	{ "GET", API "/tokens", SCOPE_ADMIN, false, false, api_tokens_list },
 	{ "POST", API "/tokens", SCOPE_ADMIN, true, false, api_tokens_create },
@@ -118,6 +119,8 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 	struct proto_req	*q;
 	struct api_error	 e;
 
+	if (cors_api(ig, req))
+		return 0;
 	for (size_t i = 0; i < nitems(routes); i++) {
 		if (!match(routes[i].pattern, req->path_normalized, param, sizeof(param)))
 			continue;

@@ -1,6 +1,7 @@
 /*
- * h_checkin.c -- checkin.record (pings and SDK check-ins) and
- * checkin.update (SDK PATCH): the semantics of DESIGN.md.
+ * h_checkin.c -- checkin.record (pings and SDK check-ins),
+ * checkin.update (SDK PATCH), and reading them back (checkin.get,
+ * checkin.list): the semantics of DESIGN.md.
  *
  *   start	opens a run (in_progress); with the run id of an open run it is a
  *		keep-alive that moves the run's timeout forward.
@@ -17,6 +18,11 @@
  * counts towards health (storaged/tracking.c), both only while the monitor
  * is active: a paused monitor records check-ins and raises nothing.  A
  * disabled monitor records nothing.
+ *
+ * Our clock stamps every check-in, and only it drives tracking and
+ * timeouts.  The times an SDK client reports (started_at, finished_at,
+ * bounded by model_run_times_check) are what the record shows, and what a
+ * duration is measured between when none is reported.
  */
 #include "output.h"
 #include "records.h"
@@ -90,26 +96,61 @@ keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
 	rec_monitor_put(c, m, m);
 }
 
+/* How a run ends, as a finishing ping, SDK check-in or PATCH reports it. */
+struct finish {
+	enum checkin_status	 status;		/* ok or error */
+	int32_t			 exit_code;		/* NONE: not reported */
+	int64_t			 duration_ms;		/* NONE: from the run's times */
+	int64_t			 started_at;		/* the client's; 0: the run's own */
+	int64_t			 finished_at;		/* the client's; 0: now */
+	const char		*crash_id;		/* "": none */
+};
+
+/* An explicit error, or a non-zero exit code, is a failed run. */
+static enum checkin_status
+finish_status(enum checkin_kind kind, int32_t exit_code)
+{
+	return kind == KIND_ERROR || (exit_code != NONE && exit_code != 0) ? CHECKIN_ERROR :
+	    CHECKIN_OK;
+}
+
 /*
- * Completes an open (or timed-out) run with an ok/error outcome; its
- * output has had the finishing part added.
+ * The reported duration, else the time from the run's start to its finish;
+ * never negative, though a client's start may be ahead of our finish.
+ */
+static int64_t
+duration_of(int64_t reported_ms, int64_t started_at, int64_t finished_at)
+{
+	if (reported_ms != NONE)
+		return reported_ms;
+	if (started_at == 0)
+		return NONE;
+	return finished_at > started_at ? (finished_at - started_at) / 1000 : 0;
+}
+
+/*
+ * Completes a run -- open, timed out, or just made -- with its outcome;
+ * its output has had the finishing part added.  The record shows the
+ * client's times when it gave them; the monitor's last check-in is ours.
  */
 static void
-complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_status status,
-    int32_t exit_code, int64_t duration_ms, const char *crash_id, int64_t now)
+complete(struct ctx *c, struct monitor *m, struct checkin *run, const struct finish *f,
+    int64_t now)
 {
 	bool	 late = run->status == CHECKIN_TIMEOUT;
 
-	run->finished_at = now;
-	run->duration_ms = duration_ms != NONE ? duration_ms :
-	    run->started_at != 0 ? (now - run->started_at) / 1000 : NONE;
-	if (exit_code != NONE)
-		run->exit_code = exit_code;
-	if (crash_id[0] != '\0')
-		strlcpy_loom(run->crash_event_id, crash_id, sizeof(run->crash_event_id));
+	if (f->started_at != 0)
+		run->started_at = f->started_at;
+	run->finished_at = f->finished_at != 0 ? f->finished_at : now;
+	run->timeout_at = 0;	/* a finished run has no deadline */
+	run->duration_ms = duration_of(f->duration_ms, run->started_at, run->finished_at);
+	if (f->exit_code != NONE)
+		run->exit_code = f->exit_code;
+	if (f->crash_id[0] != '\0')
+		strlcpy_loom(run->crash_event_id, f->crash_id, sizeof(run->crash_event_id));
 	m->last_checkin_at = now;
 	if (!late) {
-		run->status = status;
+		run->status = f->status;
 		finished(c, m, run);
 	}
 	/* A late completion is recorded on the timed-out run and raises nothing. */
@@ -136,6 +177,21 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	}
 }
 
+/* A new check-in of m for request q, recorded now (our clock). */
+static void
+new_checkin(const struct monitor *m, const struct msg_checkin_record *q, int64_t now,
+    struct checkin *ck)
+{
+	checkin_init(ck);
+	ids_new_at("chk", now, ck->id);
+	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
+	ck->source = q->source;
+	ck->ts = now;
+	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
+	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
+	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+}
+
 static void
 record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 {
@@ -143,6 +199,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	struct output	 out;
 	int64_t		 now = storaged_stamp(c);
 
+	/* A keep-alive keeps the run's start. */
 	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
@@ -154,16 +211,11 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 		return;
 	if (q->run_id[0] == '\0')
 		prune_timed_out(c, m);
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	new_checkin(m, q, now, &ck);
 	ck.status = CHECKIN_IN_PROGRESS;
-	ck.source = q->source;
-	ck.ts = ck.started_at = ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, now);
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	ck.started_at = q->started_at != 0 ? q->started_at : now;
+	ck.last_seen_at = now;
+	ck.timeout_at = timeout_at(m, now);	/* our clock: a client's cannot move deadlines */
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
@@ -176,39 +228,28 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 static void
 record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 {
-	struct checkin		 ck;
-	struct output		 out;
-	enum checkin_status	 status;
-	int64_t			 now = storaged_stamp(c);
-	int			 rc;
+	struct checkin	 ck;
+	struct output	 out;
+	int64_t		 now = storaged_stamp(c);
+	struct finish	 f = {
+		.status = finish_status(q->kind, q->exit_code),
+		.exit_code = q->exit_code,
+		.duration_ms = q->duration_ms,
+		.started_at = q->started_at,
+		.finished_at = q->finished_at,
+		.crash_id = q->crash_event_id,
+	};
+	int		 rc;
 
-	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
-	    CHECKIN_ERROR : CHECKIN_OK;
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
-		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
-		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, now);
-		reply_checkin_recorded(c, m, &ck, true);
+	/* With no open run to complete, the run is recorded as it ended. */
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND) {
+		new_checkin(m, q, now, &ck);
+		track_checkin(m, now);
+	} else if (rc != 0) {
 		return;
 	}
-	if (rc != MDB_NOTFOUND)
-		return;
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
-	ck.status = status;
-	ck.source = q->source;
-	ck.ts = ck.finished_at = now;
-	ck.duration_ms = q->duration_ms;
-	ck.exit_code = q->exit_code;
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
-	m->last_checkin_at = now;
-	track_checkin(m, now);
-	finished(c, m, &ck);
-	rec_checkin_put(c, &ck);
-	rec_monitor_put(c, m, m);
+	complete(c, m, &ck, &f, now);
 	reply_checkin_recorded(c, m, &ck, true);
 }
 
@@ -248,20 +289,58 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	reply_checkin_recorded(c, m, &ck, true);
 }
 
+/* A client's times for a run of that kind; 0, or -1 after replying why not. */
+static int
+check_times(struct ctx *c, enum checkin_kind kind, int64_t started_at, int64_t finished_at)
+{
+	const char	*field, *why;
+
+	if (model_run_times_check(c->now, kind, started_at, finished_at, &field, &why) == 0)
+		return 0;
+	reply_err(c, ERR_BAD_REQUEST, field, "%s", why);
+	return -1;
+}
+
+/* The stored monitor a check-in names: by ping key, else by organization and slug. */
+static int
+named_monitor(struct db_txn *t, const struct msg_checkin_record *q, struct monitor *m)
+{
+	return q->key[0] != '\0' ? rec_monitor_by_ping_key(t, q->key, m) :
+	    rec_monitor_by_slug(t, q->org, q->slug, m);
+}
+
+/*
+ * Checks the client's times before anything is written (monitor_config
+ * writes first): a finish without a reported start is checked against
+ * the start of the open run it will complete.
+ */
+static int
+check_record_times(struct ctx *c, const struct msg_checkin_record *q)
+{
+	struct monitor	 m;
+	struct checkin	 run;
+	int64_t		 started_at = q->started_at;
+
+	if (started_at == 0 && q->finished_at != 0 && named_monitor(c->t, q, &m) == 0 &&
+	    rec_open_run_find(c->t, m.id, q->run_id, &run) == 0)
+		started_at = run.started_at;
+	return check_times(c, q->kind, started_at, q->finished_at);
+}
+
 void
 handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 {
 	struct monitor	 m;
 	int		 rc;
 
-	if (q->key[0] != '\0') {
-		if ((rc = rec_monitor_by_ping_key(c->t, q->key, &m)) == MDB_NOTFOUND)
-			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
-	} else if (q->has_monitor) {
+	if (check_record_times(c, q) == -1 || c->t->ret != 0)
+		return;
+	if (q->key[0] == '\0' && q->has_monitor)
 		rc = monitor_upsert(c, q->org, q->slug, &q->monitor, &m);
-	} else if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) == MDB_NOTFOUND) {
+	else if ((rc = named_monitor(c->t, q, &m)) == MDB_NOTFOUND && q->key[0] != '\0')
+		reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
+	else if (rc == MDB_NOTFOUND)
 		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
-	}
 	if (rc != 0)
 		return;
 	if (m.status == MONITOR_DISABLED) {
@@ -321,6 +400,13 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 	struct checkin	 ck;
 	struct monitor	 m;
 	struct output	 out;
+	struct finish	 f = {
+		.status = finish_status(q->kind, q->exit_code),
+		.exit_code = q->exit_code,
+		.duration_ms = q->duration_ms,
+		.finished_at = q->finished_at,
+		.crash_id = q->crash_event_id,
+	};
 	bool		 open;
 	int64_t		 now;
 
@@ -341,14 +427,14 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 		reply_err(c, ERR_BAD_REQUEST, "status", "the monitor is disabled");
 		return;
 	}
+	if (check_times(c, q->kind, ck.started_at, q->finished_at) == -1)
+		return;
 	now = storaged_stamp(c);
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	if (q->kind == KIND_START) {
 		keepalive(c, &m, &ck, now);
 	} else if (q->kind == KIND_OK || q->kind == KIND_ERROR) {
-		enum checkin_status s = q->kind == KIND_ERROR ||
-		    (q->exit_code != NONE && q->exit_code != 0) ? CHECKIN_ERROR : CHECKIN_OK;
-		complete(c, &m, &ck, s, q->exit_code, q->duration_ms, q->crash_event_id, now);
+		complete(c, &m, &ck, &f, now);
 	} else {
 		if (q->exit_code != NONE)
 			ck.exit_code = q->exit_code;
@@ -360,6 +446,16 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 		rec_checkin_put(c, &ck);
 	}
 	reply_checkin(c, &ck);
+}
+
+void
+handle_checkin_get(struct ctx *c, const struct msg_checkin_get *q)
+{
+	struct checkin	 ck;
+	struct monitor	 m;
+
+	if (load_checkin(c, q->org, q->checkin_id, &ck, &m) == 0)
+		reply_checkin(c, &ck);
 }
 
 void

@@ -61,6 +61,9 @@ handle_request(struct ctx *c)
 	case MSG_CHECKIN_LIST:
 		handle_checkin_list(c, &q->u.checkin_list);
 		break;
+	case MSG_CHECKIN_GET:
+		handle_checkin_get(c, &q->u.checkin_get);
+		break;
 	case MSG_MONITOR_CREATE:
 		handle_monitor_create(c, &q->u.monitor);
 		break;

@@ -99,6 +99,7 @@ void	 handle_request(struct ctx *);
 void	 handle_checkin_record(struct ctx *, const struct msg_checkin_record *);
 void	 handle_checkin_update(struct ctx *, const struct msg_checkin_update *);
 void	 handle_checkin_list(struct ctx *, const struct msg_checkin_list *);
+void	 handle_checkin_get(struct ctx *, const struct msg_checkin_get *);
 void	 handle_monitor_create(struct ctx *, const struct msg_monitor *);
 void	 handle_monitor_update(struct ctx *, const struct msg_monitor *);
 void	 handle_monitor_delete(struct ctx *, const struct msg_monitor *);

@@ -63,6 +63,17 @@ parse_scaled(const char *s, const char *const units[], const uint64_t scale[], u
 	return -1;
 }
 
+/* A browser's origin: http(s)://host[:port], no path. */
+static bool
+origin_valid(const char *s, size_t n)
+{
+	size_t scheme = n > 8 && strncmp(s, "https://", 8) == 0 ? 8 :
+	    n > 7 && strncmp(s, "http://", 7) == 0 ? 7 : 0;
+
+	return scheme != 0 && str_only(s + scheme, n - scheme,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
+}
+
 static const char *const size_units[] = { "", "K", "M", "G", NULL };
 static const uint64_t size_scale[] = { 1, 1ULL << 10, 1ULL << 20, 1ULL << 30 };
 static const char *const ms_units[] = { "", "ms", "s", "m", "h", NULL };
@@ -101,6 +112,18 @@ parse_value(const struct env_var *v, const char *s, void *out, char *why, size_t
 			    s);
 			return -1;
 		}
+		break;
+	}
+	case ENV_T_ORIGINS: {
+		const char	*p = s, *item;
+		size_t		 len;
+
+		while (list_next(&p, &item, &len))
+			if (!origin_valid(item, len)) {
+				snprintf(why, wl, "\"%.*s\" is not an origin such as "
+				    "https://app.example.com or http://localhost:3000", (int)len, item);
+				return -1;
+			}
 		break;
 	}
 	case ENV_T_ENDPOINT: {

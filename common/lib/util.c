@@ -119,3 +119,21 @@ enum_name(const char *const names[], int value)
 			return names[i];
 	return "none";
 }
+
+bool
+list_next(const char **p, const char **item, size_t *len)
+{
+	const char	*s = *p, *end;
+
+	if (s == NULL)
+		return false;
+	end = s + strcspn(s, ",");
+	*p = *end == ',' ? end + 1 : NULL;
+	while (s < end && *s == ' ')
+		s++;
+	while (end > s && end[-1] == ' ')
+		end--;
+	*item = s;
+	*len = (size_t)(end - s);
+	return true;
+}

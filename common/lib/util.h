@@ -33,6 +33,13 @@ bool	 str_only(const char *s, size_t len, const char *accept);
 int	 enum_parse(const char *const names[], const char *name);
 const char *enum_name(const char *const names[], int value);
 
+/*
+ * Steps through the comma-separated list at *p: the next item, spaces
+ * around it trimmed, in *item and *len ("" for an empty one); *p moves on,
+ * to NULL after the last item.  False once *p is NULL.
+ */
+bool	 list_next(const char **p, const char **item, size_t *len);
+
 /* ASCII classes, whatever the locale (cron fields and TZ rules are ASCII). */
 static inline bool
 is_digit(int ch)

@@ -136,3 +136,25 @@ model_monitor_accepts_env(const struct monitor *m, const char *env)
 			return true;
 	return false;
 }
+
+int
+model_run_times_check(int64_t now, enum checkin_kind kind, int64_t started_at,
+    int64_t finished_at, const char **field, const char **why)
+{
+	*why = NULL;
+	if (started_at > now + CLIENT_AHEAD_MAX_US) {
+		*field = "started_at";
+		*why = "started_at is more than 5 minutes ahead of the server's clock";
+		return -1;
+	}
+	*field = "finished_at";
+	if (finished_at == 0)
+		return 0;
+	if (kind != KIND_OK && kind != KIND_ERROR)
+		*why = "finished_at goes only with status ok or error";
+	else if (finished_at > now + CLIENT_AHEAD_MAX_US)
+		*why = "finished_at is more than 5 minutes ahead of the server's clock";
+	else if (finished_at < started_at)
+		*why = "finished_at is before the run's start";
+	return *why == NULL ? 0 : -1;
+}

@@ -34,6 +34,7 @@
 #define RUNTIME_MAX_MIN		(28 * 24 * 60)	/* DESIGN: at most 28 days */
 #define THRESHOLD_MAX		720
 #define INTERVAL_MAX_MIN	(366 * 24 * 60)	/* an interval of at most a year */
+#define CLIENT_AHEAD_MAX_US	(INT64_C(5) * 60 * 1000000)	/* client clocks that run fast */
 
 enum monitor_status {
 	MONITOR_STATUS_NONE,	/* absent (in partial updates) */
@@ -287,5 +288,15 @@ bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
 bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
 bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
 bool	 model_monitor_accepts_env(const struct monitor *, const char *env);
+
+/*
+ * The times a client reports for a run of the given kind (UTC µs, 0: not
+ * given), against our clock now: neither more than CLIENT_AHEAD_MAX_US
+ * ahead of it, a finish only with ok or error, and never before
+ * started_at (the reported start, else the run's recorded one).  0, or -1
+ * with *field ("started_at", "finished_at") and *why set.
+ */
+int	 model_run_times_check(int64_t now, enum checkin_kind, int64_t started_at,
+	    int64_t finished_at, const char **field, const char **why);
 
 #endif

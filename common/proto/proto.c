@@ -572,6 +572,8 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		mpw_kv_enum_opt(w, "source", checkin_source_names, (int)c->source);
 		mpw_kv_int_opt(w, "exit_code", c->exit_code);
 		mpw_kv_int_opt(w, "duration_ms", c->duration_ms);
+		mpw_kv_time_opt(w, "started_at", c->started_at);
+		mpw_kv_time_opt(w, "finished_at", c->finished_at);
 		mpw_kv_str_opt(w, "run_id", c->run_id);
 		mpw_kv_str_opt(w, "env", c->environment);
 		mpw_kv_str_opt(w, "crash_id", c->crash_event_id);
@@ -592,6 +594,7 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)c->kind);
 		mpw_kv_int_opt(w, "exit_code", c->exit_code);
 		mpw_kv_int_opt(w, "duration_ms", c->duration_ms);
+		mpw_kv_time_opt(w, "finished_at", c->finished_at);
 		mpw_kv_str_opt(w, "crash_id", c->crash_event_id);
 		if (c->output != NULL)
 			mpw_kv_bin(w, "output", c->output, c->output_len);
@@ -621,6 +624,10 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		mpw_kv_str(w, "slug", q->u.checkin_list.slug);
 		mpw_kv_int(w, "limit", q->u.checkin_list.limit);
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)q->u.checkin_list.status);
+		break;
+	case MSG_CHECKIN_GET:
+		mpw_kv_str(w, "org", q->u.checkin_get.org);
+		mpw_kv_str(w, "checkin_id", q->u.checkin_get.checkin_id);
 		break;
 	case MSG_MONITOR_STATS:
 		mpw_kv_str(w, "org", q->u.monitor_stats.org);
@@ -702,6 +709,8 @@ decode_checkin_record(struct mpr *r, struct msg_checkin_record *c)
 	c->source = (enum checkin_source)mpr_enum(r, "source", checkin_source_names, true);
 	c->exit_code = (int32_t)mpr_int(r, "exit_code", 0, 255, NONE, false);
 	c->duration_ms = mpr_int(r, "duration_ms", 0, INT64_MAX / 1000, NONE, false);
+	c->started_at = get_time(r, "started_at", false);
+	c->finished_at = get_time(r, "finished_at", false);
 	mpr_str(r, "run_id", c->run_id, sizeof(c->run_id), false);
 	mpr_str(r, "env", c->environment, sizeof(c->environment), false);
 	mpr_str(r, "crash_id", c->crash_event_id, sizeof(c->crash_event_id), false);
@@ -754,6 +763,7 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		c->kind = (enum checkin_kind)mpr_enum(&r, "kind", checkin_kind_names, false);
 		c->exit_code = (int32_t)mpr_int(&r, "exit_code", 0, 255, NONE, false);
 		c->duration_ms = mpr_int(&r, "duration_ms", 0, INT64_MAX / 1000, NONE, false);
+		c->finished_at = get_time(&r, "finished_at", false);
 		mpr_str(&r, "crash_id", c->crash_event_id, sizeof(c->crash_event_id), false);
 		mpr_text(&r, "output", &c->output, &c->output_len, OUTPUT_MAX);
 		c->output_truncated = mpr_bool(&r, "trunc");
@@ -791,6 +801,10 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		q->u.checkin_list.limit = (uint32_t)mpr_int(&r, "limit", 1, 1000, 100, false);
 		q->u.checkin_list.status = (enum checkin_status)mpr_enum(&r, "status",
 		    checkin_status_names, false);
+		break;
+	case MSG_CHECKIN_GET:
+		get_id(&r, "org", "org", q->u.checkin_get.org, true);
+		get_id(&r, "checkin_id", "chk", q->u.checkin_get.checkin_id, true);
 		break;
 	case MSG_MONITOR_STATS:
 		get_id(&r, "org", "org", q->u.monitor_stats.org, true);

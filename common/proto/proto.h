@@ -71,7 +71,8 @@
 	X(EVENTS_AFTER,	"events.after",		"schedd, streamd -> storaged")	\
 	X(SNAPSHOT,	"snapshot",		"schedd -> storaged")	\
 	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
-	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")
+	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")	\
+	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -135,6 +136,8 @@ struct msg_token_verify {
  *   source       str         ping | sdk
  *   exit_code    int    opt  0-255
  *   duration_ms  int    opt  reported by the client (else measured from the start)
+ *   started_at   int    opt  the client's start of the run (UTC µs; SDK)
+ *   finished_at  int    opt  the client's finish (ok / error only; SDK)
  *   run_id       str    opt  pairs a start with its finish (UUID)
  *   env          str    opt  environment name
  *   crash_id     str    opt  link to a crash-tracking event
@@ -143,6 +146,10 @@ struct msg_token_verify {
  *
  * Reply ok {checkin_id str, monitor_id str, status str, recorded bool
  * (false: the monitor is disabled)}; err not_found, bad_request.
+ *
+ * storaged's own clock stamps the check-in and drives the schedule; the
+ * client's times are only what the record shows as started_at and
+ * finished_at (model_run_times_check() bounds them).
  */
 struct msg_checkin_record {
 	char			 key[UUID_SIZE];
@@ -152,6 +159,8 @@ struct msg_checkin_record {
 	enum checkin_source	 source;
 	int32_t			 exit_code;
 	int64_t			 duration_ms;
+	int64_t			 started_at;	/* 0: when storaged records the start */
+	int64_t			 finished_at;	/* 0: when storaged records the finish */
 	char			 run_id[RUN_ID_MAX + 1];
 	char			 environment[ENV_MAX + 1];
 	char			 crash_event_id[CRASH_ID_MAX + 1];
@@ -166,8 +175,9 @@ struct msg_checkin_record {
  * checkin.update: SDK PATCH of a check-in by id.  kind start is a
  * keep-alive of an in_progress run, ok / error finish it; absent kind only
  * sets the given fields.  {org, checkin_id, kind opt, exit_code opt,
- * duration_ms opt, crash_id opt, output opt, trunc opt}.
- * Reply ok {checkin map}; err not_found.
+ * duration_ms opt, finished_at opt (as in checkin.record), crash_id opt,
+ * output opt, trunc opt}.
+ * Reply ok {checkin map}; err not_found, bad_request.
  */
 struct msg_checkin_update {
 	char			 org[ID_SIZE];
@@ -175,6 +185,7 @@ struct msg_checkin_update {
 	enum checkin_kind	 kind;
 	int32_t			 exit_code;
 	int64_t			 duration_ms;
+	int64_t			 finished_at;	/* 0: when storaged records the finish */
 	char			 crash_event_id[CRASH_ID_MAX + 1];
 	const char		*output;
 	size_t			 output_len;
@@ -217,6 +228,15 @@ struct msg_checkin_list {
 	char			 slug[SLUG_MAX + 1];
 	uint32_t		 limit;
 	enum checkin_status	 status;
+};
+
+/*
+ * checkin.get {org, checkin_id}: one check-in of the organization.  Reply ok
+ * {checkin map}; err not_found (also for another organization's check-in).
+ */
+struct msg_checkin_get {
+	char			 org[ID_SIZE];
+	char			 checkin_id[ID_SIZE];
 };
 
 /* monitor.stats {org, slug, period}.  Reply ok {stats map}. */
@@ -303,6 +323,7 @@ struct proto_req {
 		struct msg_monitor		 monitor;	/* create, update, get, delete */
 		struct msg_monitor_list		 monitor_list;
 		struct msg_checkin_list		 checkin_list;
+		struct msg_checkin_get		 checkin_get;
 		struct msg_monitor_stats	 monitor_stats;
 		struct msg_token		 token;		/* create, list, revoke */
 		struct msg_org			 org;		/* create, get */

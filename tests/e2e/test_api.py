@@ -1,5 +1,6 @@
 """The admin and SDK API of ingestd, black-box over real HTTP."""
 
+import datetime
 import json
 
 import pytest
@@ -194,7 +195,8 @@ def test_wrong_methods_are_405(api):
     r = api.request("PUT", "/api/crons/monitors")
     assert error_of(r, 405)["code"] == "method_not_allowed"
     assert "POST" in r.headers["allow"]
-    assert error_of(api.request("GET", "/api/crons/checkins/chk_x"), 405)
+    r = api.request("DELETE", "/api/crons/checkins/chk_x")
+    assert error_of(r, 405) and r.headers["allow"] == "GET, PATCH"
     assert error_of(api.get("/api/crons/nothing-here"), 404)
 
 
@@ -257,11 +259,13 @@ def test_stats_figures(loom, api):
 
 
 def test_sdk_checkin_start_then_patch_finish(api):
-    create(api, "sdk-job")
+    create(api, "sdk-job", max_runtime_minutes=30)
     r = api.post("/api/crons/monitors/sdk-job/checkins", {"status": "in_progress",
                                                           "environment": "production"})
     assert r.status == 201, r
     cid = r.json()["id"]
+    assert api.get("/api/crons/monitors/sdk-job/checkins").json()["checkins"][0][
+        "timeout_at"] is not None
     assert r.json()["status"] == "in_progress"
     r = api.patch(f"/api/crons/checkins/{cid}", {"status": "error", "exit_code": 2,
                                                  "duration_ms": 1234, "output": "boom",
@@ -271,12 +275,162 @@ def test_sdk_checkin_start_then_patch_finish(api):
     assert (c["id"], c["status"], c["exit_code"], c["duration_ms"], c["output"],
             c["crash_event_id"], c["environment"], c["source"]) == \
         (cid, "error", 2, 1234, "boom", "a1b2c3", "production", "sdk")
+    assert c["timeout_at"] is None                    # finished: no deadline any more
     err = error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 400)
     assert err["field"] == "status"
     assert error_of(api.patch("/api/crons/checkins/chk_aaaaaaaaaaaaaaaaaaaaaaaaaa",
                               {"status": "ok"}), 404)
     assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "done"}), 400)[
         "field"] == "status"
+
+
+def iso(us):
+    """UTC microseconds as the API writes times (RFC 3339, whole seconds)."""
+    t = datetime.datetime.fromtimestamp(us // 1_000_000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def us_of(text):
+    t = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    return int(t.replace(tzinfo=datetime.timezone.utc).timestamp()) * 1_000_000
+
+
+MIN_US = 60 * 1_000_000
+
+# The product spec's two check-in bodies, verbatim.
+SPEC_START = """{
+"status" : "in_progress" ,
+"started_at" : "2026-01-18T12:00:00Z"
+}"""
+SPEC_FINISH = """{
+"status" : "ok" ,
+"finished_at" : "2026-01-18T12:05:00Z" ,
+"duration_ms" : 300000 ,
+"output" : "Processed 1000 records"
+}"""
+
+
+def test_the_spec_sdk_bodies_record_the_clients_times(loom, api):
+    create(api, "spec-sdk", max_runtime_minutes=60)
+    hdrs = {"Content-Type": "application/json"}
+    r = api.request("POST", "/api/crons/monitors/spec-sdk/checkins", body=SPEC_START,
+                    headers=hdrs)
+    assert r.status == 201, r
+    cid = r.json()["id"]
+    run = api.get(f"/api/crons/checkins/{cid}").json()
+    assert run["status"] == "in_progress" and run["started_at"] == "2026-01-18T12:00:00Z"
+    # Our clock drives the schedule: the run times out max_runtime after we saw it start.
+    assert us_of(run["timeout_at"]) - us_of(run["created_at"]) == 60 * MIN_US
+    assert abs(us_of(run["created_at"]) - loom.now_us()) < MIN_US
+    r = api.request("PATCH", f"/api/crons/checkins/{cid}", body=SPEC_FINISH, headers=hdrs)
+    assert r.status == 200, r
+    done = r.json()
+    assert (done["status"], done["started_at"], done["finished_at"], done["duration_ms"],
+            done["output"], done["timeout_at"]) == \
+        ("ok", "2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000,
+         "Processed 1000 records", None)
+    m = api.get("/api/crons/monitors/spec-sdk").json()["monitor"]
+    assert abs(us_of(m["last_checkin_at"]) - loom.now_us()) < MIN_US
+    assert us_of(m["next_expected_at"]) > loom.now_us()
+    # A run reported once it is over (README).
+    r = api.post("/api/crons/monitors/spec-sdk/checkins", {
+        "status": "ok", "started_at": "2026-01-18T12:00:00Z",
+        "finished_at": "2026-01-18T12:05:00Z"})
+    assert r.status == 201, r
+    over = api.get(f"/api/crons/checkins/{r.json()['id']}").json()
+    assert (over["started_at"], over["finished_at"], over["duration_ms"]) == \
+        ("2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000)
+
+
+def test_a_duration_is_derived_from_the_clients_times(loom, api):
+    create(api, "derived")
+    url = "/api/crons/monitors/derived/checkins"
+    now = loom.now_us()
+    r = api.post(url, {"status": "error", "started_at": iso(now - 90 * MIN_US),
+                       "finished_at": iso(now - 30 * MIN_US)})
+    assert r.status == 201, r
+    direct = api.get(f"/api/crons/checkins/{r.json()['id']}").json()
+    assert (direct["status"], direct["duration_ms"]) == ("error", 60 * MIN_US // 1000)
+    assert direct["started_at"] == iso(now - 90 * MIN_US)
+    cid = api.post(url, {"status": "in_progress",
+                         "started_at": iso(now - 10 * MIN_US)}).json()["id"]
+    r = api.patch(f"/api/crons/checkins/{cid}", {"status": "ok",
+                                                 "finished_at": iso(now - 4 * MIN_US)})
+    assert r.status == 200, r
+    assert (r.json()["duration_ms"], r.json()["finished_at"]) == \
+        (6 * MIN_US // 1000, iso(now - 4 * MIN_US))
+    # An ok POST that completes the open run is measured from that run's start too.
+    cid = api.post(url, {"status": "in_progress",
+                         "started_at": iso(now - 20 * MIN_US)}).json()["id"]
+    assert api.post(url, {"status": "ok", "finished_at": iso(now - 5 * MIN_US)}).json()[
+        "id"] == cid
+    assert api.get(f"/api/crons/checkins/{cid}").json()["duration_ms"] == 15 * MIN_US // 1000
+
+
+def test_bad_client_times_are_400_naming_the_field_and_change_nothing(loom, api):
+    create(api, "timed")
+    url = "/api/crons/monitors/timed/checkins"
+    now = loom.now_us()
+    ahead = iso(now + 6 * MIN_US)
+    cases = [
+        ({"status": "in_progress", "started_at": ahead}, "started_at"),
+        ({"status": "ok", "finished_at": ahead}, "finished_at"),
+        ({"status": "ok", "started_at": iso(now - MIN_US),
+          "finished_at": iso(now - 2 * MIN_US)}, "finished_at"),
+        ({"status": "in_progress", "finished_at": iso(now)}, "finished_at"),
+        ({"status": "ok", "started_at": "2026-01-18 noon"}, "started_at"),
+        ({"status": "ok", "started_at": "2026-02-30T00:00:00Z"}, "started_at"),
+        ({"status": "ok", "finished_at": 1768737600}, "finished_at"),
+        ({"status": "ok", "started_at": "1969-12-31T23:59:59Z"}, "started_at"),
+        ({"status": "ok", "started_at": iso(now - MIN_US), "finished_at": iso(now),
+          "monitor_config": {"checkin_margin_minutes": 9}}, None),
+    ]
+    for body, field in cases[:-1]:
+        assert error_of(api.post(url, body), 400)["field"] == field, body
+        bad = {**body, "monitor_config": {"checkin_margin_minutes": 9}}
+        assert error_of(api.post(url, bad), 400)["field"] == field, bad
+        assert error_of(api.post("/api/crons/monitors/not-made/checkins", bad), 400)
+    assert api.get(url).json()["checkins"] == []
+    assert api.get("/api/crons/monitors/timed").json()["monitor"]["checkin_margin_minutes"] == 5
+    assert api.get("/api/crons/monitors/not-made").status == 404
+    # A finish before the start of the open run it would complete: nothing changes.
+    cid = api.post(url, {"status": "in_progress", "started_at": iso(now - MIN_US)}).json()["id"]
+    early = iso(now - 2 * MIN_US)
+    for req in (lambda: api.patch(f"/api/crons/checkins/{cid}",
+                                  {"status": "ok", "finished_at": early}),
+                lambda: api.post(url, {"status": "ok", "finished_at": early,
+                                       "monitor_config": {"checkin_margin_minutes": 9}})):
+        assert error_of(req(), 400)["field"] == "finished_at"
+    assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"finished_at": iso(now)}),
+                    400)["field"] == "finished_at"
+    assert error_of(api.patch(f"/api/crons/checkins/{cid}", {"status": "ok",
+                                                             "started_at": iso(now)}),
+                    400)["field"] == "started_at"
+    assert [c["status"] for c in api.get(url).json()["checkins"]] == ["in_progress"]
+    assert api.get("/api/crons/monitors/timed").json()["monitor"]["checkin_margin_minutes"] == 5
+    body, _ = cases[-1]
+    assert api.post(url, body).status == 201
+
+
+def test_one_checkin_is_read_by_id_as_the_list_shows_it(loom, api):
+    create(api, "readable", max_runtime_minutes=30)
+    url = "/api/crons/monitors/readable/checkins"
+    started = api.post(url, {"status": "in_progress", "output": "step 1"}).json()["id"]
+    finished = api.post(url, {"status": "error", "exit_code": 3}).json()["id"]
+    listed = {c["id"]: c for c in api.get(url).json()["checkins"]}
+    reader = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                           {"scopes": ["read"]}).json()["token"])
+    for cid in (started, finished):
+        r = reader.get(f"/api/crons/checkins/{cid}")
+        assert r.status == 200, r
+        assert r.json() == listed[cid]
+    sdk = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                        {"scopes": ["checkins"]}).json()["token"])
+    assert error_of(sdk.get(f"/api/crons/checkins/{started}"), 403)["code"] == "forbidden"
+    for bad in ("chk_x", "nope", "mon_0123456789abcdefghjkmnpqrs",
+                "chk_aaaaaaaaaaaaaaaaaaaaaaaaaa"):
+        err = error_of(api.get(f"/api/crons/checkins/{bad}"), 404)
+        assert (err["code"], err["field"]) == ("not_found", "id"), bad
 
 
 def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
@@ -371,6 +525,8 @@ def test_another_organizations_monitors_are_not_found(loom, api):
     started = api.post("/api/crons/monitors/private/checkins", {"status": "in_progress"})
     cid = started.json()["id"]
     assert error_of(other.patch(f"/api/crons/checkins/{cid}", {"status": "ok"}), 404)
+    assert error_of(other.get(f"/api/crons/checkins/{cid}"), 404)["field"] == "id"
+    assert api.get(f"/api/crons/checkins/{cid}").json()["status"] == "in_progress"
     # The same slug is free in the other organization.
     assert other.post("/api/crons/monitors", {"slug": "private", "schedule": CRON}).status == 201
     assert api.get("/api/crons/monitors/private").json()["monitor"]["id"] == mine["id"]

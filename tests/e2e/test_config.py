@@ -81,6 +81,8 @@ def test_every_variable_a_daemon_reads_is_in_the_readme_with_its_default(daemon)
     ("ingestd", "LOOM_HTTP_ADDR", "nope", '"nope" is not host:port'),
     ("ingestd", "LOOM_STORAGE_TIMEOUT", "5 s", "is not a duration"),
     ("ingestd", "LOOM_PUBLIC_URL", "ftp://x", "is not an http(s):// URL"),
+    ("ingestd", "LOOM_CORS_ORIGINS", "https://app.example.com/, *",
+     '"https://app.example.com/" is not an origin'),
 ])
 def test_a_bad_value_stops_the_daemon_with_78_naming_the_variable(daemon, var, value, why):
     if not exists(daemon):

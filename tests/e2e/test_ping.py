@@ -77,9 +77,10 @@ def test_fail_and_exit_codes(api, anon):
     assert anon.get(f"/ping/{key}/7").status == 200
     assert anon.get(f"/ping/{key}?exit_code=3").status == 200
     assert anon.get(f"/ping/{key}?exit_code=0").status == 200
+    assert anon.get(f"/ping/{key}/4?exit_code=4").status == 200    # the same code twice
     got = checkins(api, "codes")[::-1]     # oldest first
     assert [(c["status"], c["exit_code"]) for c in got] == [
-        ("error", None), ("ok", 0), ("error", 7), ("error", 3), ("ok", 0)]
+        ("error", None), ("ok", 0), ("error", 7), ("error", 3), ("ok", 0), ("error", 4)]
 
 
 @pytest.mark.parametrize("path,field", [
@@ -89,6 +90,8 @@ def test_fail_and_exit_codes(api, anon):
     ("/{key}?exit_code=-1", "exit_code"),
     ("/{key}?exit_code=abc", "exit_code"),
     ("/{key}/start?exit_code=1", "exit_code"),
+    ("/{key}/1?exit_code=0", "exit_code"),        # two different exit codes
+    ("/{key}/0?exit_code=2", "exit_code"),
     ("/{key}?rid=not-a-uuid", "rid"),
     ("/{key}/start?rid=1234", "rid"),
     ("/{key}?env=bad%20name", "env"),
@@ -158,6 +161,16 @@ def test_repeated_start_with_the_same_rid_is_a_keepalive(api, anon):
     assert got[0]["timeout_at"] > before
 
 
+def test_a_finished_run_shows_no_deadline(api, anon):
+    mon = create(api, "deadline", max_runtime_minutes=30)
+    anon.get(f"/ping/{mon['ping_key']}/start")
+    [run] = checkins(api, "deadline")
+    assert run["status"] == "in_progress" and run["timeout_at"] is not None
+    assert anon.get(f"/ping/{mon['ping_key']}").status == 200
+    [run] = checkins(api, "deadline")
+    assert run["status"] == "ok" and run["timeout_at"] is None
+
+
 def test_log_records_output_without_changing_the_run(api, anon):
     mon = create(api, "logs")
     key = mon["ping_key"]
@@ -175,6 +188,24 @@ def test_disabled_monitor_answers_200_and_records_nothing(api, anon):
     assert anon.get(f"/ping/{mon['ping_key']}").status == 200
     assert anon.get(f"/ping/{mon['ping_key']}/start").status == 200
     assert checkins(api, "off") == []
+
+
+def test_start_answers_the_same_json_shape_whether_recorded_or_not(api, anon):
+    on, off = create(api, "started"), create(api, "stopped", status="disabled")
+    r = anon.get(f"/ping/{on['ping_key']}/start")
+    assert r.status == 200 and r.headers["content-type"] == "application/json", r
+    body = r.json()
+    assert set(body) == {"checkin_id", "recorded"}
+    assert body["checkin_id"].startswith("chk_") and body["recorded"] is True
+    r = anon.get(f"/ping/{off['ping_key']}/start")
+    assert r.status == 200 and r.headers["content-type"] == "application/json", r
+    assert r.json() == {"checkin_id": None, "recorded": False}
+    for mon in (on, off):      # HEAD: the same answer without its body
+        r = anon.request("HEAD", f"/ping/{mon['ping_key']}/start")
+        assert r.status == 200 and r.headers["content-type"] == "application/json", r
+        assert r.body == b""
+    assert [c["status"] for c in checkins(api, "started")] == ["in_progress", "in_progress"]
+    assert checkins(api, "stopped") == []
 
 
 def test_environment_is_recorded_and_filtered(api, anon):

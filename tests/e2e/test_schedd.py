@@ -232,6 +232,7 @@ def test_timeout_then_a_late_completion_raises_nothing_more(jobs):
     jobs.wait_events("monitor.missed", sentinel)
     [late] = jobs.checkins(mon)
     assert late["status"] == "timeout" and late["finished_at"] > run["timeout_at"]
+    assert "timeout_at" not in late                 # finished: no deadline any more
     assert len(jobs.events("monitor.timeout", mon)) == 1
     assert jobs.events("checkin.ok", mon) == []
 

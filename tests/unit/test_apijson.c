@@ -183,6 +183,12 @@ test_checkin_bodies(void **state)
 		{ "{\"status\":\"ok\",\"monitor_config\":[]}", "monitor_config" },
 		{ "{\"status\":\"ok\",\"monitor_config\":{\"timezone\":\"X/Y\"}}", "timezone" },
 		{ "{\"status\":\"ok\",\"extra\":1}", "extra" },
+		{ "{\"status\":\"ok\",\"started_at\":\"2026-01-18\"}", "started_at" },
+		{ "{\"status\":\"ok\",\"started_at\":1768737600}", "started_at" },
+		{ "{\"status\":\"ok\",\"started_at\":\"1970-01-01T00:00:00Z\"}", "started_at" },
+		{ "{\"status\":\"ok\",\"finished_at\":\"2026-01-18T12:05:00.000000000000Z\"}",
+		    "finished_at" },
+		{ "{\"status\":\"ok\",\"finished_at\":\"2026-13-01T00:00:00Z\"}", "finished_at" },
 	};
 	for (size_t i = 0; i < nitems(bad); i++) {
 		memset(&c, 0, sizeof(c));
@@ -192,6 +198,38 @@ test_checkin_bodies(void **state)
 			fail_msg("%s: expected an error on %s", bad[i].body, bad[i].field);
 		json_decref(j);
 	}
+
+	/* The spec's bodies: client times as UTC microseconds; null is absent. */
+	static const struct {
+		const char	*body;
+		int64_t		 started_at, finished_at;
+	} times[] = {
+		{ "{\"status\":\"in_progress\",\"started_at\":\"2026-01-18T12:00:00Z\"}",
+		    INT64_C(1768737600000000), 0 },
+		{ "{\"status\":\"ok\",\"started_at\":\"2026-01-18T13:00:00.5+01:00\","
+		    "\"finished_at\":\"2026-01-18T12:05:00Z\"}", INT64_C(1768737600500000),
+		    INT64_C(1768737900000000) },
+		{ "{\"status\":\"ok\",\"started_at\":null,\"finished_at\":null}", 0, 0 },
+	};
+	for (size_t i = 0; i < nitems(times); i++) {
+		j = parse_ok(times[i].body);
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(api_checkin_from_json(j, &c, &e), 0);
+		assert_int_equal(c.started_at, times[i].started_at);
+		assert_int_equal(c.finished_at, times[i].finished_at);
+		json_decref(j);
+	}
+	j = parse_ok("{\"status\":\"ok\",\"finished_at\":\"2026-01-18T12:05:00Z\","
+	    "\"duration_ms\":300000,\"output\":\"Processed 1000 records\"}");
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(api_checkin_update_from_json(j, &u, &e), 0);
+	assert_int_equal(u.finished_at, INT64_C(1768737900000000));
+	assert_int_equal(u.duration_ms, 300000);
+	json_decref(j);
+	j = parse_ok("{\"status\":\"ok\",\"started_at\":\"2026-01-18T12:00:00Z\"}");
+	assert_int_equal(api_checkin_update_from_json(j, &u, &e), -1);	/* the run has its start */
+	assert_string_equal(e.field, "started_at");
+	json_decref(j);
 
 	/* PATCH: status optional; a long output is cut and flagged. */
 	char *long_out = xmalloc(OUTPUT_MAX + 100);

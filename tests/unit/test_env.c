@@ -68,6 +68,22 @@ static const struct {
 	{ ENV_T_URL, 0, 0, "example.com", false, 0,
 	    "\"example.com\" is not an http(s):// URL without a trailing /" },
 
+	/* browser origins, comma-separated */
+#define NOT_ORIGIN " is not an origin such as https://app.example.com or http://localhost:3000"
+	{ ENV_T_ORIGINS, 0, 0, "https://app.example.com", true, 0, NULL },
+	{ ENV_T_ORIGINS, 0, 0, "https://app.example.com, http://localhost:3000", true, 0, NULL },
+	{ ENV_T_ORIGINS, 0, 0, "http://[::1]:8080,https://a", true, 0, NULL },
+	{ ENV_T_ORIGINS, 0, 0, "", false, 0, "\"\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "*", false, 0, "\"*\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "https://a.example,", false, 0, "\"\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "https://a.example, ,https://b", false, 0, "\"\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "https://a.example/", false, 0,
+	    "\"https://a.example/\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "https://", false, 0, "\"https://\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "app.example.com", false, 0, "\"app.example.com\"" NOT_ORIGIN },
+	{ ENV_T_ORIGINS, 0, 0, "https://a.example https://b", false, 0,
+	    "\"https://a.example https://b\"" NOT_ORIGIN },
+
 	/* ZeroMQ endpoints, with czmq's optional @ (bind) and > (connect) */
 	{ ENV_T_ENDPOINT, 0, 0, "ipc:///run/loom/storaged.cmd", true, 0, NULL },
 	{ ENV_T_ENDPOINT, 0, 0, "tcp://10.0.0.1:5555", true, 0, NULL },

@@ -54,6 +54,7 @@ test_names(void **state)
 		{ MSG_SNAPSHOT, "snapshot", false },
 		{ MSG_VERDICT_MISSED, "verdict.missed", true },
 		{ MSG_VERDICT_TIMEOUT, "verdict.timeout", true },
+		{ MSG_CHECKIN_GET, "checkin.get", false },
 	};
 
 	(void)state;
@@ -134,6 +135,8 @@ f_record_sdk(struct proto_req *q)
 	strlcpy_loom(c->slug, "nightly-backup_2", sizeof(c->slug));
 	c->kind = KIND_START;
 	c->source = SOURCE_SDK;
+	c->started_at = T0 - 1;
+	c->finished_at = T0;
 	c->has_monitor = true;
 	full_spec(&c->monitor);
 }
@@ -160,6 +163,7 @@ f_update(struct proto_req *q)
 	c->kind = KIND_OK;
 	c->exit_code = 3;
 	c->duration_ms = 99;
+	c->finished_at = T0;
 	strlcpy_loom(c->crash_event_id, "crash1", sizeof(c->crash_event_id));
 	c->output = "out";
 	c->output_len = 3;
@@ -218,6 +222,13 @@ f_checkin_list(struct proto_req *q)
 	strlcpy_loom(q->u.checkin_list.slug, "x", sizeof(q->u.checkin_list.slug));
 	q->u.checkin_list.limit = 1000;
 	q->u.checkin_list.status = CHECKIN_MISSED;
+}
+
+static void
+f_checkin_get(struct proto_req *q)
+{
+	strlcpy_loom(q->u.checkin_get.org, ORG, sizeof(q->u.checkin_get.org));
+	strlcpy_loom(q->u.checkin_get.checkin_id, CHK, sizeof(q->u.checkin_get.checkin_id));
 }
 
 static void
@@ -311,6 +322,7 @@ static const struct {
 	{ MSG_CHECKIN_UPDATE, f_update, 0 },
 	{ MSG_CHECKIN_UPDATE, f_update_fields_only, 0 },
 	{ MSG_CHECKIN_LIST, f_checkin_list, 0 },
+	{ MSG_CHECKIN_GET, f_checkin_get, T0 },
 	{ MSG_MONITOR_CREATE, f_monitor_create, 0 },
 	{ MSG_MONITOR_UPDATE, f_monitor_update, 0 },
 	{ MSG_MONITOR_DELETE, f_monitor_slug, 0 },
@@ -802,6 +814,12 @@ static const struct {
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', "
 	    "duration_ms: -1}", "duration_ms",
 	    "field \"duration_ms\": -1 is out of range 0-9223372036854775" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', "
+	    "started_at: -1}", "started_at",
+	    "field \"started_at\": -1 is out of range 0-253402300799999999" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', "
+	    "finished_at: '2026-01-18T12:05:00Z'}", "finished_at",
+	    "field \"finished_at\": not an integer" },
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', run_id: 'r1'}",
 	    "run_id", "field \"run_id\": not a UUID" },
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', "
@@ -896,6 +914,8 @@ static const struct {
 	    "field \"checkin_id\": not a valid chk_ id" },
 	{ MSG_CHECKIN_UPDATE, "{" V "org: '" ORG "', checkin_id: '" CHK "', kind: 'log'}", "kind",
 	    "field \"kind\": log is not an update" },
+	{ MSG_CHECKIN_UPDATE, "{" V "org: '" ORG "', checkin_id: '" CHK "', finished_at: -5}",
+	    "finished_at", "field \"finished_at\": -5 is out of range 0-253402300799999999" },
 	{ MSG_CHECKIN_UPDATE, "{" V "org: '" ORG "', checkin_id: '" CHK "', exit_code: 300}",
 	    "exit_code", "field \"exit_code\": 300 is out of range 0-255" },
 	{ MSG_CHECKIN_UPDATE, "{" V "org: '" ORG "', checkin_id: '" CHK "', crash_id: 'a b'}",
@@ -931,6 +951,13 @@ static const struct {
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', status: 'done'}", "status",
 	    "field \"status\": \"done\" is not a known name" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a'}", NULL, NULL },	/* limit 100 */
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "'}", "checkin_id",
+	    "field \"checkin_id\": missing" },
+	{ MSG_CHECKIN_GET, "{" V "checkin_id: '" CHK "'}", "org", "field \"org\": missing" },
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "', checkin_id: '" MON "'}", "checkin_id",
+	    "field \"checkin_id\": not a valid chk_ id" },
+	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "', checkin_id: 'chk_x'}", "checkin_id",
+	    "field \"checkin_id\": not a valid chk_ id" },
 	{ MSG_MONITOR_STATS, "{" V "org: '" ORG "', slug: 'a'}", "period",
 	    "field \"period\": missing" },
 	{ MSG_MONITOR_STATS, "{" V "org: '" ORG "', slug: 'a', period: 'year'}", "period",
