@@ -167,6 +167,89 @@ def test_pings_reach_a_client_of_the_public_url_within_a_second(loom):
     assert {k: v for k, v in listed.items() if k != "output"} == ck
 
 
+class EventSource:
+    """The spec's listener in Python: handlers added per event type get the
+    parsed data, as `JSON.parse(event.data)` gives it to a browser's."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.listeners = {}
+
+    def add_event_listener(self, type, handler):
+        self.listeners.setdefault(type, []).append(handler)
+
+    def until(self, type, timeout=10.0):
+        """Dispatches events until one of this type; returns its data."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.stream.next_event(timeout=max(0.01, deadline - time.monotonic()))
+            parsed = json.loads(ev["data"])
+            for handler in self.listeners.get(ev.get("event"), []):
+                handler(parsed)
+            if ev.get("event") == type:
+                return parsed
+
+
+def test_every_event_carries_the_flat_fields_the_specs_listener_reads(loom_clock):
+    loom = api_ready(loom_clock)
+    http, anon = loom.http(), Http(loom.http_addr, None)
+    mon = create_monitor(http, "daily-cleanup", name="Daily Cleanup Job",
+                         schedule={"type": "interval", "minutes": 10},
+                         checkin_margin_minutes=1, max_runtime_minutes=1,
+                         environments=["production"])
+    key = mon["ping_key"]
+    es = EventSource(open_stream(loom))
+    said, seen = [], []
+    # The spec's example, word for word but for the language.
+    es.add_event_listener("monitor.missed", lambda data: said.append(
+        f"Monitor {data['monitor_name']} missed check-in!"))
+    for type in PUBLIC:
+        es.add_event_listener(type, lambda data, type=type: seen.append((type, data)))
+
+    start = anon.get(f"/ping/{key}/start?env=production").json()["checkin_id"]
+    started = es.until("checkin.started")
+    assert (started["checkin_id"], started["status"]) == (start, "in_progress")
+    assert started["environment"] == "production" and started["expected_at"] is None
+
+    loom.advance(90)                                    # past the 1-minute max runtime
+    timeout = es.until("monitor.timeout", timeout=15)
+    assert (timeout["checkin_id"], timeout["status"]) == (start, "timeout")
+
+    anon.get(f"/ping/{key}/start?env=production")
+    anon.get(f"/ping/{key}?env=production")
+    healthy = es.until("monitor.healthy")
+    assert healthy["status"] == "ok" and healthy["environment"] == "production"
+    assert healthy["checkin_id"] == seen[-2][1]["checkin_id"]       # checkin.ok's run
+
+    r = http.post("/api/crons/monitors/daily-cleanup/checkins", {
+        "status": "error", "environment": "production", "crash_event_id": "4f1c9a"})
+    assert r.status == 201, r
+    error = es.until("checkin.error")
+    assert (error["checkin_id"], error["status"]) == (r.json()["id"], "error")
+    assert error["crash_event_id"] == "4f1c9a"
+
+    expected = http.get("/api/crons/monitors/daily-cleanup").json()["monitor"]["next_expected_at"]
+    loom.advance(12 * 60)                               # past the next run and its margin
+    missed = es.until("monitor.missed", timeout=15)
+    assert missed["status"] == "missed" and missed["expected_at"] == expected
+    assert missed["environment"] is None and missed["crash_event_id"] is None
+    assert said == ["Monitor Daily Cleanup Job missed check-in!"]
+
+    assert [t for t, _ in seen] == ["checkin.started", "monitor.timeout", "checkin.started",
+                                    "checkin.ok", "monitor.healthy", "checkin.error",
+                                    "monitor.missed"]
+    for type, d in seen:
+        assert (d["monitor_id"], d["monitor_slug"], d["monitor_name"]) == \
+            (mon["id"], "daily-cleanup", "Daily Cleanup Job"), type
+        # The flat fields repeat the nested objects, which stay.
+        assert d["monitor"] == {"id": mon["id"], "slug": "daily-cleanup",
+                                "name": "Daily Cleanup Job"}
+        for flat, nested in (("checkin_id", "id"), ("status", "status"),
+                             ("environment", "environment"), ("expected_at", "expected_at"),
+                             ("crash_event_id", "crash_event_id")):
+            assert d[flat] == d["checkin"][nested], (type, flat)
+
+
 def test_streamd_serves_directly_with_healthz(loom):
     assert Http(loom.stream_addr, None).get("/healthz").status == 200
     mon = create_monitor(loom.http(), "direct")
