@@ -196,6 +196,7 @@ struct checkin {
 	const char		*output;	/* borrowed; NULL: none */
 	size_t			 output_len;	/* <= OUTPUT_MAX */
 	bool			 output_truncated;
+	bool			 untracked;	/* from an environment the monitor does not track */
 	uint64_t		 rev;		/* seq of the last change */
 };
 

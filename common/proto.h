@@ -326,7 +326,12 @@ void	 proto_monitor_encode(struct mpw *, const struct monitor *);
 void	 proto_monitor_decode(struct mpr *, struct monitor *);
 void	 proto_spec_encode(struct mpw *, const struct monitor_spec *);
 void	 proto_spec_decode(struct mpr *, struct monitor_spec *);
-/* with_output: include the output (stored records and API replies, not events). */
+/*
+ * A check-in.  with_output: include the output (stored records and API
+ * replies, not events).  "untracked" is written only when true (a check-in
+ * from an environment the monitor does not track), so records from before
+ * it existed decode as tracked.
+ */
 void	 proto_checkin_encode(struct mpw *, const struct checkin *, bool with_output);
 void	 proto_checkin_decode(struct mpr *, struct checkin *);
 void	 proto_monitor_ref_encode(struct mpw *, const struct monitor_ref *);

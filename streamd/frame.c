@@ -58,6 +58,7 @@ static const struct {
 	{ "environment",	"environment" },
 	{ "expected_at",	"expected_at" },
 	{ "crash_event_id",	"crash_event_id" },
+	{ "tracked",		"tracked" },
 };
 
 /* Sets the flat check-in members of j from ck (null without a check-in). */

@@ -241,12 +241,13 @@ def test_every_event_carries_the_flat_fields_the_specs_listener_reads(loom_clock
     for type, d in seen:
         assert (d["monitor_id"], d["monitor_slug"], d["monitor_name"]) == \
             (mon["id"], "daily-cleanup", "Daily Cleanup Job"), type
+        assert d["tracked"] is True, type
         # The flat fields repeat the nested objects, which stay.
         assert d["monitor"] == {"id": mon["id"], "slug": "daily-cleanup",
                                 "name": "Daily Cleanup Job"}
         for flat, nested in (("checkin_id", "id"), ("status", "status"),
                              ("environment", "environment"), ("expected_at", "expected_at"),
-                             ("crash_event_id", "crash_event_id")):
+                             ("crash_event_id", "crash_event_id"), ("tracked", "tracked")):
             assert d[flat] == d["checkin"][nested], (type, flat)
 
 

@@ -144,6 +144,7 @@ test_event_flat_members(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "expected_at")),
 	    "2026-03-08T06:00:00Z");
 	assert_string_equal(json_string_value(json_object_get(j, "crash_event_id")), "4f1c9a");
+	assert_true(json_is_true(json_object_get(j, "tracked")));
 	/* The nested objects stay as they were. */
 	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "checkin"),
 	    "expected_at")), "2026-03-08T06:00:00Z");
@@ -152,7 +153,10 @@ test_event_flat_members(void **state)
 
 	/* Absent values are null, as in the check-in. */
 	sample(&e, EVENT_CHECKIN_OK);
+	e.checkin.untracked = true;
 	j = frame_event_json(&e);
+	assert_true(json_is_false(json_object_get(j, "tracked")));
+	assert_true(json_is_false(json_object_get(json_object_get(j, "checkin"), "tracked")));
 	assert_true(json_is_null(json_object_get(j, "environment")));
 	assert_true(json_is_null(json_object_get(j, "expected_at")));
 	assert_true(json_is_null(json_object_get(j, "crash_event_id")));
@@ -176,6 +180,7 @@ test_event_without_checkin_and_health(void **state)
 	    "nightly-backup");
 	assert_true(json_is_null(json_object_get(j, "checkin_id")));
 	assert_true(json_is_null(json_object_get(j, "status")));
+	assert_true(json_is_null(json_object_get(j, "tracked")));
 	assert_true(json_is_null(json_object_get(j, "old_health")));
 	assert_true(json_is_null(json_object_get(j, "new_health")));
 	assert_string_equal(json_string_value(json_object_get(j, "type")), "monitor.healthy");
