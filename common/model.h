@@ -234,22 +234,28 @@ struct stats {
 	int32_t			 uptime_permille;	/* ok/total, 0-1000; NONE */
 };
 
-/* The events of the sequenced log; names double as PUB topics. */
+/*
+ * The events of the sequenced log; names double as PUB topics.  Public
+ * events are streamed to subscribers.  Alerting events are the ones that
+ * tell of a problem or its end; a paused monitor never raises them
+ * (tracking.h, tracking_publishes).
+ */
 #define EVENT_TYPES(X)							\
-	X(CHECKIN_STARTED,	"checkin.started",	true)		\
-	X(CHECKIN_OK,		"checkin.ok",		true)		\
-	X(CHECKIN_ERROR,	"checkin.error",	true)		\
-	X(CHECKIN_KEEPALIVE,	"checkin.keepalive",	false)		\
-	X(MONITOR_MISSED,	"monitor.missed",	true)		\
-	X(MONITOR_TIMEOUT,	"monitor.timeout",	true)		\
-	X(MONITOR_HEALTHY,	"monitor.healthy",	true)		\
-	X(MONITOR_CREATED,	"monitor.created",	false)		\
-	X(MONITOR_UPDATED,	"monitor.updated",	false)		\
-	X(MONITOR_DELETED,	"monitor.deleted",	false)
+	/* id			name			public	alerting */	\
+	X(CHECKIN_STARTED,	"checkin.started",	true,	false)		\
+	X(CHECKIN_OK,		"checkin.ok",		true,	false)		\
+	X(CHECKIN_ERROR,	"checkin.error",	true,	true)		\
+	X(CHECKIN_KEEPALIVE,	"checkin.keepalive",	false,	false)		\
+	X(MONITOR_MISSED,	"monitor.missed",	true,	true)		\
+	X(MONITOR_TIMEOUT,	"monitor.timeout",	true,	true)		\
+	X(MONITOR_HEALTHY,	"monitor.healthy",	true,	true)		\
+	X(MONITOR_CREATED,	"monitor.created",	false,	false)		\
+	X(MONITOR_UPDATED,	"monitor.updated",	false,	false)		\
+	X(MONITOR_DELETED,	"monitor.deleted",	false,	false)
 
 enum event_type {
 	EVENT_NONE,
-#define X(id, name, public)	EVENT_##id,
+#define X(id, name, public, alerting)	EVENT_##id,
 	EVENT_TYPES(X)
 #undef X
 	EVENT_MAX
@@ -257,6 +263,8 @@ enum event_type {
 extern const char *const event_type_names[];
 /* True for the events subscribers see on the SSE stream by default. */
 bool	 event_is_public(enum event_type);
+/* True for checkin.error, monitor.missed, monitor.timeout and monitor.healthy. */
+bool	 event_is_alerting(enum event_type);
 
 /* The part of a monitor that events carry (enough for schedd and streamd). */
 struct monitor_ref {

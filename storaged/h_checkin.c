@@ -11,9 +11,9 @@
  *   log	adds output to the open run (or the latest check-in) only.
  *
  * A check-in anchors the next expected run (track.c) and a finished run
- * counts towards health (common/tracking.c), both only while the monitor
- * is active: a paused monitor records check-ins and raises nothing.  A
- * disabled monitor records nothing.
+ * counts towards health, both only while the monitor is active: a paused
+ * monitor records check-ins and publishes no alerting event
+ * (common/tracking.h, "What counts").  A disabled monitor records nothing.
  */
 #include "records.h"
 #include "storaged.h"
@@ -96,7 +96,7 @@ finished(struct ctx *c, struct monitor *m, struct checkin *ck)
 	enum health	 old = m->health;
 	enum event_type	 type = ck->status == CHECKIN_OK ? EVENT_CHECKIN_OK : EVENT_CHECKIN_ERROR;
 
-	if (m->status == MONITOR_ACTIVE)
+	if (tracking_counts(m, ck))
 		old = tracking_count_run(m, ck->status);
 	storaged_emit(c, type, m, ck, old);
 	if (tracking_is_recovery(old, m->health))

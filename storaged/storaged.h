@@ -138,7 +138,9 @@ int64_t	 retention_next_us(const struct storaged *, bool first);
 /*
  * handlers.c: appends an event about m (and ck, whose output is not
  * included) with health going from old to m->health, and stamps the
- * event's sequence number as the rev of both records.
+ * event's sequence number as the rev of both records.  An alerting event
+ * that tracking does not publish (tracking_publishes: a paused monitor, an
+ * untracked check-in) is left out, and the revs stay as they were.
  */
 void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct checkin *ck,
 	    enum health old);

@@ -251,6 +251,36 @@ def test_every_event_carries_the_flat_fields_the_specs_listener_reads(loom_clock
             assert d[flat] == d["checkin"][nested], (type, flat)
 
 
+def until_checkin_error_of(stream, mon, timeout=5.0):
+    """Events (parsed data) up to mon's next checkin.error, which ends the list."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while not got or got[-1]["type"] != "checkin.error" or got[-1]["monitor_id"] != mon["id"]:
+        got.append(data(stream.next_event(timeout=max(0.01, deadline - time.monotonic()))))
+    return got
+
+
+def test_a_paused_monitor_records_checkins_and_streams_no_alert(loom):
+    http = loom.http()
+    quiet = create_monitor(http, "quiet")
+    assert http.post("/api/crons/monitors/quiet/pause").json()["monitor"]["status"] == "paused"
+    marker = create_monitor(http, "marker")
+    s = open_stream(loom)
+    for suffix in ("/start", "/fail", "/start", ""):
+        ping(quiet["ping_key"], loom, suffix)
+    ping(marker["ping_key"], loom, "/fail")        # streamed after all of quiet's
+
+    got = until_checkin_error_of(s, marker)
+    assert [(d["type"], d["status"]) for d in got if d["monitor_slug"] == "quiet"] == \
+        [("checkin.started", "in_progress"), ("checkin.started", "in_progress"),
+         ("checkin.ok", "ok")]
+    recorded = http.get("/api/crons/monitors/quiet/checkins").json()["checkins"]
+    assert [c["status"] for c in recorded] == ["ok", "error"]       # newest first
+    assert http.get("/api/crons/monitors/quiet").json()["monitor"]["health"] == "unknown"
+    assert "checkin.error" not in [e["type"] for e in loom.wire().events()[0]
+                                   if e["monitor"]["id"] == quiet["id"]]
+
+
 def test_streamd_serves_directly_with_healthz(loom):
     assert Http(loom.stream_addr, None).get("/healthz").status == 200
     mon = create_monitor(loom.http(), "direct")
