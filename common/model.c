@@ -159,7 +159,7 @@ model_text_valid(const char *s, size_t max)
 }
 
 bool
-model_monitor_accepts_env(const struct monitor *m, const char *env)
+model_monitor_tracks_env(const struct monitor *m, const char *env)
 {
 	/* A check-in that names no environment is not filtered. */
 	if (m->n_envs == 0 || env == NULL || env[0] == '\0')

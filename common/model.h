@@ -169,7 +169,7 @@ struct monitor {
 	char			 ping_key[UUID_SIZE];
 	int64_t			 created_at;
 	int64_t			 updated_at;
-	int64_t			 last_checkin_at;	/* latest check-in of any kind */
+	int64_t			 last_checkin_at;	/* latest tracked check-in, any status */
 	int64_t			 anchor_at;		/* what next_expected_at follows */
 	int64_t			 next_expected_at;	/* 0: not tracking */
 	uint32_t		 fail_streak;		/* consecutive failed runs */
@@ -301,6 +301,7 @@ bool	 model_env_valid(const char *);		/* [A-Za-z0-9_.-]{1,64} */
 bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
 bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
 bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
-bool	 model_monitor_accepts_env(const struct monitor *, const char *env);
+/* True when the monitor tracks check-ins from env; others are recorded untracked. */
+bool	 model_monitor_tracks_env(const struct monitor *, const char *env);
 
 #endif

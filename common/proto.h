@@ -136,13 +136,14 @@ struct msg_token_verify {
  *   exit_code    int    opt  0-255
  *   duration_ms  int    opt  reported by the client (else measured from the start)
  *   run_id       str    opt  pairs a start with its finish (UUID)
- *   env          str    opt  environment name
+ *   env          str    opt  environment name (outside the monitor's list: untracked)
  *   crash_id     str    opt  link to a crash-tracking event
  *   output       bin    opt  at most OUTPUT_MAX bytes; "trunc" true when cut
  *   monitor      map    opt  SDK upsert: a monitor_spec created or applied first
  *
- * Reply ok {checkin_id str, monitor_id str, status str, recorded bool
- * (false: the monitor is disabled)}; err not_found, bad_request.
+ * Reply ok {checkin_id str, monitor_id str, status str, tracked bool,
+ * recorded bool (false: the monitor is disabled; then no checkin_id,
+ * status, tracked)}; err not_found, bad_request.
  */
 struct msg_checkin_record {
 	char			 key[UUID_SIZE];

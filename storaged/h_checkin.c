@@ -10,6 +10,11 @@
  *		(finished_at, duration, output) and changes nothing else.
  *   log	adds output to the open run (or the latest check-in) only.
  *
+ * A check-in from an environment outside the monitor's list is recorded
+ * untracked (model_monitor_tracks_env), never refused: it lands only on
+ * untracked runs, a run keeps the tracked-ness of its start, and an
+ * untracked run never times out.
+ *
  * A check-in anchors the next expected run (track.c) and a finished run
  * counts towards health, both only while the monitor is active: a paused
  * monitor records check-ins and publishes no alerting event
@@ -73,17 +78,23 @@ reply_checkin_recorded(struct ctx *c, const struct monitor *m, const struct chec
 
 	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
 	mpw_kv_str(w, "monitor_id", m->id);
-	if (ck != NULL)
+	if (ck != NULL) {
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
+		mpw_key(w, "tracked");
+		mpw_bool(w, !ck->untracked);
+	}
 	mpw_key(w, "recorded");
 	mpw_bool(w, recorded);
 	reply_done(c);
 }
 
+/* When run, alive at from, times out; 0: never (no max runtime, or untracked). */
 static int64_t
-timeout_at(const struct monitor *m, int64_t from)
+timeout_at(const struct monitor *m, const struct checkin *run, int64_t from)
 {
-	return m->max_runtime_min > 0 ? from + (int64_t)m->max_runtime_min * US_PER_MIN : 0;
+	if (m->max_runtime_min == 0 || run->untracked)
+		return 0;
+	return from + (int64_t)m->max_runtime_min * US_PER_MIN;
 }
 
 /*
@@ -108,7 +119,7 @@ static void
 keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
 {
 	run->last_seen_at = now;
-	run->timeout_at = timeout_at(m, now);
+	run->timeout_at = timeout_at(m, run, now);
 	storaged_emit(c, EVENT_CHECKIN_KEEPALIVE, m, run, m->health);
 	rec_checkin_put(c, run);
 	rec_monitor_put(c, m, m);
@@ -133,7 +144,7 @@ complete(struct ctx *c, struct monitor *m, struct checkin *run, enum checkin_sta
 	if (crash_id[0] != '\0')
 		strlcpy_loom(run->crash_event_id, crash_id, sizeof(run->crash_event_id));
 	attach(run, has_output ? out : &kept);
-	m->last_checkin_at = now;
+	track_seen(m, run, now);
 	if (!late) {
 		run->status = status;
 		finished(c, m, run);
@@ -162,6 +173,41 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	}
 }
 
+/* A new check-in of m from q at now; untracked when q's environment is not one m tracks. */
+static void
+checkin_new(struct checkin *ck, const struct monitor *m, const struct msg_checkin_record *q,
+    int64_t now)
+{
+	checkin_init(ck);
+	ids_new_at("chk", now, ck->id);
+	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
+	ck->source = q->source;
+	ck->ts = now;
+	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
+	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
+	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+	ck->untracked = !model_monitor_tracks_env(m, q->environment);
+}
+
+/*
+ * The open run q lands on: the one with q's run id, else the latest.  An
+ * untracked q only lands on untracked runs, so it never moves a tracked
+ * one; a tracked q prefers tracked runs, else lands on an untracked one,
+ * which stays untracked (a finish that names no environment).
+ */
+static int
+find_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *run)
+{
+	bool	 tracked = model_monitor_tracks_env(m, q->environment);
+	int	 rc = rec_open_run_find(t, m->id, q->run_id, tracked ? RUNS_TRACKED : RUNS_UNTRACKED,
+	    run);
+
+	if (rc == MDB_NOTFOUND && tracked)
+		rc = rec_open_run_find(t, m->id, q->run_id, RUNS_UNTRACKED, run);
+	return rc;
+}
+
 static void
 record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
     const struct output *out)
@@ -169,7 +215,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	struct checkin	 ck;
 	int64_t		 now = storaged_stamp(c);
 
-	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
+	if (q->run_id[0] != '\0' && find_run(c->t, m, q, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		keepalive(c, m, &ck, now);
 		reply_checkin_recorded(c, m, &ck, true);
@@ -177,21 +223,14 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	}
 	if (c->t->ret != 0)
 		return;
-	if (q->run_id[0] == '\0')
+	checkin_new(&ck, m, q, now);
+	if (q->run_id[0] == '\0' && !ck.untracked)
 		prune_timed_out(c, m);
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
 	ck.status = CHECKIN_IN_PROGRESS;
-	ck.source = q->source;
-	ck.ts = ck.started_at = ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, now);
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	ck.started_at = ck.last_seen_at = now;
+	ck.timeout_at = timeout_at(m, &ck, now);
 	attach(&ck, out);
-	m->last_checkin_at = now;
-	track_checkin(m, now);
+	track_checkin(m, &ck);
 	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
@@ -209,7 +248,7 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 
 	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
 	    CHECKIN_ERROR : CHECKIN_OK;
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
+	if ((rc = find_run(c->t, m, q, &ck)) == 0) {
 		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
 		    q->output != NULL, now);
 		reply_checkin_recorded(c, m, &ck, true);
@@ -217,20 +256,13 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	}
 	if (rc != MDB_NOTFOUND)
 		return;
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	checkin_new(&ck, m, q, now);
 	ck.status = status;
-	ck.source = q->source;
-	ck.ts = ck.finished_at = now;
+	ck.finished_at = now;
 	ck.duration_ms = q->duration_ms;
 	ck.exit_code = q->exit_code;
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
 	attach(&ck, out);
-	m->last_checkin_at = now;
-	track_checkin(m, now);
+	track_checkin(m, &ck);
 	finished(c, m, &ck);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
@@ -260,7 +292,7 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	struct output	 out;
 	int		 rc;
 
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND)
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, RUNS_ANY, &ck)) == MDB_NOTFOUND)
 		rc = latest_checkin(c->t, m->id, &ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
@@ -294,11 +326,6 @@ handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 		return;
 	if (m.status == MONITOR_DISABLED) {
 		reply_checkin_recorded(c, &m, NULL, false);
-		return;
-	}
-	if (!model_monitor_accepts_env(&m, q->environment)) {
-		reply_err(c, ERR_BAD_REQUEST, "env",
-		    "environment \"%s\" is not one of the monitor's environments", q->environment);
 		return;
 	}
 	output_set(&out, q->output, q->output_len, q->output_truncated);

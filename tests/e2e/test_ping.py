@@ -177,14 +177,25 @@ def test_disabled_monitor_answers_200_and_records_nothing(api, anon):
     assert checkins(api, "off") == []
 
 
-def test_environment_is_recorded_and_filtered(api, anon):
+def test_other_environments_are_recorded_untracked_and_move_nothing(api, anon):
     mon = create(api, "envs", environments=["production"])
     key = mon["ping_key"]
     assert anon.get(f"/ping/{key}?env=production").status == 200
-    r = anon.get(f"/ping/{key}?env=staging")
-    assert r.status == 400 and r.json()["error"]["field"] == "env"
-    got = checkins(api, "envs")
-    assert len(got) == 1 and got[0]["environment"] == "production"
+    tracked = api.get("/api/crons/monitors/envs").json()["monitor"]
+    # A staging job's script (`curl -fsS …/start && job && curl -fsS … || curl …/fail`) works.
+    assert anon.get(f"/ping/{key}/fail?env=staging").status == 200
+    start = anon.get(f"/ping/{key}/start?env=staging")
+    assert start.status == 200
+    assert anon.get(f"/ping/{key}").status == 200         # no env: finishes the staging run
+
+    got = checkins(api, "envs")                            # newest first
+    assert [(c["status"], c["environment"], c["tracked"]) for c in got] == [
+        ("ok", "staging", False), ("error", "staging", False), ("ok", "production", True)]
+    assert got[0]["id"] == start.json()["checkin_id"]       # the run kept its start's
+    # Neither the schedule nor health nor the last check-in moved; stats leave them out.
+    assert api.get("/api/crons/monitors/envs").json()["monitor"] == tracked
+    stats = api.get("/api/crons/monitors/envs/stats").json()
+    assert (stats["total_checkins"], stats["failed_checkins"]) == (1, 0)
 
 
 @pytest.mark.env(LOOM_STORAGE_TIMEOUT="1s")

@@ -6,6 +6,7 @@ pings over HTTP and, where a test needs them, from storaged's wire.
 """
 
 import json
+import os
 import re
 import socket
 import threading
@@ -21,6 +22,8 @@ WITHOUT_SCHEDD = ["storaged", "streamd", "ingestd"]
 PUBLIC = {"checkin.started", "checkin.ok", "checkin.error", "monitor.missed",
           "monitor.timeout", "monitor.healthy"}
 STREAM = "/api/crons/stream"
+DOCS_STREAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "stream.md")
 
 
 # --- helpers ---
@@ -165,6 +168,11 @@ def test_pings_reach_a_client_of_the_public_url_within_a_second(loom):
     # The same check-in as the API shows it, output aside.
     listed = http.get("/api/crons/monitors/nightly/checkins").json()["checkins"][0]
     assert {k: v for k, v in listed.items() if k != "output"} == ck
+    # docs/stream.md shows such a frame: the same members, in the same order.
+    with open(DOCS_STREAM) as f:
+        doc = json.loads(re.search(r"^    data: (\{\"type\":\"checkin.ok\".*)$", f.read(),
+                                   re.M).group(1))
+    assert list(d) == list(doc) and list(ck) == list(doc["checkin"])
 
 
 class EventSource:
@@ -279,6 +287,22 @@ def test_a_paused_monitor_records_checkins_and_streams_no_alert(loom):
     assert http.get("/api/crons/monitors/quiet").json()["monitor"]["health"] == "unknown"
     assert "checkin.error" not in [e["type"] for e in loom.wire().events()[0]
                                    if e["monitor"]["id"] == quiet["id"]]
+
+
+def test_another_environments_checkins_stream_untracked_and_never_alert(loom):
+    http = loom.http()
+    mon = create_monitor(http, "prod-only", environments=["production"])
+    marker = create_monitor(http, "marker")
+    s = open_stream(loom)
+    for suffix in ("/start?env=staging", "/fail?env=staging", "?env=staging"):
+        ping(mon["ping_key"], loom, suffix)
+    ping(marker["ping_key"], loom, "/fail")
+
+    got = [d for d in until_checkin_error_of(s, marker) if d["monitor_slug"] == "prod-only"]
+    assert [(d["type"], d["environment"], d["tracked"], d["checkin"]["tracked"])
+            for d in got] == [("checkin.started", "staging", False, False),
+                              ("checkin.ok", "staging", False, False)]
+    assert all(d["old_health"] == d["new_health"] == "unknown" for d in got)
 
 
 def test_streamd_serves_directly_with_healthz(loom):
