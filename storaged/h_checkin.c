@@ -190,21 +190,21 @@ checkin_new(struct checkin *ck, const struct monitor *m, const struct msg_checki
 }
 
 /*
- * The open run q lands on: the one with q's run id, else the latest.  An
- * untracked q only lands on untracked runs, so it never moves a tracked
- * one; a tracked q prefers tracked runs, else lands on an untracked one,
- * which stays untracked (a finish that names no environment).
+ * The open run q (a keep-alive, finish or log) lands on: the one with q's
+ * run id, else the latest.  An untracked q only lands on untracked runs,
+ * so it never moves a tracked one; a tracked q prefers tracked runs, else
+ * lands on an untracked one, which stays untracked (a finish that names
+ * no environment).
  */
 static int
 find_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_record *q,
     struct checkin *run)
 {
-	bool	 tracked = model_monitor_tracks_env(m, q->environment);
-	int	 rc = rec_open_run_find(t, m->id, q->run_id, tracked ? RUNS_TRACKED : RUNS_UNTRACKED,
-	    run);
+	bool	 untracked = !model_monitor_tracks_env(m, q->environment);
+	int	 rc = rec_open_run_find(t, m->id, q->run_id, untracked, run);
 
-	if (rc == MDB_NOTFOUND && tracked)
-		rc = rec_open_run_find(t, m->id, q->run_id, RUNS_UNTRACKED, run);
+	if (rc == MDB_NOTFOUND && !untracked)
+		rc = rec_open_run_find(t, m->id, q->run_id, true, run);
 	return rc;
 }
 
@@ -292,7 +292,7 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	struct output	 out;
 	int		 rc;
 
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, RUNS_ANY, &ck)) == MDB_NOTFOUND)
+	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND)
 		rc = latest_checkin(c->t, m->id, &ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");

@@ -226,15 +226,9 @@ rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const c
 	db_del(t, T_OPEN_RUNS, k.b, k.len);
 }
 
-static bool
-runs_include(enum runs which, const struct checkin *c)
-{
-	return which == RUNS_ANY || c->untracked == (which == RUNS_UNTRACKED);
-}
-
 int
 rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
-    enum runs which, struct checkin *c)
+    bool untracked, struct checkin *c)
 {
 	struct key	 k;
 	struct db_iter	 it;
@@ -250,7 +244,7 @@ rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
 		    (rl != 0 && (it.v.mv_size != rl || memcmp(it.v.mv_data, run_id, rl) != 0)))
 			continue;
 		key_checkin_id(it.k.mv_data, id);
-		if ((rc = rec_checkin_get(t, id, c)) == 0 && !runs_include(which, c))
+		if ((rc = rec_checkin_get(t, id, c)) == 0 && c->untracked != untracked)
 			rc = MDB_NOTFOUND;
 	}
 	db_iter_close(&it);

@@ -198,6 +198,27 @@ def test_other_environments_are_recorded_untracked_and_move_nothing(api, anon):
     assert (stats["total_checkins"], stats["failed_checkins"]) == (1, 0)
 
 
+def test_finishes_and_logs_land_on_runs_of_their_own_tracking(api, anon):
+    key = create(api, "pairs", environments=["production"])["ping_key"]
+    staging = anon.get(f"/ping/{key}/start?env=staging").json()["checkin_id"]
+    production = anon.get(f"/ping/{key}/start?env=production").json()["checkin_id"]
+    # The latest open run is production's, but staging's failure can only end staging's.
+    assert anon.get(f"/ping/{key}/fail?env=staging").status == 200
+    assert anon.post(f"/ping/{key}/log?env=production", body=b"step 1\n").status == 200
+    assert anon.get(f"/ping/{key}?env=production").status == 200
+    # A finish that names no environment ends an untracked run when no tracked one is open.
+    later = anon.get(f"/ping/{key}/start?env=staging").json()["checkin_id"]
+    assert anon.get(f"/ping/{key}").status == 200
+
+    got = {c["id"]: c for c in checkins(api, "pairs")}
+    assert len(got) == 3
+    assert (got[staging]["status"], got[staging]["tracked"]) == ("error", False)
+    assert (got[production]["status"], got[production]["tracked"]) == ("ok", True)
+    assert got[production]["output"] == "step 1\n"
+    assert (got[later]["status"], got[later]["tracked"]) == ("ok", False)
+    assert api.get("/api/crons/monitors/pairs").json()["monitor"]["health"] == "healthy"
+
+
 @pytest.mark.env(LOOM_STORAGE_TIMEOUT="1s")
 def test_storage_down_gives_503_and_nothing_is_recorded(loom, api, anon):
     mon = create(api, "outage")

@@ -336,25 +336,23 @@ test_open_run_find(void **state)
 	static const struct {
 		int		 monitor;	/* 0: a, 1: b, 2: idle */
 		const char	*run_id;	/* NULL or "": the latest */
-		enum runs	 which;
+		bool		 untracked;	/* search the untracked runs */
 		int		 want;		/* 1: r1, 2: r2, 3: r3, 5: other, 0: none */
 	} rows[] = {
-		{ 0, RUN1, RUNS_ANY, 1 },
-		{ 0, RUN3, RUNS_ANY, 3 },
-		{ 0, "", RUNS_ANY, 3 },			/* the latest open run */
-		{ 0, NULL, RUNS_ANY, 3 },
-		{ 0, "22222222-2222-4222-8222-222222222222", RUNS_ANY, 0 },
-		{ 1, RUN1, RUNS_ANY, 5 },		/* b's run with the same run id */
-		{ 1, RUN3, RUNS_ANY, 0 },
-		{ 1, "", RUNS_ANY, 5 },
-		{ 2, "", RUNS_ANY, 0 },			/* only finished runs */
-		{ 2, RUN1, RUNS_ANY, 0 },
-		/* r2 alone is untracked. */
-		{ 0, "", RUNS_TRACKED, 3 },
-		{ 0, "", RUNS_UNTRACKED, 2 },		/* older than r3, the latest untracked */
-		{ 0, RUN1, RUNS_TRACKED, 1 },
-		{ 0, RUN1, RUNS_UNTRACKED, 0 },
-		{ 1, "", RUNS_UNTRACKED, 0 },
+		{ 0, RUN1, false, 1 },
+		{ 0, RUN3, false, 3 },
+		{ 0, "", false, 3 },			/* the latest tracked open run */
+		{ 0, NULL, false, 3 },
+		{ 0, "22222222-2222-4222-8222-222222222222", false, 0 },
+		{ 1, RUN1, false, 5 },			/* b's run with the same run id */
+		{ 1, RUN3, false, 0 },
+		{ 1, "", false, 5 },
+		{ 2, "", false, 0 },			/* only finished runs */
+		{ 2, RUN1, false, 0 },
+		{ 0, "", true, 2 },			/* r2 alone is untracked */
+		{ 0, NULL, true, 2 },
+		{ 0, RUN1, true, 0 },
+		{ 1, "", true, 0 },
 	};
 
 	new_monitor(&a, ORG, "a");
@@ -391,7 +389,7 @@ test_open_run_find(void **state)
 		const struct checkin	*want = rows[i].want == 1 ? &r1 : rows[i].want == 2 ? &r2 :
 		    rows[i].want == 3 ? &r3 : rows[i].want == 5 ? &other : NULL;
 		int			 rc = rec_open_run_find(&f->t, m->id, rows[i].run_id,
-		    rows[i].which, &got);
+		    rows[i].untracked, &got);
 
 		if (want == NULL) {
 			if (rc != MDB_NOTFOUND)
@@ -445,7 +443,7 @@ test_monitor_delete(void **state)
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "kept", &got), 0);
-	assert_int_equal(rec_open_run_find(&f->t, kept.id, "", RUNS_ANY, &c), 0);
+	assert_int_equal(rec_open_run_find(&f->t, kept.id, "", false, &c), 0);
 	assert_string_equal(c.id, kc.id);
 	db_abort(&f->t);
 }
@@ -544,7 +542,7 @@ test_reopen(void **state)
 	begin(f, false);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, m.ping_key, &got), 0);
 	assert_memory_equal(&m, &got, sizeof(m));
-	assert_int_equal(rec_open_run_find(&f->t, m.id, RUN1, RUNS_ANY, &gc), 0);
+	assert_int_equal(rec_open_run_find(&f->t, m.id, RUN1, false, &gc), 0);
 	assert_checkin_equal(&c, &gc);
 	db_abort(&f->t);
 }
