@@ -237,8 +237,8 @@ struct stats {
 /*
  * The events of the sequenced log; names double as PUB topics.  Public
  * events are streamed to subscribers.  Alerting events are the ones that
- * tell of a problem or its end; a paused monitor never raises them
- * (tracking.h, tracking_publishes).
+ * tell of a problem or its end; neither a paused monitor nor an untracked
+ * check-in ever raises them (tracking.h, tracking_publishes).
  */
 #define EVENT_TYPES(X)							\
 	/* id			name			public	alerting */	\
