@@ -296,6 +296,16 @@ def test_sdk_checkin_from_another_environment_is_created_untracked(api):
     assert (r.status, r.json()["tracked"]) == (201, True)
     assert api.get("/api/crons/monitors/prod-only").json()["monitor"]["health"] == "healthy"
 
+    # Tracking staging from now on leaves what was recorded as it was.
+    assert api.patch("/api/crons/monitors/prod-only",
+                     {"environments": ["production", "staging"]}).status == 200
+    r = api.post("/api/crons/monitors/prod-only/checkins", {"status": "ok",
+                                                            "environment": "staging"})
+    assert r.json()["tracked"] is True
+    got = api.get("/api/crons/monitors/prod-only/checkins").json()["checkins"]
+    assert [(c["environment"], c["tracked"]) for c in got] == [
+        ("staging", True), ("production", True), ("staging", False)]
+
 
 def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
     cfg = {"schedule": {"type": "crontab", "value": "0 * * * *"}, "checkin_margin": 3,
