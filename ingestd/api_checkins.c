@@ -9,6 +9,7 @@ static void
 reply_created(struct call *c, const struct rpc_reply *r)
 {
 	char	 id[ID_SIZE], mon[ID_SIZE], status[16];
+	bool	 tracked;
 
 	if (!r->ok) {
 		respond_rpc_error(c->req, r);
@@ -17,6 +18,8 @@ reply_created(struct call *c, const struct rpc_reply *r)
 	mpr_str(r->body, "checkin_id", id, sizeof(id), false);
 	mpr_str(r->body, "monitor_id", mon, sizeof(mon), true);
 	mpr_str(r->body, "status", status, sizeof(status), false);
+	/* An older storaged says nothing: all its check-ins are tracked. */
+	tracked = !mpr_has(r->body, "tracked") || mpr_bool(r->body, "tracked");
 	if (!mpr_ok(r->body)) {
 		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
 		return;
@@ -27,8 +30,8 @@ reply_created(struct call *c, const struct rpc_reply *r)
 		    "recorded", 0));
 		return;
 	}
-	respond_json(c->req, 201, json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", id, "checkin_id", id,
-	    "monitor_id", mon, "status", status, "recorded", 1));
+	respond_json(c->req, 201, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", id, "checkin_id", id,
+	    "monitor_id", mon, "status", status, "tracked", tracked, "recorded", 1));
 }
 
 void

@@ -477,6 +477,8 @@ watch_apply(struct watch *w, const struct event *e, uint64_t floor)
 	    e->monitor.max_runtime_min, e->monitor.health, e->seq, fresh);
 	if (!e->has_checkin || strcmp(ck->monitor_id, e->monitor.id) != 0)
 		return WATCH_APPLIED;
+	if (ck->untracked)
+		return WATCH_APPLIED;	/* another environment's run: never judged */
 	if ((ck_suffix = suffix_of("chk", ck->id)) == NULL) {
 		log_warnx("event %" PRIu64 ": bad check-in id \"%.40s\"", e->seq, ck->id);
 		return WATCH_APPLIED;

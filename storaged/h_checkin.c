@@ -14,10 +14,15 @@
  * Every body or SDK output sent for a run is added to its output, in
  * arrival order (common/proto/output.h): nothing sent earlier is replaced.
  *
+ * A check-in from an environment outside the monitor's list is recorded
+ * untracked (model_monitor_tracks_env), never refused: it lands only on
+ * untracked runs, a run keeps the tracked-ness of its start, and an
+ * untracked run never times out.
+ *
  * A check-in anchors the next expected run (track.c) and a finished run
- * counts towards health (storaged/tracking.c), both only while the monitor
- * is active: a paused monitor records check-ins and raises nothing.  A
- * disabled monitor records nothing.
+ * counts towards health, both only while the monitor is active: a paused
+ * monitor records check-ins and publishes no alerting event
+ * (storaged/tracking.h, "What counts").  A disabled monitor records nothing.
  *
  * Our clock stamps every check-in, and only it drives tracking and
  * timeouts.  The times an SDK client reports (started_at, finished_at,
@@ -55,17 +60,23 @@ reply_checkin_recorded(struct ctx *c, const struct monitor *m, const struct chec
 
 	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
 	mpw_kv_str(w, "monitor_id", m->id);
-	if (ck != NULL)
+	if (ck != NULL) {
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
+		mpw_key(w, "tracked");
+		mpw_bool(w, !ck->untracked);
+	}
 	mpw_key(w, "recorded");
 	mpw_bool(w, recorded);
 	reply_done(c);
 }
 
+/* When run, alive at from, times out; 0: never (no max runtime, or untracked). */
 static int64_t
-timeout_at(const struct monitor *m, int64_t from)
+timeout_at(const struct monitor *m, const struct checkin *run, int64_t from)
 {
-	return m->max_runtime_min > 0 ? from + (int64_t)m->max_runtime_min * US_PER_MIN : 0;
+	if (m->max_runtime_min == 0 || run->untracked)
+		return 0;
+	return from + (int64_t)m->max_runtime_min * US_PER_MIN;
 }
 
 /*
@@ -78,7 +89,7 @@ finished(struct ctx *c, struct monitor *m, struct checkin *ck)
 	enum health	 old = m->health;
 	enum event_type	 type = ck->status == CHECKIN_OK ? EVENT_CHECKIN_OK : EVENT_CHECKIN_ERROR;
 
-	if (m->status == MONITOR_ACTIVE)
+	if (tracking_counts(m, ck))
 		old = tracking_count_run(m, ck->status);
 	storaged_emit(c, type, m, ck, old);
 	if (tracking_is_recovery(old, m->health))
@@ -90,7 +101,7 @@ static void
 keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
 {
 	run->last_seen_at = now;
-	run->timeout_at = timeout_at(m, now);
+	run->timeout_at = timeout_at(m, run, now);
 	storaged_emit(c, EVENT_CHECKIN_KEEPALIVE, m, run, m->health);
 	rec_checkin_put(c, run);
 	rec_monitor_put(c, m, m);
@@ -148,7 +159,7 @@ complete(struct ctx *c, struct monitor *m, struct checkin *run, const struct fin
 		run->exit_code = f->exit_code;
 	if (f->crash_id[0] != '\0')
 		strlcpy_loom(run->crash_event_id, f->crash_id, sizeof(run->crash_event_id));
-	m->last_checkin_at = now;
+	track_seen(m, run, now);
 	if (!late) {
 		run->status = f->status;
 		finished(c, m, run);
@@ -177,10 +188,10 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	}
 }
 
-/* A new check-in of m for request q, recorded now (our clock). */
+/* A new check-in of m from q at now; untracked when q's environment is not one m tracks. */
 static void
-new_checkin(const struct monitor *m, const struct msg_checkin_record *q, int64_t now,
-    struct checkin *ck)
+checkin_new(struct checkin *ck, const struct monitor *m, const struct msg_checkin_record *q,
+    int64_t now)
 {
 	checkin_init(ck);
 	ids_new_at("chk", now, ck->id);
@@ -190,6 +201,26 @@ new_checkin(const struct monitor *m, const struct msg_checkin_record *q, int64_t
 	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
 	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
 	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+	ck->untracked = !model_monitor_tracks_env(m, q->environment);
+}
+
+/*
+ * The open run q (a keep-alive, finish or log) lands on: the one with q's
+ * run id, else the latest.  An untracked q only lands on untracked runs,
+ * so it never moves a tracked one; a tracked q prefers tracked runs, else
+ * lands on an untracked one, which stays untracked (a finish that names
+ * no environment).
+ */
+static int
+find_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *run)
+{
+	bool	 untracked = !model_monitor_tracks_env(m, q->environment);
+	int	 rc = rec_open_run_find(t, m->id, q->run_id, untracked, run);
+
+	if (rc == MDB_NOTFOUND && !untracked)
+		rc = rec_open_run_find(t, m->id, q->run_id, true, run);
+	return rc;
 }
 
 static void
@@ -200,7 +231,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	int64_t		 now = storaged_stamp(c);
 
 	/* A keep-alive keeps the run's start. */
-	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
+	if (q->run_id[0] != '\0' && find_run(c->t, m, q, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 		keepalive(c, m, &ck, now);
@@ -209,16 +240,15 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	}
 	if (c->t->ret != 0)
 		return;
-	if (q->run_id[0] == '\0')
+	checkin_new(&ck, m, q, now);
+	if (q->run_id[0] == '\0' && !ck.untracked)
 		prune_timed_out(c, m);
-	new_checkin(m, q, now, &ck);
 	ck.status = CHECKIN_IN_PROGRESS;
 	ck.started_at = q->started_at != 0 ? q->started_at : now;
 	ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, now);	/* our clock: a client's cannot move deadlines */
+	ck.timeout_at = timeout_at(m, &ck, now);	/* our clock: a client's cannot move deadlines */
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
-	m->last_checkin_at = now;
-	track_checkin(m, now);
+	track_checkin(m, &ck);
 	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
@@ -242,9 +272,9 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	int		 rc;
 
 	/* With no open run to complete, the run is recorded as it ended. */
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND) {
-		new_checkin(m, q, now, &ck);
-		track_checkin(m, now);
+	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND) {
+		checkin_new(&ck, m, q, now);
+		track_checkin(m, &ck);
 	} else if (rc != 0) {
 		return;
 	}
@@ -276,7 +306,7 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
 	struct output	 out;
 	int		 rc;
 
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND)
+	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND)
 		rc = latest_checkin(c->t, m->id, &ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
@@ -322,7 +352,7 @@ check_record_times(struct ctx *c, const struct msg_checkin_record *q)
 	int64_t		 started_at = q->started_at;
 
 	if (started_at == 0 && q->finished_at != 0 && named_monitor(c->t, q, &m) == 0 &&
-	    rec_open_run_find(c->t, m.id, q->run_id, &run) == 0)
+	    find_run(c->t, &m, q, &run) == 0)
 		started_at = run.started_at;
 	return check_times(c, q->kind, started_at, q->finished_at);
 }
@@ -345,11 +375,6 @@ handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
 		return;
 	if (m.status == MONITOR_DISABLED) {
 		reply_checkin_recorded(c, &m, NULL, false);
-		return;
-	}
-	if (!model_monitor_accepts_env(&m, q->environment)) {
-		reply_err(c, ERR_BAD_REQUEST, "env",
-		    "environment \"%s\" is not one of the monitor's environments", q->environment);
 		return;
 	}
 	switch (q->kind) {

@@ -5,6 +5,9 @@
  *   total      finished runs: ok + error + missed + timeout
  *   p95        nearest rank over the durations of finished runs
  *   uptime     ok / total, in per mille (ingestd shows one decimal of %)
+ *
+ * Untracked check-ins (environments the monitor does not track) are left
+ * out: the figures describe the runs the monitor watches, as health does.
  */
 #include "records.h"
 #include "storaged.h"
@@ -41,6 +44,8 @@ compute(struct db_txn *t, const struct monitor *m, int64_t from, int64_t to, str
 			break;
 		if (ck.ts > to)
 			break;
+		if (ck.untracked)
+			continue;
 		switch (ck.status) {
 		case CHECKIN_OK:
 			s->ok++;

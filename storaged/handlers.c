@@ -5,6 +5,7 @@
  * refused request never leaves a partial change in the batch.
  */
 #include "storaged.h"
+#include "tracking.h"
 
 void
 storaged_emit(struct ctx *c, enum event_type type, struct monitor *m, struct checkin *ck,
@@ -12,6 +13,8 @@ storaged_emit(struct ctx *c, enum event_type type, struct monitor *m, struct che
 {
 	struct event	 e;
 
+	if (!tracking_publishes(type, m, ck))
+		return;		/* recorded; raises nothing */
 	memset(&e, 0, sizeof(e));
 	e.type = type;
 	memcpy(e.org, m->org, sizeof(e.org));

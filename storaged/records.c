@@ -228,30 +228,27 @@ rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const c
 
 int
 rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
-    struct checkin *c)
+    bool untracked, struct checkin *c)
 {
 	struct key	 k;
 	struct db_iter	 it;
 	char		 id[ID_SIZE];
-	bool		 found = false;
 	size_t		 rl = run_id == NULL ? 0 : strlen(run_id);
+	int		 rc = MDB_NOTFOUND;
 
 	/* Newest first: "the latest open run" is the first without a run id filter. */
 	key_checkin_prefix(&k, monitor_id);
 	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, true);
-	while (db_iter_next(&it)) {
-		if (it.k.mv_size != KEY_CHECKIN)
+	while (rc == MDB_NOTFOUND && db_iter_next(&it)) {
+		if (it.k.mv_size != KEY_CHECKIN ||
+		    (rl != 0 && (it.v.mv_size != rl || memcmp(it.v.mv_data, run_id, rl) != 0)))
 			continue;
-		if (rl == 0 || (it.v.mv_size == rl && memcmp(it.v.mv_data, run_id, rl) == 0)) {
-			key_checkin_id(it.k.mv_data, id);
-			found = true;
-			break;
-		}
+		key_checkin_id(it.k.mv_data, id);
+		if ((rc = rec_checkin_get(t, id, c)) == 0 && c->untracked != untracked)
+			rc = MDB_NOTFOUND;
 	}
 	db_iter_close(&it);
-	if (!found)
-		return t->ret != 0 ? t->ret : MDB_NOTFOUND;
-	return rec_checkin_get(t, id, c);
+	return rc == MDB_NOTFOUND && t->ret != 0 ? t->ret : rc;
 }
 
 size_t

@@ -36,10 +36,11 @@ void	 rec_checkin_delete(struct db_txn *, const char *monitor_id, int64_t ts, co
 
 /*
  * The monitor's open run with that run id, or its latest open run when
- * run_id is "" (or NULL); 0 with the check-in, or MDB_NOTFOUND.
+ * run_id is "" (or NULL), among its tracked runs or (untracked) among the
+ * others; 0 with the check-in, or MDB_NOTFOUND.
  */
 int	 rec_open_run_find(struct db_txn *, const char *monitor_id, const char *run_id,
-	    struct checkin *);
+	    bool untracked, struct checkin *);
 /*
  * The ids of the monitor's open runs, oldest first, at most max (only
  * those without a run id when unnamed).  Collected before the caller

@@ -139,18 +139,22 @@ int64_t	 retention_next_us(const struct storaged *, bool first);
 /*
  * handlers.c: appends an event about m (and ck, whose output is not
  * included) with health going from old to m->health, and stamps the
- * event's sequence number as the rev of both records.
+ * event's sequence number as the rev of both records.  An alerting event
+ * that tracking does not publish (tracking_publishes: a paused monitor, an
+ * untracked check-in) is left out, and the revs stay as they were.
  */
 void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct checkin *ck,
 	    enum health old);
 
 /*
  * track.c: tracking rules (storaged/tracking.h) applied to a stored monitor.
- * track_checkin: a check-in at t anchors the next expected run;
+ * track_seen: a check-in (or its completion, at t) is the monitor's latest;
+ * track_checkin: a new check-in is seen and anchors the next expected run;
  * track_restart: resume or schedule edit at t, if tracking had started;
- * track_stop: pause or disable.
+ * track_stop: pause or disable.  Untracked check-ins change none of it.
  */
-void	 track_checkin(struct monitor *, int64_t t);
+void	 track_seen(struct monitor *, const struct checkin *, int64_t t);
+void	 track_checkin(struct monitor *, const struct checkin *);
 /* The monitor's compiled schedule (cached); 0, or -1 with why. */
 int	 track_schedule(const struct monitor *, struct schedule *, char *why, size_t whylen);
 void	 track_restart(struct monitor *, int64_t t);

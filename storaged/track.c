@@ -63,10 +63,19 @@ expect(struct monitor *m, int64_t t, bool after_checkin)
 }
 
 void
-track_checkin(struct monitor *m, int64_t t)
+track_seen(struct monitor *m, const struct checkin *ck, int64_t t)
 {
-	if (m->status == MONITOR_ACTIVE)
-		expect(m, t, true);
+	/* Another environment's check-in is recorded, never seen by the monitor. */
+	if (!ck->untracked)
+		m->last_checkin_at = t;
+}
+
+void
+track_checkin(struct monitor *m, const struct checkin *ck)
+{
+	track_seen(m, ck, ck->ts);
+	if (tracking_counts(m, ck))
+		expect(m, ck->ts, true);
 }
 
 void

@@ -109,3 +109,17 @@ tracking_is_recovery(enum health old_health, enum health new_health)
 {
 	return is_failure(old_health) && new_health == HEALTH_HEALTHY;
 }
+
+bool
+tracking_counts(const struct monitor *m, const struct checkin *ck)
+{
+	return m->status == MONITOR_ACTIVE && !ck->untracked;
+}
+
+bool
+tracking_publishes(enum event_type type, const struct monitor *m, const struct checkin *ck)
+{
+	if (!event_is_alerting(type))
+		return true;
+	return ck != NULL ? tracking_counts(m, ck) : m->status == MONITOR_ACTIVE;
+}

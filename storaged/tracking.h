@@ -20,6 +20,12 @@
  * ok runs after that set it back to healthy.  Until the first finished run
  * health is unknown; the first run makes it healthy unless it completes a
  * failure streak.
+ *
+ * What counts.  Only the check-ins of an active monitor that come from an
+ * environment it tracks move its tracking and raise alerts.  The others
+ * are recorded: a paused monitor's, and untracked ones (from environments
+ * outside the monitor's list), which keep their non-alerting events
+ * (checkin.started, checkin.ok) but never publish an alerting one.
  */
 #ifndef LOOM_TRACKING_H
 #define LOOM_TRACKING_H
@@ -48,5 +54,18 @@ enum health tracking_count_run(struct monitor *, enum checkin_status outcome);
 
 /* True when a change from old to new health is a recovery (monitor.healthy). */
 bool	 tracking_is_recovery(enum health old_health, enum health new_health);
+
+/*
+ * True when the check-in ck of m moves m's tracking -- next expected run,
+ * health, streaks, recovery -- and may alert: m is active and ck tracked.
+ */
+bool	 tracking_counts(const struct monitor *m, const struct checkin *ck);
+
+/*
+ * True when an event of this type about m (and ck, NULL when it has no
+ * check-in) is published: an alerting event (model.h) only when tracking
+ * counts ck (or, without one, when m is active); every other event always.
+ */
+bool	 tracking_publishes(enum event_type, const struct monitor *m, const struct checkin *ck);
 
 #endif

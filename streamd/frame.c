@@ -3,7 +3,7 @@
  *
  *	id: 42
  *	event: checkin.ok
- *	data: {"type":"checkin.ok","seq":42,"time":"...","monitor":{...},...}
+ *	data: {"type":"checkin.ok","seq":42,"time":"...","monitor_name":"...",...}
  *
  * with the data on one line (compact JSON escapes every newline).  A frame
  * is built once, in an h2o shared chunk, and every client queue that sends
@@ -44,17 +44,53 @@ health(enum health h)
 	    json_string(enum_name(health_names, (int)h));
 }
 
+/*
+ * Members of the check-in repeated at the top level, where a consumer
+ * reads them directly (the spec's listener reads data.monitor_name):
+ * copies of the rendered check-in's own members, so both always agree.
+ */
+static const struct {
+	const char	*flat;		/* the top-level name */
+	const char	*member;	/* in the "checkin" object */
+} checkin_flat[] = {
+	{ "checkin_id",		"id" },
+	{ "status",		"status" },
+	{ "environment",	"environment" },
+	{ "expected_at",	"expected_at" },
+	{ "crash_event_id",	"crash_event_id" },
+	{ "tracked",		"tracked" },
+};
+
+/* Sets the flat check-in members of j from ck (null without a check-in). */
+static void
+set_checkin_flat(json_t *j, json_t *ck)
+{
+	for (size_t i = 0; i < nitems(checkin_flat); i++) {
+		json_t *v = json_is_object(ck) ? json_object_get(ck, checkin_flat[i].member) : NULL;
+
+		json_object_set(j, checkin_flat[i].flat, v != NULL ? v : json_null());
+	}
+}
+
 json_t *
 frame_event_json(const struct event *e)
 {
-	return json_pack("{s:s,s:I,s:o,s:{s:s,s:s,s:s},s:o,s:o,s:o}",
+	json_t	*ck = e->has_checkin ? render_checkin(&e->checkin, false) : json_null();
+	json_t	*j = json_pack("{s:s,s:I,s:o,s:s,s:s,s:s}",
 	    "type", enum_name(event_type_names, (int)e->type),
 	    "seq", (json_int_t)e->seq,
 	    "time", render_time(e->ts),
-	    "monitor", "id", e->monitor.id, "slug", e->monitor.slug, "name", e->monitor.name,
-	    "checkin", e->has_checkin ? render_checkin(&e->checkin, false) : json_null(),
-	    "old_health", health(e->old_health),
-	    "new_health", health(e->new_health));
+	    "monitor_id", e->monitor.id,
+	    "monitor_slug", e->monitor.slug,
+	    "monitor_name", e->monitor.name);
+
+	set_checkin_flat(j, ck);
+	json_object_set_new(j, "monitor", json_pack("{s:s,s:s,s:s}", "id", e->monitor.id,
+	    "slug", e->monitor.slug, "name", e->monitor.name));
+	json_object_set_new(j, "checkin", ck);
+	json_object_set_new(j, "old_health", health(e->old_health));
+	json_object_set_new(j, "new_health", health(e->new_health));
+	return j;
 }
 
 /* Compact JSON text of j (consumed); the caller frees the result. */

@@ -49,7 +49,11 @@ struct frame {
 	char		 text[];	/* the frame, ending in a blank line; not NUL-terminated */
 };
 
-/* The JSON of an event's data line (new reference). */
+/*
+ * The JSON of an event's data line (new reference): type, seq, time, the
+ * monitor's and the check-in's main members flat (monitor_name, status,
+ * ...), then the nested monitor and check-in and the health change.
+ */
 json_t		*frame_event_json(const struct event *);
 /* An event's frame, refcount 1. */
 struct frame	*frame_event(const struct event *);

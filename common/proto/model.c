@@ -20,7 +20,7 @@ const char *const scope_names[] = { "admin", "checkins", "read", NULL };
 
 const char *const event_type_names[] = {
 	NULL,
-#define X(id, name, public)	name,
+#define X(id, name, public, alerting)	name,
 	EVENT_TYPES(X)
 #undef X
 	NULL
@@ -28,7 +28,14 @@ const char *const event_type_names[] = {
 
 static const bool event_public[] = {
 	false,
-#define X(id, name, public)	public,
+#define X(id, name, public, alerting)	public,
+	EVENT_TYPES(X)
+#undef X
+};
+
+static const bool event_alerting[] = {
+	false,
+#define X(id, name, public, alerting)	alerting,
 	EVENT_TYPES(X)
 #undef X
 };
@@ -37,6 +44,12 @@ bool
 event_is_public(enum event_type t)
 {
 	return t > EVENT_NONE && t < EVENT_MAX && event_public[t];
+}
+
+bool
+event_is_alerting(enum event_type t)
+{
+	return t > EVENT_NONE && t < EVENT_MAX && event_alerting[t];
 }
 
 void
@@ -126,7 +139,7 @@ model_text_valid(const char *s, size_t max)
 }
 
 bool
-model_monitor_accepts_env(const struct monitor *m, const char *env)
+model_monitor_tracks_env(const struct monitor *m, const char *env)
 {
 	/* A check-in that names no environment is not filtered. */
 	if (m->n_envs == 0 || env == NULL || env[0] == '\0')

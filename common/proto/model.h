@@ -164,7 +164,7 @@ struct monitor {
 	char			 ping_key[UUID_SIZE];
 	int64_t			 created_at;
 	int64_t			 updated_at;
-	int64_t			 last_checkin_at;	/* latest check-in of any kind */
+	int64_t			 last_checkin_at;	/* latest tracked check-in, any status */
 	int64_t			 anchor_at;		/* what next_expected_at follows */
 	int64_t			 next_expected_at;	/* 0: not tracking */
 	uint32_t		 fail_streak;		/* consecutive failed runs */
@@ -191,6 +191,7 @@ struct checkin {
 	const char		*output;	/* borrowed; NULL: none */
 	size_t			 output_len;	/* <= OUTPUT_MAX */
 	bool			 output_truncated;
+	bool			 untracked;	/* from an environment the monitor does not track */
 	uint64_t		 rev;		/* seq of the last change */
 };
 
@@ -228,22 +229,28 @@ struct stats {
 	int32_t			 uptime_permille;	/* ok/total, 0-1000; NONE */
 };
 
-/* The events of the sequenced log; names double as PUB topics. */
+/*
+ * The events of the sequenced log; names double as PUB topics.  Public
+ * events are streamed to subscribers.  Alerting events are the ones that
+ * tell of a problem or its end; neither a paused monitor nor an untracked
+ * check-in ever raises them (tracking.h, tracking_publishes).
+ */
 #define EVENT_TYPES(X)							\
-	X(CHECKIN_STARTED,	"checkin.started",	true)		\
-	X(CHECKIN_OK,		"checkin.ok",		true)		\
-	X(CHECKIN_ERROR,	"checkin.error",	true)		\
-	X(CHECKIN_KEEPALIVE,	"checkin.keepalive",	false)		\
-	X(MONITOR_MISSED,	"monitor.missed",	true)		\
-	X(MONITOR_TIMEOUT,	"monitor.timeout",	true)		\
-	X(MONITOR_HEALTHY,	"monitor.healthy",	true)		\
-	X(MONITOR_CREATED,	"monitor.created",	false)		\
-	X(MONITOR_UPDATED,	"monitor.updated",	false)		\
-	X(MONITOR_DELETED,	"monitor.deleted",	false)
+	/* id			name			public	alerting */	\
+	X(CHECKIN_STARTED,	"checkin.started",	true,	false)		\
+	X(CHECKIN_OK,		"checkin.ok",		true,	false)		\
+	X(CHECKIN_ERROR,	"checkin.error",	true,	true)		\
+	X(CHECKIN_KEEPALIVE,	"checkin.keepalive",	false,	false)		\
+	X(MONITOR_MISSED,	"monitor.missed",	true,	true)		\
+	X(MONITOR_TIMEOUT,	"monitor.timeout",	true,	true)		\
+	X(MONITOR_HEALTHY,	"monitor.healthy",	true,	true)		\
+	X(MONITOR_CREATED,	"monitor.created",	false,	false)		\
+	X(MONITOR_UPDATED,	"monitor.updated",	false,	false)		\
+	X(MONITOR_DELETED,	"monitor.deleted",	false,	false)
 
 enum event_type {
 	EVENT_NONE,
-#define X(id, name, public)	EVENT_##id,
+#define X(id, name, public, alerting)	EVENT_##id,
 	EVENT_TYPES(X)
 #undef X
 	EVENT_MAX
@@ -251,6 +258,8 @@ enum event_type {
 extern const char *const event_type_names[];
 /* True for the events subscribers see on the SSE stream by default. */
 bool	 event_is_public(enum event_type);
+/* True for checkin.error, monitor.missed, monitor.timeout and monitor.healthy. */
+bool	 event_is_alerting(enum event_type);
 
 /* The part of a monitor that events carry (enough for schedd and streamd). */
 struct monitor_ref {
@@ -287,7 +296,8 @@ bool	 model_env_valid(const char *);		/* [A-Za-z0-9_.-]{1,64} */
 bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
 bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
 bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
-bool	 model_monitor_accepts_env(const struct monitor *, const char *env);
+/* True when the monitor tracks check-ins from env; others are recorded untracked. */
+bool	 model_monitor_tracks_env(const struct monitor *, const char *env);
 
 /*
  * The times a client reports for a run of the given kind (UTC µs, 0: not

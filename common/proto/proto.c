@@ -343,6 +343,7 @@ proto_checkin_encode(struct mpw *w, const struct checkin *c, bool with_output)
 	if (with_output && c->output != NULL)
 		mpw_kv_bin(w, "output", c->output, c->output_len);
 	mpw_kv_bool_opt(w, "trunc", c->output_truncated);
+	mpw_kv_bool_opt(w, "untracked", c->untracked);
 	mpw_kv_uint(w, "rev", c->rev);
 	mpw_map_end(w);
 }
@@ -368,6 +369,7 @@ proto_checkin_decode(struct mpr *r, struct checkin *c)
 	mpr_str(r, "crash_id", c->crash_event_id, sizeof(c->crash_event_id), false);
 	mpr_text(r, "output", &c->output, &c->output_len, OUTPUT_MAX);
 	c->output_truncated = mpr_bool(r, "trunc");
+	c->untracked = mpr_bool(r, "untracked");	/* absent before environments filtered */
 	c->rev = mpr_uint(r, "rev", false);
 }
 

@@ -139,13 +139,14 @@ struct msg_token_verify {
  *   started_at   int    opt  the client's start of the run (UTC µs; SDK)
  *   finished_at  int    opt  the client's finish (ok / error only; SDK)
  *   run_id       str    opt  pairs a start with its finish (UUID)
- *   env          str    opt  environment name
+ *   env          str    opt  environment name (outside the monitor's list: untracked)
  *   crash_id     str    opt  link to a crash-tracking event
  *   output       bin    opt  at most OUTPUT_MAX bytes; "trunc" true when cut
  *   monitor      map    opt  SDK upsert: a monitor_spec created or applied first
  *
- * Reply ok {checkin_id str, monitor_id str, status str, recorded bool
- * (false: the monitor is disabled)}; err not_found, bad_request.
+ * Reply ok {checkin_id str, monitor_id str, status str, tracked bool,
+ * recorded bool (false: the monitor is disabled; then no checkin_id,
+ * status, tracked)}; err not_found, bad_request.
  *
  * storaged's own clock stamps the check-in and drives the schedule; the
  * client's times are only what the record shows as started_at and
@@ -347,7 +348,12 @@ void	 proto_monitor_encode(struct mpw *, const struct monitor *);
 void	 proto_monitor_decode(struct mpr *, struct monitor *);
 void	 proto_spec_encode(struct mpw *, const struct monitor_spec *);
 void	 proto_spec_decode(struct mpr *, struct monitor_spec *);
-/* with_output: include the output (stored records and API replies, not events). */
+/*
+ * A check-in.  with_output: include the output (stored records and API
+ * replies, not events).  "untracked" is written only when true (a check-in
+ * from an environment the monitor does not track), so records from before
+ * it existed decode as tracked.
+ */
 void	 proto_checkin_encode(struct mpw *, const struct checkin *, bool with_output);
 void	 proto_checkin_decode(struct mpr *, struct checkin *);
 void	 proto_monitor_ref_encode(struct mpw *, const struct monitor_ref *);

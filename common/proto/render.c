@@ -57,7 +57,7 @@ render_output(const char *p, size_t n)
 json_t *
 render_checkin(const struct checkin *c, bool with_output)
 {
-	json_t	*j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:o,s:o,s:o}",
+	json_t	*j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o,s:b,s:o,s:o,s:o}",
 	    "id", c->id,
 	    "monitor_id", c->monitor_id,
 	    "status", enum_name(checkin_status_names, (int)c->status),
@@ -70,6 +70,7 @@ render_checkin(const struct checkin *c, bool with_output)
 	    "expected_at", render_time(c->expected_at),
 	    "output_truncated", c->output_truncated,
 	    "environment", opt_str(c->environment),
+	    "tracked", !c->untracked,
 	    "run_id", opt_str(c->run_id),
 	    "crash_event_id", opt_str(c->crash_event_id),
 	    "timeout_at", render_time(c->timeout_at));

@@ -433,6 +433,34 @@ def test_one_checkin_is_read_by_id_as_the_list_shows_it(loom, api):
         assert (err["code"], err["field"]) == ("not_found", "id"), bad
 
 
+def test_sdk_checkin_from_another_environment_is_created_untracked(api):
+    create(api, "prod-only", environments=["production"])
+    r = api.post("/api/crons/monitors/prod-only/checkins", {"status": "in_progress",
+                                                            "environment": "staging"})
+    assert r.status == 201, r
+    assert (r.json()["status"], r.json()["tracked"]) == ("in_progress", False)
+    # The finish names no environment; the run stays untracked.
+    c = api.patch(f"/api/crons/checkins/{r.json()['id']}", {"status": "error"}).json()
+    assert (c["status"], c["environment"], c["tracked"]) == ("error", "staging", False)
+    m = api.get("/api/crons/monitors/prod-only").json()["monitor"]
+    assert (m["health"], m["last_checkin_at"], m["next_expected_at"]) == ("unknown", None, None)
+
+    r = api.post("/api/crons/monitors/prod-only/checkins", {"status": "ok",
+                                                            "environment": "production"})
+    assert (r.status, r.json()["tracked"]) == (201, True)
+    assert api.get("/api/crons/monitors/prod-only").json()["monitor"]["health"] == "healthy"
+
+    # Tracking staging from now on leaves what was recorded as it was.
+    assert api.patch("/api/crons/monitors/prod-only",
+                     {"environments": ["production", "staging"]}).status == 200
+    r = api.post("/api/crons/monitors/prod-only/checkins", {"status": "ok",
+                                                            "environment": "staging"})
+    assert r.json()["tracked"] is True
+    got = api.get("/api/crons/monitors/prod-only/checkins").json()["checkins"]
+    assert [(c["environment"], c["tracked"]) for c in got] == [
+        ("staging", True), ("production", True), ("staging", False)]
+
+
 def test_sdk_checkin_with_monitor_config_creates_then_updates(api):
     cfg = {"schedule": {"type": "crontab", "value": "0 * * * *"}, "checkin_margin": 3,
            "max_runtime": 20, "timezone": "Europe/Berlin"}

@@ -208,14 +208,46 @@ def test_start_answers_the_same_json_shape_whether_recorded_or_not(api, anon):
     assert checkins(api, "stopped") == []
 
 
-def test_environment_is_recorded_and_filtered(api, anon):
+def test_other_environments_are_recorded_untracked_and_move_nothing(api, anon):
     mon = create(api, "envs", environments=["production"])
     key = mon["ping_key"]
     assert anon.get(f"/ping/{key}?env=production").status == 200
-    r = anon.get(f"/ping/{key}?env=staging")
-    assert r.status == 400 and r.json()["error"]["field"] == "env"
-    got = checkins(api, "envs")
-    assert len(got) == 1 and got[0]["environment"] == "production"
+    tracked = api.get("/api/crons/monitors/envs").json()["monitor"]
+    # A staging job's script (`curl -fsS …/start && job && curl -fsS … || curl …/fail`) works.
+    assert anon.get(f"/ping/{key}/fail?env=staging").status == 200
+    start = anon.get(f"/ping/{key}/start?env=staging")
+    assert start.status == 200
+    assert anon.get(f"/ping/{key}").status == 200         # no env: finishes the staging run
+
+    got = checkins(api, "envs")                            # newest first
+    assert [(c["status"], c["environment"], c["tracked"]) for c in got] == [
+        ("ok", "staging", False), ("error", "staging", False), ("ok", "production", True)]
+    assert got[0]["id"] == start.json()["checkin_id"]       # the run kept its start's
+    # Neither the schedule nor health nor the last check-in moved; stats leave them out.
+    assert api.get("/api/crons/monitors/envs").json()["monitor"] == tracked
+    stats = api.get("/api/crons/monitors/envs/stats").json()
+    assert (stats["total_checkins"], stats["failed_checkins"]) == (1, 0)
+
+
+def test_finishes_and_logs_land_on_runs_of_their_own_tracking(api, anon):
+    key = create(api, "pairs", environments=["production"])["ping_key"]
+    staging = anon.get(f"/ping/{key}/start?env=staging").json()["checkin_id"]
+    production = anon.get(f"/ping/{key}/start?env=production").json()["checkin_id"]
+    # The latest open run is production's, but staging's failure can only end staging's.
+    assert anon.get(f"/ping/{key}/fail?env=staging").status == 200
+    assert anon.post(f"/ping/{key}/log?env=production", body=b"step 1\n").status == 200
+    assert anon.get(f"/ping/{key}?env=production").status == 200
+    # A finish that names no environment ends an untracked run when no tracked one is open.
+    later = anon.get(f"/ping/{key}/start?env=staging").json()["checkin_id"]
+    assert anon.get(f"/ping/{key}").status == 200
+
+    got = {c["id"]: c for c in checkins(api, "pairs")}
+    assert len(got) == 3
+    assert (got[staging]["status"], got[staging]["tracked"]) == ("error", False)
+    assert (got[production]["status"], got[production]["tracked"]) == ("ok", True)
+    assert got[production]["output"] == "step 1\n"
+    assert (got[later]["status"], got[later]["tracked"]) == ("ok", False)
+    assert api.get("/api/crons/monitors/pairs").json()["monitor"]["health"] == "healthy"
 
 
 @pytest.mark.env(LOOM_STORAGE_TIMEOUT="1s")

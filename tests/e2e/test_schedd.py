@@ -277,6 +277,30 @@ def test_no_verdicts_while_paused_and_tracking_restarts_at_resume(jobs):
     assert ev["checkin"]["expected_at"] == e1 + 4 * HOUR
 
 
+def test_untracked_checkins_move_no_deadline_and_raise_nothing(jobs):
+    mon, e1 = start_hourly(jobs, environments=["production"], max_runtime=10)
+    def state():        # rev aside: it is the seq of the latest event, which may be about them
+        return {k: v for k, v in jobs.get(mon).items() if k != "rev"}
+
+    before = state()
+    assert jobs.ping(mon, "start", env="staging")["tracked"] is False
+    assert jobs.ping(mon, "error", env="staging")["tracked"] is False     # its run
+    left_open = jobs.ping(mon, "start", env="staging")["checkin_id"]
+    assert state() == before                 # next expected run, health, last check-in
+    assert jobs.schedd()["deadlines"] == 1   # the missed one; no timeout for staging's run
+
+    # The run left open never times out; the production run that did not come is missed.
+    jobs.goto(e1 + 6 * MIN)
+    [missed] = jobs.wait_events("monitor.missed", mon)
+    assert missed["checkin"]["expected_at"] == e1
+    evs = jobs.events(mon=mon)
+    assert [e["type"] for e in evs] == ["monitor.created", "checkin.ok", "checkin.started",
+                                        "checkin.started", "monitor.missed"]
+    assert [e["checkin"].get("untracked", False) for e in evs[1:]] == [False, True, True, False]
+    [run] = [c for c in jobs.checkins(mon) if c["id"] == left_open]
+    assert run["status"] == "in_progress" and "timeout_at" not in run
+
+
 def test_a_schedule_edit_recomputes_the_deadline(jobs):
     mon = jobs.create(every(60), margin=5)
     jobs.ping(mon)

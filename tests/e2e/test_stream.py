@@ -6,6 +6,7 @@ pings over HTTP and, where a test needs them, from storaged's wire.
 """
 
 import json
+import os
 import re
 import socket
 import threading
@@ -21,6 +22,8 @@ WITHOUT_SCHEDD = ["storaged", "streamd", "ingestd"]
 PUBLIC = {"checkin.started", "checkin.ok", "checkin.error", "monitor.missed",
           "monitor.timeout", "monitor.healthy"}
 STREAM = "/api/crons/stream"
+DOCS_STREAM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "stream.md")
 
 
 # --- helpers ---
@@ -165,6 +168,141 @@ def test_pings_reach_a_client_of_the_public_url_within_a_second(loom):
     # The same check-in as the API shows it, output aside.
     listed = http.get("/api/crons/monitors/nightly/checkins").json()["checkins"][0]
     assert {k: v for k, v in listed.items() if k != "output"} == ck
+    # docs/stream.md shows such a frame: the same members, in the same order.
+    with open(DOCS_STREAM) as f:
+        doc = json.loads(re.search(r"^    data: (\{\"type\":\"checkin.ok\".*)$", f.read(),
+                                   re.M).group(1))
+    assert list(d) == list(doc) and list(ck) == list(doc["checkin"])
+
+
+class EventSource:
+    """The spec's listener in Python: handlers added per event type get the
+    parsed data, as `JSON.parse(event.data)` gives it to a browser's."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.listeners = {}
+
+    def add_event_listener(self, type, handler):
+        self.listeners.setdefault(type, []).append(handler)
+
+    def until(self, type, timeout=10.0):
+        """Dispatches events until one of this type; returns its data."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.stream.next_event(timeout=max(0.01, deadline - time.monotonic()))
+            parsed = json.loads(ev["data"])
+            for handler in self.listeners.get(ev.get("event"), []):
+                handler(parsed)
+            if ev.get("event") == type:
+                return parsed
+
+
+def test_every_event_carries_the_flat_fields_the_specs_listener_reads(loom_clock):
+    loom = api_ready(loom_clock)
+    http, anon = loom.http(), Http(loom.http_addr, None)
+    mon = create_monitor(http, "daily-cleanup", name="Daily Cleanup Job",
+                         schedule={"type": "interval", "minutes": 10},
+                         checkin_margin_minutes=1, max_runtime_minutes=1,
+                         environments=["production"])
+    key = mon["ping_key"]
+    es = EventSource(open_stream(loom))
+    said, seen = [], []
+    # The spec's example, word for word but for the language.
+    es.add_event_listener("monitor.missed", lambda data: said.append(
+        f"Monitor {data['monitor_name']} missed check-in!"))
+    for type in PUBLIC:
+        es.add_event_listener(type, lambda data, type=type: seen.append((type, data)))
+
+    start = anon.get(f"/ping/{key}/start?env=production").json()["checkin_id"]
+    started = es.until("checkin.started")
+    assert (started["checkin_id"], started["status"]) == (start, "in_progress")
+    assert started["environment"] == "production" and started["expected_at"] is None
+
+    loom.advance(90)                                    # past the 1-minute max runtime
+    timeout = es.until("monitor.timeout", timeout=15)
+    assert (timeout["checkin_id"], timeout["status"]) == (start, "timeout")
+
+    anon.get(f"/ping/{key}/start?env=production")
+    anon.get(f"/ping/{key}?env=production")
+    healthy = es.until("monitor.healthy")
+    assert healthy["status"] == "ok" and healthy["environment"] == "production"
+    assert healthy["checkin_id"] == seen[-2][1]["checkin_id"]       # checkin.ok's run
+
+    r = http.post("/api/crons/monitors/daily-cleanup/checkins", {
+        "status": "error", "environment": "production", "crash_event_id": "4f1c9a"})
+    assert r.status == 201, r
+    error = es.until("checkin.error")
+    assert (error["checkin_id"], error["status"]) == (r.json()["id"], "error")
+    assert error["crash_event_id"] == "4f1c9a"
+
+    expected = http.get("/api/crons/monitors/daily-cleanup").json()["monitor"]["next_expected_at"]
+    loom.advance(12 * 60)                               # past the next run and its margin
+    missed = es.until("monitor.missed", timeout=15)
+    assert missed["status"] == "missed" and missed["expected_at"] == expected
+    assert missed["environment"] is None and missed["crash_event_id"] is None
+    assert said == ["Monitor Daily Cleanup Job missed check-in!"]
+
+    assert [t for t, _ in seen] == ["checkin.started", "monitor.timeout", "checkin.started",
+                                    "checkin.ok", "monitor.healthy", "checkin.error",
+                                    "monitor.missed"]
+    for type, d in seen:
+        assert (d["monitor_id"], d["monitor_slug"], d["monitor_name"]) == \
+            (mon["id"], "daily-cleanup", "Daily Cleanup Job"), type
+        assert d["tracked"] is True, type
+        # The flat fields repeat the nested objects, which stay.
+        assert d["monitor"] == {"id": mon["id"], "slug": "daily-cleanup",
+                                "name": "Daily Cleanup Job"}
+        for flat, nested in (("checkin_id", "id"), ("status", "status"),
+                             ("environment", "environment"), ("expected_at", "expected_at"),
+                             ("crash_event_id", "crash_event_id"), ("tracked", "tracked")):
+            assert d[flat] == d["checkin"][nested], (type, flat)
+
+
+def until_checkin_error_of(stream, mon, timeout=5.0):
+    """Events (parsed data) up to mon's next checkin.error, which ends the list."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while not got or got[-1]["type"] != "checkin.error" or got[-1]["monitor_id"] != mon["id"]:
+        got.append(data(stream.next_event(timeout=max(0.01, deadline - time.monotonic()))))
+    return got
+
+
+def test_a_paused_monitor_records_checkins_and_streams_no_alert(loom):
+    http = loom.http()
+    quiet = create_monitor(http, "quiet")
+    assert http.post("/api/crons/monitors/quiet/pause").json()["monitor"]["status"] == "paused"
+    marker = create_monitor(http, "marker")
+    s = open_stream(loom)
+    for suffix in ("/start", "/fail", "/start", ""):
+        ping(quiet["ping_key"], loom, suffix)
+    ping(marker["ping_key"], loom, "/fail")        # streamed after all of quiet's
+
+    got = until_checkin_error_of(s, marker)
+    assert [(d["type"], d["status"]) for d in got if d["monitor_slug"] == "quiet"] == \
+        [("checkin.started", "in_progress"), ("checkin.started", "in_progress"),
+         ("checkin.ok", "ok")]
+    recorded = http.get("/api/crons/monitors/quiet/checkins").json()["checkins"]
+    assert [c["status"] for c in recorded] == ["ok", "error"]       # newest first
+    assert http.get("/api/crons/monitors/quiet").json()["monitor"]["health"] == "unknown"
+    assert "checkin.error" not in [e["type"] for e in loom.wire().events()[0]
+                                   if e["monitor"]["id"] == quiet["id"]]
+
+
+def test_another_environments_checkins_stream_untracked_and_never_alert(loom):
+    http = loom.http()
+    mon = create_monitor(http, "prod-only", environments=["production"])
+    marker = create_monitor(http, "marker")
+    s = open_stream(loom)
+    for suffix in ("/start?env=staging", "/fail?env=staging", "?env=staging"):
+        ping(mon["ping_key"], loom, suffix)
+    ping(marker["ping_key"], loom, "/fail")
+
+    got = [d for d in until_checkin_error_of(s, marker) if d["monitor_slug"] == "prod-only"]
+    assert [(d["type"], d["environment"], d["tracked"], d["checkin"]["tracked"])
+            for d in got] == [("checkin.started", "staging", False, False),
+                              ("checkin.ok", "staging", False, False)]
+    assert all(d["old_health"] == d["new_health"] == "unknown" for d in got)
 
 
 def test_streamd_serves_directly_with_healthz(loom):

@@ -6,13 +6,18 @@ stream is cross-origin and needs streamd's CORS header), opens
 cannot set headers) and ?last_event_id=, and reports every event back to
 the page's server with the time the browser received it.
 
+A second page is the browser example of docs/stream.md, as printed there
+(token and address filled in), with console.log reported the same way.
+
 Chromium comes from Debian's `chromium` package (scripts/deps).  Without
-it the test is skipped, except in CI (CI set), where it fails.
+it the tests are skipped, except in CI (CI set), where they fail.
 """
 
 import http.server
 import json
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +28,8 @@ import urllib.parse
 import pytest
 
 from loomtest import Http, wait_for
+
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "stream.md")
 
 PAGE = b"""<!doctype html>
 <meta charset="utf-8">
@@ -46,6 +53,24 @@ for (const type of ["checkin.started", "checkin.ok", "checkin.error", "reset"]) 
 </script>
 """
 
+# Reports console.log and console.warn lines, and when the stream opens.
+CONSOLE = b"""<!doctype html>
+<meta charset="utf-8">
+<script>
+function report(what) {
+  fetch("/report", {method: "POST", body: JSON.stringify(what)});
+}
+console.log = (...args) => report({kind: "log", text: args.join(" ")});
+console.warn = (...args) => report({kind: "warn", text: args.join(" ")});
+window.EventSource = class extends EventSource {
+  constructor(url) {
+    super(url);
+    this.addEventListener("open", () => report({kind: "open"}));
+  }
+};
+</script>
+"""
+
 
 def chromium():
     path = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -57,9 +82,9 @@ def chromium():
 
 
 class PageServer:
-    """Serves PAGE at / and collects what the page POSTs to /report."""
+    """Serves page at / and collects what it POSTs to /report."""
 
-    def __init__(self):
+    def __init__(self, page=PAGE):
         self.reports = []
         reports = self.reports
 
@@ -67,9 +92,9 @@ class PageServer:
             def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(PAGE)))
+                self.send_header("Content-Length", str(len(page)))
                 self.end_headers()
-                self.wfile.write(PAGE)
+                self.wfile.write(page)
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -94,8 +119,34 @@ class PageServer:
         self.server.server_close()
 
 
-def test_eventsource_in_chromium_sees_pinged_checkins_within_a_second(loom):
+@contextlib.contextmanager
+def browsing(page, query=""):
+    """Headless Chromium on page, served by a PageServer (yielded)."""
     browser = chromium()
+    server = PageServer(page)
+    profile = tempfile.mkdtemp(prefix="loom-chromium-")
+    proc = subprocess.Popen(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
+         f"http://127.0.0.1:{server.port}/{query}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("the browser to open the stream",
+                 lambda: any(r["kind"] == "open" for r in server.reports), timeout=60)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        server.close()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_eventsource_in_chromium_sees_pinged_checkins_within_a_second(loom):
     http = Http(loom.http_addr, loom.admin_token)
     wait_for("the API", lambda: http.get("/api/crons/organization").status == 200)
     mon = http.post("/api/crons/monitors", {
@@ -112,17 +163,7 @@ def test_eventsource_in_chromium_sees_pinged_checkins_within_a_second(loom):
     w.close()
     stream = (f"http://{loom.http_addr}/api/crons/stream?" + urllib.parse.urlencode(
         {"access_token": reader["token"], "last_event_id": started_seq - 1}))
-    page = PageServer()
-    profile = tempfile.mkdtemp(prefix="loom-chromium-")
-    proc = subprocess.Popen(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-         f"http://127.0.0.1:{page.port}/?" + urllib.parse.urlencode({"stream": stream})],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for("the browser to open the stream",
-                 lambda: any(r["kind"] == "open" for r in page.reports), timeout=60)
+    with browsing(PAGE, "?" + urllib.parse.urlencode({"stream": stream})) as page:
         first = wait_for("the replayed start", lambda: page.events(), timeout=10)[0]
         assert first["type"] == "checkin.started" and int(first["id"]) == started_seq
         assert first["data"]["checkin"]["id"] == before["checkins"][0]["id"]
@@ -141,12 +182,26 @@ def test_eventsource_in_chromium_sees_pinged_checkins_within_a_second(loom):
         ids = [int(e["id"]) for e in page.events()]
         assert ids == sorted(set(ids)) and len(ids) == 3      # no duplicate, no gap
         assert not any(r["kind"] == "error" for r in page.reports), page.reports
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        page.close()
-        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_the_browser_example_of_the_docs_prints_the_flat_fields(loom):
+    http = Http(loom.http_addr, loom.admin_token)
+    wait_for("the API", lambda: http.get("/api/crons/organization").status == 200)
+    mon = http.post("/api/crons/monitors", {
+        "slug": "nightly", "name": "Nightly backup",
+        "schedule": {"type": "interval", "value": 1, "unit": "hour"}}).json()["monitor"]
+    reader = http.post("/api/crons/tokens", {"name": "browser", "scopes": ["read"]}).json()
+    with open(DOC) as f:
+        example = re.search(r"```html\n(.*?)```", f.read(), re.S).group(1)
+    assert '"loom_..."' in example and "http://127.0.0.1:8080/" in example
+    example = example.replace('"loom_..."', json.dumps(reader["token"])).replace(
+        "http://127.0.0.1:8080/", f"http://{loom.http_addr}/")
+
+    with browsing(CONSOLE + example.encode()) as page:
+        r = Http(loom.http_addr, None).get(f"/ping/{mon['ping_key']}/fail")
+        assert r.status == 200
+        [error] = http.get("/api/crons/monitors/nightly/checkins").json()["checkins"]
+        said = wait_for("the example's line", lambda: [
+            x["text"] for x in page.reports if x["kind"] == "log"], timeout=5)
+        assert said == [f"checkin.error: Nightly backup (nightly), check-in {error['id']} "
+                        "error, health failing"]

@@ -561,6 +561,7 @@ sample_checkin(struct checkin *c)
 	c->output = "the end";
 	c->output_len = 7;
 	c->output_truncated = true;
+	c->untracked = true;
 	c->rev = 12;
 }
 
@@ -599,6 +600,7 @@ test_checkin_codec(void **state)
 			memset(c.run_id, 0, sizeof(c.run_id));
 			memset(c.crash_event_id, 0, sizeof(c.crash_event_id));
 			c.output_truncated = false;
+			c.untracked = false;
 			c.status = CHECKIN_IN_PROGRESS;
 		}
 		mpw_reset(&w);
@@ -619,6 +621,37 @@ test_checkin_codec(void **state)
 		assert_memory_equal(&c, &back, sizeof(c));
 		mpk_doc_free(&rdoc);
 	}
+	mpw_destroy(&w);
+}
+
+/* A check-in stored before a key was added decodes with that key's default. */
+static void
+test_checkin_record_from_before_untracked(void **state)
+{
+	struct checkin	 back;
+	struct mpw	 w;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+
+	(void)state;
+	mpw_init(&w);
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "id", CHK);
+	mpw_kv_str(&w, "monitor_id", MON);
+	mpw_kv_str(&w, "status", "error");
+	mpw_kv_str(&w, "source", "ping");
+	mpw_kv_int(&w, "ts", T0);
+	mpw_kv_str(&w, "env", "staging");
+	mpw_kv_uint(&w, "rev", 3);
+	mpw_map_end(&w);
+	mpr_init(&r, record_bytes(&w), &err);
+	proto_checkin_decode(&r, &back);
+	if (!mpr_ok(&r))
+		fail_msg("%s", err.why);
+	assert_false(back.untracked);
+	assert_int_equal(back.status, CHECKIN_ERROR);
+	assert_string_equal(back.environment, "staging");
+	mpk_doc_free(&rdoc);
 	mpw_destroy(&w);
 }
 
@@ -1071,6 +1104,10 @@ test_event_malformed(void **state)
 		{ "{v: 1, seq: 1, type: 'checkin.ok', ts: 1, org: '" ORG "', monitor: {id: '" MON
 		    "', slug: 'a', name: 'a', status: 'active', health: 'unknown', margin: 5, "
 		    "max_runtime: 0}, checkin: {id: '" CHK "'}}", "field \"monitor_id\": missing" },
+		{ "{v: 1, seq: 1, type: 'checkin.ok', ts: 1, org: '" ORG "', monitor: {id: '" MON
+		    "', slug: 'a', name: 'a', status: 'active', health: 'unknown', margin: 5, "
+		    "max_runtime: 0}, checkin: {id: '" CHK "', monitor_id: '" MON "', status: 'ok', "
+		    "source: 'ping', ts: 1, untracked: 1}}", "field \"untracked\": not a boolean" },
 	};
 	struct mpw	 w;
 
@@ -1305,6 +1342,7 @@ main(void)
 		cmocka_unit_test(test_monitor_codec),
 		cmocka_unit_test(test_spec_codec),
 		cmocka_unit_test(test_checkin_codec),
+		cmocka_unit_test(test_checkin_record_from_before_untracked),
 		cmocka_unit_test(test_small_records),
 		cmocka_unit_test(test_stats_codec),
 		cmocka_unit_test(test_event_codec),

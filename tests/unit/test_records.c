@@ -336,18 +336,23 @@ test_open_run_find(void **state)
 	static const struct {
 		int		 monitor;	/* 0: a, 1: b, 2: idle */
 		const char	*run_id;	/* NULL or "": the latest */
+		bool		 untracked;	/* search the untracked runs */
 		int		 want;		/* 1: r1, 2: r2, 3: r3, 5: other, 0: none */
 	} rows[] = {
-		{ 0, RUN1, 1 },
-		{ 0, RUN3, 3 },
-		{ 0, "", 3 },			/* the latest open run */
-		{ 0, NULL, 3 },
-		{ 0, "22222222-2222-4222-8222-222222222222", 0 },
-		{ 1, RUN1, 5 },			/* b's run with the same run id */
-		{ 1, RUN3, 0 },
-		{ 1, "", 5 },
-		{ 2, "", 0 },			/* only finished runs */
-		{ 2, RUN1, 0 },
+		{ 0, RUN1, false, 1 },
+		{ 0, RUN3, false, 3 },
+		{ 0, "", false, 3 },			/* the latest tracked open run */
+		{ 0, NULL, false, 3 },
+		{ 0, "22222222-2222-4222-8222-222222222222", false, 0 },
+		{ 1, RUN1, false, 5 },			/* b's run with the same run id */
+		{ 1, RUN3, false, 0 },
+		{ 1, "", false, 5 },
+		{ 2, "", false, 0 },			/* only finished runs */
+		{ 2, RUN1, false, 0 },
+		{ 0, "", true, 2 },			/* r2 alone is untracked */
+		{ 0, NULL, true, 2 },
+		{ 0, RUN1, true, 0 },
+		{ 1, "", true, 0 },
 	};
 
 	new_monitor(&a, ORG, "a");
@@ -355,6 +360,7 @@ test_open_run_find(void **state)
 	new_monitor(&idle, ORG, "idle");
 	new_checkin(&r1, &a, CHECKIN_IN_PROGRESS, T0 + 100, RUN1);
 	new_checkin(&r2, &a, CHECKIN_IN_PROGRESS, T0 + 200, NULL);
+	r2.untracked = true;
 	new_checkin(&r3, &a, CHECKIN_TIMEOUT, T0 + 300, RUN3);
 	r3.finished_at = 0;		/* timed out, not completed: still open */
 	new_checkin(&done, &a, CHECKIN_OK, T0 + 400, NULL);	/* newer, but finished */
@@ -382,7 +388,8 @@ test_open_run_find(void **state)
 		    &idle;
 		const struct checkin	*want = rows[i].want == 1 ? &r1 : rows[i].want == 2 ? &r2 :
 		    rows[i].want == 3 ? &r3 : rows[i].want == 5 ? &other : NULL;
-		int			 rc = rec_open_run_find(&f->t, m->id, rows[i].run_id, &got);
+		int			 rc = rec_open_run_find(&f->t, m->id, rows[i].run_id,
+		    rows[i].untracked, &got);
 
 		if (want == NULL) {
 			if (rc != MDB_NOTFOUND)
@@ -436,7 +443,7 @@ test_monitor_delete(void **state)
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "kept", &got), 0);
-	assert_int_equal(rec_open_run_find(&f->t, kept.id, "", &c), 0);
+	assert_int_equal(rec_open_run_find(&f->t, kept.id, "", false, &c), 0);
 	assert_string_equal(c.id, kc.id);
 	db_abort(&f->t);
 }
@@ -535,7 +542,7 @@ test_reopen(void **state)
 	begin(f, false);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, m.ping_key, &got), 0);
 	assert_memory_equal(&m, &got, sizeof(m));
-	assert_int_equal(rec_open_run_find(&f->t, m.id, RUN1, &gc), 0);
+	assert_int_equal(rec_open_run_find(&f->t, m.id, RUN1, false, &gc), 0);
 	assert_checkin_equal(&c, &gc);
 	db_abort(&f->t);
 }

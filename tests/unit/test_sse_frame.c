@@ -118,6 +118,51 @@ test_event_checkin_is_the_api_shape_without_output(void **state)
 	json_decref(j);
 }
 
+/* The members a consumer reads without descending into "monitor" and "checkin". */
+static void
+test_event_flat_members(void **state)
+{
+	struct event	 e;
+	json_t		*j;
+
+	(void)state;
+	sample(&e, EVENT_MONITOR_MISSED);
+	e.checkin.status = CHECKIN_MISSED;
+	e.checkin.source = SOURCE_SYSTEM;
+	e.checkin.expected_at = T0 - 3600 * US_PER_S;
+	strlcpy_loom(e.checkin.environment, "production", sizeof(e.checkin.environment));
+	strlcpy_loom(e.checkin.crash_event_id, "4f1c9a", sizeof(e.checkin.crash_event_id));
+	j = frame_event_json(&e);
+	assert_string_equal(json_string_value(json_object_get(j, "monitor_id")), e.monitor.id);
+	assert_string_equal(json_string_value(json_object_get(j, "monitor_slug")),
+	    "nightly-backup");
+	assert_string_equal(json_string_value(json_object_get(j, "monitor_name")),
+	    "Nightly \"backup\"\\\nsecond line");
+	assert_string_equal(json_string_value(json_object_get(j, "checkin_id")), e.checkin.id);
+	assert_string_equal(json_string_value(json_object_get(j, "status")), "missed");
+	assert_string_equal(json_string_value(json_object_get(j, "environment")), "production");
+	assert_string_equal(json_string_value(json_object_get(j, "expected_at")),
+	    "2026-03-08T06:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(j, "crash_event_id")), "4f1c9a");
+	assert_true(json_is_true(json_object_get(j, "tracked")));
+	/* The nested objects stay as they were. */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "checkin"),
+	    "expected_at")), "2026-03-08T06:00:00Z");
+	assert_int_equal(json_object_size(json_object_get(j, "monitor")), 3);
+	json_decref(j);
+
+	/* Absent values are null, as in the check-in. */
+	sample(&e, EVENT_CHECKIN_OK);
+	e.checkin.untracked = true;
+	j = frame_event_json(&e);
+	assert_true(json_is_false(json_object_get(j, "tracked")));
+	assert_true(json_is_false(json_object_get(json_object_get(j, "checkin"), "tracked")));
+	assert_true(json_is_null(json_object_get(j, "environment")));
+	assert_true(json_is_null(json_object_get(j, "expected_at")));
+	assert_true(json_is_null(json_object_get(j, "crash_event_id")));
+	json_decref(j);
+}
+
 static void
 test_event_without_checkin_and_health(void **state)
 {
@@ -131,6 +176,11 @@ test_event_without_checkin_and_health(void **state)
 	e.new_health = HEALTH_NONE;
 	j = frame_event_json(&e);
 	assert_true(json_is_null(json_object_get(j, "checkin")));
+	assert_string_equal(json_string_value(json_object_get(j, "monitor_slug")),
+	    "nightly-backup");
+	assert_true(json_is_null(json_object_get(j, "checkin_id")));
+	assert_true(json_is_null(json_object_get(j, "status")));
+	assert_true(json_is_null(json_object_get(j, "tracked")));
 	assert_true(json_is_null(json_object_get(j, "old_health")));
 	assert_true(json_is_null(json_object_get(j, "new_health")));
 	assert_string_equal(json_string_value(json_object_get(j, "type")), "monitor.healthy");
@@ -208,6 +258,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_event_frame_lines),
 		cmocka_unit_test(test_event_checkin_is_the_api_shape_without_output),
+		cmocka_unit_test(test_event_flat_members),
 		cmocka_unit_test(test_event_without_checkin_and_health),
 		cmocka_unit_test(test_reset_frames),
 		cmocka_unit_test(test_retry_and_comment),

@@ -315,6 +315,69 @@ test_is_recovery(void **state)
 			fail_msg("row %zu", i);
 }
 
+/* The alerting events are exactly the four that tell of a problem or its end. */
+static void
+test_alerting_events(void **state)
+{
+	(void)state;
+	for (int t = EVENT_NONE; t <= EVENT_MAX; t++) {
+		bool want = t == EVENT_CHECKIN_ERROR || t == EVENT_MONITOR_MISSED ||
+		    t == EVENT_MONITOR_TIMEOUT || t == EVENT_MONITOR_HEALTHY;
+
+		if (event_is_alerting((enum event_type)t) != want)
+			fail_msg("%s", t > EVENT_NONE && t < EVENT_MAX ? event_type_names[t] : "none");
+	}
+}
+
+/* What counts and what is published, by monitor status and check-in. */
+static void
+test_counts_and_publishes(void **state)
+{
+	enum { NO_CHECKIN, TRACKED, UNTRACKED };
+	static const struct {
+		enum event_type		 type;
+		enum monitor_status	 status;
+		int			 checkin;
+		bool			 counts;	/* the check-in moves tracking */
+		bool			 published;
+	} rows[] = {
+		{ EVENT_CHECKIN_ERROR, MONITOR_ACTIVE, TRACKED, true, true },
+		{ EVENT_CHECKIN_ERROR, MONITOR_PAUSED, TRACKED, false, false },
+		{ EVENT_CHECKIN_ERROR, MONITOR_ACTIVE, UNTRACKED, false, false },
+		{ EVENT_CHECKIN_ERROR, MONITOR_PAUSED, UNTRACKED, false, false },
+		{ EVENT_MONITOR_MISSED, MONITOR_ACTIVE, TRACKED, true, true },
+		{ EVENT_MONITOR_MISSED, MONITOR_PAUSED, TRACKED, false, false },
+		{ EVENT_MONITOR_TIMEOUT, MONITOR_ACTIVE, UNTRACKED, false, false },
+		{ EVENT_MONITOR_HEALTHY, MONITOR_ACTIVE, UNTRACKED, false, false },
+		{ EVENT_MONITOR_HEALTHY, MONITOR_ACTIVE, NO_CHECKIN, false, true },
+		{ EVENT_MONITOR_HEALTHY, MONITOR_PAUSED, NO_CHECKIN, false, false },
+		/* Non-alerting events are published whatever counts. */
+		{ EVENT_CHECKIN_STARTED, MONITOR_PAUSED, TRACKED, false, true },
+		{ EVENT_CHECKIN_STARTED, MONITOR_ACTIVE, UNTRACKED, false, true },
+		{ EVENT_CHECKIN_OK, MONITOR_ACTIVE, UNTRACKED, false, true },
+		{ EVENT_CHECKIN_OK, MONITOR_PAUSED, TRACKED, false, true },
+		{ EVENT_CHECKIN_KEEPALIVE, MONITOR_PAUSED, UNTRACKED, false, true },
+		{ EVENT_MONITOR_UPDATED, MONITOR_PAUSED, NO_CHECKIN, false, true },
+		{ EVENT_MONITOR_DELETED, MONITOR_DISABLED, NO_CHECKIN, false, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(rows); i++) {
+		struct monitor	 m;
+		struct checkin	 ck;
+		const struct checkin *p = rows[i].checkin == NO_CHECKIN ? NULL : &ck;
+
+		memset(&m, 0, sizeof(m));
+		m.status = rows[i].status;
+		checkin_init(&ck);
+		ck.untracked = rows[i].checkin == UNTRACKED;
+		if (p != NULL && tracking_counts(&m, p) != rows[i].counts)
+			fail_msg("row %zu: counts", i);
+		if (tracking_publishes(rows[i].type, &m, p) != rows[i].published)
+			fail_msg("row %zu: published", i);
+	}
+}
+
 int
 main(void)
 {
@@ -324,6 +387,8 @@ main(void)
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_count_runs),
 		cmocka_unit_test(test_is_recovery),
+		cmocka_unit_test(test_alerting_events),
+		cmocka_unit_test(test_counts_and_publishes),
 	};
 	return cmocka_run_group_tests_name("tracking", tests, NULL, NULL);
 }

@@ -250,6 +250,28 @@ test_overlapping_runs_are_separate(void **state)
 	assert_int_equal(deadlines_count(fx->dq), 1);
 }
 
+/* Untracked check-ins (another environment's) arm nothing, even with a timeout. */
+static void
+test_untracked_checkins_arm_nothing(void **state)
+{
+	struct fixture		*fx = *state;
+	struct watch_mon	*m;
+	struct event		 e;
+
+	e = ev(1, EVENT_CHECKIN_OK, fx->mon, MONITOR_ACTIVE, T0 + 60 * MIN, 5, fx->chk1,
+	    CHECKIN_OK, 0);
+	watch_apply(fx->w, &e, 0);
+	m = watch_find(fx->w, fx->mon);
+	assert_int_equal(deadlines_at(fx->dq, &m->dl), T0 + 65 * MIN);
+	e = ev(2, EVENT_CHECKIN_STARTED, fx->mon, MONITOR_ACTIVE, T0 + 60 * MIN, 5, fx->chk2,
+	    CHECKIN_IN_PROGRESS, T0 + 10 * MIN);
+	e.checkin.untracked = true;
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	assert_null(watch_find_run(m, fx->chk2));
+	assert_int_equal(deadlines_count(fx->dq), 1);
+	assert_int_equal(deadlines_at(fx->dq, &m->dl), T0 + 65 * MIN);
+}
+
 static void
 test_inflight_verdict_survives_unrelated_changes(void **state)
 {
@@ -338,6 +360,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_overlapping_runs_are_separate, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_untracked_checkins_arm_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inflight_verdict_survives_unrelated_changes,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_monitors_with_removals, setup, teardown),
