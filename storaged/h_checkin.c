@@ -10,12 +10,20 @@
  *		(finished_at, duration, output) and changes nothing else.
  *   log	adds output to the open run (or the latest check-in) only.
  *
+ * A check-in names its monitor by the monitor's ping key, by slug (SDK),
+ * or by its organization's ping key and slug (Healthchecks' slug URLs,
+ * whose path is read once storaged knows whose key it is).  The SDK's
+ * monitor_config, and a slug URL's ?create=1, create the monitor.  An
+ * environment new to the organization counts towards its limit (envs.c).
+ *
  * A check-in anchors the next expected run (track.c) and a finished run
  * counts towards health (common/tracking.c), both only while the monitor
  * is active: a paused monitor records check-ins and raises nothing.  A
  * disabled monitor records nothing.
  */
+#include "pingurl.h"
 #include "records.h"
+#include "spec.h"
 #include "storaged.h"
 #include "timefmt.h"
 #include "tracking.h"
@@ -65,18 +73,24 @@ attach(struct checkin *ck, const struct output *o)
 	ck->output_truncated = o->truncated;
 }
 
+/*
+ * kind: what the request was read as; ck: the check-in recorded, NULL when
+ * none was (a disabled monitor).
+ */
 static void
-reply_checkin_recorded(struct ctx *c, const struct monitor *m, const struct checkin *ck,
-    bool recorded)
+reply_checkin_recorded(struct ctx *c, enum checkin_kind kind, const struct monitor *m,
+    const struct checkin *ck, bool created)
 {
 	struct mpw *w = reply_ok(c);
 
+	mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
 	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
 	mpw_kv_str(w, "monitor_id", m->id);
 	if (ck != NULL)
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
 	mpw_key(w, "recorded");
-	mpw_bool(w, recorded);
+	mpw_bool(w, ck != NULL);
+	mpw_kv_bool_opt(w, "created", created);
 	reply_done(c);
 }
 
@@ -162,79 +176,82 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	}
 }
 
-static void
+/*
+ * The three kinds of check-in.  Each records into *ck and returns 0, or
+ * returns -1 after replying an error (or on an LMDB error, kept in the
+ * transaction).
+ */
+static int
 record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out)
+    const struct output *out, struct checkin *ck)
 {
-	struct checkin	 ck;
 	int64_t		 now = storaged_stamp(c);
 
-	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
-	    ck.status == CHECKIN_IN_PROGRESS) {
-		keepalive(c, m, &ck, now);
-		reply_checkin_recorded(c, m, &ck, true);
-		return;
+	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, ck) == 0 &&
+	    ck->status == CHECKIN_IN_PROGRESS) {
+		keepalive(c, m, ck, now);
+		return 0;
 	}
 	if (c->t->ret != 0)
-		return;
+		return -1;
 	if (q->run_id[0] == '\0')
 		prune_timed_out(c, m);
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
-	ck.status = CHECKIN_IN_PROGRESS;
-	ck.source = q->source;
-	ck.ts = ck.started_at = ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, now);
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
-	attach(&ck, out);
+	checkin_init(ck);
+	ids_new_at("chk", now, ck->id);
+	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
+	ck->status = CHECKIN_IN_PROGRESS;
+	ck->source = q->source;
+	ck->ts = ck->started_at = ck->last_seen_at = now;
+	ck->timeout_at = timeout_at(m, now);
+	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
+	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
+	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+	attach(ck, out);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
-	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
-	rec_checkin_put(c, &ck);
+	envs_note(c, m->org, &ck->environment, 1);
+	storaged_emit(c, EVENT_CHECKIN_STARTED, m, ck, m->health);
+	rec_checkin_put(c, ck);
 	rec_monitor_put(c, m, m);
-	reply_checkin_recorded(c, m, &ck, true);
+	return 0;
 }
 
-static void
+static int
 record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out)
+    const struct output *out, struct checkin *ck)
 {
-	struct checkin		 ck;
 	enum checkin_status	 status;
 	int64_t			 now = storaged_stamp(c);
 	int			 rc;
 
 	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
 	    CHECKIN_ERROR : CHECKIN_OK;
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
-		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, ck)) == 0) {
+		complete(c, m, ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
 		    q->output != NULL, now);
-		reply_checkin_recorded(c, m, &ck, true);
-		return;
+		return 0;
 	}
 	if (rc != MDB_NOTFOUND)
-		return;
-	checkin_init(&ck);
-	ids_new_at("chk", now, ck.id);
-	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
-	ck.status = status;
-	ck.source = q->source;
-	ck.ts = ck.finished_at = now;
-	ck.duration_ms = q->duration_ms;
-	ck.exit_code = q->exit_code;
-	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
-	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
-	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
-	attach(&ck, out);
+		return -1;
+	checkin_init(ck);
+	ids_new_at("chk", now, ck->id);
+	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
+	ck->status = status;
+	ck->source = q->source;
+	ck->ts = ck->finished_at = now;
+	ck->duration_ms = q->duration_ms;
+	ck->exit_code = q->exit_code;
+	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
+	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
+	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
+	attach(ck, out);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
-	finished(c, m, &ck);
-	rec_checkin_put(c, &ck);
+	envs_note(c, m->org, &ck->environment, 1);
+	finished(c, m, ck);
+	rec_checkin_put(c, ck);
 	rec_monitor_put(c, m, m);
-	reply_checkin_recorded(c, m, &ck, true);
+	return 0;
 }
 
 /* The latest check-in of a monitor, any status. */
@@ -253,70 +270,174 @@ latest_checkin(struct db_txn *t, const char *monitor_id, struct checkin *ck)
 	return rc;
 }
 
-static void
-record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
+/* out receives the run's output with the request's appended. */
+static int
+record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    struct output *out, struct checkin *ck)
 {
-	struct checkin	 ck;
-	struct output	 out;
 	int		 rc;
 
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == MDB_NOTFOUND)
-		rc = latest_checkin(c->t, m->id, &ck);
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, ck)) == MDB_NOTFOUND)
+		rc = latest_checkin(c->t, m->id, ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
-		return;
+		return -1;
 	}
 	if (rc != 0)
-		return;
-	output_set(&out, ck.output, ck.output_len, ck.output_truncated);
-	output_append(&out, q->output, q->output_len, q->output_truncated);
-	attach(&ck, &out);
-	rec_checkin_put(c, &ck);	/* the run's state is unchanged: no event */
-	reply_checkin_recorded(c, m, &ck, true);
+		return -1;
+	output_set(out, ck->output, ck->output_len, ck->output_truncated);
+	output_append(out, q->output, q->output_len, q->output_truncated);
+	attach(ck, out);
+	rec_checkin_put(c, ck);	/* the run's state is unchanged: no event */
+	return 0;
+}
+
+/*
+ * Reads a ping URL's path now that the key's owner is known (pingurl.h):
+ * into q->kind and q->exit_code, and for an organization's key (org) into
+ * q->org and q->slug.  0, or -1 after replying.
+ */
+static int
+read_path(struct ctx *c, struct msg_checkin_record *q, const char *org)
+{
+	struct ping_target	 t;
+	const char		*field = NULL, *why = NULL;
+
+	switch (ping_path_read(q->path, strlen(q->path), q->exit_code, org != NULL, &t, &field,
+	    &why)) {
+	case PING_URL_NOT_FOUND:
+		reply_err(c, ERR_NOT_FOUND, "path", "no ping URL /ping/{key}/%s", q->path);
+		return -1;
+	case PING_URL_BAD:
+		reply_err(c, ERR_BAD_REQUEST, field, "%s", why);
+		return -1;
+	case PING_URL_OK:
+		break;
+	}
+	q->kind = t.kind;
+	q->exit_code = t.exit_code;
+	if (org != NULL) {
+		memcpy(q->org, org, sizeof(q->org));
+		memcpy(q->slug, t.slug, sizeof(q->slug));
+	}
+	return 0;
+}
+
+/*
+ * Finds the monitor a check-in names: by its ping key, or by its
+ * organization (the SDK's, or the one whose ping key a ping URL has) and
+ * slug.  Read-only.  0 with *found telling whether it exists (when not,
+ * q->org and q->slug name the monitor to create), or -1 after replying.
+ */
+static int
+find_monitor(struct ctx *c, struct msg_checkin_record *q, struct monitor *m, bool *found)
+{
+	struct org	 o;
+	int		 rc;
+
+	*found = false;
+	if (q->key[0] != '\0') {
+		if ((rc = rec_monitor_by_ping_key(c->t, q->key, m)) != MDB_NOTFOUND) {
+			*found = rc == 0;
+			return rc == 0 && (q->path[0] == '\0' || read_path(c, q, NULL) == 0) ? 0 : -1;
+		}
+		/* Not a monitor's: with a path, it may be an organization's (slug URLs). */
+		rc = q->path[0] != '\0' ? rec_org_by_ping_key(c->t, q->key, &o) : MDB_NOTFOUND;
+		if (rc == MDB_NOTFOUND)
+			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
+		if (rc != 0 || read_path(c, q, o.id) == -1)
+			return -1;
+	}
+	if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, m)) != MDB_NOTFOUND) {
+		*found = rc == 0;
+		return rc == 0 ? 0 : -1;
+	}
+	if (q->has_monitor || q->create)
+		return 0;
+	reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
+	return -1;
+}
+
+/*
+ * Refuses a check-in that would take its organization past its
+ * environment limit: with its own environment and those of its
+ * monitor_config.  Read-only: 0, or -1 after replying.
+ */
+static int
+admit_environments(struct ctx *c, const char *org, const struct msg_checkin_record *q)
+{
+	char	 names[ENVS_MAX + 1][ENV_MAX + 1];
+	size_t	 n = 0;
+
+	if (q->has_monitor && (q->monitor.set & SPEC_ENVIRONMENTS)) {
+		n = q->monitor.n_envs;
+		if (envs_admit(c, org, q->monitor.envs, n, "environments") == -1)
+			return -1;
+		memcpy(names, q->monitor.envs, n * sizeof(names[0]));
+	}
+	memcpy(names[n++], q->environment, sizeof(names[0]));
+	return envs_admit(c, org, names, n, "environment");
+}
+
+/*
+ * Creates or updates the monitor as the check-in asks: the SDK's
+ * monitor_config, or a slug URL's ?create=1 with Healthchecks' defaults.
+ * 0 with *m the monitor, or -1 after replying.
+ */
+static int
+provision(struct ctx *c, const struct msg_checkin_record *q, struct monitor *m, bool found)
+{
+	struct monitor_spec	 defaults;
+
+	if (q->has_monitor)
+		return monitor_upsert(c, q->org, q->slug, &q->monitor, m);
+	if (found)
+		return 0;
+	spec_healthchecks(&defaults, q->slug);
+	return monitor_upsert(c, q->org, q->slug, &defaults, m);
 }
 
 void
-handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
+handle_checkin_record(struct ctx *c, const struct msg_checkin_record *given)
 {
+	struct msg_checkin_record q = *given;	/* find_monitor() adds what a URL means */
 	struct monitor	 m;
 	struct output	 out;
-	int		 rc;
+	struct checkin	 ck;
+	bool		 found;
+	int		 rc = -1;
 
-	if (q->key[0] != '\0') {
-		if ((rc = rec_monitor_by_ping_key(c->t, q->key, &m)) == MDB_NOTFOUND)
-			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
-	} else if (q->has_monitor) {
-		rc = monitor_upsert(c, q->org, q->slug, &q->monitor, &m);
-	} else if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) == MDB_NOTFOUND) {
-		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
-	}
-	if (rc != 0)
+	if (find_monitor(c, &q, &m, &found) == -1 ||
+	    admit_environments(c, found ? m.org : q.org, &q) == -1 ||
+	    provision(c, &q, &m, found) == -1)
 		return;
 	if (m.status == MONITOR_DISABLED) {
-		reply_checkin_recorded(c, &m, NULL, false);
+		reply_checkin_recorded(c, q.kind, &m, NULL, !found);
 		return;
 	}
-	if (!model_monitor_accepts_env(&m, q->environment)) {
+	if (!model_monitor_accepts_env(&m, q.environment)) {
 		reply_err(c, ERR_BAD_REQUEST, "env",
-		    "environment \"%s\" is not one of the monitor's environments", q->environment);
+		    "environment \"%s\" is not one of the monitor's environments", q.environment);
 		return;
 	}
-	output_set(&out, q->output, q->output_len, q->output_truncated);
-	switch (q->kind) {
+	output_set(&out, q.output, q.output_len, q.output_truncated);
+	switch (q.kind) {
 	case KIND_START:
-		record_start(c, &m, q, &out);
+		rc = record_start(c, &m, &q, &out, &ck);
 		break;
 	case KIND_OK:
 	case KIND_ERROR:
-		record_finish(c, &m, q, &out);
+		rc = record_finish(c, &m, &q, &out, &ck);
 		break;
 	case KIND_LOG:
-		record_log(c, &m, q);
+		rc = record_log(c, &m, &q, &out, &ck);
 		break;
 	case KIND_NONE:
 		reply_err(c, ERR_BAD_REQUEST, "kind", "kind is required");
 		break;
 	}
+	if (rc == 0)
+		reply_checkin_recorded(c, q.kind, &m, &ck, !found);
 }
 
 /* Loads a check-in and its monitor, within the organization; 0 or -1 (replied). */

@@ -284,6 +284,24 @@ rec_org_get(struct db_txn *t, const char *id, struct org *o)
 	return rc;
 }
 
+int
+rec_org_by_ping_key(struct db_txn *t, const char *key, struct org *o)
+{
+	MDB_val	 v;
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = db_get(t, T_ORG_PING_KEYS, key, strlen(key), &v)) != 0)
+		return rc;
+	if (v.mv_size != ID_LEN) {
+		t->ret = MDB_CORRUPTED;
+		return MDB_CORRUPTED;
+	}
+	memcpy(id, v.mv_data, ID_LEN);
+	id[ID_LEN] = '\0';
+	return rec_org_get(t, id, o);
+}
+
 void
 rec_org_put(struct ctx *c, const struct org *o)
 {
@@ -295,4 +313,45 @@ rec_org_put(struct ctx *c, const struct org *o)
 	proto_org_encode(w, o);
 	data = mpw_data(w, &len);
 	db_put(c->t, T_ORGS, o->id, ID_LEN, data, len);
+}
+
+void
+rec_org_set_ping_key(struct ctx *c, struct org *o, const char *key)
+{
+	if (o->ping_key[0] != '\0')
+		db_del(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN);
+	strlcpy_loom(o->ping_key, key, sizeof(o->ping_key));
+	db_put(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN, o->id, ID_LEN);
+	rec_org_put(c, o);
+}
+
+void
+rec_ping_key_new(struct db_txn *t, char out[UUID_SIZE])
+{
+	MDB_val	 v;
+
+	/* 122 random bits: the loop is for the proof, not for the odds. */
+	do
+		ids_uuid4(out);
+	while (t->ret == 0 && (db_get(t, T_PING_KEYS, out, UUID_LEN, &v) == 0 ||
+	    db_get(t, T_ORG_PING_KEYS, out, UUID_LEN, &v) == 0));
+}
+
+bool
+rec_org_env_known(struct db_txn *t, const char *org, const char *env)
+{
+	struct key	 k;
+	MDB_val		 v;
+
+	key_org_env(&k, org, env);
+	return db_get(t, T_ORG_ENVS, k.b, k.len, &v) == 0;
+}
+
+void
+rec_org_env_put(struct db_txn *t, const char *org, const char *env)
+{
+	struct key	 k;
+
+	key_org_env(&k, org, env);
+	db_put(t, T_ORG_ENVS, k.b, k.len, "", 0);
 }
