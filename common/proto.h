@@ -150,8 +150,9 @@ struct msg_token_verify {
  *   output       bin    opt  at most OUTPUT_MAX bytes; "trunc" true when cut
  *   monitor      map    opt  SDK upsert: a monitor_spec created or applied first
  *
- * Reply ok {kind str (as read from the path), checkin_id str, monitor_id
- * str, status str, recorded bool (false: the monitor is disabled), created
+ * Reply ok {checkin_id str, monitor_id str, kind str (what the check-in
+ * was, as read from the path), status str, recorded bool (false: the
+ * monitor is disabled, and the keys of the check-in are absent), created
  * bool (this check-in created the monitor)}; err not_found, bad_request,
  * monitor_limit_exceeded, environment_limit_exceeded.
  */

@@ -83,11 +83,12 @@ reply_checkin_recorded(struct ctx *c, enum checkin_kind kind, const struct monit
 {
 	struct mpw *w = reply_ok(c);
 
-	mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
 	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
 	mpw_kv_str(w, "monitor_id", m->id);
-	if (ck != NULL)
+	if (ck != NULL) {
+		mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
+	}
 	mpw_key(w, "recorded");
 	mpw_bool(w, ck != NULL);
 	mpw_kv_bool_opt(w, "created", created);
