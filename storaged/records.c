@@ -72,12 +72,11 @@ rec_monitor_get(struct db_txn *t, const char *id, struct monitor *m)
 	return rc;
 }
 
-/* Follows an index whose value is a monitor id. */
+/* The id an index entry holds: 0, MDB_NOTFOUND, or an error. */
 static int
-by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct monitor *m)
+index_get(struct db_txn *t, enum db_table tab, const void *k, size_t klen, char id[ID_SIZE])
 {
 	MDB_val	 v;
-	char	 id[ID_SIZE];
 	int	 rc;
 
 	if ((rc = db_get(t, tab, k, klen, &v)) != 0)
@@ -88,6 +87,18 @@ by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct
 	}
 	memcpy(id, v.mv_data, ID_LEN);
 	id[ID_LEN] = '\0';
+	return 0;
+}
+
+/* Follows an index whose value is a monitor id. */
+static int
+by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct monitor *m)
+{
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = index_get(t, tab, k, klen, id)) != 0)
+		return rc;
 	return rec_monitor_get(t, id, m);
 }
 
@@ -287,18 +298,11 @@ rec_org_get(struct db_txn *t, const char *id, struct org *o)
 int
 rec_org_by_ping_key(struct db_txn *t, const char *key, struct org *o)
 {
-	MDB_val	 v;
 	char	 id[ID_SIZE];
 	int	 rc;
 
-	if ((rc = db_get(t, T_ORG_PING_KEYS, key, strlen(key), &v)) != 0)
+	if ((rc = index_get(t, T_ORG_PING_KEYS, key, strlen(key), id)) != 0)
 		return rc;
-	if (v.mv_size != ID_LEN) {
-		t->ret = MDB_CORRUPTED;
-		return MDB_CORRUPTED;
-	}
-	memcpy(id, v.mv_data, ID_LEN);
-	id[ID_LEN] = '\0';
 	return rec_org_get(t, id, o);
 }
 

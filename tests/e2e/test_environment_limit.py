@@ -3,19 +3,9 @@ an organization's monitors and check-ins use, and what happens past it."""
 
 import pytest
 
-from loomtest import Http
+from test_ping import anon, api, checkins  # noqa: F401 -- fixtures
 
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
-
-
-@pytest.fixture
-def api(loom):
-    return loom.http()
-
-
-@pytest.fixture
-def anon(loom):
-    return Http(loom.http_addr)
 
 
 @pytest.fixture
@@ -40,7 +30,7 @@ def refused(r, field):
 
 
 def count_checkins(api, slug):
-    return len(api.get(f"/api/crons/monitors/{slug}/checkins").json()["checkins"])
+    return len(checkins(api, slug))
 
 
 def test_the_default_limit_is_100_and_names_are_counted_once(api, anon):

@@ -5,36 +5,18 @@ import uuid
 
 import pytest
 
-from loomtest import Http
-
-
-def create(api, slug, **extra):
-    body = {"slug": slug, "schedule": {"type": "cron", "expression": "0 * * * *"}, **extra}
-    r = api.post("/api/crons/monitors", body)
-    assert r.status == 201, r
-    return r.json()["monitor"]
+from test_ping import anon, api, create  # noqa: F401 -- the fixtures too
+from test_ping import checkins as newest_first
 
 
 def checkins(api, slug):
-    r = api.get(f"/api/crons/monitors/{slug}/checkins")
-    assert r.status == 200, r
-    return r.json()["checkins"][::-1]      # oldest first
+    return newest_first(api, slug)[::-1]
 
 
 def ping_key(api):
     r = api.get("/api/crons/organization")
     assert r.status == 200, r
     return r.json()["ping_key"]
-
-
-@pytest.fixture
-def api(loom):
-    return loom.http()
-
-
-@pytest.fixture
-def anon(loom):
-    return Http(loom.http_addr)
 
 
 def test_the_organization_has_its_own_random_ping_key(api):

@@ -19,43 +19,21 @@
 #define OTHER	"org_bbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define T0	INT64_C(1772953200000000)	/* 2026-03-08T07:00:00Z */
 
-struct fixture {
-	char			*dir;
-	struct storaged_cfg	 cfg;
-	struct storaged		 sd;
-	struct db_txn		 t;
-	struct ctx		 c;
-};
+#include "storedb.h"
+
+/* The first organization's environment limit, LOOM_ENVIRONMENT_LIMIT. */
+#define ROOT_ENV_LIMIT	7
 
 static int
-setup(void **state)
+setup_migrate(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof(*f));
+	struct fixture	*f;
 
-	f->dir = tmpdir_new();
-	f->cfg.environment_limit = 7;
-	f->sd.cfg = &f->cfg;
-	mpw_init(&f->sd.scratch);
-	if ((f->sd.db = db_open(f->dir, 16 << 20)) == NULL)
+	if (setup(state) == -1)
 		return -1;
-	f->c.sd = &f->sd;
-	f->c.t = &f->t;
-	f->c.now = T0;
+	f = *state;
+	f->cfg.environment_limit = ROOT_ENV_LIMIT;
 	log_init("storaged", 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_abort(&f->t);
-	db_close(&f->sd.db);
-	mpw_destroy(&f->sd.scratch);
-	tmpdir_remove(&f->dir);
-	free(f);
 	return 0;
 }
 
@@ -165,7 +143,7 @@ test_layout_1_is_upgraded_once(void **state)
 	assert_true(ids_uuid_valid(root.ping_key) && ids_uuid_valid(other.ping_key));
 	assert_string_not_equal(root.ping_key, other.ping_key);
 	/* The first organization's limit is LOOM_ENVIRONMENT_LIMIT; the others', 100. */
-	assert_int_equal(root.environment_limit, 7);
+	assert_int_equal(root.environment_limit, ROOT_ENV_LIMIT);
 	assert_int_equal(other.environment_limit, ORG_ENV_LIMIT_DEFAULT);
 	assert_int_equal(root.environment_count, 2);	/* prod (list, check-in), staging */
 	assert_int_equal(other.environment_count, 0);
@@ -245,7 +223,7 @@ test_a_new_database_is_left_to_bootstrap(void **state)
 int
 main(void)
 {
-#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup_migrate, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_layout_1_is_upgraded_once),
 		T(test_a_corrupt_record_keeps_layout_1),

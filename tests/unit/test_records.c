@@ -20,41 +20,7 @@
 #define RUN3	"33333333-3333-4333-8333-333333333333"
 #define T0	INT64_C(1772953200000000)	/* 2026-03-08T07:00:00Z */
 
-struct fixture {
-	char		*dir;
-	struct storaged	 sd;
-	struct db_txn	 t;
-	struct ctx	 c;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-
-	f->dir = tmpdir_new();
-	mpw_init(&f->sd.scratch);
-	if ((f->sd.db = db_open(f->dir, 16 << 20)) == NULL)
-		return -1;
-	f->c.sd = &f->sd;
-	f->c.t = &f->t;
-	f->c.now = T0;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_abort(&f->t);
-	db_close(&f->sd.db);
-	mpw_destroy(&f->sd.scratch);
-	tmpdir_remove(&f->dir);
-	free(f);
-	return 0;
-}
+#include "storedb.h"
 
 static void
 begin(struct fixture *f, bool rw)
