@@ -178,80 +178,86 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 }
 
 /*
- * The three kinds of check-in.  Each records into *ck and returns 0, or
- * returns -1 after replying an error (or on an LMDB error, kept in the
- * transaction).
+ * The three kinds of check-in.  Each returns 0 with the check-in it
+ * recorded, or -1 after replying an error (or on an LMDB error, kept in
+ * the transaction).
  */
 static int
 record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out, struct checkin *ck)
+    const struct output *out, struct checkin *recorded)
 {
+	struct checkin	 ck;
 	int64_t		 now = storaged_stamp(c);
 
-	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, ck) == 0 &&
-	    ck->status == CHECKIN_IN_PROGRESS) {
-		keepalive(c, m, ck, now);
+	if (q->run_id[0] != '\0' && rec_open_run_find(c->t, m->id, q->run_id, &ck) == 0 &&
+	    ck.status == CHECKIN_IN_PROGRESS) {
+		keepalive(c, m, &ck, now);
+		*recorded = ck;
 		return 0;
 	}
 	if (c->t->ret != 0)
 		return -1;
 	if (q->run_id[0] == '\0')
 		prune_timed_out(c, m);
-	checkin_init(ck);
-	ids_new_at("chk", now, ck->id);
-	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
-	ck->status = CHECKIN_IN_PROGRESS;
-	ck->source = q->source;
-	ck->ts = ck->started_at = ck->last_seen_at = now;
-	ck->timeout_at = timeout_at(m, now);
-	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
-	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
-	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
-	attach(ck, out);
+	checkin_init(&ck);
+	ids_new_at("chk", now, ck.id);
+	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	ck.status = CHECKIN_IN_PROGRESS;
+	ck.source = q->source;
+	ck.ts = ck.started_at = ck.last_seen_at = now;
+	ck.timeout_at = timeout_at(m, now);
+	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
+	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
+	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	attach(&ck, out);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
-	envs_note(c, m->org, &ck->environment, 1);
-	storaged_emit(c, EVENT_CHECKIN_STARTED, m, ck, m->health);
-	rec_checkin_put(c, ck);
+	envs_note(c, m->org, &ck.environment, 1);
+	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
+	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
+	*recorded = ck;
 	return 0;
 }
 
 static int
 record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
-    const struct output *out, struct checkin *ck)
+    const struct output *out, struct checkin *recorded)
 {
+	struct checkin		 ck;
 	enum checkin_status	 status;
 	int64_t			 now = storaged_stamp(c);
 	int			 rc;
 
 	status = q->kind == KIND_ERROR || (q->exit_code != NONE && q->exit_code != 0) ?
 	    CHECKIN_ERROR : CHECKIN_OK;
-	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, ck)) == 0) {
-		complete(c, m, ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
+	if ((rc = rec_open_run_find(c->t, m->id, q->run_id, &ck)) == 0) {
+		complete(c, m, &ck, status, q->exit_code, q->duration_ms, q->crash_event_id, out,
 		    q->output != NULL, now);
+		*recorded = ck;
 		return 0;
 	}
 	if (rc != MDB_NOTFOUND)
 		return -1;
-	checkin_init(ck);
-	ids_new_at("chk", now, ck->id);
-	memcpy(ck->monitor_id, m->id, sizeof(ck->monitor_id));
-	ck->status = status;
-	ck->source = q->source;
-	ck->ts = ck->finished_at = now;
-	ck->duration_ms = q->duration_ms;
-	ck->exit_code = q->exit_code;
-	strlcpy_loom(ck->run_id, q->run_id, sizeof(ck->run_id));
-	strlcpy_loom(ck->environment, q->environment, sizeof(ck->environment));
-	strlcpy_loom(ck->crash_event_id, q->crash_event_id, sizeof(ck->crash_event_id));
-	attach(ck, out);
+	checkin_init(&ck);
+	ids_new_at("chk", now, ck.id);
+	memcpy(ck.monitor_id, m->id, sizeof(ck.monitor_id));
+	ck.status = status;
+	ck.source = q->source;
+	ck.ts = ck.finished_at = now;
+	ck.duration_ms = q->duration_ms;
+	ck.exit_code = q->exit_code;
+	strlcpy_loom(ck.run_id, q->run_id, sizeof(ck.run_id));
+	strlcpy_loom(ck.environment, q->environment, sizeof(ck.environment));
+	strlcpy_loom(ck.crash_event_id, q->crash_event_id, sizeof(ck.crash_event_id));
+	attach(&ck, out);
 	m->last_checkin_at = now;
 	track_checkin(m, now);
-	envs_note(c, m->org, &ck->environment, 1);
-	finished(c, m, ck);
-	rec_checkin_put(c, ck);
+	envs_note(c, m->org, &ck.environment, 1);
+	finished(c, m, &ck);
+	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
+	*recorded = ck;
 	return 0;
 }
 
