@@ -185,7 +185,7 @@ fuzz: deps
 	@for f in $(FUZZ_SRC); do \
 		n=$$(basename $$f .c); echo "  FUZZ $$n"; \
 		$(FUZZ_CC) $(FUZZ_FLAGS) -o $(B)/fuzz/$$n $$f $(COMMON_SRC) \
-		    ingestd/apijson.c ingestd/pingurl.c \
+		    ingestd/apijson.c \
 		    $(LIBS_COMMON) $(LIBS_HTTP) || exit 1; \
 	done
 

@@ -1,7 +1,8 @@
 /*
  * api_tokens.c -- API tokens (/api/crons/tokens: create with scopes, list
- * without secrets, revoke) and organizations (/api/crons/organization,
- * and /api/crons/organizations for the first organization's admins).
+ * without secrets, revoke) and organizations (/api/crons/organization and
+ * its ping key, and /api/crons/organizations for the first organization's
+ * admins).
  */
 #include "ingestd.h"
 
@@ -106,24 +107,33 @@ api_token_revoke(struct call *c)
 	call_send(c, reply_revoked);
 }
 
-static void
-reply_org(struct call *c, const struct rpc_reply *r)
+/* The organization of an ok reply; false after answering the error. */
+static bool
+reply_org_of(struct call *c, const struct rpc_reply *r, struct org *o)
 {
 	struct mpr	 m;
-	struct org	 o;
 
 	if (!r->ok) {
 		respond_rpc_error(c->req, r);
-		return;
+		return false;
 	}
 	mpr_map(r->body, "org", &m, true);
 	if (m.map != NULL)
-		proto_org_decode(&m, &o);
+		proto_org_decode(&m, o);
 	if (!mpr_ok(r->body)) {
 		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
+		return false;
 	}
-	respond_json(c->req, 200, render_org(&o));
+	return true;
+}
+
+static void
+reply_org(struct call *c, const struct rpc_reply *r)
+{
+	struct org	 o;
+
+	if (reply_org_of(c, r, &o))
+		respond_json(c->req, 200, render_org(&o));
 }
 
 void
@@ -133,6 +143,24 @@ api_org_get(struct call *c)
 
 	memcpy(q->u.org.org, c->org, sizeof(c->org));
 	call_send(c, reply_org);
+}
+
+static void
+reply_ping_key(struct call *c, const struct rpc_reply *r)
+{
+	struct org	 o;
+
+	if (reply_org_of(c, r, &o))
+		respond_json(c->req, 200, json_pack("{s:s}", "ping_key", o.ping_key));
+}
+
+void
+api_org_rotate_ping_key(struct call *c)
+{
+	struct proto_req *q = call_req(c, MSG_ORG_ROTATE_KEY);
+
+	memcpy(q->u.org.org, c->org, sizeof(c->org));
+	call_send(c, reply_ping_key);
 }
 
 static void

@@ -450,9 +450,9 @@ api_token_from_json(const json_t *obj, struct msg_token *t, struct api_error *e)
 int
 api_org_from_json(const json_t *obj, struct msg_org *o, struct api_error *e)
 {
-	static const char *const known[] = { "name", "monitor_limit", NULL };
+	static const char *const known[] = { "name", "monitor_limit", "environment_limit", NULL };
 	json_t	*v;
-	int64_t	 n = 1000;
+	int64_t	 n = 1000, envs = ORG_ENV_LIMIT_DEFAULT;
 
 	if (check_members(obj, known, e) == -1)
 		return -1;
@@ -461,8 +461,12 @@ api_org_from_json(const json_t *obj, struct msg_org *o, struct api_error *e)
 	    !model_text_valid(o->name, ORG_NAME_MAX))
 		BAD(e, "name", "name is required: 1-%d printable characters", ORG_NAME_MAX);
 	if ((v = json_object_get(obj, "monitor_limit")) != NULL &&
-	    get_int(v, "monitor_limit", 0, 10000000, &n, e) == -1)
+	    get_int(v, "monitor_limit", 0, ORG_LIMIT_MAX, &n, e) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "environment_limit")) != NULL &&
+	    get_int(v, "environment_limit", 0, ORG_LIMIT_MAX, &envs, e) == -1)
 		return -1;
 	o->monitor_limit = (uint32_t)n;
+	o->environment_limit = (uint32_t)envs;
 	return 0;
 }

@@ -142,5 +142,6 @@ void	 api_tokens_create(struct call *);
 void	 api_token_revoke(struct call *);
 void	 api_orgs_create(struct call *);
 void	 api_org_get(struct call *);
+void	 api_org_rotate_ping_key(struct call *);
 
 #endif

@@ -1,12 +1,14 @@
 /*
- * ping.c -- the ping endpoints (GET, HEAD and POST on /ping/{key}...),
- * Healthchecks-style: plain "OK" answers, the body of a POST stored as the
- * check-in's output (its first 10 KiB, whole characters, flagged when cut;
- * a client that cut it itself, such as loom-run keeping the end of a long
- * log, says so with "Loom-Output-Truncated: 1"), and 200 only once storaged
- * has committed the check-in -- 503 otherwise, with nothing recorded, so
- * the client may retry.  h2o refuses a body over LOOM_BODY_MAX before we
- * see it (respond.c gives that answer its JSON).
+ * ping.c -- the ping endpoints (GET, HEAD and POST on /ping/{key}... and
+ * /ping/{org-key}/{slug}..., common/proto/pingurl.h), Healthchecks-style:
+ * plain "OK" answers ("Created", 201, when ?create=1 made the monitor; /start
+ * answers JSON), the body of a POST stored as the check-in's output (its
+ * first 10 KiB, whole characters, flagged when cut; a client that cut it
+ * itself, such as loom-run keeping the end of a long log, says so with
+ * "Loom-Output-Truncated: 1"), and 2xx only once storaged has committed the
+ * check-in -- 503 otherwise, with nothing recorded, so the client may retry.
+ * h2o refuses a body over LOOM_BODY_MAX before we see it (respond.c gives
+ * that answer its JSON).
  */
 #include "ingestd.h"
 #include "output.h"
@@ -17,7 +19,7 @@
  * id, or null when the monitor is disabled.
  */
 static void
-reply_start(struct call *c, const struct rpc_reply *r)
+reply_start(struct call *c, const struct rpc_reply *r, int status)
 {
 	char	 id[ID_SIZE];
 	bool	 recorded = mpr_bool(r->body, "recorded");
@@ -27,20 +29,24 @@ reply_start(struct call *c, const struct rpc_reply *r)
 		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
 		return;
 	}
-	respond_ping_json(c->req, 200, json_pack("{s:s?,s:b}", "checkin_id",
+	respond_ping_json(c->req, status, json_pack("{s:s?,s:b}", "checkin_id",
 	    recorded ? id : NULL, "recorded", recorded));
 }
 
 static void
 reply_ping(struct call *c, const struct rpc_reply *r)
 {
+	bool	 created;
+
 	if (!r->ok) {
 		switch (r->code) {
 		case ERR_NOT_FOUND:
 			respond_ping(c->req, 404, "not found\n");
 			break;
 		case ERR_BAD_REQUEST:
-			respond_error(c->req, 400, "invalid_field", r->field, "%s", r->message);
+		case ERR_MONITOR_LIMIT:
+		case ERR_ENV_LIMIT:
+			respond_rpc_error(c->req, r);
 			break;
 		default:
 			respond_ping(c->req, 503, "storage unavailable: not recorded, retry\n");
@@ -48,10 +54,12 @@ reply_ping(struct call *c, const struct rpc_reply *r)
 		}
 		return;
 	}
-	if (c->q.u.checkin_record.kind == KIND_START)
-		reply_start(c, r);
+	/* Healthchecks answers 201 when ?create=1 made the monitor. */
+	created = mpr_bool(r->body, "created");
+	if (mpr_enum(r->body, "kind", checkin_kind_names, false) == KIND_START)
+		reply_start(c, r, created ? 201 : 200);
 	else
-		respond_ping(c->req, 200, "OK\n");
+		respond_ping(c->req, created ? 201 : 200, created ? "Created\n" : "OK\n");
 }
 
 /* True when the request has header name (lowercase) with the value "1" or "true". */
@@ -97,9 +105,20 @@ ping_handle(struct ingestd *ig, h2o_req_t *req)
 	c = call_new(ig, req);
 	ck = &call_req(c, MSG_CHECKIN_RECORD)->u.checkin_record;
 	memcpy(ck->key, p.key, sizeof(ck->key));
-	ck->kind = p.kind;
 	ck->source = SOURCE_PING;
 	ck->exit_code = p.exit_code;
+	if (p.path[0] != '\0') {
+		/* Whose key it is decides what the path means: storaged knows. */
+		memcpy(ck->path, p.path, sizeof(ck->path));
+		ck->create = p.create;
+	} else {
+		/* /ping/{key} reads only as a monitor's plain ping. */
+		struct ping_target t;
+
+		(void)ping_path_read("", 0, p.exit_code, false, &t, &field, &why);
+		ck->kind = t.kind;
+		ck->exit_code = t.exit_code;
+	}
 	memcpy(ck->run_id, p.run_id, sizeof(ck->run_id));
 	memcpy(ck->environment, p.environment, sizeof(ck->environment));
 	if (req->entity.base != NULL && req->entity.len > 0) {

@@ -92,8 +92,11 @@ render_token(const struct token_info *t)
 json_t *
 render_org(const struct org *o)
 {
-	return json_pack("{s:s,s:s,s:i,s:i,s:o}", "id", o->id, "name", o->name,
+	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:o}", "id", o->id, "name", o->name,
+	    "ping_key", o->ping_key,
 	    "monitor_limit", (json_int_t)o->monitor_limit,
 	    "monitor_count", (json_int_t)o->monitor_count,
+	    "environment_limit", (json_int_t)o->environment_limit,
+	    "environment_count", (json_int_t)o->environment_count,
 	    "created_at", render_time(o->created_at));
 }

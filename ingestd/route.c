@@ -32,6 +32,7 @@ static const struct route routes[] = {
 	{ "POST", API "/tokens", SCOPE_ADMIN, true, false, api_tokens_create },
 	{ "DELETE", API "/tokens/{}", SCOPE_ADMIN, false, false, api_token_revoke },
 	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
+	{ "POST", API "/organization/ping-key", SCOPE_ADMIN, false, false, api_org_rotate_ping_key },
 	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
 };
 

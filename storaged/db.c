@@ -16,6 +16,8 @@ struct db {
 static const char *const table_names[T_MAX] = {
 	[T_META] = "meta",
 	[T_ORGS] = "orgs",
+	[T_ORG_PING_KEYS] = "org_ping_keys",
+	[T_ORG_ENVS] = "org_envs",
 	[T_TOKENS] = "tokens",
 	[T_ORG_TOKENS] = "org_tokens",
 	[T_MONITORS] = "monitors",

@@ -16,6 +16,8 @@
 enum db_table {
 	T_META,			/* "version", "root_org" */
 	T_ORGS,			/* org id -> org map */
+	T_ORG_PING_KEYS,	/* an organization's ping key -> org id */
+	T_ORG_ENVS,		/* org id + environment name -> "" */
 	T_TOKENS,		/* sha256(token) -> token map */
 	T_ORG_TOKENS,		/* org id + token id -> sha256(token) */
 	T_MONITORS,		/* monitor id -> monitor map */

@@ -19,6 +19,12 @@
  * untracked runs, a run keeps the tracked-ness of its start, and an
  * untracked run never times out.
  *
+ * A check-in names its monitor by the monitor's ping key, by slug (SDK),
+ * or by its organization's ping key and slug (Healthchecks' slug URLs,
+ * whose path is read once storaged knows whose key it is).  The SDK's
+ * monitor_config, and a slug URL's ?create=1, create the monitor.  An
+ * environment new to the organization counts towards its limit (envs.c).
+ *
  * A check-in anchors the next expected run (track.c) and a finished run
  * counts towards health, both only while the monitor is active: a paused
  * monitor records check-ins and publishes no alerting event
@@ -30,7 +36,9 @@
  * duration is measured between when none is reported.
  */
 #include "output.h"
+#include "pingurl.h"
 #include "records.h"
+#include "spec.h"
 #include "storaged.h"
 #include "timefmt.h"
 #include "tracking.h"
@@ -52,21 +60,27 @@ add_output(struct checkin *ck, struct output *buf, const char *p, size_t len,
 	ck->output_truncated = buf->truncated;
 }
 
+/*
+ * kind: what the request was read as; ck: the check-in recorded, NULL when
+ * none was (a disabled monitor).
+ */
 static void
-reply_checkin_recorded(struct ctx *c, const struct monitor *m, const struct checkin *ck,
-    bool recorded)
+reply_checkin_recorded(struct ctx *c, enum checkin_kind kind, const struct monitor *m,
+    const struct checkin *ck, bool created)
 {
 	struct mpw *w = reply_ok(c);
 
 	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
 	mpw_kv_str(w, "monitor_id", m->id);
+	mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
 	if (ck != NULL) {
 		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
 		mpw_key(w, "tracked");
 		mpw_bool(w, !ck->untracked);
 	}
 	mpw_key(w, "recorded");
-	mpw_bool(w, recorded);
+	mpw_bool(w, ck != NULL);
+	mpw_kv_bool_opt(w, "created", created);
 	reply_done(c);
 }
 
@@ -223,8 +237,14 @@ find_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_rec
 	return rc;
 }
 
-static void
-record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
+/*
+ * The three kinds of check-in.  Each returns 0 with the check-in it
+ * recorded, or -1 after replying an error (or on an LMDB error, kept in
+ * the transaction).
+ */
+static int
+record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *recorded)
 {
 	struct checkin	 ck;
 	struct output	 out;
@@ -235,11 +255,11 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 		keepalive(c, m, &ck, now);
-		reply_checkin_recorded(c, m, &ck, true);
-		return;
+		*recorded = ck;
+		return 0;
 	}
 	if (c->t->ret != 0)
-		return;
+		return -1;
 	checkin_new(&ck, m, q, now);
 	if (q->run_id[0] == '\0' && !ck.untracked)
 		prune_timed_out(c, m);
@@ -249,14 +269,17 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	ck.timeout_at = timeout_at(m, &ck, now);	/* our clock: a client's cannot move deadlines */
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	track_checkin(m, &ck);
+	envs_note(c, m->org, &ck.environment, 1);
 	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
-	reply_checkin_recorded(c, m, &ck, true);
+	*recorded = ck;
+	return 0;
 }
 
-static void
-record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
+static int
+record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *recorded)
 {
 	struct checkin	 ck;
 	struct output	 out;
@@ -275,12 +298,14 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND) {
 		checkin_new(&ck, m, q, now);
 		track_checkin(m, &ck);
+		envs_note(c, m->org, &ck.environment, 1);
 	} else if (rc != 0) {
-		return;
+		return -1;
 	}
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	complete(c, m, &ck, &f, now);
-	reply_checkin_recorded(c, m, &ck, true);
+	*recorded = ck;
+	return 0;
 }
 
 /* The latest check-in of a monitor, any status. */
@@ -299,24 +324,130 @@ latest_checkin(struct db_txn *t, const char *monitor_id, struct checkin *ck)
 	return rc;
 }
 
-static void
-record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q)
+/* out receives the run's output with the request's appended. */
+static int
+record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *ck)
 {
-	struct checkin	 ck;
-	struct output	 out;
+	struct output	 buf;
 	int		 rc;
 
-	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND)
-		rc = latest_checkin(c->t, m->id, &ck);
+	if ((rc = find_run(c->t, m, q, ck)) == MDB_NOTFOUND)
+		rc = latest_checkin(c->t, m->id, ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
-		return;
+		return -1;
 	}
 	if (rc != 0)
-		return;
-	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
-	rec_checkin_put(c, &ck);	/* the run's state is unchanged: no event */
-	reply_checkin_recorded(c, m, &ck, true);
+		return -1;
+	add_output(ck, &buf, q->output, q->output_len, q->output_truncated);
+	rec_checkin_put(c, ck);	/* the run's state is unchanged: no event */
+	return 0;
+}
+
+/*
+ * Reads a ping URL's path now that the key's owner is known (pingurl.h):
+ * into q->kind and q->exit_code, and for an organization's key (org) into
+ * q->org and q->slug.  0, or -1 after replying.
+ */
+static int
+read_path(struct ctx *c, struct msg_checkin_record *q, const char *org)
+{
+	struct ping_target	 t;
+	const char		*field = NULL, *why = NULL;
+
+	switch (ping_path_read(q->path, strlen(q->path), q->exit_code, org != NULL, &t, &field,
+	    &why)) {
+	case PING_URL_NOT_FOUND:
+		reply_err(c, ERR_NOT_FOUND, "path", "no ping URL /ping/{key}/%s", q->path);
+		return -1;
+	case PING_URL_BAD:
+		reply_err(c, ERR_BAD_REQUEST, field, "%s", why);
+		return -1;
+	case PING_URL_OK:
+		break;
+	}
+	q->kind = t.kind;
+	q->exit_code = t.exit_code;
+	if (org != NULL) {
+		memcpy(q->org, org, sizeof(q->org));
+		memcpy(q->slug, t.slug, sizeof(q->slug));
+	}
+	return 0;
+}
+
+/*
+ * Finds the monitor a check-in names: by its ping key, or by its
+ * organization (the SDK's, or the one whose ping key a ping URL has) and
+ * slug.  Read-only.  0 with *found telling whether it exists (when not,
+ * q->org and q->slug name the monitor to create), or -1 after replying.
+ */
+static int
+find_monitor(struct ctx *c, struct msg_checkin_record *q, struct monitor *m, bool *found)
+{
+	struct org	 o;
+	int		 rc;
+
+	*found = false;
+	if (q->key[0] != '\0') {
+		if ((rc = rec_monitor_by_ping_key(c->t, q->key, m)) != MDB_NOTFOUND) {
+			*found = rc == 0;
+			return rc == 0 && (q->path[0] == '\0' || read_path(c, q, NULL) == 0) ? 0 : -1;
+		}
+		/* Not a monitor's: with a path, it may be an organization's (slug URLs). */
+		rc = q->path[0] != '\0' ? rec_org_by_ping_key(c->t, q->key, &o) : MDB_NOTFOUND;
+		if (rc == MDB_NOTFOUND)
+			reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
+		if (rc != 0 || read_path(c, q, o.id) == -1)
+			return -1;
+	}
+	if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, m)) != MDB_NOTFOUND) {
+		*found = rc == 0;
+		return rc == 0 ? 0 : -1;
+	}
+	if (q->has_monitor || q->create)
+		return 0;
+	reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
+	return -1;
+}
+
+/*
+ * Refuses a check-in that would take its organization past its
+ * environment limit: with its own environment and those of its
+ * monitor_config.  Read-only: 0, or -1 after replying.
+ */
+static int
+admit_environments(struct ctx *c, const char *org, const struct msg_checkin_record *q)
+{
+	char	 names[ENVS_MAX + 1][ENV_MAX + 1];
+	size_t	 n = 0;
+
+	if (q->has_monitor && (q->monitor.set & SPEC_ENVIRONMENTS)) {
+		n = q->monitor.n_envs;
+		if (envs_admit(c, org, q->monitor.envs, n, "environments") == -1)
+			return -1;
+		memcpy(names, q->monitor.envs, n * sizeof(names[0]));
+	}
+	memcpy(names[n++], q->environment, sizeof(names[0]));
+	return envs_admit(c, org, names, n, "environment");
+}
+
+/*
+ * Creates or updates the monitor as the check-in asks: the SDK's
+ * monitor_config, or a slug URL's ?create=1 with Healthchecks' defaults.
+ * 0 with *m the monitor, or -1 after replying.
+ */
+static int
+provision(struct ctx *c, const struct msg_checkin_record *q, struct monitor *m, bool found)
+{
+	struct monitor_spec	 defaults;
+
+	if (q->has_monitor)
+		return monitor_upsert(c, q->org, q->slug, &q->monitor, m);
+	if (found)
+		return 0;
+	spec_healthchecks(&defaults, q->slug);
+	return monitor_upsert(c, q->org, q->slug, &defaults, m);
 }
 
 /* A client's times for a run of that kind; 0, or -1 after replying why not. */
@@ -331,67 +462,58 @@ check_times(struct ctx *c, enum checkin_kind kind, int64_t started_at, int64_t f
 	return -1;
 }
 
-/* The stored monitor a check-in names: by ping key, else by organization and slug. */
-static int
-named_monitor(struct db_txn *t, const struct msg_checkin_record *q, struct monitor *m)
-{
-	return q->key[0] != '\0' ? rec_monitor_by_ping_key(t, q->key, m) :
-	    rec_monitor_by_slug(t, q->org, q->slug, m);
-}
-
 /*
  * Checks the client's times before anything is written (monitor_config
  * writes first): a finish without a reported start is checked against
  * the start of the open run it will complete.
  */
 static int
-check_record_times(struct ctx *c, const struct msg_checkin_record *q)
+check_record_times(struct ctx *c, const struct msg_checkin_record *q, const struct monitor *m)
 {
-	struct monitor	 m;
 	struct checkin	 run;
 	int64_t		 started_at = q->started_at;
 
-	if (started_at == 0 && q->finished_at != 0 && named_monitor(c->t, q, &m) == 0 &&
-	    find_run(c->t, &m, q, &run) == 0)
+	if (started_at == 0 && q->finished_at != 0 && m != NULL &&
+	    find_run(c->t, m, q, &run) == 0)
 		started_at = run.started_at;
 	return check_times(c, q->kind, started_at, q->finished_at);
 }
 
 void
-handle_checkin_record(struct ctx *c, const struct msg_checkin_record *q)
+handle_checkin_record(struct ctx *c, const struct msg_checkin_record *given)
 {
+	struct msg_checkin_record q = *given;	/* find_monitor() adds what a URL means */
 	struct monitor	 m;
-	int		 rc;
+	struct checkin	 ck;
+	bool		 found;
+	int		 rc = -1;
 
-	if (check_record_times(c, q) == -1 || c->t->ret != 0)
-		return;
-	if (q->key[0] == '\0' && q->has_monitor)
-		rc = monitor_upsert(c, q->org, q->slug, &q->monitor, &m);
-	else if ((rc = named_monitor(c->t, q, &m)) == MDB_NOTFOUND && q->key[0] != '\0')
-		reply_err(c, ERR_NOT_FOUND, "key", "no monitor has this ping key");
-	else if (rc == MDB_NOTFOUND)
-		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
-	if (rc != 0)
+	if (find_monitor(c, &q, &m, &found) == -1 ||
+	    check_record_times(c, &q, found ? &m : NULL) == -1 ||
+	    admit_environments(c, found ? m.org : q.org, &q) == -1 ||
+	    provision(c, &q, &m, found) == -1)
 		return;
 	if (m.status == MONITOR_DISABLED) {
-		reply_checkin_recorded(c, &m, NULL, false);
+		reply_checkin_recorded(c, q.kind, &m, NULL, !found);
 		return;
 	}
-	switch (q->kind) {
+	switch (q.kind) {
 	case KIND_START:
-		record_start(c, &m, q);
+		rc = record_start(c, &m, &q, &ck);
 		break;
 	case KIND_OK:
 	case KIND_ERROR:
-		record_finish(c, &m, q);
+		rc = record_finish(c, &m, &q, &ck);
 		break;
 	case KIND_LOG:
-		record_log(c, &m, q);
+		rc = record_log(c, &m, &q, &ck);
 		break;
 	case KIND_NONE:
 		reply_err(c, ERR_BAD_REQUEST, "kind", "kind is required");
 		break;
 	}
+	if (rc == 0)
+		reply_checkin_recorded(c, q.kind, &m, &ck, !found);
 }
 
 /* Loads a check-in and its monitor, within the organization; 0 or -1 (replied). */

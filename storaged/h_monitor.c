@@ -1,7 +1,8 @@
 /*
  * h_monitor.c -- monitor.create, .update, .delete, .get, .list, and the
  * SDK upsert.  Every committed change publishes monitor.created /
- * .updated / .deleted, which is how schedd learns of it.
+ * .updated / .deleted, which is how schedd learns of it.  A monitor's
+ * environments count towards its organization's limit (envs.c).
  */
 #include "records.h"
 #include "spec.h"
@@ -30,6 +31,15 @@ load(struct ctx *c, const char *org, const char *slug, struct monitor *m)
 	if (rc == MDB_NOTFOUND)
 		reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", slug);
 	return rc;
+}
+
+/* Refuses a spec whose environments would take the organization past its limit. */
+static int
+admit_environments(struct ctx *c, const char *org, const struct monitor_spec *spec)
+{
+	if (!(spec->set & SPEC_ENVIRONMENTS))
+		return 0;
+	return envs_admit(c, org, spec->envs, spec->n_envs, "environments");
 }
 
 static void
@@ -65,9 +75,13 @@ create(struct ctx *c, const char *org_id, const struct monitor_spec *spec, struc
 		    "the organization has reached its limit of %u monitors", org.monitor_limit);
 		return -1;
 	}
+	if (admit_environments(c, org_id, spec) == -1)
+		return -1;
 	spec_new_monitor(m, spec, org_id, storaged_stamp(c));
+	rec_ping_key_new(c->t, m->ping_key);	/* one no organization has either */
 	org.monitor_count++;
 	rec_org_put(c, &org);
+	envs_note(c, org_id, m->envs, m->n_envs);
 	storaged_emit(c, EVENT_MONITOR_CREATED, m, NULL, m->health);
 	rec_monitor_put(c, m, NULL);
 	return 0;
@@ -90,8 +104,11 @@ update(struct ctx *c, struct monitor *m, const struct monitor_spec *spec)
 			reply_err(c, ERR_SLUG_TAKEN, "slug", "slug \"%s\" is taken", spec->slug);
 		return -1;
 	}
+	if (admit_environments(c, m->org, spec) == -1)
+		return -1;
 	now = storaged_stamp(c);
 	spec_apply(m, spec);
+	envs_note(c, m->org, m->envs, m->n_envs);
 	m->updated_at = now;
 	if (m->status != MONITOR_ACTIVE)
 		track_stop(m);

@@ -1,5 +1,6 @@
 /*
- * h_token.c -- API tokens and organizations.  A token is stored only as
+ * h_token.c -- API tokens and organizations (with their ping keys, for
+ * Healthchecks' slug URLs).  A token is stored only as
  * its SHA-256: the key of T_TOKENS is the hash and the value is the hash
  * again followed by the token's description, so verification is a lookup
  * plus a constant-time comparison, and the database never holds a secret.
@@ -190,6 +191,22 @@ handle_token_revoke(struct ctx *c, const struct msg_token *q)
 }
 
 void
+orgs_insert(struct ctx *c, const char *name, uint32_t monitor_limit,
+    uint32_t environment_limit, struct org *out)
+{
+	char	 key[UUID_SIZE];
+
+	memset(out, 0, sizeof(*out));
+	ids_new("org", out->id);
+	strlcpy_loom(out->name, name, sizeof(out->name));
+	out->monitor_limit = monitor_limit;
+	out->environment_limit = environment_limit;
+	out->created_at = c->now;
+	rec_ping_key_new(c->t, key);
+	rec_org_set_ping_key(c, out, key);
+}
+
+void
 handle_org_create(struct ctx *c, const struct msg_org *q)
 {
 	struct token_info	 info;
@@ -197,12 +214,7 @@ handle_org_create(struct ctx *c, const struct msg_org *q)
 	struct mpw		*w;
 	char			 secret[TOKEN_SIZE];
 
-	memset(&o, 0, sizeof(o));
-	ids_new("org", o.id);
-	strlcpy_loom(o.name, q->name, sizeof(o.name));
-	o.monitor_limit = q->monitor_limit;
-	o.created_at = c->now;
-	rec_org_put(c, &o);
+	orgs_insert(c, q->name, q->monitor_limit, q->environment_limit, &o);
 	ids_token(secret);
 	tokens_insert(c, o.id, "admin", SCOPE_ALL, secret, &info);
 	w = reply_ok(c);
@@ -215,16 +227,34 @@ handle_org_create(struct ctx *c, const struct msg_org *q)
 	sodium_memzero(secret, sizeof(secret));
 }
 
+static void
+reply_org(struct ctx *c, const struct org *o)
+{
+	struct mpw *w = reply_ok(c);
+
+	mpw_key(w, "org");
+	proto_org_encode(w, o);
+	reply_done(c);
+}
+
 void
 handle_org_get(struct ctx *c, const struct msg_org *q)
 {
 	struct org	 o;
-	struct mpw	*w;
+
+	if (load_org(c, q->org, &o) == 0)
+		reply_org(c, &o);
+}
+
+void
+handle_org_rotate_ping_key(struct ctx *c, const struct msg_org *q)
+{
+	struct org	 o;
+	char		 key[UUID_SIZE];
 
 	if (load_org(c, q->org, &o) != 0)
 		return;
-	w = reply_ok(c);
-	mpw_key(w, "org");
-	proto_org_encode(w, &o);
-	reply_done(c);
+	rec_ping_key_new(c->t, key);
+	rec_org_set_ping_key(c, &o, key);	/* the old key names nothing from now on */
+	reply_org(c, &o);
 }

@@ -100,6 +100,9 @@ handle_request(struct ctx *c)
 	case MSG_ORG_GET:
 		handle_org_get(c, &q->u.org);
 		break;
+	case MSG_ORG_ROTATE_KEY:
+		handle_org_rotate_ping_key(c, &q->u.org);
+		break;
 	case MSG_EVENTS_AFTER:
 		handle_events_after(c, &q->u.events_after);
 		break;

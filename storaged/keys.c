@@ -87,6 +87,14 @@ key_checkin_id(const void *key, char out[ID_SIZE])
 }
 
 void
+key_org_env(struct key *k, const char *org, const char *env)
+{
+	k->len = 0;
+	add_id(k, org);
+	add(k, env, strlen(env));
+}
+
+void
 key_org_token(struct key *k, const char *org, const char *token_id)
 {
 	k->len = 0;

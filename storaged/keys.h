@@ -32,6 +32,8 @@ void	 key_checkin_prefix(struct key *, const char *monitor_id);
 void	 key_checkin_from(struct key *, const char *monitor_id, int64_t ts);
 /* The check-in id at the end of a T_MON_CHECKINS / T_OPEN_RUNS key. */
 void	 key_checkin_id(const void *key, char out[ID_SIZE]);
+/* T_ORG_ENVS: org + environment name. */
+void	 key_org_env(struct key *, const char *org, const char *env);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */
 void	 key_org_token(struct key *, const char *org, const char *token_id);
 /* T_EVENTS: seq. */

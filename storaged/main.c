@@ -35,6 +35,8 @@ static const struct env_var storaged_env[] = {
 	    "time between retention steps (the first is 5 s after start, or sooner)"),
 	ENV_UINT("LOOM_MONITOR_LIMIT", "10000", &cfg.monitor_limit, 1, 100000000,
 	    "monitor limit of the first organization (set at first start)"),
+	ENV_UINT("LOOM_ENVIRONMENT_LIMIT", "100", &cfg.environment_limit, 0, ORG_LIMIT_MAX,
+	    "environment limit of the first organization (set at first start or upgrade)"),
 	ENV_UINT("LOOM_BATCH_MAX", "1024", &cfg.batch_max, 1, 65536,
 	    "most requests committed in one transaction"),
 	ENV_END

@@ -72,12 +72,11 @@ rec_monitor_get(struct db_txn *t, const char *id, struct monitor *m)
 	return rc;
 }
 
-/* Follows an index whose value is a monitor id. */
+/* The id an index entry holds: 0, MDB_NOTFOUND, or an error. */
 static int
-by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct monitor *m)
+index_get(struct db_txn *t, enum db_table tab, const void *k, size_t klen, char id[ID_SIZE])
 {
 	MDB_val	 v;
-	char	 id[ID_SIZE];
 	int	 rc;
 
 	if ((rc = db_get(t, tab, k, klen, &v)) != 0)
@@ -88,6 +87,18 @@ by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct
 	}
 	memcpy(id, v.mv_data, ID_LEN);
 	id[ID_LEN] = '\0';
+	return 0;
+}
+
+/* Follows an index whose value is a monitor id. */
+static int
+by_index(struct db_txn *t, enum db_table tab, const void *k, size_t klen, struct monitor *m)
+{
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = index_get(t, tab, k, klen, id)) != 0)
+		return rc;
 	return rec_monitor_get(t, id, m);
 }
 
@@ -281,6 +292,17 @@ rec_org_get(struct db_txn *t, const char *id, struct org *o)
 	return rc;
 }
 
+int
+rec_org_by_ping_key(struct db_txn *t, const char *key, struct org *o)
+{
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = index_get(t, T_ORG_PING_KEYS, key, strlen(key), id)) != 0)
+		return rc;
+	return rec_org_get(t, id, o);
+}
+
 void
 rec_org_put(struct ctx *c, const struct org *o)
 {
@@ -292,4 +314,45 @@ rec_org_put(struct ctx *c, const struct org *o)
 	proto_org_encode(w, o);
 	data = mpw_data(w, &len);
 	db_put(c->t, T_ORGS, o->id, ID_LEN, data, len);
+}
+
+void
+rec_org_set_ping_key(struct ctx *c, struct org *o, const char *key)
+{
+	if (o->ping_key[0] != '\0')
+		db_del(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN);
+	strlcpy_loom(o->ping_key, key, sizeof(o->ping_key));
+	db_put(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN, o->id, ID_LEN);
+	rec_org_put(c, o);
+}
+
+void
+rec_ping_key_new(struct db_txn *t, char out[UUID_SIZE])
+{
+	MDB_val	 v;
+
+	/* 122 random bits: the loop is for the proof, not for the odds. */
+	do
+		ids_uuid4(out);
+	while (t->ret == 0 && (db_get(t, T_PING_KEYS, out, UUID_LEN, &v) == 0 ||
+	    db_get(t, T_ORG_PING_KEYS, out, UUID_LEN, &v) == 0));
+}
+
+bool
+rec_org_env_known(struct db_txn *t, const char *org, const char *env)
+{
+	struct key	 k;
+	MDB_val		 v;
+
+	key_org_env(&k, org, env);
+	return db_get(t, T_ORG_ENVS, k.b, k.len, &v) == 0;
+}
+
+void
+rec_org_env_put(struct db_txn *t, const char *org, const char *env)
+{
+	struct key	 k;
+
+	key_org_env(&k, org, env);
+	db_put(t, T_ORG_ENVS, k.b, k.len, "", 0);
 }

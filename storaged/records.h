@@ -1,7 +1,8 @@
 /*
  * records.h -- reading and writing storaged's records inside a
  * transaction: monitors with their slug and ping-key indexes, check-ins
- * with their id, time and open-run indexes, organizations.
+ * with their id, time and open-run indexes, organizations with their
+ * ping-key index and the environment names they use.
  *
  * Getters return 0, MDB_NOTFOUND, or another LMDB error (also kept in the
  * transaction).  Decoded records own their text, except a check-in's
@@ -50,6 +51,19 @@ size_t	 rec_open_run_ids(struct db_txn *, const char *monitor_id, bool unnamed,
 	    char ids[][ID_SIZE], size_t max);
 
 int	 rec_org_get(struct db_txn *, const char *id, struct org *);
+int	 rec_org_by_ping_key(struct db_txn *, const char *key, struct org *);
 void	 rec_org_put(struct ctx *, const struct org *);
+/* Gives o the ping key key (the old one stops naming it) and writes o. */
+void	 rec_org_set_ping_key(struct ctx *, struct org *, const char *key);
+
+/*
+ * A fresh ping key that no monitor and no organization has: both are
+ * UUIDs in the same URLs, so one must never be taken for the other.
+ */
+void	 rec_ping_key_new(struct db_txn *, char out[UUID_SIZE]);
+
+/* The environment names an organization has used (T_ORG_ENVS). */
+bool	 rec_org_env_known(struct db_txn *, const char *org, const char *env);
+void	 rec_org_env_put(struct db_txn *, const char *org, const char *env);
 
 #endif

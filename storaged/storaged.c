@@ -1,11 +1,11 @@
 /*
- * storaged.c -- storaged's state: open the database, bind the sockets,
- * and on first start create the first organization and its admin token.
+ * storaged.c -- storaged's state: open the database (bringing its layout
+ * up to date), bind the sockets, and on first start create the first
+ * organization and its admin token.
  */
 #include "storaged.h"
 #include "clock.h"
 #include "daemon.h"
-#include "records.h"
 
 #include <fcntl.h>
 #include <sodium.h>
@@ -74,14 +74,10 @@ bootstrap(struct storaged *sd)
 		memcpy(sd->root_org, v.mv_data, ID_LEN);
 		sd->root_org[ID_LEN] = '\0';
 	} else if (rc == MDB_NOTFOUND) {
-		memset(&o, 0, sizeof(o));
-		ids_new("org", o.id);
-		strlcpy_loom(o.name, "default", sizeof(o.name));
-		o.monitor_limit = (uint32_t)sd->cfg->monitor_limit;
-		o.created_at = c.now;
-		rec_org_put(&c, &o);
+		orgs_insert(&c, "default", (uint32_t)sd->cfg->monitor_limit,
+		    (uint32_t)sd->cfg->environment_limit, &o);
 		db_put(&t, T_META, "root_org", 8, o.id, ID_LEN);
-		db_put(&t, T_META, "version", 7, "1", 1);
+		migrate_stamp(&t);
 		memcpy(sd->root_org, o.id, sizeof(sd->root_org));
 		if (token == NULL) {
 			ids_token(secret);
@@ -144,7 +140,7 @@ storaged_new(const struct storaged_cfg *cfg)
 		goto fail;
 	if ((sd->db = db_open(cfg->data_dir, cfg->map_size)) == NULL)
 		goto fail;
-	if (events_load(sd) == -1 || bootstrap(sd) == -1)
+	if (events_load(sd) == -1 || migrate(sd) == -1 || bootstrap(sd) == -1)
 		goto fail;
 	if ((sd->cmd = bind_socket(ZMQ_ROUTER, cfg->cmd_endpoint)) == NULL ||
 	    (sd->pub = bind_socket(ZMQ_PUB, cfg->pub_endpoint)) == NULL)

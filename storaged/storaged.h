@@ -5,7 +5,8 @@
  * handlers (h_*.c) stage one request each into that transaction and build
  * its reply; events.c numbers and logs the events a batch produces and
  * publishes them after the commit; records.c reads and writes the stored
- * records; retention.c trims old data between batches.
+ * records; retention.c trims old data between batches; migrate.c brings
+ * a database written by an older storaged up to LAYOUT_VERSION at start.
  */
 #ifndef LOOM_STORAGED_H
 #define LOOM_STORAGED_H
@@ -15,6 +16,9 @@
 #include "keys.h"
 #include "proto.h"
 #include "schedule.h"
+
+/* The LMDB layout (storaged/README.md), meta "version". */
+#define LAYOUT_VERSION		2
 
 struct storaged_cfg {
 	const char	*data_dir;		/* LMDB environment, admin-token */
@@ -26,6 +30,7 @@ struct storaged_cfg {
 	uint64_t	 retention_days;
 	uint64_t	 retention_period_ms;	/* between retention steps */
 	uint64_t	 monitor_limit;		/* of the first organization */
+	uint64_t	 environment_limit;	/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
 };
 
@@ -112,6 +117,7 @@ void	 handle_token_list(struct ctx *, const struct msg_token *);
 void	 handle_token_revoke(struct ctx *, const struct msg_token *);
 void	 handle_org_create(struct ctx *, const struct msg_org *);
 void	 handle_org_get(struct ctx *, const struct msg_org *);
+void	 handle_org_rotate_ping_key(struct ctx *, const struct msg_org *);
 void	 handle_events_after(struct ctx *, const struct msg_events_after *);
 void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
 void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
@@ -127,6 +133,26 @@ void		 reply_err(struct ctx *, enum proto_err, const char *field, const char *fm
 void	 tokens_insert(struct ctx *, const char *org, const char *name, uint32_t scopes,
 	    const char *secret, struct token_info *out);
 bool	 tokens_exists(struct db_txn *, const char *secret);
+/* h_token.c: stores a new organization, with a fresh ping key, described in out. */
+void	 orgs_insert(struct ctx *, const char *name, uint32_t monitor_limit,
+	    uint32_t environment_limit, struct org *out);
+
+/*
+ * envs.c: an organization's environments.  envs_admit refuses (replying
+ * environment_limit_exceeded, naming field) when the names new to the
+ * organization among names[0..n) would take it past its limit; it only
+ * reads: 0, or -1 after replying.  envs_note records the new names.
+ */
+int	 envs_admit(struct ctx *, const char *org, const char names[][ENV_MAX + 1], size_t n,
+	    const char *field);
+void	 envs_note(struct ctx *, const char *org, const char names[][ENV_MAX + 1], size_t n);
+
+/*
+ * migrate.c: brings the layout up to LAYOUT_VERSION; 0, or -1 (logged).
+ * migrate_stamp: a new database is of LAYOUT_VERSION (bootstrap).
+ */
+int	 migrate(struct storaged *);
+void	 migrate_stamp(struct db_txn *);
 
 /* retention.c: one small step; true when more is left to remove. */
 bool	 retention_step(struct storaged *);

@@ -23,6 +23,8 @@
 #define ENV_MAX			64	/* environment names */
 #define ENVS_MAX		16	/* environments per monitor */
 #define RUN_ID_MAX		36	/* a UUID */
+#define PING_PATH_MAX		(SLUG_MAX + 10)	/* a ping URL after the key: "{slug}/{suffix}";
+						   a suffix is at most 9 bytes (pingurl.c) */
 #define CRASH_ID_MAX		64
 #define TIMEZONE_MAX		64	/* IANA names are at most ~32 */
 #define CRON_TEXT_MAX		128
@@ -30,6 +32,8 @@
 #define TOKEN_NAME_MAX		64
 #define TOKEN_TEXT_MAX		128	/* presented bearer tokens */
 #define ORG_NAME_MAX		100
+#define ORG_LIMIT_MAX		10000000	/* monitor and environment limits */
+#define ORG_ENV_LIMIT_DEFAULT	100		/* distinct environments (Sentry's limit) */
 #define MARGIN_MAX_MIN		(28 * 24 * 60)
 #define RUNTIME_MAX_MIN		(28 * 24 * 60)	/* DESIGN: at most 28 days */
 #define THRESHOLD_MAX		720
@@ -198,8 +202,11 @@ struct checkin {
 struct org {
 	char			 id[ID_SIZE];
 	char			 name[ORG_NAME_MAX + 1];
+	char			 ping_key[UUID_SIZE];	/* slug pings: /ping/{ping_key}/{slug} */
 	uint32_t		 monitor_limit;
 	uint32_t		 monitor_count;
+	uint32_t		 environment_limit;	/* distinct environment names allowed */
+	uint32_t		 environment_count;	/* distinct names used so far */
 	int64_t			 created_at;
 };
 

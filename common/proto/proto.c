@@ -47,6 +47,7 @@ proto_msg_writes(enum proto_msg m)
 	case MSG_TOKEN_CREATE:
 	case MSG_TOKEN_REVOKE:
 	case MSG_ORG_CREATE:
+	case MSG_ORG_ROTATE_KEY:
 	case MSG_VERDICT_MISSED:
 	case MSG_VERDICT_TIMEOUT:
 		return true;
@@ -408,8 +409,11 @@ proto_org_encode(struct mpw *w, const struct org *o)
 	mpw_map_begin(w);
 	mpw_kv_str(w, "id", o->id);
 	mpw_kv_str(w, "name", o->name);
+	mpw_kv_str_opt(w, "ping_key", o->ping_key);
 	mpw_kv_int(w, "monitor_limit", o->monitor_limit);
 	mpw_kv_int(w, "monitor_count", o->monitor_count);
+	mpw_kv_int(w, "environment_limit", o->environment_limit);
+	mpw_kv_int(w, "environment_count", o->environment_count);
 	mpw_kv_int(w, "created_at", o->created_at);
 	mpw_map_end(w);
 }
@@ -422,6 +426,12 @@ proto_org_decode(struct mpr *r, struct org *o)
 	mpr_str(r, "name", o->name, sizeof(o->name), true);
 	o->monitor_limit = (uint32_t)mpr_int(r, "monitor_limit", 0, UINT32_MAX, 0, true);
 	o->monitor_count = (uint32_t)mpr_int(r, "monitor_count", 0, UINT32_MAX, 0, true);
+	/* Absent from records of layout 1 (storaged/migrate.c fills them in). */
+	mpr_str(r, "ping_key", o->ping_key, sizeof(o->ping_key), false);
+	o->environment_limit = (uint32_t)mpr_int(r, "environment_limit", 0, UINT32_MAX,
+	    ORG_ENV_LIMIT_DEFAULT, false);
+	o->environment_count = (uint32_t)mpr_int(r, "environment_count", 0, UINT32_MAX, 0,
+	    false);
 	o->created_at = get_time(r, "created_at", true);
 }
 
@@ -568,6 +578,8 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 		const struct msg_checkin_record *c = &q->u.checkin_record;
 
 		mpw_kv_str_opt(w, "key", c->key);
+		mpw_kv_str_opt(w, "path", c->path);
+		mpw_kv_bool_opt(w, "create", c->create);
 		mpw_kv_str_opt(w, "org", c->org);
 		mpw_kv_str_opt(w, "slug", c->slug);
 		mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)c->kind);
@@ -650,8 +662,10 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 	case MSG_ORG_CREATE:
 		mpw_kv_str(w, "name", q->u.org.name);
 		mpw_kv_int(w, "monitor_limit", q->u.org.monitor_limit);
+		mpw_kv_int(w, "environment_limit", q->u.org.environment_limit);
 		break;
 	case MSG_ORG_GET:
+	case MSG_ORG_ROTATE_KEY:
 		mpw_kv_str(w, "org", q->u.org.org);
 		break;
 	case MSG_EVENTS_AFTER:
@@ -705,9 +719,11 @@ decode_checkin_record(struct mpr *r, struct msg_checkin_record *c)
 	struct mpr	 spec;
 
 	mpr_str(r, "key", c->key, sizeof(c->key), false);
+	mpr_str(r, "path", c->path, sizeof(c->path), false);
+	c->create = mpr_bool(r, "create");
 	get_id(r, "org", "org", c->org, false);
 	get_slug(r, "slug", c->slug, false);
-	c->kind = (enum checkin_kind)mpr_enum(r, "kind", checkin_kind_names, true);
+	c->kind = (enum checkin_kind)mpr_enum(r, "kind", checkin_kind_names, false);
 	c->source = (enum checkin_source)mpr_enum(r, "source", checkin_source_names, true);
 	c->exit_code = (int32_t)mpr_int(r, "exit_code", 0, 255, NONE, false);
 	c->duration_ms = mpr_int(r, "duration_ms", 0, INT64_MAX / 1000, NONE, false);
@@ -729,6 +745,16 @@ decode_checkin_record(struct mpr *r, struct msg_checkin_record *c)
 		mpr_fail(r, "key", "either key or org and slug are required");
 	else if (c->key[0] != '\0' && !ids_uuid_valid(c->key))
 		mpr_fail(r, "key", "not a ping key");
+	else if (c->path[0] != '\0' && c->key[0] == '\0')
+		mpr_fail(r, "path", "a path follows a ping key");
+	else if (c->create && c->path[0] == '\0')
+		mpr_fail(r, "create", "only a ping URL's path names a monitor to create");
+	else if (c->has_monitor && c->key[0] != '\0')
+		mpr_fail(r, "monitor", "a ping key names an existing monitor");
+	else if (c->path[0] != '\0' && c->kind != KIND_NONE)
+		mpr_fail(r, "kind", "the path says the kind");
+	else if (c->path[0] == '\0' && c->kind == KIND_NONE)
+		mpr_fail(r, "kind", "missing");
 	else if (c->run_id[0] != '\0' && !model_run_id_valid(c->run_id))
 		mpr_fail(r, "run_id", "not a UUID");
 	else if (c->environment[0] != '\0' && !model_env_valid(c->environment))
@@ -829,10 +855,13 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		break;
 	case MSG_ORG_CREATE:
 		mpr_str(&r, "name", q->u.org.name, sizeof(q->u.org.name), true);
-		q->u.org.monitor_limit = (uint32_t)mpr_int(&r, "monitor_limit", 0, 10000000, 0,
+		q->u.org.monitor_limit = (uint32_t)mpr_int(&r, "monitor_limit", 0, ORG_LIMIT_MAX, 0,
 		    true);
+		q->u.org.environment_limit = (uint32_t)mpr_int(&r, "environment_limit", 0,
+		    ORG_LIMIT_MAX, ORG_ENV_LIMIT_DEFAULT, false);
 		break;
 	case MSG_ORG_GET:
+	case MSG_ORG_ROTATE_KEY:
 		get_id(&r, "org", "org", q->u.org.org, true);
 		break;
 	case MSG_EVENTS_AFTER:

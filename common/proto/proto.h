@@ -72,7 +72,8 @@
 	X(SNAPSHOT,	"snapshot",		"schedd -> storaged")	\
 	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
 	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")	\
-	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")
+	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")	\
+	X(ORG_ROTATE_KEY, "org.rotate_ping_key", "ingestd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -94,6 +95,7 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(UNAUTHORIZED,		"unauthorized")				\
 	X(FORBIDDEN,		"forbidden")				\
 	X(MONITOR_LIMIT,	"monitor_limit_exceeded")		\
+	X(ENV_LIMIT,		"environment_limit_exceeded")		\
 	X(NOT_FOUND,		"not_found")				\
 	X(SLUG_TAKEN,		"slug_taken")				\
 	X(UNAVAILABLE,		"storage_unavailable")			\
@@ -128,11 +130,18 @@ struct msg_token_verify {
 
 /*
  * checkin.record: one ping or SDK check-in.  Identifies the monitor by
- * "key" (ping key) or by "org" + "slug" (SDK).  storaged stamps the time.
+ * "key" (its ping key), by "key" + "path" (a ping URL, whose key may also
+ * be its organization's), or by "org" + "slug" (SDK).  storaged stamps the
+ * time.
  *
- *   key          str    opt  ping key (UUID v4)
+ *   key          str    opt  ping key (UUID v4): a monitor's, or with path an organization's
+ *   path         str    opt  a ping URL after /ping/{key}/ ("start", "backup/7"): read by
+ *                            storaged once it knows whose key it is (pingurl.h), into the
+ *                            slug, kind and exit_code the URL means
+ *   create       bool   opt  with path: an organization's key creates an unknown slug
+ *                            (Healthchecks' ?create=1)
  *   org, slug    str    opt  SDK: organization id and monitor slug
- *   kind         str         start | ok | error | log
+ *   kind         str         start | ok | error | log (not with path)
  *   source       str         ping | sdk
  *   exit_code    int    opt  0-255
  *   duration_ms  int    opt  reported by the client (else measured from the start)
@@ -144,9 +153,11 @@ struct msg_token_verify {
  *   output       bin    opt  at most OUTPUT_MAX bytes; "trunc" true when cut
  *   monitor      map    opt  SDK upsert: a monitor_spec created or applied first
  *
- * Reply ok {checkin_id str, monitor_id str, status str, tracked bool,
- * recorded bool (false: the monitor is disabled; then no checkin_id,
- * status, tracked)}; err not_found, bad_request.
+ * Reply ok {checkin_id str, monitor_id str, kind str (what the check-in
+ * was, as read from the path), status str, tracked bool, recorded bool
+ * (false: the monitor is disabled, and the keys of the check-in are
+ * absent), created bool (this check-in created the monitor)}; err
+ * not_found, bad_request, monitor_limit_exceeded, environment_limit_exceeded.
  *
  * storaged's own clock stamps the check-in and drives the schedule; the
  * client's times are only what the record shows as started_at and
@@ -154,6 +165,8 @@ struct msg_token_verify {
  */
 struct msg_checkin_record {
 	char			 key[UUID_SIZE];
+	char			 path[PING_PATH_MAX + 1];
+	bool			 create;
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
 	enum checkin_kind	 kind;
@@ -198,7 +211,7 @@ struct msg_checkin_update {
  * monitor.update {org, slug, monitor map (the fields to change)};
  * monitor.get / monitor.delete {org, slug}.
  * Reply ok {monitor map} (delete: {}); err not_found, slug_taken,
- * monitor_limit_exceeded, bad_request.
+ * monitor_limit_exceeded, environment_limit_exceeded, bad_request.
  */
 struct msg_monitor {
 	char			 org[ID_SIZE];
@@ -261,14 +274,18 @@ struct msg_token {
 };
 
 /*
- * org.create {name, monitor_limit}: a new organization and its first admin
- * token; reply ok {org map, token map, secret str}.
+ * org.create {name, monitor_limit, environment_limit opt}: a new
+ * organization, with a fresh ping key, and its first admin token; reply ok
+ * {org map, token map, secret str}.
  * org.get {org}: reply ok {org map}.
+ * org.rotate_ping_key {org}: a fresh ping key; the old one stops working
+ * in the same commit.  Reply ok {org map}.
  */
 struct msg_org {
 	char			 org[ID_SIZE];
 	char			 name[ORG_NAME_MAX + 1];
 	uint32_t		 monitor_limit;
+	uint32_t		 environment_limit;	/* ORG_ENV_LIMIT_DEFAULT when absent */
 };
 
 /*
@@ -327,7 +344,7 @@ struct proto_req {
 		struct msg_checkin_get		 checkin_get;
 		struct msg_monitor_stats	 monitor_stats;
 		struct msg_token		 token;		/* create, list, revoke */
-		struct msg_org			 org;		/* create, get */
+		struct msg_org			 org;		/* create, get, rotate_ping_key */
 		struct msg_events_after		 events_after;
 		struct msg_snapshot		 snapshot;
 		struct msg_verdict		 verdict;	/* missed, timeout */

@@ -92,6 +92,18 @@ spec_validate(const struct monitor_spec *s, bool creating, const char **field,
 }
 
 void
+spec_healthchecks(struct monitor_spec *s, const char *slug)
+{
+	memset(s, 0, sizeof(*s));
+	s->set = SPEC_SLUG | SPEC_SCHEDULE | SPEC_MARGIN;
+	strlcpy_loom(s->slug, slug, sizeof(s->slug));
+	s->schedule.type = SCHEDULE_TYPE_INTERVAL;
+	s->schedule.every = 1;
+	s->schedule.unit = UNIT_DAY;
+	s->margin_min = 60;
+}
+
+void
 spec_new_monitor(struct monitor *m, const struct monitor_spec *s, const char *org, int64_t now)
 {
 	memset(m, 0, sizeof(*m));

@@ -25,6 +25,13 @@
 int	 spec_validate(const struct monitor_spec *, bool creating, const char **field,
 	    char why[SPEC_WHY_MAX]);
 
+/*
+ * The spec of a monitor that a slug ping with ?create=1 creates, with
+ * Healthchecks' defaults: every day (its period), a margin of an hour (its
+ * grace time), active, in UTC.
+ */
+void	 spec_healthchecks(struct monitor_spec *, const char *slug);
+
 /* A new monitor from a validated spec; ids and ping key are fresh. */
 void	 spec_new_monitor(struct monitor *, const struct monitor_spec *, const char *org,
 	    int64_t now);

@@ -179,7 +179,7 @@ def test_disabled_monitor_records_nothing(loom):
     m = create(w, org, "off", status="disabled")
     head = w.ok("ping")["seq"]
     r = w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping")
-    assert r == {"v": 1, "rid": w.rid, "monitor_id": m["id"], "recorded": False}
+    assert r == {"v": 1, "rid": w.rid, "monitor_id": m["id"], "kind": "ok", "recorded": False}
     assert checkins(w, org, "off") == []
     assert w.ok("ping")["seq"] == head
 

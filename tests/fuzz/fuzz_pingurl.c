@@ -1,12 +1,12 @@
 /*
  * fuzz_pingurl.c -- libFuzzer target for the ping URL grammar and the
- * query-string decoder (ingestd/pingurl.c).
+ * query-string decoder (common/proto/pingurl.c).
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common.h"
-#include "../../ingestd/pingurl.h"
+#include "pingurl.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -291,6 +291,15 @@ test_token_and_org_bodies(void **state)
 	assert_int_equal(api_org_from_json(j, &o, &e), 0);
 	assert_string_equal(o.name, "acme");
 	assert_int_equal(o.monitor_limit, 1000);
+	assert_int_equal(o.environment_limit, ORG_ENV_LIMIT_DEFAULT);
+	json_decref(j);
+	j = parse("{\"name\":\"acme\",\"environment_limit\":0}", &e);
+	assert_int_equal(api_org_from_json(j, &o, &e), 0);
+	assert_int_equal(o.environment_limit, 0);
+	json_decref(j);
+	j = parse("{\"name\":\"acme\",\"environment_limit\":10000001}", &e);
+	assert_int_equal(api_org_from_json(j, &o, &e), -1);
+	assert_string_equal(e.field, "environment_limit");
 	json_decref(j);
 	j = parse("{\"monitor_limit\":5}", &e);
 	assert_int_equal(api_org_from_json(j, &o, &e), -1);

@@ -55,6 +55,7 @@ test_names(void **state)
 		{ MSG_VERDICT_MISSED, "verdict.missed", true },
 		{ MSG_VERDICT_TIMEOUT, "verdict.timeout", true },
 		{ MSG_CHECKIN_GET, "checkin.get", false },
+		{ MSG_ORG_ROTATE_KEY, "org.rotate_ping_key", true },
 	};
 
 	(void)state;
@@ -72,6 +73,7 @@ test_names(void **state)
 	assert_int_equal(proto_msg_parse(NULL), MSG_NONE);
 
 	assert_string_equal(proto_err_name(ERR_MONITOR_LIMIT), "monitor_limit_exceeded");
+	assert_string_equal(proto_err_name(ERR_ENV_LIMIT), "environment_limit_exceeded");
 	assert_string_equal(proto_err_name(ERR_UNAVAILABLE), "storage_unavailable");
 	assert_string_equal(proto_err_name(ERR_NONE), "internal");
 	assert_int_equal(proto_err_parse("slug_taken"), ERR_SLUG_TAKEN);
@@ -139,6 +141,21 @@ f_record_sdk(struct proto_req *q)
 	c->finished_at = T0;
 	c->has_monitor = true;
 	full_spec(&c->monitor);
+}
+
+/* A slug URL: the path is read by storaged once it knows whose key it is. */
+static void
+f_record_url(struct proto_req *q)
+{
+	struct msg_checkin_record *c = &q->u.checkin_record;
+
+	strlcpy_loom(c->key, KEY, sizeof(c->key));
+	strlcpy_loom(c->path, "db-backup/start", sizeof(c->path));
+	c->create = true;
+	c->source = SOURCE_PING;
+	c->exit_code = 3;		/* ?exit_code */
+	strlcpy_loom(c->run_id, RUN, sizeof(c->run_id));
+	strlcpy_loom(c->environment, "prod", sizeof(c->environment));
 }
 
 static void
@@ -265,6 +282,7 @@ f_org_create(struct proto_req *q)
 {
 	strlcpy_loom(q->u.org.name, "Acme \"Ops\"", sizeof(q->u.org.name));
 	q->u.org.monitor_limit = 10000000;
+	q->u.org.environment_limit = 0;
 }
 
 static void
@@ -319,6 +337,7 @@ static const struct {
 	{ MSG_CHECKIN_RECORD, f_record_ping, T0 },
 	{ MSG_CHECKIN_RECORD, f_record_sdk, 0 },
 	{ MSG_CHECKIN_RECORD, f_record_minimal, 0 },
+	{ MSG_CHECKIN_RECORD, f_record_url, T0 },
 	{ MSG_CHECKIN_UPDATE, f_update, 0 },
 	{ MSG_CHECKIN_UPDATE, f_update_fields_only, 0 },
 	{ MSG_CHECKIN_LIST, f_checkin_list, 0 },
@@ -334,6 +353,7 @@ static const struct {
 	{ MSG_TOKEN_REVOKE, f_token_revoke, 0 },
 	{ MSG_ORG_CREATE, f_org_create, 0 },
 	{ MSG_ORG_GET, f_org_get, 0 },
+	{ MSG_ORG_ROTATE_KEY, f_org_get, 0 },
 	{ MSG_EVENTS_AFTER, f_events_after, 0 },
 	{ MSG_SNAPSHOT, f_snapshot, 0 },
 	{ MSG_VERDICT_MISSED, f_verdict_missed, 0 },
@@ -671,14 +691,35 @@ test_small_records(void **state)
 
 	strlcpy_loom(o.id, ORG, sizeof(o.id));
 	strlcpy_loom(o.name, "Acme", sizeof(o.name));
+	strlcpy_loom(o.ping_key, KEY, sizeof(o.ping_key));
 	o.monitor_limit = 50;
 	o.monitor_count = 49;
+	o.environment_limit = 0;
+	o.environment_count = 7;	/* more than the limit: counted before it was lowered */
 	o.created_at = T0;
 	proto_org_encode(&w, &o);
 	mpr_init(&r, record_bytes(&w), &err);
 	proto_org_decode(&r, &ob);
 	assert_true(mpr_ok(&r));
 	assert_memory_equal(&o, &ob, sizeof(o));
+	mpk_doc_free(&rdoc);
+
+	/* A record of layout 1 has neither ping key nor environments: the defaults. */
+	mpw_reset(&w);
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "id", ORG);
+	mpw_kv_str(&w, "name", "Acme");
+	mpw_kv_int(&w, "monitor_limit", 50);
+	mpw_kv_int(&w, "monitor_count", 49);
+	mpw_kv_int(&w, "created_at", T0);
+	mpw_map_end(&w);
+	mpr_init(&r, record_bytes(&w), &err);
+	proto_org_decode(&r, &ob);
+	assert_true(mpr_ok(&r));
+	assert_string_equal(ob.ping_key, "");
+	assert_int_equal(ob.environment_limit, ORG_ENV_LIMIT_DEFAULT);
+	assert_int_equal(ob.environment_count, 0);
+	assert_int_equal(ob.monitor_count, 49);
 	mpk_doc_free(&rdoc);
 
 	/* Every scope combination survives the list encoding. */
@@ -834,6 +875,20 @@ static const struct {
 	    "field \"key\": longer than 36 bytes" },
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', source: 'ping'}", "kind",
 	    "field \"kind\": missing" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', path: 'a/start', source: 'ping'}", NULL,
+	    NULL },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', path: 'a/start', kind: 'ok', source: 'ping'}",
+	    "kind", "field \"kind\": the path says the kind" },
+	{ MSG_CHECKIN_RECORD, "{" V "org: '" ORG "', slug: 'a', path: 'start', source: 'sdk'}",
+	    "path", "field \"path\": a path follows a ping key" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', path: 'a'*75, source: 'ping'}", "path",
+	    "field \"path\": longer than 74 bytes" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', path: 'a', create: 1, source: 'ping'}",
+	    "create", "field \"create\": not a boolean" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', create: true, source: 'ping'}",
+	    "create", "field \"create\": only a ping URL's path names a monitor to create" },
+	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok', source: 'ping', monitor: {}}",
+	    "monitor", "field \"monitor\": a ping key names an existing monitor" },
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'fail', source: 'ping'}", "kind",
 	    "field \"kind\": \"fail\" is not a known name" },
 	{ MSG_CHECKIN_RECORD, "{" V "key: '" KEY "', kind: 'ok'}", "source",
@@ -1024,6 +1079,11 @@ static const struct {
 	{ MSG_ORG_CREATE, "{" V "name: 'x'*101, monitor_limit: 1}", "name",
 	    "field \"name\": longer than 100 bytes" },
 	{ MSG_ORG_GET, "{" V "org: '" TOK "'}", "org", "field \"org\": not a valid org_ id" },
+	{ MSG_ORG_CREATE, "{" V "name: 'x', monitor_limit: 1, environment_limit: -1}",
+	    "environment_limit", "field \"environment_limit\": -1 is out of range 0-10000000" },
+	{ MSG_ORG_CREATE, "{" V "name: 'x', monitor_limit: 1, environment_limit: '5'}",
+	    "environment_limit", "field \"environment_limit\": not an integer" },
+	{ MSG_ORG_ROTATE_KEY, "{" V "}", "org", "field \"org\": missing" },
 
 	/* schedd and streamd */
 	{ MSG_EVENTS_AFTER, "{" V "limit: 5}", "after", "field \"after\": missing" },

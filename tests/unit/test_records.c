@@ -20,41 +20,7 @@
 #define RUN3	"33333333-3333-4333-8333-333333333333"
 #define T0	INT64_C(1772953200000000)	/* 2026-03-08T07:00:00Z */
 
-struct fixture {
-	char		*dir;
-	struct storaged	 sd;
-	struct db_txn	 t;
-	struct ctx	 c;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = xcalloc(1, sizeof(*f));
-
-	f->dir = tmpdir_new();
-	mpw_init(&f->sd.scratch);
-	if ((f->sd.db = db_open(f->dir, 16 << 20)) == NULL)
-		return -1;
-	f->c.sd = &f->sd;
-	f->c.t = &f->t;
-	f->c.now = T0;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	db_abort(&f->t);
-	db_close(&f->sd.db);
-	mpw_destroy(&f->sd.scratch);
-	tmpdir_remove(&f->dir);
-	free(f);
-	return 0;
-}
+#include "storedb.h"
 
 static void
 begin(struct fixture *f, bool rw)
@@ -453,7 +419,7 @@ test_org(void **state)
 {
 	struct fixture	*f = *state;
 	struct org	 o = { .id = ORG, .name = "Acme", .monitor_limit = 10, .monitor_count = 3,
-	    .created_at = T0 }, got;
+	    .environment_limit = 5, .environment_count = 2, .created_at = T0 }, got;
 
 	begin(f, true);
 	rec_org_put(&f->c, &o);
@@ -462,6 +428,60 @@ test_org(void **state)
 	assert_int_equal(rec_org_get(&f->t, ORG, &got), 0);
 	assert_memory_equal(&o, &got, sizeof(o));
 	assert_int_equal(rec_org_get(&f->t, ORG2, &got), MDB_NOTFOUND);
+	db_abort(&f->t);
+}
+
+/* An organization's ping key names it until it is replaced; monitors' keys are apart. */
+static void
+test_org_ping_key(void **state)
+{
+	struct fixture	*f = *state;
+	struct org	 o = { .id = ORG, .name = "Acme", .monitor_limit = 10 }, got;
+	struct monitor	 m;
+	char		 first[UUID_SIZE], second[UUID_SIZE];
+
+	new_monitor(&m, ORG, "job");
+	begin(f, true);
+	rec_monitor_put(&f->c, &m, NULL);
+	rec_ping_key_new(&f->t, first);
+	assert_true(ids_uuid_valid(first));
+	assert_string_not_equal(first, m.ping_key);
+	rec_org_set_ping_key(&f->c, &o, first);
+	commit(f);
+
+	begin(f, true);
+	assert_int_equal(rec_org_by_ping_key(&f->t, first, &got), 0);
+	assert_memory_equal(&o, &got, sizeof(o));
+	assert_int_equal(rec_org_by_ping_key(&f->t, m.ping_key, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_monitor_by_ping_key(&f->t, first, &m), MDB_NOTFOUND);
+	rec_ping_key_new(&f->t, second);
+	assert_string_not_equal(second, first);
+	rec_org_set_ping_key(&f->c, &got, second);
+	commit(f);
+
+	begin(f, false);
+	assert_int_equal(rec_org_by_ping_key(&f->t, first, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_org_by_ping_key(&f->t, second, &got), 0);
+	assert_string_equal(got.ping_key, second);
+	assert_int_equal(db_count(&f->t, T_ORG_PING_KEYS), 1);
+	db_abort(&f->t);
+}
+
+static void
+test_org_envs(void **state)
+{
+	struct fixture	*f = *state;
+
+	begin(f, true);
+	assert_false(rec_org_env_known(&f->t, ORG, "prod"));
+	rec_org_env_put(&f->t, ORG, "prod");
+	rec_org_env_put(&f->t, ORG, "prod");
+	commit(f);
+	begin(f, false);
+	assert_true(rec_org_env_known(&f->t, ORG, "prod"));
+	assert_false(rec_org_env_known(&f->t, ORG, "pro"));
+	assert_false(rec_org_env_known(&f->t, ORG2, "prod"));
+	assert_int_equal(db_count(&f->t, T_ORG_ENVS), 1);
 	db_abort(&f->t);
 }
 
@@ -559,6 +579,8 @@ main(void)
 		T(test_open_run_find),
 		T(test_monitor_delete),
 		T(test_org),
+		T(test_org_ping_key),
+		T(test_org_envs),
 		T(test_corrupt_values),
 		T(test_reopen),
 	};

@@ -305,6 +305,31 @@ test_apply_partial(void **state)
 	}
 }
 
+/* Healthchecks' defaults: period 1 day, grace 1 hour; a valid spec to create with. */
+static void
+test_healthchecks_defaults(void **state)
+{
+	struct monitor_spec	 s;
+	struct monitor		 m;
+	const char		*field = NULL;
+	char			 why[SPEC_WHY_MAX];
+
+	(void)state;
+	spec_healthchecks(&s, "srv01");
+	assert_int_equal(spec_validate(&s, true, &field, why), 0);
+	spec_new_monitor(&m, &s, ORG, T0);
+	assert_string_equal(m.slug, "srv01");
+	assert_string_equal(m.name, "srv01");
+	assert_int_equal(m.schedule.type, SCHEDULE_TYPE_INTERVAL);
+	assert_int_equal(m.schedule.every, 1);
+	assert_int_equal(m.schedule.unit, UNIT_DAY);
+	assert_int_equal(m.margin_min, 60);
+	assert_int_equal(m.status, MONITOR_ACTIVE);
+	assert_string_equal(m.timezone, "UTC");
+	assert_int_equal(m.max_runtime_min, 0);
+	assert_int_equal(m.n_envs, 0);
+}
+
 static void
 test_changes_schedule(void **state)
 {
@@ -357,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_new_monitor_from_full_spec),
 		cmocka_unit_test(test_apply_partial),
 		cmocka_unit_test(test_changes_schedule),
+		cmocka_unit_test(test_healthchecks_defaults),
 	};
 	return cmocka_run_group_tests_name("spec", tests, NULL, NULL);
 }

@@ -1,0 +1,210 @@
+/*
+ * migrate.c -- the version of storaged's LMDB layout (meta "version";
+ * storaged/README.md) and the steps that bring a database written by an
+ * older storaged up to LAYOUT_VERSION, at start, before anything else
+ * reads it.  Users upgrade in place.  The whole upgrade is one
+ * transaction: interrupted, it leaves the old layout and is done again at
+ * the next start; committed, it is logged once.
+ *
+ *   1 -> 2   every organization gets a ping key (org_ping_keys) and an
+ *            environment limit (the first organization's from
+ *            LOOM_ENVIRONMENT_LIMIT); the environment names its monitors
+ *            list and its check-ins carry are recorded (org_envs) and
+ *            counted.
+ */
+#include "records.h"
+#include "storaged.h"
+#include "clock.h"
+
+#define SUMMARY_MAX	160
+
+/* steps[v] brings layout v to v + 1 and says what it did in summary. */
+typedef void	 step_fn(struct ctx *, char summary[SUMMARY_MAX]);
+
+/* The ids of every organization, collected before any is written. */
+static size_t
+org_ids(struct db_txn *t, char (**ids)[ID_SIZE])
+{
+	struct db_iter	 it;
+	size_t		 n = 0, cap = 0;
+
+	*ids = NULL;
+	db_iter_init(&it, t, T_ORGS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (it.k.mv_size != ID_LEN)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*ids = xreallocarray(*ids, cap, sizeof(**ids));
+		}
+		memcpy((*ids)[n], it.k.mv_data, ID_LEN);
+		(*ids)[n++][ID_LEN] = '\0';
+	}
+	db_iter_close(&it);
+	return n;
+}
+
+/* Every organization gets a ping key and an environment limit. */
+static size_t
+v2_orgs(struct ctx *c)
+{
+	struct org	 o;
+	char		(*ids)[ID_SIZE], key[UUID_SIZE];
+	size_t		 n = org_ids(c->t, &ids);
+
+	for (size_t i = 0; i < n && c->t->ret == 0; i++) {
+		if (rec_org_get(c->t, ids[i], &o) != 0)
+			break;
+		/* A layout-1 record has no limit: it reads as the default; the first's is set. */
+		if (strcmp(o.id, c->sd->root_org) == 0)
+			o.environment_limit = (uint32_t)c->sd->cfg->environment_limit;
+		rec_ping_key_new(c->t, key);
+		rec_org_set_ping_key(c, &o, key);
+	}
+	free(ids);
+	return n;
+}
+
+/* The environment names of a monitor's check-ins. */
+static void
+v2_checkin_envs(struct ctx *c, const struct monitor *m)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+
+	key_checkin_prefix(&k, m->id);
+	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, false);
+	while (db_iter_next(&it) && rec_checkin_by_key(c->t, &it.k, &ck) == 0)
+		envs_note(c, m->org, &ck.environment, 1);
+	db_iter_close(&it);
+}
+
+/* The environments in use: every monitor's list and every check-in's name. */
+static void
+v2_envs(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct monitor	 m;
+
+	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (rec_monitor_decode(&it.v, &m) != 0) {
+			c->t->ret = MDB_CORRUPTED;	/* nothing of the upgrade is kept */
+			break;
+		}
+		envs_note(c, m.org, m.envs, m.n_envs);
+		v2_checkin_envs(c, &m);
+	}
+	db_iter_close(&it);
+}
+
+static void
+to_v2(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	size_t	 orgs;
+
+	orgs = v2_orgs(c);
+	v2_envs(c);
+	snprintf(summary, SUMMARY_MAX, "%zu organizations got a ping key, %zu environment names "
+	    "in use were counted", orgs, db_count(c->t, T_ORG_ENVS));
+}
+
+static step_fn *const steps[LAYOUT_VERSION] = {
+	[1] = to_v2,
+};
+
+/*
+ * The layout of the database: meta "version"; without one, 1 for a
+ * database with data (written before versions) and LAYOUT_VERSION for a
+ * new one (bootstrap() stamps it); -1 when unreadable.
+ */
+static int
+version_get(struct db_txn *t)
+{
+	MDB_val	 v;
+	int	 version = 0;
+
+	if (db_get(t, T_META, "version", 7, &v) == MDB_NOTFOUND)
+		return db_get(t, T_META, "root_org", 8, &v) == 0 ? 1 : LAYOUT_VERSION;
+	if (t->ret != 0 || v.mv_size == 0 || v.mv_size > 4)
+		return -1;
+	for (size_t i = 0; i < v.mv_size; i++) {
+		char d = ((const char *)v.mv_data)[i];
+
+		if (d < '0' || d > '9')
+			return -1;
+		version = version * 10 + (d - '0');
+	}
+	return version;
+}
+
+void
+migrate_stamp(struct db_txn *t)
+{
+	char	 text[8];
+	int	 n = snprintf(text, sizeof(text), "%d", LAYOUT_VERSION);
+
+	db_put(t, T_META, "version", 7, text, (size_t)n);
+}
+
+/* The first organization, which the steps may treat apart; "" when none. */
+static void
+root_org_get(struct db_txn *t, char out[ID_SIZE])
+{
+	MDB_val	 v;
+
+	out[0] = '\0';
+	if (db_get(t, T_META, "root_org", 8, &v) == 0 && v.mv_size == ID_LEN) {
+		memcpy(out, v.mv_data, ID_LEN);
+		out[ID_LEN] = '\0';
+	}
+}
+
+/*
+ * Runs the steps from the database's layout (*from) to LAYOUT_VERSION in
+ * one transaction; 0 or an LMDB error.
+ */
+static int
+upgrade(struct storaged *sd, int *from, char summary[SUMMARY_MAX])
+{
+	struct db_txn	 t;
+	struct ctx	 c = { .sd = sd, .t = &t, .now = clock_now_us() };
+	int		 rc;
+
+	if ((rc = db_begin(sd->db, &t, true)) != 0)
+		return rc;
+	if ((*from = version_get(&t)) < 1 || *from >= LAYOUT_VERSION) {
+		db_abort(&t);
+		return t.ret;
+	}
+	root_org_get(&t, sd->root_org);
+	for (int v = *from; v < LAYOUT_VERSION; v++)
+		steps[v](&c, summary);
+	migrate_stamp(&t);
+	return db_commit(&t);
+}
+
+int
+migrate(struct storaged *sd)
+{
+	char	 summary[SUMMARY_MAX] = "";
+	int	 from = 0, rc;
+
+	/* A full map throws the transaction away: grow it and start over. */
+	while ((rc = upgrade(sd, &from, summary)) == MDB_MAP_FULL)
+		if ((rc = db_grow(sd->db)) != 0)
+			break;
+	if (rc != 0) {
+		log_error("lmdb: upgrading the database: %s", mdb_strerror(rc));
+		return -1;
+	}
+	if (from < 1 || from > LAYOUT_VERSION) {
+		log_error("lmdb: the database's layout version is %s; this storaged reads 1 to %d",
+		    from < 1 ? "unreadable" : "newer", LAYOUT_VERSION);
+		return -1;
+	}
+	if (from < LAYOUT_VERSION)
+		log_info("lmdb: layout %d upgraded to %d: %s", from, LAYOUT_VERSION, summary);
+	return 0;
+}

@@ -1,0 +1,152 @@
+"""Upgrading in place: a database written by the storaged of LAYOUT_1 (the last
+commit whose storaged writes layout 1, built here from git) is upgraded at
+start to layout 2, and everything in it is still there and works."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+from loomtest import BUILD, Loom, Wire, wait_for
+
+LAYOUT_1 = "08c81a1"
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+HOURLY = {"type": "cron", "expression": "0 * * * *"}
+
+
+def layout1_storaged():
+    """storaged as of LAYOUT_1, built once into the build directory."""
+    out = os.path.join(BUILD, "layout1", LAYOUT_1, "storaged")
+    if os.path.exists(out):
+        return out
+    if subprocess.run(["git", "-C", REPO, "cat-file", "-e", LAYOUT_1 + "^{commit}"],
+                      capture_output=True).returncode != 0:
+        pytest.skip(f"needs the git history with commit {LAYOUT_1} (a full clone)")
+    src = tempfile.mkdtemp(prefix="loom-layout1-")
+    try:
+        archive = subprocess.run(["git", "-C", REPO, "archive", LAYOUT_1],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+        subprocess.run(["make", "-C", src, "-j2", "build/bin/storaged"], check=True,
+                       capture_output=True)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        shutil.copy(os.path.join(src, "build", "bin", "storaged"), out + ".tmp")
+        os.replace(out + ".tmp", out)
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+    return out
+
+
+def meta(loom):
+    """storaged's meta table, read with mdb_dump (lmdb-utils)."""
+    text = subprocess.run(["mdb_dump", "-p", "-s", "meta", loom.data_dir],
+                          capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.split("HEADER=END", 1)[1].splitlines()
+             if line.strip() and line.strip() != "DATA=END"]
+    return dict(zip(lines[0::2], lines[1::2]))
+
+
+def write_layout1(loom):
+    """Monitors, check-ins, tokens and a second organization, written by the
+    old storaged; returns what the test later looks for."""
+    old = subprocess.Popen([layout1_storaged()], env=loom.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                 timeout=15)
+        w = Wire(loom.cmd_endpoint)
+        org = w.ok("token.verify", token=loom.admin_token)["org"]
+        mon = w.ok("monitor.create", org=org, monitor={
+            "slug": "nightly", "schedule": HOURLY,
+            "environments": ["production", "staging"]})["monitor"]
+        run = str(uuid.uuid4())
+        w.ok("checkin.record", key=mon["ping_key"], kind="start", source="ping", run_id=run,
+             env="production")
+        w.ok("checkin.record", key=mon["ping_key"], kind="ok", source="ping", run_id=run,
+             env="production", output=b"done")
+        w.ok("checkin.record", org=org, slug="nightly", kind="error", source="sdk",
+             env="staging", exit_code=2)
+        ci = w.ok("token.create", org=org, name="ci", scopes=["checkins"])["secret"]
+        b = w.ok("org.create", name="team-b", monitor_limit=5)
+        w.ok("monitor.create", org=b["org"]["id"], monitor={"slug": "sync", "schedule": HOURLY})
+        w.ok("checkin.record", org=b["org"]["id"], slug="sync", kind="ok", source="sdk",
+             env="eu")
+        w.close()
+    finally:
+        old.terminate()
+        assert old.wait(10) == 0
+    return {"monitor": mon, "ci": ci, "team_b": b["secret"]}
+
+
+@pytest.fixture
+def upgraded():
+    """A system started on a database of layout 1."""
+    loom = Loom()
+    try:
+        before = write_layout1(loom)
+        assert meta(loom)["version"] == "1"
+        loom.start()
+    except Exception:
+        print(loom.logs())
+        loom.stop()
+        loom.cleanup()
+        raise
+    yield loom, before
+    codes = loom.stop()
+    loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def test_a_layout_1_database_is_upgraded_in_place(upgraded):
+    loom, before = upgraded
+    api = loom.http()
+    log = loom.daemons["storaged"].log()
+    assert log.count("lmdb: layout 1 upgraded to 2") == 1, log
+
+    # Everything is still there, under the same tokens.
+    mon = api.get("/api/crons/monitors/nightly").json()["monitor"]
+    assert mon["id"] == before["monitor"]["id"]
+    assert mon["ping_key"] == before["monitor"]["ping_key"]
+    assert mon["environments"] == ["production", "staging"]
+    got = api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]
+    assert [(c["status"], c["environment"], c["output"]) for c in got] == [
+        ("error", "staging", None), ("ok", "production", "done")]
+    team_b = loom.http(token=before["team_b"])
+    assert [m["slug"] for m in team_b.get("/api/crons/monitors").json()["monitors"]] == [
+        "sync"]
+    r = loom.http(token=before["ci"]).post("/api/crons/monitors/nightly/checkins",
+                                           {"status": "ok", "environment": "production"})
+    assert r.status == 201, r
+
+    # Each organization has a ping key, a limit and the environments it used.
+    root, b = api.get("/api/crons/organization").json(), team_b.get(
+        "/api/crons/organization").json()
+    assert (root["environment_limit"], root["environment_count"]) == (100, 2)
+    assert (b["environment_limit"], b["environment_count"]) == (100, 1)
+    assert uuid.UUID(root["ping_key"]).version == 4 and root["ping_key"] != b["ping_key"]
+    assert root["monitor_count"] == 1 and b["monitor_count"] == 1
+
+    # The new features work on the old data.
+    anon = loom.http(token=None)
+    assert anon.get(f"/ping/{root['ping_key']}/nightly?env=staging").status == 200
+    assert anon.get(f"/ping/{b['ping_key']}/sync/start").status == 200
+    assert anon.get(f"/ping/{b['ping_key']}/new?create=1").status == 201
+    assert anon.get(f"/ping/{before['monitor']['ping_key']}/fail").status == 200
+    assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 5
+
+    # Once upgraded, a restart changes nothing and says nothing of it.
+    loom.daemons["storaged"].stop()
+    assert meta(loom)["version"] == "2"
+    loom.restart("storaged")
+    assert loom.daemons["storaged"].log().count("upgraded") == 1
+    assert api.get("/api/crons/organization").json()["ping_key"] == root["ping_key"]
+
+
+def test_a_new_database_is_of_layout_2(loom):
+    loom.daemons["storaged"].stop()
+    assert meta(loom)["version"] == "2"
+    loom.restart("storaged")
+    assert "upgraded" not in loom.daemons["storaged"].log()

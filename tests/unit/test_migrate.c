@@ -1,0 +1,235 @@
+/*
+ * test_migrate.c -- storaged's layout upgrades (storaged/migrate.c) on a
+ * real LMDB environment: records of layout 1, written as storaged wrote
+ * them, brought to layout 2; a second start changes nothing; a corrupt
+ * record keeps the old layout whole; a newer layout is refused.
+ * (tests/e2e/test_migration.py upgrades a database written by the old
+ * storaged itself.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../../storaged/records.h"
+#include "spec.h"
+#include "testlib.h"
+
+#define ROOT	"org_aaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define OTHER	"org_bbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define T0	INT64_C(1772953200000000)	/* 2026-03-08T07:00:00Z */
+
+#include "storedb.h"
+
+/* The first organization's environment limit, LOOM_ENVIRONMENT_LIMIT. */
+#define ROOT_ENV_LIMIT	7
+
+static int
+setup_migrate(void **state)
+{
+	struct fixture	*f;
+
+	if (setup(state) == -1)
+		return -1;
+	f = *state;
+	f->cfg.environment_limit = ROOT_ENV_LIMIT;
+	log_init("storaged", 0);
+	return 0;
+}
+
+/* An organization as layout 1 stored it: no ping key, no environments. */
+static void
+put_v1_org(struct fixture *f, const char *id)
+{
+	struct mpw	 w;
+	const char	*data;
+	size_t		 len;
+
+	mpw_init(&w);
+	mpw_map_begin(&w);
+	mpw_kv_str(&w, "id", id);
+	mpw_kv_str(&w, "name", "acme");
+	mpw_kv_int(&w, "monitor_limit", 10);
+	mpw_kv_int(&w, "monitor_count", 1);
+	mpw_kv_int(&w, "created_at", T0);
+	mpw_map_end(&w);
+	data = mpw_data(&w, &len);
+	db_put(&f->t, T_ORGS, id, ID_LEN, data, len);
+	mpw_destroy(&w);
+}
+
+static void
+put_monitor(struct fixture *f, const char *org, const char *slug, const char *env,
+    const char *checkin_env, struct monitor *m)
+{
+	struct monitor_spec	 s;
+	struct checkin		 c;
+
+	spec_healthchecks(&s, slug);
+	if (env != NULL) {
+		s.set |= SPEC_ENVIRONMENTS;
+		s.n_envs = 1;
+		strlcpy_loom(s.envs[0], env, sizeof(s.envs[0]));
+	}
+	spec_new_monitor(m, &s, org, T0);
+	rec_monitor_put(&f->c, m, NULL);
+	checkin_init(&c);
+	ids_new_at("chk", T0, c.id);
+	memcpy(c.monitor_id, m->id, sizeof(c.monitor_id));
+	c.status = CHECKIN_OK;
+	c.source = SOURCE_PING;
+	c.ts = c.finished_at = T0;
+	strlcpy_loom(c.environment, checkin_env, sizeof(c.environment));
+	rec_checkin_put(&f->c, &c);
+}
+
+/* A database as the storaged of layout 1 left it. */
+static void
+write_v1(struct fixture *f)
+{
+	struct monitor	 m;
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	db_put(&f->t, T_META, "version", 7, "1", 1);
+	db_put(&f->t, T_META, "root_org", 8, ROOT, ID_LEN);
+	put_v1_org(f, ROOT);
+	put_v1_org(f, OTHER);
+	put_monitor(f, ROOT, "a", "prod", "prod", &m);
+	put_monitor(f, ROOT, "b", NULL, "staging", &m);
+	put_monitor(f, OTHER, "c", NULL, "", &m);
+	assert_int_equal(db_commit(&f->t), 0);
+}
+
+static const char *
+version(struct fixture *f, char buf[8])
+{
+	MDB_val	 v;
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	assert_int_equal(db_get(&f->t, T_META, "version", 7, &v), 0);
+	assert_in_range(v.mv_size, 1, 7);
+	memcpy(buf, v.mv_data, v.mv_size);
+	buf[v.mv_size] = '\0';
+	db_abort(&f->t);
+	return buf;
+}
+
+static void
+get_org(struct fixture *f, const char *id, struct org *o)
+{
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	assert_int_equal(rec_org_get(&f->t, id, o), 0);
+	db_abort(&f->t);
+}
+
+static void
+test_layout_1_is_upgraded_once(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	*cap = &capbuf;
+	struct org	 root, other, again;
+	char		 buf[8];
+
+	write_v1(f);
+	capture_begin(cap);
+	assert_int_equal(migrate(&f->sd), 0);
+	capture_end(cap);
+	assert_int_equal(cap->n, 1);
+	assert_non_null(strstr(cap->rec[0], "lmdb: layout 1 upgraded to 2: 2 organizations"));
+	assert_string_equal(version(f, buf), "2");
+
+	get_org(f, ROOT, &root);
+	get_org(f, OTHER, &other);
+	assert_true(ids_uuid_valid(root.ping_key) && ids_uuid_valid(other.ping_key));
+	assert_string_not_equal(root.ping_key, other.ping_key);
+	/* The first organization's limit is LOOM_ENVIRONMENT_LIMIT; the others', 100. */
+	assert_int_equal(root.environment_limit, ROOT_ENV_LIMIT);
+	assert_int_equal(other.environment_limit, ORG_ENV_LIMIT_DEFAULT);
+	assert_int_equal(root.environment_count, 2);	/* prod (list, check-in), staging */
+	assert_int_equal(other.environment_count, 0);
+	assert_int_equal(root.monitor_count, 1);
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	assert_int_equal(rec_org_by_ping_key(&f->t, root.ping_key, &again), 0);
+	assert_string_equal(again.id, ROOT);
+	assert_true(rec_org_env_known(&f->t, ROOT, "staging"));
+	assert_false(rec_org_env_known(&f->t, OTHER, "staging"));
+	db_abort(&f->t);
+
+	/* The next start finds layout 2: nothing changes, nothing is logged. */
+	capture_begin(cap);
+	assert_int_equal(migrate(&f->sd), 0);
+	capture_end(cap);
+	assert_int_equal(cap->n, 0);
+	get_org(f, ROOT, &again);
+	assert_memory_equal(&root, &again, sizeof(root));
+}
+
+/* A record that does not decode stops the upgrade; layout 1 stays whole. */
+static void
+test_a_corrupt_record_keeps_layout_1(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	*cap = &capbuf;
+	struct org	 root;
+	char		 buf[8];
+
+	write_v1(f);
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	db_put(&f->t, T_MONITORS, "mon_zzzzzzzzzzzzzzzzzzzzzzzzzz", ID_LEN, "\x80", 1);
+	assert_int_equal(db_commit(&f->t), 0);
+	capture_begin(cap);
+	assert_int_equal(migrate(&f->sd), -1);
+	capture_end(cap);
+	assert_non_null(strstr(cap->rec[cap->n - 1], "lmdb: upgrading the database"));
+	assert_string_equal(version(f, buf), "1");
+	get_org(f, ROOT, &root);
+	assert_string_equal(root.ping_key, "");
+	assert_int_equal(root.environment_count, 0);
+}
+
+static void
+test_a_newer_layout_is_refused(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	*cap = &capbuf;
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	db_put(&f->t, T_META, "version", 7, "3", 1);
+	db_put(&f->t, T_META, "root_org", 8, ROOT, ID_LEN);
+	assert_int_equal(db_commit(&f->t), 0);
+	capture_begin(cap);
+	assert_int_equal(migrate(&f->sd), -1);
+	capture_end(cap);
+	assert_int_equal(cap->n, 1);
+	assert_non_null(strstr(cap->rec[0], "layout version is newer; this storaged reads 1 to 2"));
+}
+
+/* A new database has nothing to upgrade: bootstrap() stamps it. */
+static void
+test_a_new_database_is_left_to_bootstrap(void **state)
+{
+	struct fixture	*f = *state;
+	MDB_val		 v;
+
+	assert_int_equal(migrate(&f->sd), 0);
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	assert_int_equal(db_get(&f->t, T_META, "version", 7, &v), MDB_NOTFOUND);
+	migrate_stamp(&f->t);
+	assert_int_equal(db_commit(&f->t), 0);
+	assert_int_equal(migrate(&f->sd), 0);
+}
+
+int
+main(void)
+{
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup_migrate, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_layout_1_is_upgraded_once),
+		T(test_a_corrupt_record_keeps_layout_1),
+		T(test_a_newer_layout_is_refused),
+		T(test_a_new_database_is_left_to_bootstrap),
+	};
+#undef T
+	return cmocka_run_group_tests_name("migrate", tests, NULL, NULL);
+}
