@@ -48,7 +48,7 @@ def test_every_slug_url_form_records_like_the_uuid_forms(api, anon):
         ("error", 4), ("ok", 0)]
     run = got[3]
     assert run["run_id"] == rid and run["environment"] == "prod"
-    assert run["output"] == "step 2\n" and run["duration_ms"] is not None  # the finish's body
+    assert run["output"] == "step 1\nstep 2\n" and run["duration_ms"] is not None  # log, then finish
     assert all(c["source"] == "ping" for c in got)
 
 
