@@ -164,10 +164,11 @@ e2e: all testhooks $(SDK_TEST)
 chaos: all testhooks
 	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider chaos
 
-# --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout),
-# Rust into build/rust/ with Debian's own cargo, offline ---
+# --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout:
+# ES modules and CommonJS) with Debian's tsc, Rust into build/rust/ with
+# Debian's own cargo, offline ---
 sdk:
-	$(call say,TSC,sdk/typescript)tsc -p sdk/typescript
+	$(call say,TSC,sdk/typescript)sdk/typescript/build
 	$(call say,CARGO,sdk/rust)CARGO_TARGET_DIR=$(CURDIR)/$(B)/rust sdk/rust/debian-cargo build \
 	    $(if $(filter 1,$(V)),,--quiet)
 

@@ -1,4 +1,5 @@
-"""sdkrun -- runs an SDK's own test suite (sdk/<language>) against a running Loom.
+"""sdkrun -- runs an SDK's own test suite (sdk/<language>) against a running Loom,
+and builds the SDKs and projects that use them, the way users do.
 
 The suite gets, in its environment:
     LOOM_URL          the system's base URL
@@ -7,13 +8,16 @@ The suite gets, in its environment:
     LOOM_DOWN_URL     a loopback URL where nothing listens
 """
 
+import json
 import os
+import shutil
 import subprocess
 import time
 
 from loomtest import free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TS_SDK = os.path.join(ROOT, "sdk", "typescript")
 
 
 def suite_env(loom):
@@ -35,3 +39,55 @@ def run(argv, cwd, env=None, timeout=600):
     took = time.monotonic() - began
     assert p.returncode == 0, f"{' '.join(argv)} exited {p.returncode} after {took:.1f}s:\n{out}"
     return out
+
+
+def node():
+    """A node of at least version 18 (global fetch, node:test): the PATH's, else Debian's."""
+    for candidate in (shutil.which("node"), "/usr/bin/node"):
+        if candidate and os.path.exists(candidate):
+            out = subprocess.run([candidate, "-p", "process.versions.node"],
+                                 capture_output=True, text=True).stdout
+            if out and int(out.split(".")[0]) >= 18:
+                return candidate
+    raise AssertionError("no node >= 18: run `make deps`")
+
+
+def tsc():
+    """Debian's tsc (node-typescript), which builds the TypeScript SDK offline."""
+    path = shutil.which("tsc") or "/usr/bin/tsc"
+    assert os.path.exists(path), "no tsc: run `make deps` (node-typescript)"
+    return path
+
+
+def build_typescript_sdk():
+    """sdk/typescript/build: dist/esm and dist/cjs, as `make sdk` makes them."""
+    env = dict(os.environ, PATH=os.path.dirname(tsc()) + ":" + os.environ.get("PATH", ""))
+    run([os.path.join(TS_SDK, "build")], cwd=TS_SDK, env=env, timeout=180)
+
+
+def typescript_project(path, packages=None):
+    """A new Node project at path whose dependencies are the TypeScript SDK,
+    linked the way `npm install /path/to/sdk/typescript` links it, and the
+    local packages given as {name: {file: text}}."""
+    modules = os.path.join(path, "node_modules")
+    os.makedirs(os.path.join(modules, "@loom"), exist_ok=True)
+    os.symlink(TS_SDK, os.path.join(modules, "@loom", "crons"))
+    dependencies = {"@loom/crons": "file:" + TS_SDK}
+    for name, files in (packages or {}).items():
+        for file, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(modules, name, file)), exist_ok=True)
+            with open(os.path.join(modules, name, file), "w") as f:
+                f.write(text)
+        dependencies[name] = "file:node_modules/" + name
+    with open(os.path.join(path, "package.json"), "w") as f:
+        json.dump({"name": "user-project", "private": True, "type": "module",
+                   "dependencies": dependencies}, f, indent=2)
+
+
+def readme_block(heading, fence):
+    """The first code block fenced with fence (```js, ```rust) under README's heading."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    start = readme.index(fence + "\n", readme.index("\n" + heading + "\n")) + len(fence) + 1
+    return readme[start:readme.index("\n```", start) + 1]
+
