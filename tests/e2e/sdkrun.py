@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import time
 
-from loomtest import free_port
+from loomtest import BUILD, free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TS_SDK = os.path.join(ROOT, "sdk", "typescript")
+RUST_SDK = os.path.join(ROOT, "sdk", "rust")
 
 
 def suite_env(loom):
@@ -91,3 +92,27 @@ def readme_block(heading, fence):
     start = readme.index(fence + "\n", readme.index("\n" + heading + "\n")) + len(fence) + 1
     return readme[start:readme.index("\n```", start) + 1]
 
+
+def cargo_env():
+    """Debian's cargo, offline, with the target directory the SDK's tests use."""
+    return dict(os.environ, CARGO_TARGET_DIR=os.path.join(os.path.abspath(BUILD), "rust"),
+                CARGO_TERM_COLOR="never")
+
+
+def rust_program(path, main_rs):
+    """A new crate at path depending on the Rust SDK (and tokio, with the features the
+    SDK's tests use, so that their build is reused), built; the program's path."""
+    os.makedirs(os.path.join(path, "src"), exist_ok=True)
+    with open(os.path.join(path, "Cargo.toml"), "w") as f:
+        f.write('[package]\nname = "user-program"\nversion = "0.1.0"\nedition = "2021"\n\n'
+                '[dependencies]\n'
+                f'loom-crons = {{ path = "{RUST_SDK}" }}\n'
+                'tokio = { version = "1.24", features = '
+                '["macros", "rt-multi-thread", "net", "time", "io-util"] }\n')
+    with open(os.path.join(path, "src", "main.rs"), "w") as f:
+        f.write(main_rs)
+    env = cargo_env()
+    # From sdk/rust, whose .cargo/config.toml points cargo at Debian's crates.
+    run([os.path.join(RUST_SDK, "debian-cargo"), "build", "--quiet", "--manifest-path",
+         os.path.join(path, "Cargo.toml")], cwd=RUST_SDK, env=env, timeout=900)
+    return os.path.join(env["CARGO_TARGET_DIR"], "debug", "user-program")
