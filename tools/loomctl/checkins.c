@@ -43,7 +43,7 @@ output_tail(json_t *c, char *buf, size_t len)
 }
 
 static void
-print_checkins(json_t *list)
+print_checkins(json_t *answer)
 {
 	/* OUTPUT last: the only column whose bytes are not all one column wide each. */
 	struct table	*t = table_new(9, "ID", "STATUS", "SOURCE", "TIME", "DURATION MS",
@@ -52,7 +52,7 @@ print_checkins(json_t *list)
 	size_t		 i;
 	json_t		*c;
 
-	json_array_foreach(list, i, c) {
+	json_array_foreach(json_object_get(answer, "checkins"), i, c) {
 		/* A run's start time; else when it was recorded (or expected, for missed). */
 		const char *t0 = jtime(c, "started_at", when, sizeof(when));
 
@@ -93,12 +93,5 @@ cmd_checkins(struct ctl *ctl, int argc, char **argv)
 		http_query_add(&path, "status", only);
 	status = http_call(ctl, "GET", path, NULL, &j);
 	free(path);
-	if (status == -1)
-		return EXIT_FATAL;
-	if (ctl->json)
-		json_print(j);
-	else
-		print_checkins(json_object_get(j, "checkins"));
-	json_decref(j);
-	return 0;
+	return status == -1 ? EXIT_FATAL : answer_show(ctl, j, print_checkins);
 }

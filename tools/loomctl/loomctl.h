@@ -91,6 +91,8 @@ void		 table_print(const struct table *, FILE *);
 void		 table_destroy(struct table **);
 /* Prints the answer's JSON as it came, indented, and a newline. */
 void		 json_print(json_t *);
+/* Prints an answer and frees it: its JSON with --json, else print(answer); returns 0. */
+int		 answer_show(const struct ctl *, json_t *answer, void (*print)(json_t *));
 
 /* A string member of obj, or NULL. */
 const char	*jstr(json_t *obj, const char *key);

@@ -27,7 +27,7 @@ schedule_text(json_t *m, char *buf, size_t len)
 }
 
 static void
-print_monitors(json_t *list)
+print_monitors(json_t *answer)
 {
 	struct table	*t = table_new(7, "SLUG", "STATUS", "HEALTH", "SCHEDULE", "TIMEZONE",
 	    "LAST CHECK-IN", "NEXT EXPECTED");
@@ -35,7 +35,7 @@ print_monitors(json_t *list)
 	size_t		 i;
 	json_t		*m;
 
-	json_array_foreach(list, i, m)
+	json_array_foreach(json_object_get(answer, "monitors"), i, m)
 		table_add(t, jstr(m, "slug"), jstr(m, "status"), jstr(m, "health"),
 		    schedule_text(m, sched, sizeof(sched)), jstr(m, "timezone"),
 		    jtime(m, "last_checkin_at", last, sizeof(last)),
@@ -153,14 +153,7 @@ list(struct ctl *ctl, int argc, char **argv)
 		usage("monitors list takes no operand, not \"%s\"", argv[optind]);
 	j = all_pages(ctl, query);
 	free(query);
-	if (j == NULL)
-		return EXIT_FATAL;
-	if (ctl->json)
-		json_print(j);
-	else
-		print_monitors(json_object_get(j, "monitors"));
-	json_decref(j);
-	return 0;
+	return j == NULL ? EXIT_FATAL : answer_show(ctl, j, print_monitors);
 }
 
 /* get, pause, resume, delete: one slug, one request. */

@@ -42,12 +42,5 @@ cmd_stats(struct ctl *ctl, int argc, char **argv)
 		http_query_add(&path, "period", period);
 	status = http_call(ctl, "GET", path, NULL, &j);
 	free(path);
-	if (status == -1)
-		return EXIT_FATAL;
-	if (ctl->json)
-		json_print(j);
-	else
-		print_stats(j);
-	json_decref(j);
-	return 0;
+	return status == -1 ? EXIT_FATAL : answer_show(ctl, j, print_stats);
 }

@@ -93,6 +93,17 @@ json_print(json_t *j)
 	putchar('\n');
 }
 
+int
+answer_show(const struct ctl *ctl, json_t *answer, void (*print)(json_t *))
+{
+	if (ctl->json)
+		json_print(answer);
+	else
+		print(answer);
+	json_decref(answer);
+	return 0;
+}
+
 const char *
 jstr(json_t *obj, const char *key)
 {

@@ -5,13 +5,26 @@
  */
 #include "loomctl.h"
 
+static void
+print_tokens(json_t *answer)
+{
+	struct table	*t = table_new(4, "ID", "NAME", "SCOPES", "CREATED");
+	char		 scopes[64], created[64];
+	size_t		 i;
+	json_t		*tok;
+
+	json_array_foreach(json_object_get(answer, "tokens"), i, tok)
+		table_add(t, jstr(tok, "id"), jstr(tok, "name"),
+		    jjoin(tok, "scopes", scopes, sizeof(scopes)),
+		    jtime(tok, "created_at", created, sizeof(created)));
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
 static int
 list(struct ctl *ctl, int argc, char **argv)
 {
-	struct table	*t;
-	json_t		*j, *tok;
-	char		 scopes[64], created[64];
-	size_t		 i;
+	json_t	*j;
 
 	optind = 0;
 	args_none(argc, argv);
@@ -19,19 +32,17 @@ list(struct ctl *ctl, int argc, char **argv)
 		usage("tokens list takes no operand, not \"%s\"", argv[optind]);
 	if (http_call(ctl, "GET", "/api/crons/tokens", NULL, &j) == -1)
 		return EXIT_FATAL;
-	if (ctl->json) {
-		json_print(j);
-	} else {
-		t = table_new(4, "ID", "NAME", "SCOPES", "CREATED");
-		json_array_foreach(json_object_get(j, "tokens"), i, tok)
-			table_add(t, jstr(tok, "id"), jstr(tok, "name"),
-			    jjoin(tok, "scopes", scopes, sizeof(scopes)),
-			    jtime(tok, "created_at", created, sizeof(created)));
-		table_print(t, stdout);
-		table_destroy(&t);
-	}
-	json_decref(j);
-	return 0;
+	return answer_show(ctl, j, print_tokens);
+}
+
+/* The new token's secret, on a line of its own: it is shown only this once. */
+static void
+print_created(json_t *t)
+{
+	char	 scopes[64];
+
+	printf("created %s (%s: %s); the token, shown only now:\n%s\n", jstr(t, "id"),
+	    jstr(t, "name"), jjoin(t, "scopes", scopes, sizeof(scopes)), jstr(t, "token"));
 }
 
 static int
@@ -43,7 +54,6 @@ create(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	json_t	*scopes = json_array(), *body, *j, *name = NULL;
-	char	 buf[64];
 	int	 ch;
 	long	 status;
 
@@ -67,13 +77,7 @@ create(struct ctl *ctl, int argc, char **argv)
 	json_decref(body);
 	if (status == -1)
 		return EXIT_FATAL;
-	if (ctl->json)
-		json_print(j);
-	else
-		printf("created %s (%s: %s); the token, shown only now:\n%s\n", jstr(j, "id"),
-		    jstr(j, "name"), jjoin(j, "scopes", buf, sizeof(buf)), jstr(j, "token"));
-	json_decref(j);
-	return 0;
+	return answer_show(ctl, j, print_created);
 }
 
 static int
