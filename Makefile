@@ -9,7 +9,9 @@
 #   make run        deps, build, run every daemon under runit in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make bench      run every benchmark (scripts/bench)
-#   make install    PREFIX=/usr/local DESTDIR=: binaries, systemd units, runit services
+#   make install    PREFIX=/usr/local DESTDIR=: binaries, systemd units, runit services,
+#                   and the C SDK (install-sdk)
+#   make install-sdk  the C SDK alone: loomcrons.h, libloomcrons.{a,so}, loomcrons.pc
 #   make clean
 
 B		 = build
@@ -165,10 +167,11 @@ e2e: all testhooks $(SDK_TEST)
 chaos: all testhooks
 	@cd tests && LOOM_BUILD=$(CURDIR)/$(B) $(PYTHON) -m pytest -q -p no:cacheprovider chaos
 
-# --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout),
-# Rust into build/rust/ with Debian's own cargo, offline ---
+# --- SDKs: TypeScript into sdk/typescript/dist/ (the npm package's layout:
+# ES modules and CommonJS) with Debian's tsc, Rust into build/rust/ with
+# Debian's own cargo, offline ---
 sdk:
-	$(call say,TSC,sdk/typescript)tsc -p sdk/typescript
+	$(call say,TSC,sdk/typescript)sdk/typescript/build
 	$(call say,CARGO,sdk/rust)CARGO_TARGET_DIR=$(CURDIR)/$(B)/rust sdk/rust/debian-cargo build \
 	    $(if $(filter 1,$(V)),,--quiet)
 
@@ -196,7 +199,7 @@ bench: all
 # $(PREFIX)/bin, as user loom, with settings from /etc/loom/loom.env.
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 RUNITDIR	?= $(PREFIX)/share/loom/runit
-install: all
+install: all install-sdk
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(RUNITDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
@@ -207,15 +210,27 @@ install: all
 	install -m 0644 scripts/systemd/loom.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/loom.conf
 	scripts/runit-services -b $(PREFIX)/bin -e /etc/loom/loom.env -l /var/log/loom \
 	    -u loom -L _runit-log $(DESTDIR)$(RUNITDIR) $(DAEMONS)
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
-	install -m 0644 sdk/c/loomcrons.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0644 $(B)/lib/libloomcrons.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(B)/lib/libloomcrons.so.0 $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libloomcrons.so.0 $(DESTDIR)$(PREFIX)/lib/libloomcrons.so
+
+# The C SDK: its header, both libraries, and a pkg-config file for these paths.
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+SDK_VERSION	 = $(shell sed -n 's/^\#define LOOM_SDK_VERSION[[:space:]]*"\(.*\)"/\1/p' \
+		   sdk/c/loomcrons.h)
+install-sdk: $(SDK_LIBS)
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 sdk/c/loomcrons.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 $(B)/lib/libloomcrons.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(B)/lib/libloomcrons.so.0 $(DESTDIR)$(LIBDIR)/
+	ln -sf libloomcrons.so.0 $(DESTDIR)$(LIBDIR)/libloomcrons.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(SDK_VERSION)|' \
+	    sdk/c/loomcrons.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/loomcrons.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/loomcrons.pc
 
 clean:
 	rm -rf $(B) sdk/typescript/dist
 
-.PHONY: all deps test testhooks unit e2e chaos sdk run fuzz bench install clean
+.PHONY: all deps test testhooks unit e2e chaos sdk run fuzz bench install install-sdk clean
 .SECONDARY:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

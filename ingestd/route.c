@@ -80,11 +80,27 @@ json_content_type(h2o_req_t *req)
 	return h2o_lcstris(v.base, n, H2O_STRLIT("application/json"));
 }
 
+/* The path a request named, for messages: its route's pattern with the parameter in place. */
+static void
+route_path(const struct route *rt, const char *param, char *buf, size_t len)
+{
+	const char	*hole = strstr(rt->pattern, "{}");
+	bool		 printable = true;
+
+	for (const unsigned char *p = (const unsigned char *)param; *p != '\0'; p++)
+		printable &= *p > ' ' && *p < 0x7f;
+	if (hole == NULL || !printable)
+		snprintf(buf, len, "%s", rt->pattern);
+	else
+		snprintf(buf, len, "%.*s%s%s", (int)(hole - rt->pattern), rt->pattern, param,
+		    hole + 2);
+}
+
 static void
 authenticated(struct call *c, const struct rpc_reply *r)
 {
 	const struct route	*rt = c->route;
-	char			 org[ID_SIZE];
+	char			 org[ID_SIZE], path[sizeof(c->param) + 64];
 
 	if (!r->ok) {
 		if (r->code == ERR_UNAUTHORIZED)
@@ -104,8 +120,9 @@ authenticated(struct call *c, const struct rpc_reply *r)
 	memcpy(c->org, org, sizeof(c->org));
 	/* admin implies every scope */
 	if (!(c->scopes & (rt->scope | SCOPE_ADMIN)) || (rt->root_only && !c->root)) {
+		route_path(rt, c->param, path, sizeof(path));
 		respond_error(c->req, 403, "forbidden", "Authorization",
-		    "this token may not %s %s", rt->method, rt->pattern);
+		    "this token may not %s %s", rt->method, path);
 		return;
 	}
 	rt->start(c);

@@ -18,12 +18,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 BUILT = [d for d in DAEMONS if exists(d)]
 
 
-def make_install(**variables):
+def make_install(target="install", **variables):
     if os.path.realpath(BUILD) != os.path.realpath(os.path.join(ROOT, "build")):
         pytest.skip("LOOM_BUILD is not this checkout's build/")
     # A make of its own, not a part of the `make test` that may be running us.
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    r = subprocess.run(["make", "-s", "-C", ROOT, "install",
+    r = subprocess.run(["make", "-s", "-C", ROOT, target,
                         *[f"{k}={v}" for k, v in variables.items()]],
                        env=env, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -75,6 +75,56 @@ def test_make_install_with_prefix_and_destdir(tmp_path):
         assert f'exec chpst -u "$user:$user" "$bin/{d}"' in run
         assert f"dir='/var/log/loom/{d}' user='_runit-log'" in read(runit / d / "log/run")
     assert "probe='/usr/bin/loom-probe'" in read(runit / "storaged" / "check")
+
+    assert (usr / "include" / "loomcrons.h").is_file()
+    assert os.readlink(usr / "lib" / "libloomcrons.so") == "libloomcrons.so.0"
+    pc = read(usr / "lib" / "pkgconfig" / "loomcrons.pc")
+    for line in ("prefix=/usr", "libdir=/usr/lib", "includedir=/usr/include"):
+        assert f"\n{line}\n" in pc, (line, pc)
+
+
+def docs_block(start):
+    """The code block of docs/clients.md that begins with the line start."""
+    docs = read(os.path.join(ROOT, "docs", "clients.md"))
+    begin = docs.index("\n" + start) + 1
+    return docs[begin:docs.index("\n```", begin) + 1]
+
+
+def test_install_sdk_alone_then_build_the_docs_program_with_pkg_config(tmp_path, loom):
+    """make install-sdk stages the SDK with a pkg-config file; nightly.c of
+    docs/clients.md, built with the command line the docs give, reports its run."""
+    stage = tmp_path / "stage"
+    make_install("install-sdk", DESTDIR=stage, PREFIX="/usr/local")
+    lib = stage / "usr" / "local" / "lib"
+    assert sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if not p.is_dir()) \
+        == ["usr/local/include/loomcrons.h", "usr/local/lib/libloomcrons.a",
+            "usr/local/lib/libloomcrons.so", "usr/local/lib/libloomcrons.so.0",
+            "usr/local/lib/pkgconfig/loomcrons.pc"]
+    pc = read(lib / "pkgconfig" / "loomcrons.pc")
+    assert "\nlibdir=/usr/local/lib\n" in pc and "\nincludedir=/usr/local/include\n" in pc
+
+    # Staged, not installed: pkg-config finds the file in the stage and puts
+    # the stage in front of the paths it prints.
+    build_env = dict(os.environ, PKG_CONFIG_PATH=str(lib / "pkgconfig"),
+                     PKG_CONFIG_SYSROOT_DIR=str(stage))
+    (tmp_path / "nightly.c").write_text(docs_block("/* nightly.c"))
+    [cc] = [line for line in docs_block("cc -o nightly").splitlines()
+            if "pkg-config" in line]
+    r = subprocess.run(["sh", "-c", cc], cwd=tmp_path, env=build_env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, (cc, r.stderr)
+
+    r = subprocess.run(["./nightly"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                       env={"PATH": "/usr/bin:/bin", "LD_LIBRARY_PATH": str(lib),
+                            "LOOM_URL": loom.base_url, "LOOM_TOKEN": loom.admin_token})
+    assert (r.returncode, r.stdout, r.stderr) == (0, "backing up to /srv/backup\n", "")
+    http = loom.http()
+    m = http.get("/api/crons/monitors/nightly-backup").json()
+    m = m.get("monitor", m)                 # {"monitor": {...}} once the server wraps it
+    assert (m["schedule"]["expression"], m["timezone"], m["max_runtime_minutes"]) == \
+        ("0 3 * * *", "Europe/Berlin", 60)
+    [run] = http.get("/api/crons/monitors/nightly-backup/checkins").json()["checkins"]
+    assert (run["status"], run["environment"], run["source"]) == ("ok", "production", "sdk")
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")

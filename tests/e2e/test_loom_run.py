@@ -27,7 +27,8 @@ def create(api, slug, **extra):
     body = {"slug": slug, "schedule": {"type": "cron", "expression": "0 * * * *"}, **extra}
     r = api.post("/api/crons/monitors", body)
     assert r.status == 201, r
-    return r.json()["monitor"]
+    answer = r.json()
+    return answer.get("monitor", answer)     # {"monitor": {...}} once the server wraps it
 
 
 def checkins(api, slug):
@@ -190,13 +191,6 @@ def test_ping_key_from_the_environment(loom, api):
 @pytest.mark.parametrize("argv,words", [
     ((), "no command"),
     (("--key", KEYLESS), "no command"),
-    (("--key", KEYLESS, "--slug", "x", "--token", "t", "--", "JOB"), "exclude"),
-    (("--slug", "x", "--", "JOB"), "--token"),
-    (("--", "JOB"), "nothing to report to"),
-    (("--key", "", "JOB"), "empty"),
-    (("--key", KEYLESS, "--retry-for", "soon", "--", "JOB"), "--retry-for"),
-    (("--key", KEYLESS, "--retry-for", "-1", "--", "JOB"), "--retry-for"),
-    (("--key", KEYLESS, "--url", "ftp://example.com", "--", "JOB"), "--url"),
     (("--key", KEYLESS, "--colour", "blue", "--", "JOB"), "unknown option"),
     (("--key",), "needs a value"),
 ])
@@ -208,6 +202,32 @@ def test_usage_errors_exit_64_and_run_nothing(tmp_path, argv, words):
     assert words.encode() in r.stderr, r.stderr
     assert b"usage: loom-run" in r.stderr
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("argv,env,words", [
+    (("--", "JOB"), {}, "nothing to report to"),
+    (("JOB",), {"LOOM_URL": "http://127.0.0.1:1"}, "nothing to report to"),
+    (("--key", "", "JOB"), {}, "empty"),
+    (("--", "JOB"), {"LOOM_SLUG": "x"}, "--token"),
+    (("--key", KEYLESS, "--slug", "x", "--token", "t", "--", "JOB"), {}, "exclude"),
+    (("--key", KEYLESS, "--retry-for", "soon", "--", "JOB"), {}, "--retry-for"),
+    (("--key", KEYLESS, "--retry-for", "-1", "--", "JOB"), {}, "--retry-for"),
+    (("--key", KEYLESS, "--url", "ftp://example.com", "--", "JOB"), {}, "--url"),
+    (("--key", KEYLESS, "JOB"), {"LOOM_URL": "example.com"}, "--url"),
+])
+def test_no_usable_reporting_setting_runs_the_job_unreported(tmp_path, argv, env, words):
+    """A cron line whose key did not get set still runs its job, and says so once."""
+    marker = tmp_path / "ran"
+    job = ("sh", "-c", f"touch {marker}; echo out; echo err >&2; exit 3")
+    r = loom_run(*[part for a in argv for part in (job if a == "JOB" else (a,))],
+                 env=env_with(**env), timeout=10)
+    assert r.returncode == 3, r
+    assert marker.exists()
+    assert r.stdout == b"out\n"
+    warning, job_err = r.stderr.decode().splitlines()
+    assert words in warning and "loom-run warning: " in warning, warning
+    assert warning.endswith("; running sh unreported"), warning
+    assert job_err == "err"
 
 
 def test_help_and_version():

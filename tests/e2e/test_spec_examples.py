@@ -2,16 +2,31 @@
 
 Only the placeholders change: https://loom.example.com becomes the test's base
 URL, abc123-def456 / xxx a real ping key, <token> the admin token, and the
-user's own job scripts (my-script.sh, cleanup.sh) small stand-ins.
+user's own code (my-script.sh, cleanup.sh, sendEmailDigest, a crash client)
+small stand-ins.  Each test reads back through the API what was recorded.
+
+    Creating Monitors (curl), the interval request    test_the_spec_create_*
+    Simple Ping URLs                                   test_the_spec_ping_urls
+    Shell Script Integration, Kubernetes CronJob       test_the_spec_*script*, *cronjob*
+    Statistics                                         test_the_spec_stats_example
+    SDK check-in bodies (POST, PATCH)                  test_the_spec_sdk_bodies
+    Real-time Updates (SSE listener)                   test_the_spec_sse_listener
+    SDK-Based Monitoring, TypeScript                   test_typescript_sdk_example
+    SDK-Based Monitoring, Rust                         test_rust_sdk_example (sdk/rust/examples/spec.rs)
 """
 
 import json
 import os
+import re
 import subprocess
 
 import pytest
 
 from loomtest import Http, wait_for
+from test_api import MIN_US, create, us_of
+from test_stream import EventSource, api_ready, open_stream
+from sdkrun import (RUST_SDK, build_typescript_sdk, cargo_env, node, run, tsc,
+                    typescript_project)
 
 SPEC_CREATE = """curl -X POST https://loom.example.com/api/crons/monitors \\
 -H "Authorization: Bearer <token>" \\
@@ -217,3 +232,238 @@ def test_the_spec_stats_example(loom, cleanup_monitor):
         assert field in stats, field
     assert (stats["total_checkins"], stats["successful_checkins"]) == (1, 1)
     assert stats["uptime_percentage"] == 100.0
+
+
+# The product spec's two check-in bodies, verbatim.
+SPEC_START = """{
+"status" : "in_progress" ,
+"started_at" : "2026-01-18T12:00:00Z"
+}"""
+SPEC_FINISH = """{
+"status" : "ok" ,
+"finished_at" : "2026-01-18T12:05:00Z" ,
+"duration_ms" : 300000 ,
+"output" : "Processed 1000 records"
+}"""
+
+
+def test_the_spec_sdk_bodies(loom):
+    api = loom.http()
+    create(api, "spec-sdk", max_runtime_minutes=60)
+    hdrs = {"Content-Type": "application/json"}
+    r = api.request("POST", "/api/crons/monitors/spec-sdk/checkins", body=SPEC_START,
+                    headers=hdrs)
+    assert r.status == 201, r
+    cid = r.json()["id"]
+    run = api.get(f"/api/crons/checkins/{cid}").json()
+    assert run["status"] == "in_progress" and run["started_at"] == "2026-01-18T12:00:00Z"
+    # Our clock drives the schedule: the run times out max_runtime after we saw it start.
+    assert us_of(run["timeout_at"]) - us_of(run["created_at"]) == 60 * MIN_US
+    assert abs(us_of(run["created_at"]) - loom.now_us()) < MIN_US
+    r = api.request("PATCH", f"/api/crons/checkins/{cid}", body=SPEC_FINISH, headers=hdrs)
+    assert r.status == 200, r
+    done = r.json()
+    assert (done["status"], done["started_at"], done["finished_at"], done["duration_ms"],
+            done["output"], done["timeout_at"]) == \
+        ("ok", "2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000,
+         "Processed 1000 records", None)
+    m = api.get("/api/crons/monitors/spec-sdk").json()["monitor"]
+    assert abs(us_of(m["last_checkin_at"]) - loom.now_us()) < MIN_US
+    assert us_of(m["next_expected_at"]) > loom.now_us()
+    # A run reported once it is over (README).
+    r = api.post("/api/crons/monitors/spec-sdk/checkins", {
+        "status": "ok", "started_at": "2026-01-18T12:00:00Z",
+        "finished_at": "2026-01-18T12:05:00Z"})
+    assert r.status == 201, r
+    over = api.get(f"/api/crons/checkins/{r.json()['id']}").json()
+    assert (over["started_at"], over["finished_at"], over["duration_ms"]) == \
+        ("2026-01-18T12:00:00Z", "2026-01-18T12:05:00Z", 300000)
+
+def test_the_spec_sse_listener(loom_clock):
+    """The spec's listener, in Python: data.monitor_name of a monitor.missed."""
+    loom = api_ready(loom_clock)
+    create_spec_monitor = loom.http().post("/api/crons/monitors", {
+        "slug": "daily-cleanup", "name": "Daily Cleanup Job",
+        "schedule": {"type": "interval", "minutes": 10}, "checkin_margin_minutes": 1})
+    assert create_spec_monitor.status == 201, create_spec_monitor
+    key = create_spec_monitor.json()["monitor"]["ping_key"]
+    event_source = EventSource(open_stream(loom))
+    alerts = []
+    event_source.add_event_listener("monitor.missed", lambda data: alerts.append(
+        f"Monitor {data['monitor_name']} missed check-in!"))
+    assert Http(loom.http_addr).get(f"/ping/{key}").status == 200
+    loom.advance(12 * 60)
+    event_source.until("monitor.missed", timeout=15)
+    assert alerts == ["Monitor Daily Cleanup Job missed check-in!"]
+
+
+def checkins_token(loom):
+    """A token with the checkins scope only, as a job's would be."""
+    r = loom.http().post("/api/crons/tokens", {"name": "spec-example", "scopes": ["checkins"]})
+    assert r.status == 201, r
+    return r.json()["token"]
+
+
+def create_monitor(loom, slug):
+    r = loom.http().post("/api/crons/monitors", {
+        "slug": slug, "schedule": {"type": "cron", "expression": "0 0 * * *"}})
+    assert r.status == 201, r
+
+
+def runs_oldest_first(loom, slug):
+    """The monitor's check-ins, oldest first."""
+    r = loom.http().get(f"/api/crons/monitors/{slug}/checkins")
+    assert r.status == 200, r
+    return r.json()["checkins"][::-1]
+
+
+def crash_ids(stdout, message):
+    """The event ids the user's crash tracker printed for message, in order."""
+    return re.findall(rf"^captured (\S+): {re.escape(message)}$", stdout, re.M)
+
+
+# --- SDK-Based Monitoring, TypeScript ---------------------------------------------
+
+# The spec's example, token for token; only the key and the base URL get filled in.
+SPEC_TYPESCRIPT = """\
+import { CronsClient } from '@loom/crons';
+import { CrashClient } from '@loom/crash';
+
+const crons = new CronsClient({
+  apiKey: 'loom_crons_xxx',
+  baseUrl: 'https://loom.example.com',
+  crashClient: crash, // Optional
+});
+
+// Manual pattern
+const checkinId = await crons.checkinStart('email-digest');
+try {
+  await sendEmailDigest();
+  await crons.checkinOk(checkinId, {
+    durationMs: Date.now() - startTime,
+    output: 'Sent 150 emails',
+  });
+} catch (error) {
+  const crashId = await crash.captureException(error);
+  await crons.checkinError(checkinId, {
+    durationMs: Date.now() - startTime,
+    output: error.message,
+    crashEventId: crashId,
+  });
+}
+
+// Convenience wrapper
+await crons.withMonitor('email-digest', async () => {
+  await sendEmailDigest();
+});
+"""
+
+# The user's own definitions around it; sendEmailDigest's body is the last {}.
+USER_TYPESCRIPT = """\
+// The user's own: their crash tracker, when the run began, the job itself.
+const crash = new CrashClient();
+const startTime = Date.now();
+async function sendEmailDigest(): Promise<void> {%s}
+
+"""
+
+# The user's crash tracker, a package of its own: it captures asynchronously.
+CRASH_PACKAGE = {
+    "package.json": json.dumps({"name": "@loom/crash", "version": "0.1.0", "type": "module",
+                                "exports": {".": {"types": "./index.d.ts",
+                                                  "default": "./index.js"}}}),
+    "index.d.ts": "export declare class CrashClient {\n"
+                  "  captureException(error: unknown): Promise<string>;\n}\n",
+    "index.js": "let captured = 0;\n"
+                "export class CrashClient {\n"
+                "  async captureException(error) {\n"
+                "    await new Promise((resolve) => setTimeout(resolve, 10));\n"
+                "    const id = `crash-${process.pid}-${++captured}`;\n"
+                "    console.log(`captured ${id}: ${error.message}`);\n"
+                "    return id;\n"
+                "  }\n"
+                "}\n",
+}
+
+# A new project's settings, as `tsc --init` would give them for Node's ES modules
+# (top-level await needs them); the spec reads `error.message` of an untyped
+# catch variable, which strict mode would make `unknown`.
+TSCONFIG = {"compilerOptions": {
+    "target": "ES2022", "module": "node16", "moduleResolution": "node16", "strict": True,
+    "useUnknownInCatchVariables": False, "lib": ["ES2022", "DOM"], "types": []}}
+
+
+def test_typescript_sdk_example(loom, tmp_path):
+    build_typescript_sdk()
+    typescript_project(tmp_path, {"@loom/crash": CRASH_PACKAGE})
+    (tmp_path / "tsconfig.json").write_text(json.dumps(TSCONFIG))
+    example = SPEC_TYPESCRIPT.replace("'loom_crons_xxx'", json.dumps(checkins_token(loom))) \
+        .replace("'https://loom.example.com'", json.dumps(loom.base_url))
+    digests = {"digest-sent": "\n  /* 150 e-mails go out */\n",
+               "digest-fails": '\n  throw new Error("the mail server refused the digest");\n'}
+    for name, body in digests.items():
+        (tmp_path / f"{name}.ts").write_text(USER_TYPESCRIPT % body + example)
+    run([tsc(), "-p", "."], cwd=tmp_path, timeout=120)
+    create_monitor(loom, "email-digest")
+
+    sent = subprocess.run([node(), "digest-sent.js"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert (sent.returncode, sent.stdout, sent.stderr) == (0, "", "")
+    # The wrapper rethrows the job's own error: at the top level, it ends the program.
+    failed = subprocess.run([node(), "digest-fails.js"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60)
+    assert failed.returncode == 1, failed
+    assert "Error: the mail server refused the digest" in failed.stderr, failed.stderr
+    crashes = crash_ids(failed.stdout, "the mail server refused the digest")
+    assert len(set(crashes)) == 2, failed.stdout
+
+    manual_ok, wrapped_ok, manual_error, wrapped_error = runs_oldest_first(loom, "email-digest")
+    assert (manual_ok["status"], manual_ok["output"], manual_ok["source"]) == \
+        ("ok", "Sent 150 emails", "sdk")
+    assert manual_ok["duration_ms"] is not None
+    assert (wrapped_ok["status"], wrapped_ok["crash_event_id"]) == ("ok", None)
+    assert wrapped_ok["run_id"] and wrapped_ok["duration_ms"] is not None
+    assert (manual_error["status"], manual_error["output"], manual_error["crash_event_id"]) == \
+        ("error", "the mail server refused the digest", crashes[0])
+    assert manual_error["duration_ms"] is not None
+    # withMonitor awaited the Promise of the crash client's event id.
+    assert (wrapped_error["status"], wrapped_error["crash_event_id"]) == \
+        ("error", crashes[1])
+    assert wrapped_error["output"].startswith("Error: the mail server refused the digest\n")
+
+
+# --- SDK-Based Monitoring, Rust -----------------------------------------------------
+
+def test_rust_sdk_example(loom):
+    env = cargo_env()
+    run([os.path.join(RUST_SDK, "debian-cargo"), "build", "--quiet", "--example", "spec"],
+        cwd=RUST_SDK, env=env, timeout=900)
+    program = os.path.join(env["CARGO_TARGET_DIR"], "debug", "examples", "spec")
+    create_monitor(loom, "daily-cleanup")
+    settings = {"PATH": "/usr/bin:/bin", "LOOM_URL": loom.base_url,
+                "LOOM_TOKEN": checkins_token(loom)}
+
+    ok = subprocess.run([program], env=settings, capture_output=True, text=True, timeout=60)
+    assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
+    # The wrapper returns the job's own error; `?` ends main with it.
+    failed = subprocess.run([program], env={**settings, "CLEANUP": "fails"},
+                            capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1, failed
+    assert failed.stderr == 'Error: CleanupError("disk full")\n', failed.stderr
+    crashes = crash_ids(failed.stdout, "cleanup failed: disk full")
+    assert len(set(crashes)) == 2, failed.stdout
+
+    manual_ok, wrapped_ok, manual_error, wrapped_error = runs_oldest_first(loom, "daily-cleanup")
+    assert (manual_ok["status"], manual_ok["output"], manual_ok["source"]) == \
+        ("ok", "Processed 42 records", "sdk")
+    assert manual_ok["duration_ms"] is not None
+    assert (wrapped_ok["status"], wrapped_ok["crash_event_id"]) == ("ok", None)
+    assert wrapped_ok["run_id"] and wrapped_ok["duration_ms"] is not None
+    assert (manual_error["status"], manual_error["exit_code"], manual_error["output"],
+            manual_error["crash_event_id"]) == \
+        ("error", 1, "cleanup failed: disk full", crashes[0])
+    assert manual_error["duration_ms"] is not None
+    # with_monitor awaited the crash client it was given by reference.
+    assert (wrapped_error["status"], wrapped_error["output"],
+            wrapped_error["crash_event_id"]) == \
+        ("error", "cleanup failed: disk full", crashes[1])

@@ -5,7 +5,11 @@
  * output is teed, not held back), its exit code is ours, and signals sent
  * to us reach it.  Monitoring never changes the job's outcome: the start
  * holds it back for at most START_WAIT_MS, and a server that cannot be
- * reached only delays our exit by the retry window (--retry-for).
+ * reached only delays our exit by the retry window (--retry-for).  A
+ * reporting setting that is missing or wrong (no key, an empty one, no
+ * token) does not withhold the job either: one warning, then it runs
+ * unreported.  Only a command line that does not say what to run is
+ * refused (exit 64).
  *
  *	loom-run [--url URL] [--key KEY | --slug SLUG --token TOKEN] [--env NAME]
  *	    [--retry-for SECONDS] [--] command [arg ...]
@@ -21,6 +25,7 @@
 struct options {
 	struct report_cfg	 cfg;
 	char *const		*command;
+	char			 unreported[256];	/* why the run cannot be reported, or "" */
 };
 
 static const char usage_text[] =
@@ -66,16 +71,17 @@ env_or(const char *name, const char *dflt)
 	return v != NULL && v[0] != '\0' ? v : dflt;
 }
 
-static int64_t
-parse_seconds(const char *s)
+/* Seconds (a fraction allowed) as milliseconds; -1 if s is not 0-RETRY_FOR_MAX_S. */
+static int
+parse_seconds(const char *s, int64_t *ms)
 {
 	char	*end;
 	double	 v = strtod(s, &end);
 
 	if (end == s || *end != '\0' || !isfinite(v) || v < 0 || v > RETRY_FOR_MAX_S)
-		usage("--retry-for: \"%s\" is not a number of seconds (0-%d)", s,
-		    RETRY_FOR_MAX_S);
-	return (int64_t)(v * 1000);
+		return -1;
+	*ms = (int64_t)(v * 1000);
+	return 0;
 }
 
 /* The value of option name at argv[*i]: "--name=value" or "--name value". */
@@ -94,6 +100,55 @@ value_of(int argc, char **argv, int *i, const char *name)
 	return argv[++*i];
 }
 
+/*
+ * Records why the run cannot be reported (the first reason only).  A
+ * missing or unusable setting must not withhold the job: it runs anyway.
+ */
+static void __attribute__((format(printf, 2, 3)))
+unreportable(struct options *o, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (o->unreported[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->unreported, sizeof(o->unreported), fmt, ap);
+	va_end(ap);
+}
+
+/* Where and how to report, from the options given and then the environment. */
+static void
+settle_report(struct options *o, const char *url, const char *key, const char *slug,
+    const char *token, const char *retry)
+{
+	if (key != NULL && slug != NULL)
+		unreportable(o, "--key and --slug exclude each other");
+	if (key == NULL && slug == NULL && (key = env_or("LOOM_PING_KEY", NULL)) == NULL &&
+	    (slug = env_or("LOOM_SLUG", NULL)) == NULL)
+		unreportable(o, "nothing to report to: give --key (or $LOOM_PING_KEY), or "
+		    "--slug and --token");
+	if ((key != NULL && key[0] == '\0') || (slug != NULL && slug[0] == '\0'))
+		unreportable(o, "an empty --key or --slug");
+	if (key == NULL && slug != NULL &&
+	    (token = token != NULL ? token : env_or("LOOM_TOKEN", NULL)) == NULL)
+		unreportable(o, "--slug needs --token (or $LOOM_TOKEN)");
+	url = url != NULL ? url : env_or("LOOM_URL", DEFAULT_URL);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		unreportable(o, "--url: \"%s\" is not an http:// or https:// URL", url);
+	o->cfg.url = url;
+	o->cfg.key = key;
+	o->cfg.slug = key == NULL ? slug : NULL;
+	o->cfg.token = token;
+	o->cfg.retry_for_ms = RETRY_FOR_DEFAULT_MS;
+	if (retry != NULL && parse_seconds(retry, &o->cfg.retry_for_ms) == -1)
+		unreportable(o, "--retry-for: \"%s\" is not a number of seconds (0-%d)", retry,
+		    RETRY_FOR_MAX_S);
+}
+
+/*
+ * Only a command line that does not say what to run is a usage error; a
+ * reporting setting that is missing or wrong leaves o->unreported set.
+ */
 static void
 parse(int argc, char **argv, struct options *o)
 {
@@ -135,25 +190,7 @@ parse(int argc, char **argv, struct options *o)
 	if (i >= argc)
 		usage("no command to run");
 	o->command = argv + i;
-
-	if (key != NULL && slug != NULL)
-		usage("--key and --slug exclude each other");
-	if (key == NULL && slug == NULL && (key = env_or("LOOM_PING_KEY", NULL)) == NULL &&
-	    (slug = env_or("LOOM_SLUG", NULL)) == NULL)
-		usage("nothing to report to: give --key (or $LOOM_PING_KEY), or --slug and "
-		    "--token");
-	if (slug != NULL && (token = token != NULL ? token : env_or("LOOM_TOKEN", NULL)) == NULL)
-		usage("--slug needs --token (or $LOOM_TOKEN)");
-	url = url != NULL ? url : env_or("LOOM_URL", DEFAULT_URL);
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		usage("--url: \"%s\" is not an http:// or https:// URL", url);
-	if ((key != NULL && key[0] == '\0') || (slug != NULL && slug[0] == '\0'))
-		usage("an empty --key or --slug");
-	o->cfg.url = url;
-	o->cfg.key = key;
-	o->cfg.slug = key == NULL ? slug : NULL;
-	o->cfg.token = token;
-	o->cfg.retry_for_ms = retry != NULL ? parse_seconds(retry) : RETRY_FOR_DEFAULT_MS;
+	settle_report(o, url, key, slug, token, retry);
 }
 
 int
@@ -161,7 +198,7 @@ main(int argc, char **argv)
 {
 	static struct run r;	/* 10 KiB of output tail: not on the stack */
 	struct options	 o;
-	struct report	*rp;
+	struct report	*rp = NULL;
 	int		 sig;
 
 	child_note_fds();
@@ -169,7 +206,9 @@ main(int argc, char **argv)
 	parse(argc, argv, &o);
 	if (signals_install() == -1)
 		log_warn("signals will not be forwarded");
-	if ((rp = report_new(&o.cfg)) != NULL)
+	if (o.unreported[0] != '\0')
+		log_warnx("%s; running %s unreported", o.unreported, o.command[0]);
+	else if ((rp = report_new(&o.cfg)) != NULL)
 		report_start(rp);
 	if ((sig = signals_unforwarded()) != 0) {
 		/* Told to stop before the job started: it does not run, as if killed. */

@@ -36,6 +36,26 @@ http_escape(const char *s)
 	return out;
 }
 
+char *
+http_monitor_path(const char *slug, const char *tail)
+{
+	char	*e = http_escape(slug), *path;
+
+	path = xasprintf("/api/crons/monitors/%s%s", e, tail);
+	free(e);
+	return path;
+}
+
+void
+http_query_add(char **path, const char *name, const char *value)
+{
+	char	*e = http_escape(value), *old = *path;
+
+	*path = xasprintf("%s%c%s=%s", old, strchr(old, '?') != NULL ? '&' : '?', name, e);
+	free(old);
+	free(e);
+}
+
 void
 http_print_error(long status, const char *body, size_t len)
 {

@@ -1,10 +1,13 @@
 /*
- * monitors.c -- loomctl monitors list|create|pause|resume|delete, over
- * /api/crons/monitors.
+ * monitors.c -- loomctl monitors list|get|pause|resume|delete over
+ * /api/crons/monitors (create and update are in monitor_edit.c).  The API
+ * answers one monitor as {"monitor": {...}} and lists a page at a time,
+ * {"monitors": [...], "next_cursor": "..." | null}: list follows the
+ * cursor to the last page.
  */
 #include "loomctl.h"
 
-#include <getopt.h>
+#define PAGE_SIZE	"1000"	/* monitors per page: the most the API gives */
 
 /* A schedule as one cell: the cron expression, or "every 2 hour". */
 static const char *
@@ -24,7 +27,7 @@ schedule_text(json_t *m, char *buf, size_t len)
 }
 
 static void
-print_monitors(json_t *list)
+print_monitors(json_t *answer)
 {
 	struct table	*t = table_new(7, "SLUG", "STATUS", "HEALTH", "SCHEDULE", "TIMEZONE",
 	    "LAST CHECK-IN", "NEXT EXPECTED");
@@ -32,7 +35,7 @@ print_monitors(json_t *list)
 	size_t		 i;
 	json_t		*m;
 
-	json_array_foreach(list, i, m)
+	json_array_foreach(json_object_get(answer, "monitors"), i, m)
 		table_add(t, jstr(m, "slug"), jstr(m, "status"), jstr(m, "health"),
 		    schedule_text(m, sched, sizeof(sched)), jstr(m, "timezone"),
 		    jtime(m, "last_checkin_at", last, sizeof(last)),
@@ -41,27 +44,94 @@ print_monitors(json_t *list)
 	table_destroy(&t);
 }
 
-/* Prints the answer: JSON as it came, or what a person wants to read. */
-static int
-show(const struct ctl *ctl, json_t *j, const char *done, const char *slug)
+/* Every field of one monitor, one per line, under the API's names. */
+static void
+print_monitor(json_t *m)
 {
-	json_t	*list = json_object_get(j, "monitors"), *m = json_object_get(j, "monitor");
+	static const char *const counts[] = { "checkin_margin_minutes", "max_runtime_minutes",
+		"failure_issue_threshold", "recovery_threshold" };
+	static const char *const times[] = { "last_checkin_at", "next_expected_at",
+		"created_at", "updated_at" };
+	struct table	*t = table_new(2, NULL);
+	char		 buf[512];
 
-	if (ctl->json) {
-		if (j != NULL)
-			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (j != NULL)
-			putchar('\n');
-	} else if (list != NULL) {
-		print_monitors(list);
-	} else if (json_is_object(m)) {
-		printf("%s %s: %s, %s; ping URL %s\n", done, slug, jstr(m, "status"),
+	table_add(t, "slug", jstr(m, "slug"));
+	table_add(t, "name", jstr(m, "name"));
+	table_add(t, "status", jstr(m, "status"));
+	table_add(t, "health", jstr(m, "health"));
+	table_add(t, "schedule", schedule_text(m, buf, sizeof(buf)));
+	table_add(t, "timezone", jstr(m, "timezone"));
+	for (size_t i = 0; i < nitems(counts); i++)
+		table_add(t, counts[i], jtext(m, counts[i], buf, sizeof(buf)));
+	jjoin(m, "environments", buf, sizeof(buf));
+	table_add(t, "environments", buf[0] != '\0' ? buf : "all");
+	table_add(t, "ping_url", jstr(m, "ping_url"));
+	for (size_t i = 0; i < nitems(times); i++)
+		table_add(t, times[i], jtime(m, times[i], buf, sizeof(buf)));
+	table_print(t, stdout);
+	table_destroy(&t);
+}
+
+int
+monitor_show(const struct ctl *ctl, json_t *answer, const char *done)
+{
+	json_t	*m = json_object_get(answer, "monitor");
+
+	if (m == NULL)
+		m = answer;	/* a server from before {"monitor": ...} */
+	if (ctl->json)
+		json_print(answer);
+	else if (done == NULL)
+		print_monitor(m);
+	else
+		printf("%s %s: %s, %s; ping URL %s\n", done, jstr(m, "slug"), jstr(m, "status"),
 		    jstr(m, "health"), jstr(m, "ping_url"));
-	} else {
-		printf("%s %s\n", done, slug);
-	}
-	json_decref(j);
+	json_decref(answer);
 	return 0;
+}
+
+/*
+ * Every page of GET query: the last page's answer with all the pages'
+ * monitors in its "monitors", or NULL after printing what went wrong.
+ */
+static json_t *
+all_pages(const struct ctl *ctl, const char *query)
+{
+	json_t	*page = NULL, *all = json_array(), *monitors;
+	char	*cursor = NULL, *path;
+	long	 status;
+
+	for (;;) {
+		path = xstrdup(query);
+		if (cursor != NULL)
+			http_query_add(&path, "cursor", cursor);
+		json_decref(page);
+		status = http_call(ctl, "GET", path, NULL, &page);
+		free(path);
+		if (status == -1)
+			break;
+		if (!json_is_array(monitors = json_object_get(page, "monitors"))) {
+			fprintf(stderr, "loomctl: GET %s: an answer without \"monitors\"\n", query);
+			break;
+		}
+		json_array_extend(all, monitors);
+		if (jstr(page, "next_cursor") == NULL) {
+			json_object_set_new(page, "monitors", all);
+			free(cursor);
+			return page;
+		}
+		if (cursor != NULL && strcmp(cursor, jstr(page, "next_cursor")) == 0) {
+			fprintf(stderr, "loomctl: GET %s: the server repeated cursor %s\n", query,
+			    cursor);
+			break;
+		}
+		free(cursor);
+		cursor = xstrdup(jstr(page, "next_cursor"));
+	}
+	json_decref(page);
+	json_decref(all);
+	free(cursor);
+	return NULL;
 }
 
 static int
@@ -72,165 +142,72 @@ list(struct ctl *ctl, int argc, char **argv)
 		{ "health", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char	 path[256] = "/api/crons/monitors", *e;
-	char	 sep = '?';
+	char	*query = xstrdup("/api/crons/monitors?limit=" PAGE_SIZE);
 	json_t	*j;
 	int	 ch;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch != 's' && ch != 'H')
-			usage();
-		e = http_escape(optarg);
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "%c%s=%s", sep,
-		    ch == 's' ? "status" : "health", e);
-		sep = '&';
-		free(e);
-	}
+	while ((ch = args_next(argc, argv, opts)) != -1)
+		http_query_add(&query, ch == 's' ? "status" : "health", optarg);
 	if (optind != argc)
-		usage();
-	if (http_call(ctl, "GET", path, NULL, &j) == -1)
-		return EXIT_FATAL;
-	return show(ctl, j, "", "");
+		usage("monitors list takes no operand, not \"%s\"", argv[optind]);
+	j = all_pages(ctl, query);
+	free(query);
+	return j == NULL ? EXIT_FATAL : answer_show(ctl, j, print_monitors);
 }
 
-/* An integer option value, or usage. */
-static json_t *
-number(const char *opt, const char *s)
-{
-	char		*end;
-	long long	 n;
-
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0') {
-		fprintf(stderr, "loomctl: --%s: \"%s\" is not a number\n", opt, s);
-		usage();
-	}
-	return json_integer(n);
-}
-
-static int
-create(struct ctl *ctl, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "cron", required_argument, NULL, 'c' },
-		{ "every", required_argument, NULL, 'e' },
-		{ "unit", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "tz", required_argument, NULL, 'z' },
-		{ "margin", required_argument, NULL, 'm' },
-		{ "max-runtime", required_argument, NULL, 'r' },
-		{ "failure-threshold", required_argument, NULL, 'f' },
-		{ "recovery-threshold", required_argument, NULL, 'R' },
-		{ "env", required_argument, NULL, 'E' },
-		{ NULL, 0, NULL, 0 },
-	};
-	json_t		*m = json_object(), *envs = json_array(), *j;
-	const char	*cron = NULL, *every = NULL, *unit = "minute", *slug;
-	int		 ch, idx;
-	long		 status;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, &idx)) != -1) {
-		const char *name = ch != '?' ? opts[idx].name : NULL;
-
-		switch (ch) {
-		case 'c':
-			cron = optarg;
-			break;
-		case 'e':
-			every = optarg;
-			break;
-		case 'u':
-			unit = optarg;
-			break;
-		case 'n':
-			json_object_set_new(m, "name", json_string(optarg));
-			break;
-		case 'z':
-			json_object_set_new(m, "timezone", json_string(optarg));
-			break;
-		case 'm':
-			json_object_set_new(m, "checkin_margin_minutes", number(name, optarg));
-			break;
-		case 'r':
-			json_object_set_new(m, "max_runtime_minutes", number(name, optarg));
-			break;
-		case 'f':
-			json_object_set_new(m, "failure_issue_threshold", number(name, optarg));
-			break;
-		case 'R':
-			json_object_set_new(m, "recovery_threshold", number(name, optarg));
-			break;
-		case 'E':
-			json_array_append_new(envs, json_string(optarg));
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc - 1 || (cron == NULL) == (every == NULL))
-		usage();
-	slug = argv[optind];
-	json_object_set_new(m, "slug", json_string(slug));
-	if (cron != NULL)
-		json_object_set_new(m, "schedule", json_pack("{s:s,s:s}", "type", "cron",
-		    "expression", cron));
-	else
-		json_object_set_new(m, "schedule", json_pack("{s:s,s:o,s:s}", "type",
-		    "interval", "value", number("every", every), "unit", unit));
-	if (json_array_size(envs) > 0)
-		json_object_set(m, "environments", envs);
-	json_decref(envs);
-	status = http_call(ctl, "POST", "/api/crons/monitors", m, &j);
-	json_decref(m);
-	if (status == -1)
-		return EXIT_FATAL;
-	return show(ctl, j, "created", slug);
-}
-
-/* pause, resume, delete: one slug, one request. */
+/* get, pause, resume, delete: one slug, one request. */
 static int
 act(struct ctl *ctl, int argc, char **argv)
 {
-	const char	*verb = argv[0], *done;
-	char		*slug, *path;
+	const char	*verb = argv[0], *slug, *method = "POST", *done;
+	char		*path;
 	json_t		*j;
 	long		 status;
 
-	if (argc != 2)
-		usage();
-	slug = http_escape(argv[1]);
-	if (strcmp(verb, "delete") == 0) {
-		path = xasprintf("/api/crons/monitors/%s", slug);
-		status = http_call(ctl, "DELETE", path, NULL, &j);
+	optind = 0;
+	args_none(argc, argv);
+	slug = args_operand(argc, argv, verb, "SLUG");
+	if (strcmp(verb, "get") == 0) {
+		path = http_monitor_path(slug, "");
+		method = "GET";
+		done = NULL;
+	} else if (strcmp(verb, "delete") == 0) {
+		path = http_monitor_path(slug, "");
+		method = "DELETE";
 		done = "deleted";
 	} else {
-		path = xasprintf("/api/crons/monitors/%s/%s", slug, verb);
-		status = http_call(ctl, "POST", path, NULL, &j);
+		path = http_monitor_path(slug, strcmp(verb, "pause") == 0 ? "/pause" : "/resume");
 		done = strcmp(verb, "pause") == 0 ? "paused" : "resumed";
 	}
+	status = http_call(ctl, method, path, NULL, &j);
 	free(path);
-	free(slug);
 	if (status == -1)
 		return EXIT_FATAL;
-	return show(ctl, j, done, argv[1]);
+	if (j == NULL) {	/* 204: deleted */
+		printf("%s %s\n", done, slug);
+		return 0;
+	}
+	return monitor_show(ctl, j, done);
 }
 
 int
 cmd_monitors(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const one_slug[] = { "get", "pause", "resume", "delete", NULL };
+
 	if (argc < 2)
-		usage();
+		usage("monitors needs list, get, create, update, pause, resume or delete");
 	argc--;
 	argv++;
 	if (strcmp(argv[0], "list") == 0)
 		return list(ctl, argc, argv);
 	if (strcmp(argv[0], "create") == 0)
-		return create(ctl, argc, argv);
-	if (strcmp(argv[0], "pause") == 0 || strcmp(argv[0], "resume") == 0 ||
-	    strcmp(argv[0], "delete") == 0)
-		return act(ctl, argc, argv);
-	usage();
+		return monitor_create(ctl, argc, argv);
+	if (strcmp(argv[0], "update") == 0)
+		return monitor_update(ctl, argc, argv);
+	for (size_t i = 0; one_slug[i] != NULL; i++)
+		if (strcmp(argv[0], one_slug[i]) == 0)
+			return act(ctl, argc, argv);
+	usage("unknown monitors command \"%s\"", argv[0]);
 }

@@ -7,7 +7,6 @@
 #include "loomctl.h"
 
 #include <curl/curl.h>
-#include <getopt.h>
 
 struct follow {
 	const struct ctl	*ctl;
@@ -78,40 +77,34 @@ cmd_stream(struct ctl *ctl, int argc, char **argv)
 	};
 	struct follow		 f = { .ctl = ctl, .left = -1 };
 	struct curl_slist	*hdrs = NULL;
-	char			*url, *q = xstrdup(""), *e, *auth, *end, *last = NULL;
+	char			*url, *q = xstrdup(""), *auth, *end, *last = NULL;
 	CURLcode		 rc;
 	int			 ch, ret = EXIT_FATAL;
 
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		char *old = q;
-
+	while ((ch = args_next(argc, argv, opts)) != -1) {
 		switch (ch) {
 		case 'c':
 			f.left = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || f.left < 1)
-				usage();
+				usage("--count: \"%s\" is not a number of events (1 or more)",
+				    optarg);
 			break;
 		case 'l':
 			if (*optarg == '\0' || optarg[strspn(optarg, "0123456789")] != '\0')
-				usage();
+				usage("--last-event-id: \"%s\" is not an event id (a number)",
+				    optarg);
 			free(last);
 			last = xasprintf("Last-Event-ID: %s", optarg);
 			break;
 		case 'e':
 		case 'm':
-			e = http_escape(optarg);
-			q = xasprintf("%s%c%s=%s", old, *old ? '&' : '?',
-			    ch == 'e' ? "events" : "monitor", e);
-			free(e);
-			free(old);
+			http_query_add(&q, ch == 'e' ? "events" : "monitor", optarg);
 			break;
-		default:
-			usage();
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage("stream takes no operand, not \"%s\"", argv[optind]);
 
 	url = xasprintf("%s/api/crons/stream%s", ctl->url, q);
 	auth = xasprintf("Authorization: Bearer %s", ctl->token);

@@ -1,13 +1,14 @@
 /*
  * table.c -- loomctl's human-readable output: rows of text under column
- * headings, each column as wide as its widest cell, two spaces apart;
- * and the helpers that turn JSON members into cell text.
+ * headings (or none: a record of name-value lines), each column as wide
+ * as its widest cell, two spaces apart; and the helpers that turn JSON
+ * members into cell text.
  */
 #include "loomctl.h"
 
 struct table {
 	size_t		 ncols;
-	size_t		 nrows;		/* the heading row included */
+	size_t		 nrows;		/* the heading row, if any, included */
 	char		**cells;	/* nrows * ncols, row by row */
 };
 
@@ -27,11 +28,14 @@ struct table *
 table_new(size_t ncols, ...)
 {
 	struct table	*t = xcalloc(1, sizeof(*t));
-	va_list		 ap;
+	va_list		 ap, first;
 
 	t->ncols = ncols;
 	va_start(ap, ncols);
-	add_row(t, ap);
+	va_copy(first, ap);
+	if (va_arg(first, const char *) != NULL)	/* NULL: no headings */
+		add_row(t, ap);
+	va_end(first);
 	va_end(ap);
 	return t;
 }
@@ -82,6 +86,24 @@ table_destroy(struct table **tp)
 	*tp = NULL;
 }
 
+void
+json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+}
+
+int
+answer_show(const struct ctl *ctl, json_t *answer, void (*print)(json_t *))
+{
+	if (ctl->json)
+		json_print(answer);
+	else
+		print(answer);
+	json_decref(answer);
+	return 0;
+}
+
 const char *
 jstr(json_t *obj, const char *key)
 {
@@ -106,6 +128,20 @@ jtext(json_t *obj, const char *key, char *buf, size_t len)
 	if (json_is_boolean(v))
 		return json_is_true(v) ? "yes" : "no";
 	return NULL;
+}
+
+const char *
+jjoin(json_t *obj, const char *key, char *buf, size_t len)
+{
+	json_t	*s;
+	size_t	 i, used = 0;
+
+	buf[0] = '\0';
+	json_array_foreach(json_object_get(obj, key), i, s)
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+			    json_string_value(s));
+	return buf;
 }
 
 const char *

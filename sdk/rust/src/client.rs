@@ -8,9 +8,9 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::crash::CrashClient;
 use crate::error::Error;
-use crate::monitor::CrashClient;
-use crate::types::{CheckIn, CheckInError, CheckInOk, CheckInStart, MonitorConfig};
+use crate::types::{CheckIn, CheckInError, CheckInId, CheckInOk, CheckInStart, MonitorConfig};
 
 const USER_AGENT: &str = concat!("loom-crons-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -24,16 +24,15 @@ pub(crate) type ErrorHandler = dyn Fn(&Error) + Send + Sync;
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), loom_crons::Error> {
-/// use loom_crons::{CheckInOk, CheckInStart, CronsClient};
+/// use loom_crons::{CheckInOk, CronsClient};
 ///
 /// let crons = CronsClient::builder()
 ///     .api_key("loom_...")
 ///     .base_url("https://crons.example.com")
 ///     .build()?;
-/// if let Some(id) = crons.checkin_start("nightly-backup", CheckInStart::default()).await? {
-///     // ... the job ...
-///     crons.checkin_ok(&id, CheckInOk { duration_ms: Some(5120), ..Default::default() }).await?;
-/// }
+/// let checkin_id = crons.checkin_start("nightly-backup").await?;
+/// // ... the job ...
+/// crons.checkin_ok(checkin_id, CheckInOk { duration_ms: Some(5120), output: None }).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -41,6 +40,8 @@ pub struct CronsClient {
     http: reqwest::Client,
     base: Url,
     api_key: String,
+    /// One request's limit, and the longest `with_monitor` waits for the crash client.
+    pub(crate) timeout: Duration,
     pub(crate) crash_client: Option<Arc<dyn CrashClient>>,
     pub(crate) on_error: Arc<ErrorHandler>,
 }
@@ -87,15 +88,17 @@ impl CronsClientBuilder {
     }
 
     /// Captures a failed job's error in [`CronsClient::with_monitor`]; the
-    /// event id it returns is linked to the check-in.
+    /// event id it returns is linked to the check-in.  The client keeps a
+    /// clone of `crash_client` (see [`CrashClient`]).
     #[must_use]
-    pub fn crash_client(mut self, crash_client: impl CrashClient + 'static) -> Self {
-        self.crash_client = Some(Arc::new(crash_client));
+    pub fn crash_client<C: CrashClient + Clone + 'static>(mut self, crash_client: &C) -> Self {
+        self.crash_client = Some(Arc::new(crash_client.clone()));
         self
     }
 
     /// Receives what [`CronsClient::with_monitor`] could not report (it
-    /// never fails because of it); default: a `log::warn!` line.
+    /// never fails because of it); default: a `log::warn!` line, or a line
+    /// on stderr when no logger is installed.
     #[must_use]
     pub fn on_error(mut self, on_error: impl Fn(&Error) + Send + Sync + 'static) -> Self {
         self.on_error = Some(Arc::new(on_error));
@@ -123,19 +126,29 @@ impl CronsClientBuilder {
             .ok_or_else(|| {
                 Error::InvalidArgument(format!("base_url {:?} is not an http(s) URL", base_url))
             })?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(10));
         let http = reqwest::Client::builder()
-            .timeout(self.timeout.unwrap_or(Duration::from_secs(10)))
+            .timeout(timeout)
             .user_agent(USER_AGENT)
             .build()?;
         Ok(CronsClient {
             http,
             base,
             api_key,
+            timeout,
             crash_client: self.crash_client,
-            on_error: self
-                .on_error
-                .unwrap_or_else(|| Arc::new(|e: &Error| log::warn!("loom-crons: {}", e))),
+            on_error: self.on_error.unwrap_or_else(|| Arc::new(warn)),
         })
+    }
+}
+
+/// The default `on_error`: a warning through `log`, or, when no logger is
+/// installed (the level is off), on stderr: a lost report is never silent.
+fn warn(e: &Error) {
+    if log::max_level() == log::LevelFilter::Off {
+        eprintln!("loom-crons: {}", e);
+    } else {
+        log::warn!("loom-crons: {}", e);
     }
 }
 
@@ -204,19 +217,30 @@ impl CronsClient {
     }
 
     /// Reports that a run of the monitor `slug` started (`in_progress`).
-    /// Returns the check-in id that finishes it, or `None` when the monitor
-    /// is disabled (nothing was recorded, nothing is to be finished).
+    /// Returns the run's [`CheckInId`], which `checkin_ok` or
+    /// `checkin_error` finishes (a disabled monitor records nothing: its
+    /// id is empty and finishing it does nothing).
     ///
     /// # Errors
     ///
     /// [`Error::Api`] when the server refused (unknown monitor without a
     /// `monitor_config`, invalid field, token), [`Error::Network`] when it
     /// did not answer.
-    pub async fn checkin_start(
+    pub async fn checkin_start(&self, slug: &str) -> Result<CheckInId, Error> {
+        self.checkin_start_opts(slug, CheckInStart::default()).await
+    }
+
+    /// [`checkin_start`](Self::checkin_start) with an environment, a run id,
+    /// or a monitor configuration (which creates or updates the monitor first).
+    ///
+    /// # Errors
+    ///
+    /// As [`checkin_start`](Self::checkin_start).
+    pub async fn checkin_start_opts(
         &self,
         slug: &str,
         opts: CheckInStart,
-    ) -> Result<Option<String>, Error> {
+    ) -> Result<CheckInId, Error> {
         let body = CreateBody {
             run: RunBody {
                 status: "in_progress",
@@ -229,31 +253,49 @@ impl CronsClient {
         let created: Created = self
             .send(Method::POST, self.monitor_url(slug), &body)
             .await?;
-        Ok(created.id)
+        Ok(CheckInId(created.id))
     }
 
-    /// Reports that the run `id` succeeded; returns the stored check-in.
+    /// Reports that the run `checkin_id` succeeded; returns the stored
+    /// check-in (`None` for a run of a disabled monitor: nothing to finish).
     ///
     /// # Errors
     ///
     /// As [`checkin_start`](Self::checkin_start); 400 when the run has
     /// already ended, 404 for an unknown id.
-    pub async fn checkin_ok(&self, id: &str, ok: CheckInOk) -> Result<CheckIn, Error> {
-        self.finish(id, ok.into()).await
+    pub async fn checkin_ok(
+        &self,
+        checkin_id: impl Into<CheckInId>,
+        ok: CheckInOk,
+    ) -> Result<Option<CheckIn>, Error> {
+        self.finish(&checkin_id.into(), ok.into()).await
     }
 
-    /// Reports that the run `id` failed; returns the stored check-in.
+    /// Reports that the run `checkin_id` failed; returns the stored check-in
+    /// (`None` for a run of a disabled monitor).
     ///
     /// # Errors
     ///
     /// As [`checkin_ok`](Self::checkin_ok).
-    pub async fn checkin_error(&self, id: &str, error: CheckInError) -> Result<CheckIn, Error> {
-        self.finish(id, error.into()).await
+    pub async fn checkin_error(
+        &self,
+        checkin_id: impl Into<CheckInId>,
+        error: CheckInError,
+    ) -> Result<Option<CheckIn>, Error> {
+        self.finish(&checkin_id.into(), error.into()).await
     }
 
-    pub(crate) async fn finish(&self, id: &str, body: RunBody) -> Result<CheckIn, Error> {
+    pub(crate) async fn finish(
+        &self,
+        checkin_id: &CheckInId,
+        body: RunBody,
+    ) -> Result<Option<CheckIn>, Error> {
+        let id = match checkin_id.as_str() {
+            Some(id) => id,
+            None => return Ok(None),
+        };
         let url = self.url(&["checkins", id]);
-        self.send(Method::PATCH, url, &body).await
+        self.send(Method::PATCH, url, &body).await.map(Some)
     }
 
     /// A finished check-in of a run whose start went unanswered.

@@ -120,15 +120,20 @@ impl NetworkError {
 
 impl fmt::Display for NetworkError {
     /// reqwest's own message ("error sending request for url (...)") and
-    /// every cause after it ("... : Connection refused (os error 111)").
+    /// every cause after it ("...: Connection refused (os error 111)"),
+    /// each once: reqwest and hyper already print some of their causes
+    /// in their own messages.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.inner)?;
+        let mut text = self.inner.to_string();
         let mut cause = self.inner.source();
         while let Some(c) = cause {
-            write!(f, ": {}", c)?;
+            let said = c.to_string();
+            if !text.contains(&said) {
+                text = format!("{}: {}", text, said);
+            }
             cause = c.source();
         }
-        Ok(())
+        f.write_str(&text)
     }
 }
 

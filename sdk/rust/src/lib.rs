@@ -24,22 +24,24 @@
 //! ```
 //!
 //! Or step by step with [`CronsClient::checkin_start`],
-//! [`CronsClient::checkin_ok`] and [`CronsClient::checkin_error`].  Errors
-//! are typed: [`Error::Api`] when the server refused (status, code, message,
+//! [`CronsClient::checkin_ok`] and [`CronsClient::checkin_error`].  A
+//! [`CrashClient`] links failed runs to crash-tracking events.  Errors are
+//! typed: [`Error::Api`] when the server refused (status, code, message,
 //! field), [`Error::Network`] when it did not answer.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod client;
+mod crash;
 mod error;
 mod monitor;
 mod types;
 
 pub use client::{CronsClient, CronsClientBuilder};
+pub use crash::{CaptureFuture, CrashClient};
 pub use error::{Error, NetworkError};
-pub use monitor::CrashClient;
 pub use types::{
-    CheckIn, CheckInError, CheckInOk, CheckInStart, CheckInStatus, IntervalUnit, MonitorConfig,
-    Schedule,
+    CheckIn, CheckInError, CheckInId, CheckInOk, CheckInStart, CheckInStatus, IntervalUnit,
+    MonitorConfig, Schedule,
 };

@@ -12,37 +12,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::client::{clip_output, crash_event_id_valid, CreateBody, CronsClient, RunBody};
 use crate::error::Error;
-use crate::types::CheckInStart;
-
-/// A crash reporter (Sentry, say): records a failed job's error and returns
-/// the id of the event it created, which the check-in links to.
-///
-/// Closures `Fn(&dyn Display) -> Option<String>` are crash clients:
-///
-/// ```
-/// # use std::fmt::Display;
-/// let crons = loom_crons::CronsClient::builder()
-///     .api_key("loom_...")
-///     .base_url("https://crons.example.com")
-///     .crash_client(|error: &dyn Display| {
-///         // e.g. Some(sentry::capture_message(&error.to_string(), sentry::Level::Error).simple().to_string())
-///         Some(format!("evt-{}", error.to_string().len()))
-///     })
-///     .build();
-/// ```
-pub trait CrashClient: Send + Sync {
-    /// Records `error`; the event id, if one was created.
-    fn capture_error(&self, error: &dyn fmt::Display) -> Option<String>;
-}
-
-impl<F> CrashClient for F
-where
-    F: Fn(&dyn fmt::Display) -> Option<String> + Send + Sync,
-{
-    fn capture_error(&self, error: &dyn fmt::Display) -> Option<String> {
-        self(error)
-    }
-}
+use crate::types::{CheckInId, CheckInStart};
 
 impl CronsClient {
     /// Runs `job` as one run of the monitor `slug` and returns its result
@@ -90,12 +60,12 @@ impl CronsClient {
         let mut start = opts;
         start.run_id.get_or_insert_with(run_id);
         let mut unanswered = false;
-        let id = match self.checkin_start(slug, start.clone()).await {
+        let id = match self.checkin_start_opts(slug, start.clone()).await {
             Ok(id) => id,
             Err(e) => {
                 unanswered = !matches!(e, Error::Api { status, .. } if status < 500);
                 (self.on_error)(&e);
-                None
+                CheckInId(None)
             }
         };
         let run = Run {
@@ -120,7 +90,8 @@ impl CronsClient {
                 Ok(value)
             }
             Ok(Err(error)) => {
-                let crash_event_id = self.capture(&error);
+                let capture = self.capture(&error); // error's borrow ends here
+                let crash_event_id = capture.await;
                 run.finish(RunBody {
                     status: "error",
                     duration_ms,
@@ -144,17 +115,32 @@ impl CronsClient {
         }
     }
 
-    /// The crash client's event id for `error`, if it gives a usable one.
-    fn capture(&self, error: &dyn fmt::Display) -> Option<String> {
-        let id = self.crash_client.as_ref()?.capture_error(error)?;
-        if crash_event_id_valid(&id) {
-            return Some(id);
+    /// Hands `error` to the crash client, at once; the future of the event
+    /// id it gives, if that is usable and comes within the client's timeout
+    /// (the job's result waits for it).  The future does not borrow `error`,
+    /// so a job's error need not be `Sync`.
+    fn capture(&self, error: &dyn fmt::Display) -> impl Future<Output = Option<String>> + '_ {
+        let capture = self.crash_client.as_ref().map(|c| c.capture_error(error));
+        async move {
+            let id = match tokio::time::timeout(self.timeout, capture?).await {
+                Ok(id) => id?,
+                Err(_) => {
+                    (self.on_error)(&Error::InvalidArgument(format!(
+                        "the crash client gave no event id within {} ms",
+                        self.timeout.as_millis()
+                    )));
+                    return None;
+                }
+            };
+            if crash_event_id_valid(&id) {
+                return Some(id);
+            }
+            (self.on_error)(&Error::InvalidArgument(format!(
+                "the crash client returned an unusable event id {:?}",
+                id
+            )));
+            None
         }
-        (self.on_error)(&Error::InvalidArgument(format!(
-            "the crash client returned an unusable event id {:?}",
-            id
-        )));
-        None
     }
 }
 
@@ -163,16 +149,16 @@ struct Run<'a> {
     client: &'a CronsClient,
     slug: &'a str,
     start: &'a CheckInStart,
-    /// The open check-in; `None` if the monitor is disabled or the start failed.
-    id: Option<String>,
+    /// The open check-in; none if the monitor is disabled or the start failed.
+    id: CheckInId,
     /// The start got no answer: report the end as a finished check-in.
     unanswered: bool,
 }
 
 impl Run<'_> {
     async fn finish(&self, run: RunBody) {
-        let result = match &self.id {
-            Some(id) => self.client.finish(id, run).await.map(drop),
+        let result = match self.id.as_str() {
+            Some(_) => self.client.finish(&self.id, run).await.map(drop),
             None if self.unanswered => {
                 let body = CreateBody {
                     run,

@@ -1,8 +1,55 @@
 //! What check-ins carry to the server, and the check-in it answers with.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
-/// Options of [`CronsClient::checkin_start`](crate::CronsClient::checkin_start).
+/// A started run, as [`CronsClient::checkin_start`](crate::CronsClient::checkin_start)
+/// returns it: the id of its `in_progress` check-in, which `checkin_ok` or
+/// `checkin_error` finishes.  A disabled monitor records nothing: its runs
+/// have no id, and finishing them does nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CheckInId(pub(crate) Option<String>);
+
+impl CheckInId {
+    /// The check-in id (`chk_...`); `None` when nothing was recorded.
+    pub fn as_str(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    /// True unless the monitor is disabled.
+    pub fn is_recorded(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+/// A check-in id from elsewhere (another process, a queue).
+impl From<String> for CheckInId {
+    fn from(id: String) -> CheckInId {
+        CheckInId(Some(id))
+    }
+}
+
+impl From<&str> for CheckInId {
+    fn from(id: &str) -> CheckInId {
+        CheckInId(Some(id.to_owned()))
+    }
+}
+
+impl From<&CheckInId> for CheckInId {
+    fn from(id: &CheckInId) -> CheckInId {
+        id.clone()
+    }
+}
+
+impl fmt::Display for CheckInId {
+    /// The id, or `(not recorded)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str().unwrap_or("(not recorded)"))
+    }
+}
+
+/// Options of [`CronsClient::checkin_start_opts`](crate::CronsClient::checkin_start_opts).
 #[derive(Debug, Clone, Default)]
 pub struct CheckInStart {
     /// Environment name, e.g. `production`.

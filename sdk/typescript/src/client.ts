@@ -135,23 +135,29 @@ export class CronsClient {
       value = await job();
     } catch (err) {
       const durationMs = performance.now() - began;
-      await finish(
-        finishBody("error", { durationMs, output: describeError(err), crashEventId: this.#capture(err, onError) }),
-      );
+      const crashEventId = await this.#capture(err, onError);
+      await finish(finishBody("error", { durationMs, output: describeError(err), crashEventId }));
       throw err;
     }
     await finish(finishBody("ok", { durationMs: performance.now() - began }));
     return value;
   }
 
-  /** The crash client's event id for err, if it gives a usable one. */
-  #capture(err: unknown, onError: ErrorHandler): string | undefined {
+  /**
+   * The crash client's event id for err, if it gives a usable one (awaited
+   * when it is a Promise, for at most timeoutMs: the job's outcome waits).
+   */
+  async #capture(err: unknown, onError: ErrorHandler): Promise<string | undefined> {
     if (this.#crashClient === undefined) return undefined;
     let eventId: unknown;
     try {
-      eventId = this.#crashClient.captureException(err);
+      eventId = await within(this.#crashClient.captureException(err), this.#timeoutMs, NO_ANSWER);
     } catch (e) {
       report(onError, new CronsError("the crash client failed to capture the error", { cause: e }));
+      return undefined;
+    }
+    if (eventId === NO_ANSWER) {
+      report(onError, new CronsError(`the crash client gave no event id within ${this.#timeoutMs} ms`));
       return undefined;
     }
     const valid = crashEventId(eventId);
@@ -202,6 +208,22 @@ export class CronsClient {
     } catch {
       throw new CronsApiError(status, "invalid_response", `the answer is not JSON: ${text.slice(0, 200)}`);
     }
+  }
+}
+
+/** What `within` resolves to when the value took too long. */
+const NO_ANSWER = Symbol("no answer");
+
+/** What `value` resolves to, or `late` if that takes longer than `ms`. */
+async function within<T, L>(value: T | PromiseLike<T>, ms: number, late: L): Promise<T | L> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<L>((resolve) => {
+    timer = setTimeout(resolve, ms, late);
+  });
+  try {
+    return await Promise.race([value, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -12,6 +12,7 @@ export type {
   CheckinOkOptions,
   CheckinStartOptions,
   CrashClient,
+  CrashEventId,
   CronSchedule,
   CronsClientOptions,
   CrontabSchedule,

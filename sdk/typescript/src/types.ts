@@ -8,13 +8,17 @@ import type { CronsError } from "./errors.js";
  */
 export type ErrorHandler = (error: CronsError) => void;
 
+/** What a crash client's `captureException` gives: an event id, or none. */
+export type CrashEventId = string | undefined | void;
+
 /**
  * A crash reporter, shaped like Sentry's client: `Sentry` itself, or any
- * object whose `captureException` records an error and returns its event id.
- * `withMonitor` links that id to the failed check-in (`crash_event_id`).
+ * object whose `captureException` records an error and returns its event id
+ * (or a Promise of it).  `withMonitor` links that id to the failed check-in
+ * (`crash_event_id`), waiting for it at most the client's `timeoutMs`.
  */
 export interface CrashClient {
-  captureException(exception: unknown): string | undefined | void;
+  captureException(exception: unknown): CrashEventId | PromiseLike<CrashEventId>;
 }
 
 /** Options of `new CronsClient(...)`. */

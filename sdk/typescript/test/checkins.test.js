@@ -7,7 +7,7 @@ import http from "node:http";
 import net from "node:net";
 import { test } from "node:test";
 
-import { CronsApiError, CronsClient, CronsError, CronsNetworkError } from "../dist/index.js";
+import { CronsApiError, CronsClient, CronsError, CronsNetworkError } from "@loom/crons";
 
 // LOOM_TOKEN has the checkins scope only, as a job's would; LOOM_ADMIN_TOKEN reads back.
 const { LOOM_URL, LOOM_TOKEN, LOOM_ADMIN_TOKEN, LOOM_DOWN_URL } = process.env;
@@ -35,6 +35,12 @@ async function api(method, path, body) {
 
 async function createMonitor(slug, extra = {}) {
   return api("POST", "/monitors", { slug, schedule: CRON, ...extra });
+}
+
+/** The monitor as the API shows it ({"monitor": {...}}, or bare from an older server). */
+async function monitor(slug) {
+  const answer = await api("GET", `/monitors/${slug}`);
+  return answer.monitor ?? answer;
 }
 
 /** The monitor's check-ins, newest first. */
@@ -69,7 +75,7 @@ test("start then ok records one finished run", async () => {
     [id, "ok", 1234, "42 rows", "production", "sdk", null],
   );
   assert.ok(c.finished_at);
-  assert.equal((await api("GET", "/monitors/ts-ok")).monitor.health, "healthy");
+  assert.equal((await monitor("ts-ok")).health, "healthy");
 });
 
 test("start then error records exit code, output and crash event id", async () => {
@@ -82,7 +88,7 @@ test("start then error records exit code, output and crash event id", async () =
     [c.id, c.status, c.exit_code, c.duration_ms, c.output, c.crash_event_id],
     [id, "error", 2, 5120, "disk full", "4f1c2d"],
   );
-  assert.equal((await api("GET", "/monitors/ts-error")).monitor.health, "failing");
+  assert.equal((await monitor("ts-error")).health, "failing");
 });
 
 test("withMonitor returns the job's value and records ok with its duration", async () => {
@@ -137,6 +143,57 @@ test("withMonitor rethrows the job's error unchanged and links the crash event",
   assert.ok(c.duration_ms >= 0);
 });
 
+test("withMonitor awaits a crash client whose captureException returns a Promise", async () => {
+  await createMonitor("ts-wrap-async-crash");
+  const crashClient = {
+    async captureException(e) {
+      await new Promise((r) => setTimeout(r, 20)); // a round trip to the crash tracker
+      return `evt-${e.message.length}`;
+    },
+  };
+  const { errors, onError } = collector();
+  const boom = new Error("twelve chars");
+  await assert.rejects(
+    client({ crashClient, onError }).withMonitor("ts-wrap-async-crash", () => Promise.reject(boom)),
+    (e) => e === boom,
+  );
+  assert.deepEqual(errors, []);
+  const [c] = await checkins("ts-wrap-async-crash");
+  assert.deepEqual([c.status, c.crash_event_id], ["error", "evt-12"]);
+});
+
+test("withMonitor waits for the crash client at most timeoutMs, and survives its rejection", async () => {
+  await createMonitor("ts-wrap-slow-crash");
+  const { errors, onError } = collector();
+  const silent = { captureException: () => new Promise(() => {}) }; // never settles
+  const began = performance.now();
+  await assert.rejects(
+    client({ crashClient: silent, onError, timeoutMs: 300 }).withMonitor("ts-wrap-slow-crash", () => {
+      throw new Error("slow");
+    }),
+    /slow/,
+  );
+  const took = performance.now() - began;
+  assert.ok(took >= 290 && took < 3000, `took ${took} ms`);
+  const failing = { captureException: () => Promise.reject(new Error("tracker down")) };
+  await assert.rejects(
+    client({ crashClient: failing, onError }).withMonitor("ts-wrap-slow-crash", () => {
+      throw new Error("again");
+    }),
+    /again/,
+  );
+  assert.deepEqual(
+    errors.map((e) => [e instanceof CronsError, e.message]),
+    [
+      [true, "the crash client gave no event id within 300 ms"],
+      [true, "the crash client failed to capture the error"],
+    ],
+  );
+  assert.equal(errors[1].cause.message, "tracker down");
+  const list = await checkins("ts-wrap-slow-crash");
+  assert.deepEqual(list.map((c) => [c.status, c.crash_event_id]), [["error", null], ["error", null]]);
+});
+
 test("withMonitor rethrows non-Error values too, and survives a failing crash client", async () => {
   await createMonitor("ts-wrap-throw");
   const { errors, onError } = collector();
@@ -169,7 +226,7 @@ test("monitorConfig creates the monitor, then updates it", async () => {
   };
   const id = await crons.checkinStart("ts-upsert", { monitorConfig });
   await crons.checkinOk(id);
-  let m = (await api("GET", "/monitors/ts-upsert")).monitor;
+  let m = await monitor("ts-upsert");
   assert.deepEqual(
     [m.schedule, m.timezone, m.checkin_margin_minutes, m.max_runtime_minutes, m.failure_issue_threshold],
     [{ type: "cron", expression: "0 3 * * *" }, "Europe/Berlin", 3, 20, 2],
@@ -178,7 +235,7 @@ test("monitorConfig creates the monitor, then updates it", async () => {
   await crons.withMonitor("ts-upsert", () => "done", {
     monitorConfig: { schedule: { type: "interval", value: 2, unit: "hour" }, checkinMargin: 10, maxRuntime: null },
   });
-  m = (await api("GET", "/monitors/ts-upsert")).monitor;
+  m = await monitor("ts-upsert");
   assert.deepEqual(m.schedule, { type: "interval", value: 2, unit: "hour", minutes: 120 });
   assert.deepEqual([m.checkin_margin_minutes, m.max_runtime_minutes, m.timezone], [10, null, "Europe/Berlin"]);
   assert.deepEqual((await checkins("ts-upsert")).map((c) => c.status), ["ok", "ok"]);
