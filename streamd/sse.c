@@ -413,7 +413,8 @@ fetch_page(struct client *c)
 void
 sse_begin(struct client *c)
 {
-	const struct follow_pos *pos = follow_position(c->sd->follow);
+	uint64_t	 seq;
+	bool		 following = follow_delivered(c->sd->follow, &seq);
 
 	resume_init(&c->resume, c->params.resume, c->params.last_id);
 	c->state = c->params.resume ? CLIENT_REPLAYING : CLIENT_LIVE;
@@ -425,7 +426,7 @@ sse_begin(struct client *c)
 		start_response(c);
 		return;
 	}
-	resume_require(&c->resume, pos->synced ? pos->delivered : WAIT_FOR_FEED);
+	resume_require(&c->resume, following ? seq : WAIT_FOR_FEED);
 	fetch_page(c);
 }
 
