@@ -437,19 +437,21 @@ on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 static void
 on_events(struct follow *f, struct mpr *r, int64_t now_mono)
 {
+	struct proto_events_page	 pg;
 	const msgpack_object_array	*a;
 	uint64_t			 head, first, last;
+	struct mpr_err			 err;
 	struct event			 e;
 
-	a = mpr_array(r, "events", EVENTS_PAGE, true);
-	head = mpr_uint(r, "head", true);
-	first = mpr_uint(r, "first", true);
-	last = mpr_uint(r, "last", true);
-	if (!mpr_ok(r)) {
-		log_warnx("events.after: bad answer: %s", r->err->why);
+	if (proto_events_page_decode(r->map, &pg, &err) == -1) {
+		log_warnx("events.after: bad answer: %s", err.why);
 		f->retry_at = now_mono + RETRY_US;
 		return;
 	}
+	a = pg.events;
+	head = pg.head;
+	first = pg.first;
+	last = pg.last;
 	if (f->phase != PHASE_CATCHUP)
 		return;
 	if (head < f->last) {
@@ -516,37 +518,28 @@ on_head(struct follow *f, struct mpr *r, int64_t now_mono)
 }
 
 void
-follow_on_reply(struct follow *f, enum proto_msg type, const struct proto_in *reply,
+follow_on_reply(struct follow *f, enum proto_msg type, const struct rpc_reply *reply,
     int64_t now_mono)
 {
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-
 	f->waiting = false;
 	if (reply == NULL)
 		return;		/* timed out: follow_tick asks again after the back-off */
-	if (strcmp(reply->name, "ok") != 0) {
-		char code[32] = "", msg[160] = "";
-
-		mpr_init(&r, &reply->doc.up.data, &err);
-		mpr_str(&r, "code", code, sizeof(code), false);
-		mpr_str(&r, "message", msg, sizeof(msg), false);
-		log_warnx("%s: storaged answered %s: %s %s", proto_msg_name(type), reply->name,
-		    code, msg);
+	if (!reply->ok) {
+		log_warnx("%s: storaged answered err: %s %s", proto_msg_name(type),
+		    proto_err_name(reply->code), reply->message);
 		f->retry_at = now_mono + RETRY_US;
 		return;
 	}
-	mpr_init(&r, &reply->doc.up.data, &err);
 	switch (type) {
 	case MSG_SNAPSHOT:
 		if (f->phase == PHASE_SNAPSHOT)
-			on_snapshot(f, &r, now_mono);
+			on_snapshot(f, reply->body, now_mono);
 		break;
 	case MSG_EVENTS_AFTER:
-		on_events(f, &r, now_mono);
+		on_events(f, reply->body, now_mono);
 		break;
 	case MSG_PING:
-		on_head(f, &r, now_mono);
+		on_head(f, reply->body, now_mono);
 		break;
 	default:
 		break;

@@ -117,16 +117,24 @@ ev(uint64_t seq, const char *id, int64_t next, const char *chk, int64_t timeout_
 static void
 answer(struct fixture *fx, const char *name, struct mpw *w)
 {
-	struct proto_in	 in;
-	const char	*why, *data;
-	size_t		 len;
+	struct mpk_doc		 doc;
+	struct mpr_err		 err = { 0 };
+	struct mpr		 body;
+	struct rpc_reply	 r = { .ok = strcmp(name, "ok") == 0, .message = "", .field = "",
+	    .body = &body };
+	char			 code[32] = "";
+	const char		*why, *data;
+	size_t			 len;
 
-	memset(&in, 0, sizeof(in));
-	strlcpy_loom(in.name, name, sizeof(in.name));
 	data = mpw_data(w, &len);
-	assert_int_equal(mpk_parse(&in.doc, data, len, &why), 0);
-	follow_on_reply(fx->f, fx->sent[fx->nsent - 1].type, &in, fx->mono);
-	mpk_doc_free(&in.doc);
+	assert_int_equal(mpk_parse(&doc, data, len, &why), 0);
+	mpr_init(&body, &doc.up.data, &err);
+	if (!r.ok) {
+		mpr_str(&body, "code", code, sizeof(code), false);
+		r.code = proto_err_parse(code);
+	}
+	follow_on_reply(fx->f, fx->sent[fx->nsent - 1].type, &r, fx->mono);
+	mpk_doc_free(&doc);
 	mpw_destroy(w);
 }
 
@@ -413,13 +421,13 @@ test_errors_and_timeouts_are_retried(void **state)
 	struct fixture	*fx = *state;
 	struct mpw	 w;
 
-	fx->refuse = true;			/* storaged unreachable: upstream refuses */
+	fx->refuse = true;			/* storaged unreachable: rpc refuses */
 	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, 0);
 	fx->refuse = false;
 	follow_tick(fx->f, fx->mono);
 	last_sent(fx, MSG_SNAPSHOT);
-	/* No answer in time: asked again at the next tick (upstream paces it). */
+	/* No answer in time: asked again at the next tick (rpc paces it). */
 	follow_on_reply(fx->f, MSG_SNAPSHOT, NULL, fx->mono);
 	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, 2);
