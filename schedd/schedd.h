@@ -4,7 +4,8 @@
  *   schedd.c	the loop: sockets, clocks, waking up for the earliest deadline;
  *		requests go through common/rpc.c (with back-off), answers back
  *		to whoever asked
- *   follow.c	the event feed: SUB, snapshot, events.after catch-up, gap repair
+ *   follow.c	the snapshot, then the event feed (common/feed.c) into the table
+ *   snapshot.c	the snapshot, page by page, and the floors it leaves
  *   verdicts.c	due deadlines -> conditional verdicts, and their answers
  *   ctl.c	the control socket (ping)
  *   watch.c	the monitor and run table (watch.h)
@@ -93,6 +94,39 @@ struct follow_stats {
 	int64_t		 load_us;	/* of which decoding and loading snapshot pages, µs */
 };
 void		 follow_stats(const struct follow *, struct follow_stats *);
+
+/* ---------- snapshot.c: the table's start, page by page ---------- */
+
+/* One page of storaged's snapshot (common/proto.h, "snapshot"), borrowed from the answer. */
+struct snapshot_page {
+	const msgpack_object_array *monitors;	/* track maps */
+	uint64_t		 head;		/* storaged's head when it was read */
+	char			 next[ID_SIZE];	/* cursor of the next page; "" after the last */
+};
+
+struct snapshot;
+
+/* Pages of limit monitors loaded into w (borrowed). */
+struct snapshot	*snapshot_new(struct watch *w, uint32_t limit);
+void		 snapshot_destroy(struct snapshot **);
+/* The next request is for the first page again (and the floors are forgotten). */
+void		 snapshot_restart(struct snapshot *);
+/* The request for the next page. */
+void		 snapshot_request(const struct snapshot *, struct proto_req *);
+/* Decodes a page answer and moves the cursor past it; -1 (logged) when malformed. */
+int		 snapshot_take(struct snapshot *, struct mpr *reply, struct snapshot_page *);
+/* Loads the page (malformed monitors are logged and skipped); true after the last. */
+bool		 snapshot_load(struct snapshot *, const struct snapshot_page *);
+/* The head of the first page: the feed starts after it. */
+uint64_t	 snapshot_head(const struct snapshot *);
+/*
+ * For an event of seq about a monitor the table does not hold: the head of
+ * the page that covered its id (it is newer only above it); 0 once seq is
+ * past every page head.
+ */
+uint64_t	 snapshot_floor(const struct snapshot *, const char *id, uint64_t seq);
+/* The feed has passed every page head: the floors no longer matter. */
+void		 snapshot_forget(struct snapshot *);
 
 /* ---------- verdicts.c: deadlines -> verdicts ---------- */
 
