@@ -68,14 +68,14 @@ struct feed {
 	uint64_t	 target;	/* newest seq known to exist */
 	uint64_t	 since;		/* newest seq heard since the request was sent */
 	uint64_t	 page_last;	/* the page being read ends there */
-	struct asked	 asked;
+	struct asked	 asked;		/* the request in flight */
 	int64_t		 retry_at;	/* no request before, monotonic µs */
 	int64_t		 heard;		/* last news or answer, monotonic µs */
 	struct held	*ring;		/* cfg.hold slots; held events in arrival order */
 	size_t		 first, count;
 	uint64_t	 nheld;		/* events ever held */
 	struct feed_action reset;	/* a reset to report, or FEED_NONE */
-	struct feed_stats st;
+	struct feed_stats st;		/* counters for the owner's logs */
 };
 
 struct feed *

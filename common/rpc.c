@@ -34,16 +34,16 @@ struct rpc_call {
 };
 
 struct rpc {
-	zsock_t			*sock;
+	zsock_t			*sock;		/* DEALER to storaged's ROUTER */
 	struct rpc_cfg		 cfg;
-	uint64_t		 next_rid;
-	size_t			 pending;
+	uint64_t		 next_rid;	/* request ids are sequential */
+	size_t			 pending;	/* calls in flight */
 	struct rpc_call		*calls[BUCKETS];	/* by rid */
 	struct rpc_call		*oldest, *newest;	/* in flight, by deadline */
-	struct mpw		 w;
+	struct mpw		 w;		/* encoding buffer */
 	zmsg_t			*out;		/* queued requests, not sent yet */
-	uint64_t		 out_rids[BATCH_MAX];
-	size_t			 out_n;
+	uint64_t		 out_rids[BATCH_MAX];	/* their rids */
+	size_t			 out_n;		/* how many */
 	int64_t			 backoff_us;	/* 0: storaged answers */
 	int64_t			 gate_until;	/* monotonic µs: nothing is sent before */
 	bool			 closing;	/* rpc_destroy() runs: nothing more is sent */

@@ -48,8 +48,8 @@ struct schedd {
 /* A request in flight: whose answer it is (and, for a verdict, what was judged). */
 struct call {
 	struct schedd		*sd;
-	enum proto_msg		 type;
-	struct msg_verdict	 verdict;
+	enum proto_msg		 type;		/* verdicts go to verdicts.c, the rest to follow.c */
+	struct msg_verdict	 verdict;	/* a verdict's: what was judged */
 };
 
 /* Hands an answer (or none: no body) to whoever asked. */
