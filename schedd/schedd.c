@@ -34,7 +34,7 @@
 struct schedd {
 	const struct schedd_cfg	*cfg;
 	zsock_t			*sub;		/* storaged's events */
-	struct upstream		*up;		/* requests to storaged */
+	struct rpc		*rpc;		/* requests to storaged */
 	struct ctl		*ctl;
 	struct deadlines	*dq;
 	struct watch		*w;
@@ -45,13 +45,42 @@ struct schedd {
 	int64_t			 next_watchdog;	/* monotonic µs */
 };
 
+/* A request in flight: whose answer it is (and, for a verdict, what was judged). */
+struct call {
+	struct schedd		*sd;
+	enum proto_msg		 type;		/* verdicts go to verdicts.c, the rest to follow.c */
+	struct msg_verdict	 verdict;	/* a verdict's: what was judged */
+};
+
+/* Hands an answer (or none: no body) to whoever asked. */
+static void
+on_answer(void *arg, const struct rpc_reply *r)
+{
+	struct call		*c = arg;
+	const struct rpc_reply	*reply = r->body != NULL ? r : NULL;
+
+	if (c->type == MSG_VERDICT_MISSED || c->type == MSG_VERDICT_TIMEOUT)
+		verdicts_on_reply(c->sd->v, c->type, &c->verdict, reply, clock_now_us());
+	else
+		follow_on_reply(c->sd->f, c->type, reply, clock_mono_us());
+	free(c);
+}
+
 /* schedd_send_fn for follow.c and verdicts.c. */
 static int
 send_request(void *arg, struct proto_req *req)
 {
-	struct schedd	*sd = arg;
+	struct call	*c = xcalloc(1, sizeof(*c));
 
-	return upstream_send(sd->up, req, clock_mono_us());
+	c->sd = arg;
+	c->type = req->type;
+	if (req->type == MSG_VERDICT_MISSED || req->type == MSG_VERDICT_TIMEOUT)
+		c->verdict = req->u.verdict;
+	if (rpc_send(c->sd->rpc, req, on_answer, c) == NULL) {
+		free(c);
+		return -1;
+	}
+	return 0;
 }
 
 struct schedd *
@@ -77,15 +106,17 @@ schedd_new(const struct schedd_cfg *cfg)
 		    zmq_strerror(zmq_errno()));
 		goto fail;
 	}
-	if ((sd->up = upstream_new(cfg->cmd_endpoint, (uint32_t)cfg->inflight_max,
-	    (int64_t)cfg->rpc_timeout_ms * 1000)) == NULL)
+	/* Requests leave one by one; room for every verdict in flight and the feed's. */
+	if ((sd->rpc = rpc_open(&(struct rpc_cfg){ .endpoint = cfg->cmd_endpoint,
+	    .timeout_us = (int64_t)cfg->rpc_timeout_ms * 1000, .batch = 1,
+	    .sndhwm = (int)cfg->inflight_max * 2 + 8, .back_off = true })) == NULL)
 		goto fail;
 	if ((sd->ctl = ctl_new(cfg->ctl_endpoint)) == NULL)
 		goto fail;
 	sd->dq = deadlines_new();
 	sd->w = watch_new(sd->dq);
 	sd->f = follow_new(sd->w, (uint32_t)cfg->snapshot_page, send_request, sd);
-	sd->v = verdicts_new(sd->dq, sd->w, send_request, sd);
+	sd->v = verdicts_new(sd->dq, sd->w, (uint32_t)cfg->inflight_max, send_request, sd);
 	clockstep_init(&sd->cs, (int64_t)cfg->step_threshold_ms * 1000,
 	    (int64_t)cfg->step_grace_ms * 1000);
 	return sd;
@@ -101,12 +132,12 @@ schedd_destroy(struct schedd **sdp)
 
 	if (sd == NULL)
 		return;
+	rpc_destroy(&sd->rpc);	/* first: its calls fail into the modules below */
 	verdicts_destroy(&sd->v);
 	follow_destroy(&sd->f);
 	watch_destroy(&sd->w);
 	deadlines_destroy(&sd->dq);
 	ctl_destroy(&sd->ctl);
-	upstream_destroy(&sd->up);
 	zsock_destroy(&sd->sub);
 	free(sd);
 	*sdp = NULL;
@@ -118,42 +149,12 @@ schedd_monitors(const struct schedd *sd)
 	return watch_monitors(sd->w);
 }
 
-/* Hands an answer (or a timeout: reply NULL) to whoever asked. */
-static void
-dispatch(struct schedd *sd, const struct upstream_call *call, const struct proto_in *reply,
-    int64_t now, int64_t mono)
-{
-	if (call->type == MSG_VERDICT_MISSED || call->type == MSG_VERDICT_TIMEOUT)
-		verdicts_on_reply(sd->v, call->type, &call->verdict, reply, now);
-	else
-		follow_on_reply(sd->f, call->type, reply, mono);
-}
-
 /* storaged's answers (bounded per turn), then requests that timed out. */
 static void
 read_answers(struct schedd *sd)
 {
-	struct upstream_call	 call;
-	struct proto_in		 in;
-	const char		*why = "";
-	int64_t			 now = clock_now_us(), mono = clock_mono_us();
-	int			 rc;
-
-	for (int n = 0; n < BATCH && (rc = proto_recv(upstream_socket(sd->up), false, &in,
-	    &why)) != 1; n++) {
-		if (rc == -1)
-			log_warnx("storaged: %s", why);
-		else if (!upstream_answered(sd->up, in.rid, &call))
-			log_debug("storaged: answer to unknown request %" PRIu64, in.rid);
-		else
-			dispatch(sd, &call, &in, now, mono);
-		proto_in_free(&in);
-	}
-	while (upstream_expired(sd->up, mono, &call)) {
-		log_debug("storaged: no answer to %s %" PRIu64, proto_msg_name(call.type),
-		    call.rid);
-		dispatch(sd, &call, NULL, now, mono);
-	}
+	rpc_read(sd->rpc, BATCH);
+	rpc_expire(sd->rpc, clock_mono_us());
 }
 
 /* Events from SUB, bounded per turn so deadlines are never starved. */
@@ -222,7 +223,7 @@ turn(struct schedd *sd)
 {
 	zmq_pollitem_t	 items[4] = {
 		{ .socket = zsock_resolve(sd->sub), .events = ZMQ_POLLIN },
-		{ .socket = zsock_resolve(upstream_socket(sd->up)), .events = ZMQ_POLLIN },
+		{ .socket = zsock_resolve(rpc_socket(sd->rpc)), .events = ZMQ_POLLIN },
 		{ .socket = zsock_resolve(ctl_socket(sd->ctl)), .events = ZMQ_POLLIN },
 		{ .fd = daemon_signal_fd(), .events = ZMQ_POLLIN },
 	};
@@ -246,7 +247,7 @@ turn(struct schedd *sd)
 		}
 	}
 	mono = clock_mono_us();
-	if ((t = upstream_next_wake(sd->up, mono)) != 0 && ms_until(t, mono) < wait_ms)
+	if ((t = rpc_next_wake(sd->rpc, mono)) != 0 && ms_until(t, mono) < wait_ms)
 		wait_ms = ms_until(t, mono);
 	if (holding && ms_until(clockstep_hold_until(&sd->cs, mono), mono) < wait_ms)
 		wait_ms = ms_until(clockstep_hold_until(&sd->cs, mono), mono);
@@ -289,8 +290,8 @@ schedd_drain(struct schedd *sd, int timeout_ms)
 	struct verdict_stats	 vs;
 
 	/* Verdicts are idempotent; waiting only keeps the log and counters true. */
-	while (upstream_pending(sd->up) > 0 && clock_mono_us() < until) {
-		zmq_pollitem_t item = { .socket = zsock_resolve(upstream_socket(sd->up)),
+	while (rpc_pending(sd->rpc) > 0 && clock_mono_us() < until) {
+		zmq_pollitem_t item = { .socket = zsock_resolve(rpc_socket(sd->rpc)),
 		    .events = ZMQ_POLLIN };
 
 		zmq_poll(&item, 1, 10);
@@ -298,6 +299,6 @@ schedd_drain(struct schedd *sd, int timeout_ms)
 	}
 	verdicts_stats(sd->v, &vs);
 	log_info("drained: %" PRIu64 " verdicts sent, %" PRIu64 " applied, %" PRIu64 " stale, %"
-	    PRIu64 " early, %" PRIu64 " failed; %u unanswered", vs.sent, vs.applied, vs.stale,
-	    vs.early, vs.failed, upstream_pending(sd->up));
+	    PRIu64 " early, %" PRIu64 " failed; %zu unanswered", vs.sent, vs.applied, vs.stale,
+	    vs.early, vs.failed, rpc_pending(sd->rpc));
 }

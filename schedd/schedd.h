@@ -1,10 +1,12 @@
 /*
  * schedd.h -- schedd's modules and what they share.
  *
- *   schedd.c	the loop: sockets, clocks, waking up for the earliest deadline
- *   follow.c	the event feed: SUB, snapshot, events.after catch-up, gap repair
+ *   schedd.c	the loop: sockets, clocks, waking up for the earliest deadline;
+ *		requests go through common/rpc.c (with back-off), answers back
+ *		to whoever asked
+ *   follow.c	the snapshot, then the event feed (common/feed.c) into the table
+ *   snapshot.c	the snapshot, page by page, and the floors it leaves
  *   verdicts.c	due deadlines -> conditional verdicts, and their answers
- *   upstream.c	the DEALER to storaged: request ids, timeouts, back-off
  *   ctl.c	the control socket (ping)
  *   watch.c	the monitor and run table (watch.h)
  *   deadlines.c	the priority queue (deadlines.h)
@@ -21,6 +23,7 @@
 #include "clockstep.h"
 #include "deadlines.h"
 #include "proto.h"
+#include "rpc.h"
 #include "watch.h"
 
 struct schedd_cfg {
@@ -36,9 +39,10 @@ struct schedd_cfg {
 };
 
 /*
- * How follow.c and verdicts.c send a request to storaged.  The sender
- * sets req->rid.  Returns 0 when sent, -1 when not now (back-off, too many
- * in flight, queue full): the caller keeps the work and tries later.
+ * How follow.c and verdicts.c send a request to storaged; the answer comes
+ * back through their _on_reply.  The sender sets req->rid.  Returns 0 when
+ * sent, -1 when not now (storaged is not answering: rpc.h's back-off): the
+ * caller keeps the work and tries later.
  */
 typedef int schedd_send_fn(void *arg, struct proto_req *req);
 
@@ -61,59 +65,20 @@ void		 schedd_destroy(struct schedd **);
 /* Monitors watched (for the readiness line). */
 size_t		 schedd_monitors(const struct schedd *);
 
-/* ---------- upstream.c: requests to storaged ---------- */
-
-/* A request in flight, as its answer or timeout hands it back. */
-struct upstream_call {
-	uint64_t		 rid;
-	enum proto_msg		 type;
-	struct msg_verdict	 verdict;	/* verdicts: what was judged */
-	int64_t			 sent_mono;	/* monotonic µs */
-	int64_t			 deadline_mono;	/* monotonic µs; then it has timed out */
-	uint32_t		 prev, next;	/* pending list, oldest first (slot + 1; 0: none) */
-	bool			 busy;
-};
-
-struct upstream;
-
-/*
- * A DEALER connected to endpoint, room for `verdicts` verdicts in flight
- * (plus a few feed requests), each answered within timeout_us or retried.
- * NULL after logging why.
- */
-struct upstream	*upstream_new(const char *endpoint, uint32_t verdicts, int64_t timeout_us);
-void		 upstream_destroy(struct upstream **);
-zsock_t		*upstream_socket(struct upstream *);
-/*
- * Sends req with a fresh rid and a "dl" of the real clock.  -1 when the
- * class of request has no free slot, during back-off after storaged failed
- * to answer (then only one request at a time probes), or when the socket
- * would block.
- */
-int		 upstream_send(struct upstream *, struct proto_req *req, int64_t now_mono);
-/* The call a reply answers, removed from the pending ones; false when unknown (late). */
-bool		 upstream_answered(struct upstream *, uint64_t rid, struct upstream_call *out);
-/* Removes one call whose time is up; false when none. */
-bool		 upstream_expired(struct upstream *, int64_t now_mono, struct upstream_call *out);
-/* Monotonic µs of the next timeout or end of back-off; 0: none. */
-int64_t		 upstream_next_wake(const struct upstream *, int64_t now_mono);
-/* Requests in flight. */
-uint32_t	 upstream_pending(const struct upstream *);
-
-/* ---------- follow.c: the feed ---------- */
+/* ---------- follow.c: the snapshot and the feed ---------- */
 
 struct follow;
 
 /* A follower filling w; page: monitors per snapshot request. */
 struct follow	*follow_new(struct watch *w, uint32_t page, schedd_send_fn *send, void *arg);
 void		 follow_destroy(struct follow **);
-/* Sends the next feed request when one is due (snapshot page, catch-up, head check). */
+/* Sends the next request when one is due (snapshot page, log page, head check). */
 void		 follow_tick(struct follow *, int64_t now_mono);
 /* A message from the SUB socket; takes ownership of *msgp and sets it to NULL. */
 void		 follow_on_publish(struct follow *, zmsg_t **msgp, int64_t now_mono);
-/* The answer to a feed request; reply NULL when none came in time. */
-void		 follow_on_reply(struct follow *, enum proto_msg type, const struct proto_in *reply,
-		    int64_t now_mono);
+/* The answer to a snapshot or feed request; reply NULL when none came in time. */
+void		 follow_on_reply(struct follow *, enum proto_msg type,
+		    const struct rpc_reply *reply, int64_t now_mono);
 /* True once the first snapshot and catch-up are done, and while no resync runs. */
 bool		 follow_synced(const struct follow *);
 /* The last event applied. */
@@ -123,29 +88,63 @@ struct follow_stats {
 	uint64_t	 events;	/* events applied to the table */
 	uint64_t	 skipped;	/* events older than the table */
 	uint64_t	 gaps;		/* gaps repaired from the log */
-	uint64_t	 resyncs;	/* full snapshots after the log lost events */
+	uint64_t	 resyncs;	/* fresh snapshots after the feed reset */
 	uint64_t	 pages;		/* snapshot pages loaded */
 	int64_t		 sync_us;	/* duration of the latest full sync, µs */
 	int64_t		 load_us;	/* of which decoding and loading snapshot pages, µs */
 };
 void		 follow_stats(const struct follow *, struct follow_stats *);
 
+/* ---------- snapshot.c: the table's start, page by page ---------- */
+
+/* One page of storaged's snapshot (common/proto.h, "snapshot"), borrowed from the answer. */
+struct snapshot_page {
+	const msgpack_object_array *monitors;	/* track maps */
+	uint64_t		 head;		/* storaged's head when it was read */
+	char			 next[ID_SIZE];	/* cursor of the next page; "" after the last */
+};
+
+struct snapshot;
+
+/* Pages of limit monitors loaded into w (borrowed). */
+struct snapshot	*snapshot_new(struct watch *w, uint32_t limit);
+void		 snapshot_destroy(struct snapshot **);
+/* The next request is for the first page again (and the floors are forgotten). */
+void		 snapshot_restart(struct snapshot *);
+/* The request for the next page. */
+void		 snapshot_request(const struct snapshot *, struct proto_req *);
+/* Decodes a page answer and moves the cursor past it; -1 (logged) when malformed. */
+int		 snapshot_take(struct snapshot *, struct mpr *reply, struct snapshot_page *);
+/* Loads the page (malformed monitors are logged and skipped); true after the last. */
+bool		 snapshot_load(struct snapshot *, const struct snapshot_page *);
+/* The head of the first page: the feed starts after it. */
+uint64_t	 snapshot_head(const struct snapshot *);
+/*
+ * For an event of seq about a monitor the table does not hold: the head of
+ * the page that covered its id (it is newer only above it); 0 once seq is
+ * past every page head.
+ */
+uint64_t	 snapshot_floor(const struct snapshot *, const char *id, uint64_t seq);
+/* The feed has passed every page head: the floors no longer matter. */
+void		 snapshot_forget(struct snapshot *);
+
 /* ---------- verdicts.c: deadlines -> verdicts ---------- */
 
 struct verdicts;
 
-struct verdicts	*verdicts_new(struct deadlines *, struct watch *, schedd_send_fn *send,
-		    void *arg);
+/* At most inflight verdicts await storaged's answer at once. */
+struct verdicts	*verdicts_new(struct deadlines *, struct watch *, uint32_t inflight,
+		    schedd_send_fn *send, void *arg);
 void		 verdicts_destroy(struct verdicts **);
 /*
  * Sends a verdict for each deadline due by now (UTC µs), earliest first,
- * at most budget.  Returns how many were sent; stops early when send
- * refuses (the deadline stays queued).
+ * at most budget.  Returns how many were sent; stops early when as many
+ * as allowed are in flight or send refuses (the deadline stays queued).
  */
 size_t		 verdicts_fire(struct verdicts *, int64_t now, size_t budget);
 /* The answer to a verdict; reply NULL when none came in time. */
 void		 verdicts_on_reply(struct verdicts *, enum proto_msg type,
-		    const struct msg_verdict *sent, const struct proto_in *reply, int64_t now);
+		    const struct msg_verdict *sent, const struct rpc_reply *reply, int64_t now);
 struct verdict_stats {
 	uint64_t	 sent;		/* verdicts sent, retries included */
 	uint64_t	 applied;	/* storaged recorded them */

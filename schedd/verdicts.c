@@ -19,7 +19,7 @@
  *   stale	a check-in, edit or pause came first; its event re-arms it
  *   early	storaged's clock is behind ours: ask again after a back-off
  *   error or no answer	ask again after a back-off (250 ms doubling to
- *		60 s per deadline; upstream.c also backs off as a whole)
+ *		60 s per deadline; common/rpc.c also backs off as a whole)
  * An answer for a deadline that has moved since (an event re-armed it) is
  * counted and otherwise ignored.
  */
@@ -35,16 +35,20 @@ struct verdicts {
 	struct watch		*w;	/* borrowed */
 	schedd_send_fn		*send;
 	void			*arg;
+	uint32_t		 inflight;	/* verdicts awaiting an answer */
+	uint32_t		 inflight_max;
 	struct verdict_stats	 st;
 };
 
 struct verdicts *
-verdicts_new(struct deadlines *dq, struct watch *w, schedd_send_fn *send, void *arg)
+verdicts_new(struct deadlines *dq, struct watch *w, uint32_t inflight, schedd_send_fn *send,
+    void *arg)
 {
 	struct verdicts	*v = xcalloc(1, sizeof(*v));
 
 	v->dq = dq;
 	v->w = w;
+	v->inflight_max = inflight;
 	v->send = send;
 	v->arg = arg;
 	return v;
@@ -106,7 +110,8 @@ verdicts_fire(struct verdicts *v, int64_t now, size_t budget)
 	int64_t			 at;
 	size_t			 n = 0;
 
-	while (n < budget && (d = deadlines_peek(v->dq, &at)) != NULL && at <= now) {
+	while (n < budget && v->inflight < v->inflight_max &&
+	    (d = deadlines_peek(v->dq, &at)) != NULL && at <= now) {
 		if (build(d, &q) == -1) {
 			deadlines_cancel(v->dq, d);
 			continue;
@@ -115,6 +120,7 @@ verdicts_fire(struct verdicts *v, int64_t now, size_t budget)
 			break;		/* stays queued; retried when storaged can take it */
 		deadlines_cancel(v->dq, d);
 		d->state = WATCH_INFLIGHT;
+		v->inflight++;
 		v->st.sent++;
 		n++;
 		log_debug("%s %s %s sent", proto_msg_name(q.type), q.u.verdict.monitor_id,
@@ -131,30 +137,26 @@ enum next_step {
 /* Reads storaged's answer; counts it and says what to do next. */
 static enum next_step
 judge_answer(struct verdicts *v, enum proto_msg type, const struct msg_verdict *sent,
-    const struct proto_in *reply)
+    const struct rpc_reply *reply)
 {
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-	char		 reason[160] = "", code[32] = "";
+	char		 reason[160] = "";
 	bool		 applied;
 
 	if (reply == NULL) {
 		v->st.failed++;
 		return STEP_RETRY;
 	}
-	mpr_init(&r, &reply->doc.up.data, &err);
-	if (strcmp(reply->name, "ok") != 0) {
-		mpr_str(&r, "code", code, sizeof(code), false);
-		mpr_str(&r, "message", reason, sizeof(reason), false);
-		log_warnx("%s %s: storaged answered %s: %s %s", proto_msg_name(type),
-		    sent->monitor_id, reply->name, code, reason);
+	if (!reply->ok) {
+		log_warnx("%s %s: storaged answered err: %s %s", proto_msg_name(type),
+		    sent->monitor_id, proto_err_name(reply->code), reply->message);
 		v->st.failed++;
 		return STEP_RETRY;
 	}
-	applied = mpr_bool(&r, "applied");
-	mpr_str(&r, "reason", reason, sizeof(reason), false);
-	if (!mpr_ok(&r)) {
-		log_warnx("%s %s: bad answer: %s", proto_msg_name(type), sent->monitor_id, err.why);
+	applied = mpr_bool(reply->body, "applied");
+	mpr_str(reply->body, "reason", reason, sizeof(reason), false);
+	if (!mpr_ok(reply->body)) {
+		log_warnx("%s %s: bad answer: %s", proto_msg_name(type), sent->monitor_id,
+		    reply->body->err->why);
 		v->st.failed++;
 		return STEP_RETRY;
 	}
@@ -177,13 +179,15 @@ judge_answer(struct verdicts *v, enum proto_msg type, const struct msg_verdict *
 
 void
 verdicts_on_reply(struct verdicts *v, enum proto_msg type, const struct msg_verdict *sent,
-    const struct proto_in *reply, int64_t now)
+    const struct rpc_reply *reply, int64_t now)
 {
 	enum next_step		 step = judge_answer(v, type, sent, reply);
 	struct watch_mon	*m = watch_find(v->w, sent->monitor_id);
 	struct watch_run	*r;
 	struct deadline		*d;
 
+	if (v->inflight > 0)
+		v->inflight--;
 	if (m == NULL)
 		return;		/* no longer watched (paused, deleted, resync) */
 	if (type == MSG_VERDICT_MISSED) {

@@ -1,32 +1,28 @@
 /*
  * follow.c -- streamd follows storaged's event feed: a SUB socket on
- * storaged's PUB endpoint, on the h2o loop, and a DEALER (rpc) for the
- * log.  Events reach fanout in sequence order with no gap:
+ * storaged's PUB endpoint, on the h2o loop, and requests through the rpc
+ * client.  Which events reach fanout, and when the log is read, is decided
+ * by common/feed.c (in sequence, no gap, none twice); this file does the
+ * I/O for it:
  *
- *  - at start, a ping tells the committed head; the stream starts there
- *    (clients that want history ask for it with Last-Event-ID), and
- *    streamd reports ready (/healthz) once that is known and the SUB
- *    socket is connected (a socket monitor tells);
- *  - an event past the next expected one means PUB dropped some (its
- *    high-water mark under load) or we were away: events.after fetches
- *    the missing ones from the log, and live ones that arrive meanwhile
- *    are taken from the log too;
- *  - a ping every second, and one whenever the SUB socket (re)connects,
- *    finds a lost tail (nothing newer arrived to reveal the gap): a head
- *    past what was delivered is fetched.  Under load that sometimes
- *    fetches events still on their way through PUB; their PUB copies are
- *    then duplicates, and dropped.
+ *  - the stream starts at storaged's committed head, asked with a ping
+ *    (clients that want history ask for it with Last-Event-ID); streamd
+ *    reports ready (/healthz) once that is known and the SUB socket is
+ *    connected (a socket monitor tells);
+ *  - the head is checked again every second, and whenever the SUB socket
+ *    (re)connects, to find a lost tail;
+ *  - a malformed event is logged and skipped;
+ *  - if storaged's log goes back (a new database), every stream ends:
+ *    clients reconnect and resume by Last-Event-ID.
  *
- * A malformed event is logged and skipped; in a repair page the page's
- * "last" carries the position past it.  So is an event storaged never
- * committed (a seq past its head): storaged publishes only after the
- * commit, so a repair asked after an event arrived answers a head at
- * least as new as that event.  Were such an event kept as the target,
- * each repair page would ask for the next at once, for ever.
+ * Nothing is held while the log fills a gap (cfg.hold 0): live events that
+ * arrive meanwhile are read from the log too.
  */
 #include "streamd.h"
+#include "clock.h"
 #include "daemon.h"
 #include "evzmq.h"
+#include "feed.h"
 
 #define MONITOR_EP	"inproc://streamd-follow-monitor"
 
@@ -38,65 +34,33 @@
 
 struct follow {
 	struct streamd		*sd;
+	struct feed		*feed;
 	zsock_t			*sub;
 	struct evzmq		*watch;
 	zsock_t			*mon;		/* PAIR: the SUB socket's connection events */
 	struct evzmq		*mon_watch;
 	bool			 connected;	/* the SUB socket is connected to storaged */
-	struct follow_pos	 pos;
-	struct rpc_call		*repair;	/* events.after in flight */
-	uint64_t		 repair_target;	/* pos.target when it was sent */
-	struct rpc_call		*probe;		/* ping in flight */
-	uint64_t		 probe_floor;	/* delivered when the probe was sent */
+	struct rpc_call		*call;		/* the feed's request in flight */
 	h2o_timeout_t		 tick_timeout;	/* PROBE_MS */
 	h2o_timeout_t		 sync_timeout;	/* SYNC_MS */
 	unsigned		 ticks;		/* probes sent so far */
 	h2o_timeout_entry_t	 tick;
-	struct proto_req	 q;
 };
 
-enum follow_verdict
-follow_accept(struct follow_pos *p, uint64_t seq)
-{
-	if (seq > p->target)
-		p->target = seq;
-	if (!p->synced)
-		return FOLLOW_GAP;
-	if (seq <= p->delivered)
-		return FOLLOW_DUPLICATE;
-	if (seq == p->delivered + 1) {
-		p->delivered = seq;
-		return FOLLOW_DELIVER;
-	}
-	return FOLLOW_GAP;
-}
-
 bool
-follow_replayed(struct follow_pos *p, uint64_t seq)
+follow_delivered(const struct follow *f, uint64_t *seq)
 {
-	if (seq > p->target)
-		p->target = seq;
-	if (!p->synced || seq <= p->delivered)
-		return false;
-	/* The log is the authority: a hole in it (retention) is not waited for. */
-	p->delivered = seq;
-	return true;
-}
-
-const struct follow_pos *
-follow_position(const struct follow *f)
-{
-	return &f->pos;
+	*seq = feed_position(f->feed);
+	return feed_started(f->feed);
 }
 
 bool
 follow_ready(const struct follow *f)
 {
-	return f->pos.synced && f->connected;
+	return feed_started(f->feed) && f->connected;
 }
 
-static void	 repair(struct follow *);
-static void	 probe(struct follow *);
+static void	 run(struct follow *);
 
 /* Decodes one logged or published event; false (logged) when malformed. */
 static bool
@@ -110,121 +74,118 @@ decode(const msgpack_object *o, struct event *e, const char *from)
 	return false;
 }
 
+/* An answer the feed did not get: none in time, or an error. */
+static bool
+failed(struct follow *f, const struct rpc_reply *r, const char *what)
+{
+	f->call = NULL;
+	if (r->ok)
+		return false;
+	if (r->body != NULL)
+		log_warnx("%s: storaged answered %s: %s", what, proto_err_name(r->code),
+		    r->message);
+	feed_failed(f->feed, r->body != NULL ? FEED_ERROR : FEED_NO_ANSWER, clock_mono_us());
+	run(f);
+	return true;
+}
+
 static void
-on_repair(void *arg, const struct rpc_reply *r)
+on_page(void *arg, const struct rpc_reply *r)
 {
 	struct follow			*f = arg;
-	const msgpack_object_array	*events;
+	struct proto_events_page	 pg;
+	struct mpr_err			 err;
 	struct event			 e;
-	uint64_t			 head, last;
 
-	f->repair = NULL;
-	if (!r->ok) {
-		log_warnx("repairing the feed after %" PRIu64 ": %s (retrying)", f->pos.delivered,
-		    r->message);
-		return;		/* the next probe tries again */
-	}
-	events = mpr_array(r->body, "events", 100000, true);
-	head = mpr_uint(r->body, "head", true);
-	last = mpr_uint(r->body, "last", true);
-	if (!mpr_ok(r->body) || events == NULL) {
-		log_warnx("events.after: bad reply: %s", r->body->err->why);
+	if (failed(f, r, "events.after"))
 		return;
+	if (proto_events_page_decode(r->body->map, &pg, &err) == -1) {
+		log_warnx("events.after: bad reply: %s", err.why);
+		feed_failed(f->feed, FEED_ERROR, clock_mono_us());
+	} else if (feed_page_begin(f->feed, &pg, clock_mono_us())) {
+		for (uint32_t i = 0; i < pg.events->size; i++)
+			if (decode(&pg.events->ptr[i], &e, "events.after") &&
+			    feed_page_event(f->feed, e.seq))
+				fanout_event(f->sd->fanout, &e);
+		feed_page_end(f->feed);
+		sse_flush_all(f->sd);
 	}
-	for (uint32_t i = 0; i < events->size; i++)
-		if (decode(&events->ptr[i], &e, "events.after") && follow_replayed(&f->pos, e.seq))
-			fanout_event(f->sd->fanout, &e);
-	/* Every event up to last was in the page (no organization filter). */
-	if (last > f->pos.delivered)
-		f->pos.delivered = last;
-	if (head > f->pos.target)
-		f->pos.target = head;
-	if (head < f->repair_target && f->pos.target == f->repair_target) {
-		log_warnx("feed: event %" PRIu64 " is past storaged's head %" PRIu64
-		    ": not a committed event, ignored", f->repair_target, head);
-		f->pos.target = head > f->pos.delivered ? head : f->pos.delivered;
-	}
-	sse_flush_all(f->sd);
-	repair(f);
+	run(f);
 }
 
-/* Fetches what is missing, one page at a time. */
+/* The feed starts: replays that started before must reach this point before going live. */
 static void
-repair(struct follow *f)
+started(struct follow *f)
 {
-	struct proto_req *q = &f->q;
+	uint64_t	 head = feed_position(f->feed);
+	h2o_linklist_t	*node, *next;
 
-	if (f->repair != NULL || !f->pos.synced || f->pos.target <= f->pos.delivered)
-		return;
-	log_debug("feed: fetching events after %" PRIu64 " (known up to %" PRIu64 ")",
-	    f->pos.delivered, f->pos.target);
-	proto_req_init(q, MSG_EVENTS_AFTER);
-	q->u.events_after.after = f->pos.delivered;
-	q->u.events_after.limit = REPAIR_PAGE;
-	f->repair_target = f->pos.target;
-	f->repair = rpc_send(f->sd->rpc, q, on_repair, f);
+	log_info("following storaged's feed from %" PRIu64, head);
+	for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
+		next = node->next;	/* a failed page request may close the client */
+		sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
+	}
 }
 
-/* storaged's log went backwards (a new database): every client starts over. */
 static void
-restart_log(struct follow *f, uint64_t head)
+on_head(void *arg, const struct rpc_reply *r)
+{
+	struct follow	*f = arg;
+	uint64_t	 head;
+	bool		 was_started = feed_started(f->feed);
+
+	if (failed(f, r, "ping"))
+		return;
+	head = mpr_uint(r->body, "seq", true);
+	if (!mpr_ok(r->body)) {
+		log_warnx("ping: bad reply: %s", r->body->err->why);
+		feed_failed(f->feed, FEED_ERROR, clock_mono_us());
+	} else {
+		feed_head(f->feed, head, clock_mono_us());
+		if (!was_started && feed_started(f->feed))
+			started(f);
+	}
+	run(f);
+}
+
+/* storaged's log went back (a new database): every client starts over. */
+static void
+restart_log(struct follow *f)
 {
 	h2o_linklist_t *node, *next;
 
-	log_warnx("storaged's log is at %" PRIu64 ", behind %" PRIu64 " already streamed: "
-	    "ending every stream", head, f->pos.delivered);
-	f->pos.delivered = f->pos.target = head;
+	log_warnx("ending every stream: their ids belong to the old log");
 	for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
 		next = node->next;
 		sse_end(H2O_STRUCT_FROM_MEMBER(struct client, all, node));
 	}
 }
 
-static void
-on_probe(void *arg, const struct rpc_reply *r)
+/* Sends the request the feed asks for (its answer runs the feed again); false: not now. */
+static bool
+ask(struct follow *f, const struct feed_action *a)
 {
-	struct follow	*f = arg;
-	uint64_t	 head;
-	h2o_linklist_t	*node, *next;
+	struct proto_req	 q;
 
-	f->probe = NULL;
-	if (!r->ok)
-		return;		/* storaged away: rpc logged it; try at the next tick */
-	head = mpr_uint(r->body, "seq", true);
-	if (!mpr_ok(r->body)) {
-		log_warnx("ping: bad reply: %s", r->body->err->why);
-		return;
-	}
-	if (!f->pos.synced) {
-		f->pos.synced = true;
-		f->pos.delivered = head;
-		log_info("following storaged's feed from %" PRIu64, head);
-		/* Replays that started before must reach this point before going live. */
-		for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
-			next = node->next;	/* a failed page request may close the client */
-			sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
-		}
-	} else if (head < f->probe_floor) {
-		/*
-		 * Not just a stale answer: a ping may be served in the batch
-		 * whose events we already have, but every event delivered
-		 * before it was sent had been committed.
-		 */
-		restart_log(f, head);
-	} else if (head > f->pos.target) {
-		f->pos.target = head;
-	}
-	repair(f);
+	feed_request(a, &q);
+	f->call = rpc_send(f->sd->rpc, &q, a->what == FEED_ASK_PAGE ? on_page : on_head, f);
+	if (f->call == NULL)
+		feed_failed(f->feed, FEED_NO_ANSWER, clock_mono_us());
+	return f->call != NULL;
 }
 
+/* Does what the feed asks for, until it asks nothing more (nothing is held: no FEED_DELIVER). */
 static void
-probe(struct follow *f)
+run(struct follow *f)
 {
-	if (f->probe != NULL)
-		return;
-	f->probe_floor = f->pos.delivered;
-	proto_req_init(&f->q, MSG_PING);
-	f->probe = rpc_send(f->sd->rpc, &f->q, on_probe, f);
+	struct feed_action	 a;
+
+	while (feed_next(f->feed, clock_mono_us(), &a)) {
+		if (a.what == FEED_RESET)
+			restart_log(f);
+		else if (a.what != FEED_DELIVER && !ask(f, &a))
+			return;		/* not now: the client is closing */
+	}
 }
 
 static void
@@ -232,11 +193,11 @@ on_tick(h2o_timeout_entry_t *entry)
 {
 	struct follow *f = H2O_STRUCT_FROM_MEMBER(struct follow, tick, entry);
 
-	probe(f);
-	repair(f);
+	feed_check_head(f->feed);
+	run(f);
 	if (f->ticks < SYNC_TRIES)
 		f->ticks++;
-	h2o_timeout_link(f->sd->loop, !f->pos.synced && f->ticks < SYNC_TRIES ?
+	h2o_timeout_link(f->sd->loop, !feed_started(f->feed) && f->ticks < SYNC_TRIES ?
 	    &f->sync_timeout : &f->tick_timeout, &f->tick);
 }
 
@@ -255,7 +216,8 @@ on_monitor(void *arg)
 			if (what == ZMQ_EVENT_CONNECTED) {
 				log_debug("feed: connected to %s", f->sd->cfg->storaged_pub);
 				f->connected = true;
-				probe(f);	/* what was published while we were away */
+				feed_check_head(f->feed);	/* what was published meanwhile */
+				run(f);
 			} else if (what == ZMQ_EVENT_DISCONNECTED) {
 				log_info("feed: storaged's event socket went away; reconnecting");
 				f->connected = false;
@@ -272,8 +234,8 @@ on_readable(void *arg)
 	struct proto_in	 in;
 	struct event	 e;
 	const char	*why;
+	int64_t		 now = clock_mono_us();
 	int		 rc, n;
-	bool		 gap = false;
 
 	/*
 	 * storaged publishes a whole batch at once (up to LOOM_BATCH_MAX
@@ -285,25 +247,15 @@ on_readable(void *arg)
 	for (n = 0; n < FEED_BATCH && (rc = proto_recv(f->sub, false, &in, &why)) != 1; n++) {
 		if (rc == -1)
 			log_warnx("feed: malformed message skipped: %s", why);
-		else if (decode(&in.doc.up.data, &e, "feed")) {
-			switch (follow_accept(&f->pos, e.seq)) {
-			case FOLLOW_DELIVER:
-				fanout_event(f->sd->fanout, &e);
-				break;
-			case FOLLOW_GAP:
-				gap = true;
-				break;
-			case FOLLOW_DUPLICATE:
-				break;
-			}
-		}
+		else if (decode(&in.doc.up.data, &e, "feed") &&
+		    feed_live(f->feed, e.seq, NULL, now) == FEED_TAKE_DELIVER)
+			fanout_event(f->sd->fanout, &e);
 		proto_in_free(&in);
 	}
 	sse_flush_all(f->sd);
 	if (n == FEED_BATCH)
 		evzmq_kick(f->watch);	/* more may wait: after the writes */
-	if (gap)
-		repair(f);
+	run(f);
 }
 
 struct follow *
@@ -312,6 +264,8 @@ follow_new(struct streamd *sd)
 	struct follow *f = xcalloc(1, sizeof(*f));
 
 	f->sd = sd;
+	f->feed = feed_new(&(struct feed_cfg){ .origin = FEED_FROM_HEAD, .page = REPAIR_PAGE,
+	    .retry_us = PROBE_MS * 1000 });
 	if ((f->sub = zsock_new(ZMQ_SUB)) == NULL)
 		fatalx("zsock_new failed");
 	/* Room for bursts; past it PUB drops and we repair from the log. */
@@ -337,7 +291,7 @@ follow_new(struct streamd *sd)
 	h2o_timeout_init(sd->loop, &f->sync_timeout, SYNC_MS);
 	f->tick.cb = on_tick;
 	h2o_timeout_link(sd->loop, &f->sync_timeout, &f->tick);
-	probe(f);
+	run(f);		/* the first ping: where the stream starts */
 	return f;
 }
 
@@ -348,8 +302,7 @@ follow_destroy(struct follow **fp)
 
 	if (f == NULL)
 		return;
-	rpc_cancel(f->repair);
-	rpc_cancel(f->probe);
+	rpc_cancel(f->call);
 	if (h2o_timeout_is_linked(&f->tick))
 		h2o_timeout_unlink(&f->tick);
 	h2o_timeout_dispose(f->sd->loop, &f->tick_timeout);
@@ -359,6 +312,7 @@ follow_destroy(struct follow **fp)
 	zmq_socket_monitor(zsock_resolve(f->sub), NULL, 0);
 	zsock_destroy(&f->mon);
 	zsock_destroy(&f->sub);
+	feed_destroy(&f->feed);
 	free(f);
 	*fp = NULL;
 }

@@ -340,20 +340,14 @@ static void
 on_page(void *arg, const struct rpc_reply *r)
 {
 	struct client			*c = arg;
-	const msgpack_object_array	*events = NULL;
+	struct proto_events_page	 pg;
+	struct mpr_err			 err;
 	struct frame			*reset = NULL;
-	uint64_t			 head = 0, first = 0, last = 0, after = c->resume.cursor;
+	uint64_t			 after = c->resume.cursor;
 
 	c->rpc = NULL;
-	if (r->ok) {
-		events = mpr_array(r->body, "events", 100000, true);
-		head = mpr_uint(r->body, "head", true);
-		first = mpr_uint(r->body, "first", true);
-		last = mpr_uint(r->body, "last", true);
-	}
-	if (!r->ok || !mpr_ok(r->body) || events == NULL) {
-		log_warnx("replay after %" PRIu64 ": %s", after,
-		    r->ok ? r->body->err->why : r->message);
+	if (!r->ok || proto_events_page_decode(r->body->map, &pg, &err) == -1) {
+		log_warnx("replay after %" PRIu64 ": %s", after, r->ok ? err.why : r->message);
 		if (c->started) {
 			sse_end(c);	/* the client resumes from what it got */
 		} else {
@@ -364,13 +358,13 @@ on_page(void *arg, const struct rpc_reply *r)
 		return;
 	}
 	if (!c->started) {
-		switch (resume_check(after, first, head)) {
+		switch (resume_check(after, pg.first, pg.head)) {
 		case RESUME_EXPIRED:
-			reset = frame_reset("expired", after, first, head);
+			reset = frame_reset("expired", after, pg.first, pg.head);
 			break;
 		case RESUME_UNKNOWN:
-			reset = frame_reset("unknown", after, first, head);
-			c->resume.cursor = head;
+			reset = frame_reset("unknown", after, pg.first, pg.head);
+			c->resume.cursor = pg.head;
 			break;
 		case RESUME_FROM_ID:
 			break;
@@ -384,18 +378,18 @@ on_page(void *arg, const struct rpc_reply *r)
 				return;
 		}
 	}
-	switch (replay_events(c, events)) {
+	switch (replay_events(c, pg.events)) {
 	case -1:
 		return;		/* dropped while queueing */
 	case 0:
 		return;		/* the buffer is full: on_written fetches the rest */
 	}
-	if (resume_page_done(&c->resume, last, head)) {
+	if (resume_page_done(&c->resume, pg.last, pg.head)) {
 		go_live(c);
 		return;
 	}
 	/* At the head but the feed has not started yet: sse_feed_jumped() resumes. */
-	if (c->resume.cursor >= head && c->resume.must_reach == WAIT_FOR_FEED)
+	if (c->resume.cursor >= pg.head && c->resume.must_reach == WAIT_FOR_FEED)
 		return;
 	maybe_fetch(c);
 }
@@ -419,7 +413,8 @@ fetch_page(struct client *c)
 void
 sse_begin(struct client *c)
 {
-	const struct follow_pos *pos = follow_position(c->sd->follow);
+	uint64_t	 seq;
+	bool		 following = follow_delivered(c->sd->follow, &seq);
 
 	resume_init(&c->resume, c->params.resume, c->params.last_id);
 	c->state = c->params.resume ? CLIENT_REPLAYING : CLIENT_LIVE;
@@ -431,7 +426,7 @@ sse_begin(struct client *c)
 		start_response(c);
 		return;
 	}
-	resume_require(&c->resume, pos->synced ? pos->delivered : WAIT_FOR_FEED);
+	resume_require(&c->resume, following ? seq : WAIT_FOR_FEED);
 	fetch_page(c);
 }
 

@@ -5,13 +5,13 @@
  *   storaged PUB --SUB--> follow.c --> fanout.c --> sse.c (one per client) --> socket
  *   storaged ROUTER <--DEALER-- rpc (token.verify, events.after, ping)
  *
- * follow.c keeps the feed gap-free (events.after repairs what PUB dropped),
- * fanout.c serializes each event once into a refcounted frame and hands it
- * to the clients whose organization and filters match, sse.c queues frames
- * per client (bounded) and writes them one write at a time, resume.c replays
- * from the log for Last-Event-ID and switches to live with no gap and no
- * duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c and
- * follow_accept) are unit-tested without sockets.
+ * follow.c keeps the feed gap-free (by common/feed.c's rules: events.after
+ * repairs what PUB dropped), fanout.c serializes each event once into a
+ * refcounted frame and hands it to the clients whose organization and
+ * filters match, sse.c queues frames per client (bounded) and writes them
+ * one write at a time, resume.c replays from the log for Last-Event-ID and
+ * switches to live with no gap and no duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c, and the
+ * feed's rules) are unit-tested without sockets.
  */
 #ifndef LOOM_STREAMD_H
 #define LOOM_STREAMD_H
@@ -188,35 +188,14 @@ struct frame	*resume_take_held(struct resume *);
  */
 void		 resume_fall_back(struct resume *, uint64_t seq);
 
-/* ---------- follow.c: storaged's feed, gap-free ---------- */
-
-/*
- * The feed's position: events are handed to fanout in sequence order
- * without gaps.  An event past delivered + 1 means some were missed (PUB
- * drops under load, a restart): they are fetched with events.after.
- */
-struct follow_pos {
-	bool		 synced;	/* delivered is known (storaged answered a ping) */
-	uint64_t	 delivered;	/* newest seq handed to fanout */
-	uint64_t	 target;	/* newest seq known to exist */
-};
-
-enum follow_verdict {
-	FOLLOW_DELIVER,		/* the next one: deliver it */
-	FOLLOW_DUPLICATE,	/* already delivered */
-	FOLLOW_GAP,		/* later than the next: repair first */
-};
-
-/* Judges a live event from PUB (updates delivered or target). */
-enum follow_verdict follow_accept(struct follow_pos *, uint64_t seq);
-/* An event from a repair page: true when it is new (delivered moves to seq). */
-bool		 follow_replayed(struct follow_pos *, uint64_t seq);
+/* ---------- follow.c: storaged's feed, gap-free (common/feed.c) ---------- */
 
 struct follow;
 struct streamd;
 struct follow	*follow_new(struct streamd *);
 void		 follow_destroy(struct follow **);
-const struct follow_pos *follow_position(const struct follow *);
+/* The newest seq handed to fanout; false until storaged's head is known. */
+bool		 follow_delivered(const struct follow *, uint64_t *seq);
 /* True once the feed is followed: head known and the SUB socket connected. */
 bool		 follow_ready(const struct follow *);
 

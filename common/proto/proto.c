@@ -546,6 +546,22 @@ proto_event_decode(const msgpack_object *obj, struct event *e, struct mpr_err *e
 	return mpr_ok(&r) ? 0 : -1;
 }
 
+int
+proto_events_page_decode(const msgpack_object *body, struct proto_events_page *pg,
+    struct mpr_err *err)
+{
+	struct mpr	 r;
+
+	memset(pg, 0, sizeof(*pg));
+	memset(err, 0, sizeof(*err));
+	mpr_init(&r, body, err);
+	pg->events = mpr_array(&r, "events", PROTO_EVENTS_MAX, true);
+	pg->head = mpr_uint(&r, "head", true);
+	pg->first = mpr_uint(&r, "first", true);
+	pg->last = mpr_uint(&r, "last", true);
+	return mpr_ok(&r) ? 0 : -1;
+}
+
 /* ---------- requests ---------- */
 
 void
@@ -866,7 +882,8 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 		break;
 	case MSG_EVENTS_AFTER:
 		q->u.events_after.after = mpr_uint(&r, "after", true);
-		q->u.events_after.limit = (uint32_t)mpr_int(&r, "limit", 1, 10000, 1000, false);
+		q->u.events_after.limit = (uint32_t)mpr_int(&r, "limit", 1, PROTO_EVENTS_MAX, 1000,
+		    false);
 		get_id(&r, "org", "org", q->u.events_after.org, false);
 		break;
 	case MSG_SNAPSHOT:

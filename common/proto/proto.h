@@ -289,17 +289,29 @@ struct msg_org {
 };
 
 /*
- * events.after {after uint, limit (1-10000), org opt}: events with
- * seq > after, oldest first, at most limit; only that organization's when
- * org is given.  Reply ok {events [event map], head uint (last committed
- * seq), first uint (oldest seq still in the log; head + 1 when empty),
- * last uint (the last seq examined: the next page starts after it)}.
+ * events.after {after uint, limit (1-PROTO_EVENTS_MAX), org opt}: events
+ * with seq > after, oldest first, at most limit; only that organization's
+ * when org is given.  Reply ok: struct proto_events_page.
  */
+#define PROTO_EVENTS_MAX	10000
+
 struct msg_events_after {
 	uint64_t		 after;
 	uint32_t		 limit;
 	char			 org[ID_SIZE];
 };
+
+/* events.after's "ok" reply; the event maps are borrowed from the reply. */
+struct proto_events_page {
+	const msgpack_object_array *events;	/* event maps, oldest first */
+	uint64_t		 head;		/* last committed seq */
+	uint64_t		 first;		/* oldest seq still in the log; head + 1 when empty */
+	uint64_t		 last;		/* last seq examined: the next page starts after it */
+};
+
+/* Decodes an events.after reply map; -1 with err set when it is malformed. */
+int	 proto_events_page_decode(const msgpack_object *body, struct proto_events_page *,
+	    struct mpr_err *err);
 
 /*
  * snapshot {cursor str opt, limit (1-100000)}: the schedule state of

@@ -4,7 +4,8 @@
  * published events are built here and handed in, and time is injected.
  * Covers the start sequence (snapshot pages, the head of the first page,
  * catch-up with the rev and page-floor rules), live sequencing, gap repair
- * with the backlog, the head check, a log that lost events, and retries.
+ * with held events, the head check, a log that lost events, and retries.
+ * The feed's rules themselves are test_feed.c's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,16 +118,24 @@ ev(uint64_t seq, const char *id, int64_t next, const char *chk, int64_t timeout_
 static void
 answer(struct fixture *fx, const char *name, struct mpw *w)
 {
-	struct proto_in	 in;
-	const char	*why, *data;
-	size_t		 len;
+	struct mpk_doc		 doc;
+	struct mpr_err		 err = { 0 };
+	struct mpr		 body;
+	struct rpc_reply	 r = { .ok = strcmp(name, "ok") == 0, .message = "", .field = "",
+	    .body = &body };
+	char			 code[32] = "";
+	const char		*why, *data;
+	size_t			 len;
 
-	memset(&in, 0, sizeof(in));
-	strlcpy_loom(in.name, name, sizeof(in.name));
 	data = mpw_data(w, &len);
-	assert_int_equal(mpk_parse(&in.doc, data, len, &why), 0);
-	follow_on_reply(fx->f, fx->sent[fx->nsent - 1].type, &in, fx->mono);
-	mpk_doc_free(&in.doc);
+	assert_int_equal(mpk_parse(&doc, data, len, &why), 0);
+	mpr_init(&body, &doc.up.data, &err);
+	if (!r.ok) {
+		mpr_str(&body, "code", code, sizeof(code), false);
+		r.code = proto_err_parse(code);
+	}
+	follow_on_reply(fx->f, fx->sent[fx->nsent - 1].type, &r, fx->mono);
+	mpk_doc_free(&doc);
 	mpw_destroy(w);
 }
 
@@ -266,7 +275,7 @@ static void
 test_live_sequence_and_gap_repair(void **state)
 {
 	struct fixture		*fx = *state;
-	struct event		 e, evs[2];
+	struct event		 e, evs[3];
 	struct follow_stats	 st;
 	int			 n;
 
@@ -278,23 +287,27 @@ test_live_sequence_and_gap_repair(void **state)
 	publish(fx, &e);			/* a duplicate: ignored */
 	assert_int_equal(watch_find(fx->w, MON_A)->expected_at, T0 + 1 * MINUTE);
 
-	/* 5 and 6 were dropped by PUB: 7 reveals the gap. */
+	/* 5 and 6 were dropped by PUB: 7 reveals the gap, and the log is asked at once. */
 	n = fx->nsent;
 	e = ev(7, MON_A, T0 + 7 * MINUTE, NULL, 0);
 	publish(fx, &e);
 	assert_int_equal(follow_seq(fx->f), 4);
-	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, n + 1);
 	assert_int_equal(last_sent(fx, MSG_EVENTS_AFTER)->u.events_after.after, 4);
+	follow_tick(fx->f, fx->mono);		/* one request at a time */
+	assert_int_equal(fx->nsent, n + 1);
 	e = ev(8, MON_A, T0 + 8 * MINUTE, NULL, 0);
-	publish(fx, &e);			/* kept in the backlog meanwhile */
+	publish(fx, &e);			/* held meanwhile */
 	assert_int_equal(follow_seq(fx->f), 4);
 
+	/* The page was read at head 7 (7 was published, so committed, before it was asked). */
 	evs[0] = ev(5, MON_A, T0 + 5 * MINUTE, NULL, 0);
 	evs[1] = ev(6, MON_A, T0 + 6 * MINUTE, NULL, 0);
-	answer_events(fx, evs, 2, 6, 1);
-	/* The log gave 5-6, the backlog 7-8: live again, nothing lost, nothing twice. */
+	evs[2] = ev(7, MON_A, T0 + 7 * MINUTE, NULL, 0);
+	answer_events(fx, evs, 3, 7, 1);
+	/* The log gave 5-7, the hold 8: live again, nothing lost, nothing twice. */
 	assert_int_equal(follow_seq(fx->f), 8);
+	assert_int_equal(fx->nsent, n + 1);
 	assert_int_equal(watch_find(fx->w, MON_A)->expected_at, T0 + 8 * MINUTE);
 	e = ev(9, MON_A, T0 + 9 * MINUTE, NULL, 0);
 	publish(fx, &e);
@@ -318,16 +331,15 @@ test_an_event_past_storageds_head_is_dropped(void **state)
 
 	go_live(fx);
 	e = ev(99, MON_A, T0 + 99 * MINUTE, NULL, 0);
-	publish(fx, &e);			/* a gap: catching up */
-	follow_tick(fx->f, fx->mono);
+	publish(fx, &e);			/* a gap: reading the log */
 	assert_int_equal(last_sent(fx, MSG_EVENTS_AFTER)->u.events_after.after, 3);
 	e = ev(50, MON_A, T0 + 50 * MINUTE, NULL, 0);
 	publish(fx, &e);			/* after the request: may be newer than its answer */
+	n = fx->nsent;
 	answer_events(fx, NULL, 0, 3, 1);	/* 99 dropped, 50 waits for the next page */
 	assert_int_equal(follow_seq(fx->f), 3);
-	n = fx->nsent;
-	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, n + 1);
+	assert_int_equal(last_sent(fx, MSG_EVENTS_AFTER)->u.events_after.after, 3);
 	answer_events(fx, NULL, 0, 3, 1);	/* asked after 50 arrived: dropped too */
 	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, n + 1);	/* live: no more requests */
@@ -359,7 +371,6 @@ test_head_check_finds_a_silent_gap(void **state)
 	mpw_kv_uint(&w, "seq", 5);
 	mpw_map_end(&w);
 	answer(fx, "ok", &w);
-	follow_tick(fx->f, fx->mono);
 	assert_int_equal(last_sent(fx, MSG_EVENTS_AFTER)->u.events_after.after, 3);
 }
 
@@ -374,7 +385,6 @@ test_a_replaced_database_means_a_fresh_snapshot(void **state)
 	/* Old seqs keep coming (storaged starts over from 1): no news, so a head check. */
 	fx->mono += 6 * S;
 	publish(fx, &e);
-	follow_tick(fx->f, fx->mono);
 	last_sent(fx, MSG_PING);
 	mpw_init(&w);
 	proto_reply_begin(&w, fx->sent[fx->nsent - 1].rid);
@@ -397,7 +407,6 @@ test_lost_log_means_a_fresh_snapshot(void **state)
 	go_live(fx);
 	assert_int_equal(watch_monitors(fx->w), 1);
 	publish(fx, &e);			/* gap: 4-8 missing */
-	follow_tick(fx->f, fx->mono);
 	last_sent(fx, MSG_EVENTS_AFTER);
 	/* Retention removed 4-6: the table cannot be repaired event by event. */
 	answer_events(fx, NULL, 0, 9, 7);
@@ -413,13 +422,13 @@ test_errors_and_timeouts_are_retried(void **state)
 	struct fixture	*fx = *state;
 	struct mpw	 w;
 
-	fx->refuse = true;			/* storaged unreachable: upstream refuses */
+	fx->refuse = true;			/* storaged unreachable: rpc refuses */
 	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, 0);
 	fx->refuse = false;
 	follow_tick(fx->f, fx->mono);
 	last_sent(fx, MSG_SNAPSHOT);
-	/* No answer in time: asked again at the next tick (upstream paces it). */
+	/* No answer in time: asked again at the next tick (rpc paces it). */
 	follow_on_reply(fx->f, MSG_SNAPSHOT, NULL, fx->mono);
 	follow_tick(fx->f, fx->mono);
 	assert_int_equal(fx->nsent, 2);

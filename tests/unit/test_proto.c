@@ -1186,6 +1186,56 @@ test_event_malformed(void **state)
 	mpw_destroy(&w);
 }
 
+/* The events.after reply: its four keys, and what makes one malformed. */
+static void
+test_events_page(void **state)
+{
+	static const struct {
+		const char	*body;
+		const char	*why;		/* NULL: it decodes to the numbers that follow */
+		uint32_t	 n;
+		uint64_t	 head, first, last;
+	} rows[] = {
+		{ "{v: 1, rid: 7, events: [{}, {}], head: 9, first: 3, last: 8}", NULL, 2, 9, 3, 8 },
+		{ "{v: 1, rid: 7, events: [], head: 0, first: 1, last: 0}", NULL, 0, 0, 1, 0 },
+		{ "{v: 1, rid: 7, head: 9, first: 3, last: 8}",
+		    "field \"events\": missing", 0, 0, 0, 0 },
+		{ "{events: [], first: 3, last: 8}", "field \"head\": missing", 0, 0, 0, 0 },
+		{ "{events: [], head: 9, last: 8}", "field \"first\": missing", 0, 0, 0, 0 },
+		{ "{events: [], head: 9, first: 3}", "field \"last\": missing", 0, 0, 0, 0 },
+		{ "{events: 5, head: 9, first: 3, last: 8}",
+		    "field \"events\": not an array", 0, 0, 0, 0 },
+		{ "{events: [], head: -1, first: 3, last: 8}",
+		    "field \"head\": not an unsigned integer", 0, 0, 0, 0 },
+	};
+	struct mpw	 w;
+
+	(void)state;
+	mpw_init(&w);
+	for (size_t i = 0; i < nitems(rows); i++) {
+		struct proto_events_page	 pg;
+		struct mpr_err			 err;
+		int				 rc;
+
+		mp_build(&w, rows[i].body);
+		rc = proto_events_page_decode(record_bytes(&w), &pg, &err);
+		if (rows[i].why != NULL) {
+			if (rc != -1)
+				fail_msg("row %zu accepted", i);
+			assert_string_equal(err.why, rows[i].why);
+		} else {
+			if (rc != 0)
+				fail_msg("row %zu refused: %s", i, err.why);
+			assert_int_equal(pg.events->size, rows[i].n);
+			assert_int_equal(pg.head, rows[i].head);
+			assert_int_equal(pg.first, rows[i].first);
+			assert_int_equal(pg.last, rows[i].last);
+		}
+		mpk_doc_free(&rdoc);
+	}
+	mpw_destroy(&w);
+}
+
 /*
  * Single-byte changes to every valid encoded request, decoded as every
  * message type: refused or accepted, never a crash (ASan and UBSan watch).
@@ -1408,6 +1458,7 @@ main(void)
 		cmocka_unit_test(test_event_codec),
 		cmocka_unit_test(test_malformed_table),
 		cmocka_unit_test(test_event_malformed),
+		cmocka_unit_test(test_events_page),
 		cmocka_unit_test(test_decode_mutations),
 		cmocka_unit_test(test_reply_maps),
 		cmocka_unit_test(test_framing),

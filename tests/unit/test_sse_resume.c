@@ -1,10 +1,9 @@
 /*
- * test_sse_resume.c -- Last-Event-ID and the feed's order
- * (streamd/resume.c, follow_accept in streamd/follow.c): where a replay
+ * test_sse_resume.c -- Last-Event-ID (streamd/resume.c): where a replay
  * starts, live frames held during it, the switch to live with no gap and
- * no duplicate, the bounded hold, a live client falling back to the log,
- * and the feed's gap detection.  Each
- * scenario is a short script of what storaged and the feed do.
+ * no duplicate, the bounded hold, and a live client falling back to the
+ * log.  Each scenario is a short script of what storaged and the feed do.
+ * (The feed's own order is test_feed.c's.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -204,35 +203,6 @@ test_live_start(void **state)
 	resume_free(&r);
 }
 
-static void
-test_feed_order(void **state)
-{
-	struct follow_pos p = { 0 };
-
-	(void)state;
-	/* Before the head is known nothing is delivered, but it is remembered. */
-	assert_int_equal(follow_accept(&p, 12), FOLLOW_GAP);
-	assert_int_equal(p.target, 12);
-	p.synced = true;
-	p.delivered = 10;
-	assert_int_equal(follow_accept(&p, 11), FOLLOW_DELIVER);
-	assert_int_equal(follow_accept(&p, 11), FOLLOW_DUPLICATE);
-	assert_int_equal(follow_accept(&p, 9), FOLLOW_DUPLICATE);
-	assert_int_equal(follow_accept(&p, 14), FOLLOW_GAP);	/* 12 and 13 missed */
-	assert_int_equal(p.delivered, 11);
-	assert_int_equal(p.target, 14);
-	/* The repair page brings 12-14; the live 14 then is a duplicate. */
-	assert_true(follow_replayed(&p, 12));
-	assert_false(follow_replayed(&p, 12));
-	assert_true(follow_replayed(&p, 13));
-	assert_true(follow_replayed(&p, 14));
-	assert_int_equal(follow_accept(&p, 14), FOLLOW_DUPLICATE);
-	assert_int_equal(follow_accept(&p, 15), FOLLOW_DELIVER);
-	/* A hole in the log itself (retention) is not waited for. */
-	assert_true(follow_replayed(&p, 20));
-	assert_int_equal(p.delivered, 20);
-}
-
 int
 main(void)
 {
@@ -244,7 +214,6 @@ main(void)
 		cmocka_unit_test(test_a_full_buffer_falls_back_to_the_log),
 		cmocka_unit_test(test_held_frames_behind_the_cursor_are_not_kept),
 		cmocka_unit_test(test_live_start),
-		cmocka_unit_test(test_feed_order),
 	};
 	return cmocka_run_group_tests_name("sse_resume", tests, NULL, NULL);
 }

@@ -1,8 +1,8 @@
 /*
  * test_verdicts.c -- from due deadlines to verdicts and back
  * (schedd/verdicts.c), with a fake sender, injected "now" and storaged's
- * answers built here: never early, earliest first, bounded, and what each
- * kind of answer does to the deadline.
+ * answers built here: never early, earliest first, bounded (per turn and in
+ * flight), and what each kind of answer does to the deadline.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #define T0	(1795000000LL * US_PER_S)
 #define MINUTE	US_PER_MIN
 #define S	US_PER_S
+#define INFLIGHT 8	/* verdicts awaiting answers at once */
 
 struct fixture {
 	struct deadlines	*dq;
@@ -48,7 +49,7 @@ setup(void **state)
 
 	fx->dq = deadlines_new();
 	fx->w = watch_new(fx->dq);
-	fx->v = verdicts_new(fx->dq, fx->w, fake_send, fx);
+	fx->v = verdicts_new(fx->dq, fx->w, INFLIGHT, fake_send, fx);
 	for (int i = 2; i >= 0; i--) {
 		struct track t;
 
@@ -83,10 +84,13 @@ teardown(void **state)
 static void
 answer(struct fixture *fx, int i, bool applied, const char *reason, int64_t now)
 {
-	struct proto_in	 in;
-	struct mpw	 w;
-	const char	*why, *data;
-	size_t		 len;
+	struct mpk_doc		 doc;
+	struct mpr_err		 err = { 0 };
+	struct mpr		 body;
+	struct rpc_reply	 r = { .ok = true, .field = "", .body = &body };
+	struct mpw		 w;
+	const char		*why, *data;
+	size_t			 len;
 
 	mpw_init(&w);
 	proto_reply_begin(&w, fx->sent[i].rid);
@@ -94,12 +98,11 @@ answer(struct fixture *fx, int i, bool applied, const char *reason, int64_t now)
 	mpw_bool(&w, applied);
 	mpw_kv_str_opt(&w, "reason", reason);
 	mpw_map_end(&w);
-	memset(&in, 0, sizeof(in));
-	strlcpy_loom(in.name, "ok", sizeof(in.name));
 	data = mpw_data(&w, &len);
-	assert_int_equal(mpk_parse(&in.doc, data, len, &why), 0);
-	verdicts_on_reply(fx->v, fx->sent[i].type, &fx->sent[i].u.verdict, &in, now);
-	mpk_doc_free(&in.doc);
+	assert_int_equal(mpk_parse(&doc, data, len, &why), 0);
+	mpr_init(&body, &doc.up.data, &err);
+	verdicts_on_reply(fx->v, fx->sent[i].type, &fx->sent[i].u.verdict, &r, now);
+	mpk_doc_free(&doc);
 	mpw_destroy(&w);
 }
 
@@ -140,6 +143,35 @@ test_budget_and_refusal_keep_deadlines_queued(void **state)
 	assert_int_equal(verdicts_fire(fx->v, T0 + 10 * MINUTE, 1), 1);
 	assert_int_equal(deadlines_count(fx->dq), 2);
 	assert_int_equal(verdicts_fire(fx->v, T0 + 10 * MINUTE, 100), 2);
+}
+
+/* At most INFLIGHT verdicts wait for storaged; each answer makes room for one more. */
+static void
+test_verdicts_in_flight_are_bounded(void **state)
+{
+	struct fixture	*fx = *state;
+	struct track	 t;
+
+	for (int i = 0; i < INFLIGHT; i++) {
+		char id[ID_SIZE];
+
+		memset(&t, 0, sizeof(t));
+		ids_new("mon", id);
+		strlcpy_loom(t.id, id, sizeof(t.id));
+		t.status = MONITOR_ACTIVE;
+		t.next_expected_at = T0;
+		t.margin_min = 1;
+		t.rev = 1;
+		watch_load(fx->w, &t);
+	}
+	assert_int_equal(verdicts_fire(fx->v, T0 + 10 * MINUTE, 100), INFLIGHT);
+	assert_int_equal(deadlines_count(fx->dq), 3);
+	answer(fx, 0, true, NULL, T0 + 10 * MINUTE);
+	assert_int_equal(verdicts_fire(fx->v, T0 + 10 * MINUTE, 100), 1);
+	verdicts_on_reply(fx->v, MSG_VERDICT_MISSED, &fx->sent[1].u.verdict, NULL,
+	    T0 + 10 * MINUTE);
+	assert_int_equal(verdicts_fire(fx->v, T0 + 10 * MINUTE, 100), 1);
+	assert_int_equal(fx->nsent, INFLIGHT + 2);
 }
 
 static void
@@ -246,6 +278,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_budget_and_refusal_keep_deadlines_queued,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verdicts_in_flight_are_bounded, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_answers_requeue_the_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answer_for_a_moved_deadline_is_ignored, setup,
 		    teardown),
