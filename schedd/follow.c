@@ -2,7 +2,7 @@
  * follow.c -- schedd's table follows storaged: a snapshot first
  * (snapshot.c), then the event feed from the snapshot's first page on.
  * Which events are applied, and when the log is read, is decided by
- * common/feed.c (in sequence, no gap, none twice); this file carries it
+ * common/proto/feed.c (in sequence, no gap, none twice); this file carries it
  * out for schedd:
  *
  *   1. The SUB socket is connected before anything else (schedd.c), so

@@ -2,9 +2,9 @@
  * schedd.h -- schedd's modules and what they share.
  *
  *   schedd.c	the loop: sockets, clocks, waking up for the earliest deadline;
- *		requests go through common/rpc.c (with back-off), answers back
+ *		requests go through common/daemon/rpc.c (with back-off), answers back
  *		to whoever asked
- *   follow.c	the snapshot, then the event feed (common/feed.c) into the table
+ *   follow.c	the snapshot, then the event feed (common/proto/feed.c) into the table
  *   snapshot.c	the snapshot, page by page, and the floors it leaves
  *   verdicts.c	due deadlines -> conditional verdicts, and their answers
  *   ctl.c	the control socket (ping)
@@ -97,7 +97,7 @@ void		 follow_stats(const struct follow *, struct follow_stats *);
 
 /* ---------- snapshot.c: the table's start, page by page ---------- */
 
-/* One page of storaged's snapshot (common/proto.h, "snapshot"), borrowed from the answer. */
+/* One page of storaged's snapshot (common/proto/proto.h, "snapshot"), borrowed from the answer. */
 struct snapshot_page {
 	const msgpack_object_array *monitors;	/* track maps */
 	uint64_t		 head;		/* storaged's head when it was read */

@@ -19,7 +19,7 @@
  *   stale	a check-in, edit or pause came first; its event re-arms it
  *   early	storaged's clock is behind ours: ask again after a back-off
  *   error or no answer	ask again after a back-off (250 ms doubling to
- *		60 s per deadline; common/rpc.c also backs off as a whole)
+ *		60 s per deadline; common/daemon/rpc.c also backs off as a whole)
  * An answer for a deadline that has moved since (an event re-armed it) is
  * counted and otherwise ignored.
  */

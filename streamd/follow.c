@@ -2,7 +2,7 @@
  * follow.c -- streamd follows storaged's event feed: a SUB socket on
  * storaged's PUB endpoint, on the h2o loop, and requests through the rpc
  * client.  Which events reach fanout, and when the log is read, is decided
- * by common/feed.c (in sequence, no gap, none twice); this file does the
+ * by common/proto/feed.c (in sequence, no gap, none twice); this file does the
  * I/O for it:
  *
  *  - the stream starts at storaged's committed head, asked with a ping

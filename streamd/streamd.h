@@ -5,7 +5,7 @@
  *   storaged PUB --SUB--> follow.c --> fanout.c --> sse.c (one per client) --> socket
  *   storaged ROUTER <--DEALER-- rpc (token.verify, events.after, ping)
  *
- * follow.c keeps the feed gap-free (by common/feed.c's rules: events.after
+ * follow.c keeps the feed gap-free (by common/proto/feed.c's rules: events.after
  * repairs what PUB dropped), fanout.c serializes each event once into a
  * refcounted frame and hands it to the clients whose organization and
  * filters match, sse.c queues frames per client (bounded) and writes them
@@ -188,7 +188,7 @@ struct frame	*resume_take_held(struct resume *);
  */
 void		 resume_fall_back(struct resume *, uint64_t seq);
 
-/* ---------- follow.c: storaged's feed, gap-free (common/feed.c) ---------- */
+/* ---------- follow.c: storaged's feed, gap-free (common/proto/feed.c) ---------- */
 
 struct follow;
 struct streamd;

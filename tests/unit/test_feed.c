@@ -1,5 +1,5 @@
 /*
- * test_feed.c -- the rules of following storaged's feed (common/feed.c),
+ * test_feed.c -- the rules of following storaged's feed (common/proto/feed.c),
  * without sockets: each test is a short script of what PUB delivers and
  * what storaged answers, with the time injected, and checks what the feed
  * hands out (in order, no gap, none twice) and what it asks for.

@@ -1,5 +1,5 @@
 /*
- * test_rpc.c -- the DEALER client of storaged (common/rpc.c), driven the
+ * test_rpc.c -- the DEALER client of storaged (common/daemon/rpc.c), driven the
  * way schedd drives it, against a ROUTER the test plays storaged with:
  * replies found by request id, batches, cancelled calls, timeouts in
  * sending order, requests that cannot leave, and the back-off that keeps

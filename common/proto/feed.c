@@ -39,7 +39,7 @@
  *
  * One request is in flight at a time.  After an "err" answer the next
  * waits cfg.retry_us; after no answer it goes at once, and the DEALER
- * client (common/rpc.c) paces it.
+ * client (common/daemon/rpc.c) paces it.
  */
 #include "common.h"
 #include "feed.h"
