@@ -62,6 +62,14 @@ stopped_reading(const struct client *c)
 	return c->out.bytes >= c->sd->cfg->buffer_max / 2 && stalled(c);
 }
 
+/* Writes what waits at the end of this loop turn (server.c's flush timer). */
+static void
+schedule_flush(struct streamd *sd)
+{
+	if (!h2o_timeout_is_linked(&sd->flush_entry))
+		h2o_timeout_link(sd->loop, &sd->zero, &sd->flush_entry);
+}
+
 /* Releases what the client holds in streamd, except its frames and socket. */
 static void
 unsubscribe(struct client *c)
@@ -70,8 +78,7 @@ unsubscribe(struct client *c)
 		rpc_cancel(c->rpc);
 		c->rpc = NULL;
 	}
-	if (c->subs != NULL)
-		fanout_remove(c->sd->fanout, c);
+	fanout_remove(c->sd->fanout, &c->sub);
 	resume_free(&c->resume);
 	if (h2o_linklist_is_linked(&c->flush))
 		h2o_linklist_unlink(&c->flush);
@@ -196,7 +203,7 @@ queue(struct client *c, struct frame *f)
 	}
 	if (c->sock != NULL && !c->writing && !h2o_linklist_is_linked(&c->flush)) {
 		h2o_linklist_insert(&sd->flush, &c->flush);
-		streamd_schedule_flush(sd);
+		schedule_flush(sd);
 	}
 	return 1;
 }
@@ -419,7 +426,7 @@ sse_begin(struct client *c)
 	resume_init(&c->resume, c->params.resume, c->params.last_id);
 	c->state = c->params.resume ? CLIENT_REPLAYING : CLIENT_LIVE;
 	/* Subscribe first: what is published from now on is held during the replay. */
-	fanout_add(c->sd->fanout, c);
+	fanout_add(c->sd->fanout, &c->sub, c->org, &c->params.filter);
 	if (!c->params.resume) {
 		/* Live: what was committed before the token was checked is history. */
 		c->resume.cursor = c->verified_at;
@@ -444,8 +451,10 @@ sse_feed_jumped(struct client *c, uint64_t seq)
 }
 
 void
-sse_push(struct client *c, struct frame *f)
+sse_deliver(struct subscriber *s, struct frame *f)
 {
+	struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, sub, s);
+
 	switch (c->state) {
 	case CLIENT_REPLAYING:
 		if (stopped_reading(c)) {

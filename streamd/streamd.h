@@ -10,8 +10,25 @@
  * refcounted frame and hands it to the clients whose organization and
  * filters match, sse.c queues frames per client (bounded) and writes them
  * one write at a time, resume.c replays from the log for Last-Event-ID and
- * switches to live with no gap and no duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c, and the
- * feed's rules) are unit-tested without sockets.
+ * switches to live with no gap and no duplicate.  The pure parts (frame.c,
+ * params.c, sendq.c, resume.c, and the feed's rules) are unit-tested
+ * without sockets.
+ *
+ * Calls go one way, down this list: a file calls only files on lines
+ * below its own (tests/e2e/test_layout.py checks it).  Where a lower file
+ * must tell a higher one, it calls a function it was given: fanout hands
+ * frames to clients through fanout_deliver_fn (sse_deliver), follow tells
+ * server.c through struct follow_hooks.  struct streamd is shared data.
+ *
+ *   main.c
+ *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
+ *   endpoint.c    -- GET /api/crons/stream: the token, the parameters
+ *   sse.c         -- one client: its states, queue, writes and replay
+ *   follow.c      -- storaged's feed, gap-free
+ *   fanout.c      -- which clients get an event
+ *   resume.c      -- Last-Event-ID: replay, then live
+ *   sendq.c params.c httperr.c  -- a client's queue; its request; error answers
+ *   frame.c       -- SSE frames
  */
 #ifndef LOOM_STREAMD_H
 #define LOOM_STREAMD_H
@@ -188,42 +205,86 @@ struct frame	*resume_take_held(struct resume *);
  */
 void		 resume_fall_back(struct resume *, uint64_t seq);
 
+/* ---------- httperr.c: answers that are not a stream ---------- */
+
+/* Answers req with the JSON error shape (and CORS). */
+void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Allows any origin (the stream and its errors). */
+void		 stream_cors(h2o_req_t *);
+
+/* ---------- fanout.c: clients by organization and monitor ---------- */
+
+struct fanout;
+struct subscriber;
+
+/* A subscription: one per topic (organization, or organization + slug). */
+struct sub {
+	h2o_linklist_t		 link;		/* in the topic's list */
+	struct subscriber	*owner;
+	void			*topic;		/* fanout's */
+};
+
+/*
+ * What fanout knows of a client (embedded in it): its filter and its
+ * subscriptions.  fanout hands frames to a subscriber through the deliver
+ * function given to fanout_new, never by calling the client's module.
+ */
+struct subscriber {
+	const struct filter	*filter;	/* the client's; NULL when not subscribed */
+	size_t			 nsubs;
+	struct sub		*subs;		/* &sub1, or owned; NULL when not subscribed */
+	struct sub		 sub1;		/* the subscription of a one-topic client */
+};
+
+/* Takes a frame for a subscriber (its own reference, if it keeps it). */
+typedef void	 fanout_deliver_fn(struct subscriber *, struct frame *);
+
+struct fanout	*fanout_new(fanout_deliver_fn *);
+void		 fanout_destroy(struct fanout **);
+/*
+ * Subscribes s to org's events, by the filter's monitors and types (the
+ * filter is kept: it must last as long as the subscription).
+ */
+void		 fanout_add(struct fanout *, struct subscriber *s, const char *org,
+		    const struct filter *);
+/* Ends s's subscriptions (none: nothing happens). */
+void		 fanout_remove(struct fanout *, struct subscriber *s);
+/* Serializes e once (if anyone wants it) and hands it to matching subscribers. */
+void		 fanout_event(struct fanout *, const struct event *);
+
 /* ---------- follow.c: storaged's feed, gap-free (common/proto/feed.c) ---------- */
 
+/*
+ * What follow tells the layer above it (server.c), which knows the
+ * clients: follow itself only hands events to fanout.
+ */
+struct follow_hooks {
+	/* The feed starts at head: replays that started before must reach it. */
+	void	(*started)(void *arg, uint64_t head);
+	/* storaged's log went back (a new database): every stream must end. */
+	void	(*log_restarted)(void *arg);
+	/* A batch of events went to fanout: write what it queued. */
+	void	(*delivered)(void *arg);
+};
+
 struct follow;
-struct streamd;
-struct follow	*follow_new(struct streamd *);
+struct follow	*follow_new(h2o_evloop_t *, struct rpc *, const char *pub_endpoint,
+		    struct fanout *, const struct follow_hooks *, void *arg);
 void		 follow_destroy(struct follow **);
 /* The newest seq handed to fanout; false until storaged's head is known. */
 bool		 follow_delivered(const struct follow *, uint64_t *seq);
 /* True once the feed is followed: head known and the SUB socket connected. */
 bool		 follow_ready(const struct follow *);
 
-/* ---------- fanout.c: clients by organization and monitor ---------- */
-
-struct client;
-struct fanout;
-struct fanout	*fanout_new(void);
-void		 fanout_destroy(struct fanout **);
-/* Subscribes c to its organization's events, by its monitor filter. */
-void		 fanout_add(struct fanout *, struct client *);
-void		 fanout_remove(struct fanout *, struct client *);
-/* Serializes e once (if anyone wants it) and hands it to matching clients. */
-void		 fanout_event(struct fanout *, const struct event *);
-
 /* ---------- sse.c: one streaming client ---------- */
+
+struct streamd;
 
 enum client_state {
 	CLIENT_VERIFYING,	/* waiting for token.verify */
 	CLIENT_REPLAYING,	/* subscribed; replaying from the log */
 	CLIENT_LIVE,		/* subscribed; frames as they come */
-};
-
-/* A fanout subscription: one per topic (organization, or organization + slug). */
-struct sub {
-	h2o_linklist_t	 link;		/* in the topic's list */
-	struct client	*client;
-	void		*topic;		/* fanout's */
 };
 
 /*
@@ -255,23 +316,18 @@ struct client {
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
-	size_t			 nsubs;
-	struct sub		*subs;		/* &sub1, or owned */
-	struct sub		 sub1;		/* the subscription of a one-topic client */
+	struct subscriber	 sub;		/* fanout's view of the client */
 };
 
 /* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
 int		 endpoint_stream(struct streamd *, h2o_req_t *);
-/* Answers req with the JSON error shape (and CORS). */
-void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A fresh client for req, counted in sd->nclients. */
 struct client	*sse_new(struct streamd *, h2o_req_t *);
 /* The token was verified: parse the request, subscribe, replay or go live. */
 void		 sse_begin(struct client *);
-/* A frame from fanout (the client takes its own reference). */
-void		 sse_push(struct client *, struct frame *);
+/* A frame from fanout (fanout_deliver_fn; the client takes its own reference). */
+void		 sse_deliver(struct subscriber *, struct frame *);
 /* The feed synced (or jumped) to seq: replaying clients must reach it. */
 void		 sse_feed_jumped(struct client *, uint64_t seq);
 /* Queues the shared heartbeat comment on a streaming client. */
@@ -327,7 +383,5 @@ void		 streamd_run(struct streamd *);
 /* Stops accepting and ends every stream, within timeout_ms. */
 void		 streamd_drain(struct streamd *, int timeout_ms);
 void		 streamd_destroy(struct streamd **);
-/* Runs sse_flush_all at the end of this loop turn. */
-void		 streamd_schedule_flush(struct streamd *);
 
 #endif
