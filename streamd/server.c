@@ -229,7 +229,7 @@ end_all(struct streamd *sd, bool force)
 		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, node);
 
 		next = node->next;
-		if (force && c->writing)
+		if (force && sse_writing(c))
 			sse_close(c);	/* a write that has not finished by now is cut */
 		else
 			sse_end(c);
@@ -275,8 +275,7 @@ streamd_destroy(struct streamd **sdp)
 	while (!h2o_linklist_is_empty(&sd->clients)) {
 		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, sd->clients.next);
 
-		c->upgrading = false;
-		sse_close(c);
+		sse_release(c);
 	}
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);

@@ -9,9 +9,10 @@
  * repairs what PUB dropped), fanout.c serializes each event once into a
  * refcounted frame and hands it to the clients whose organization and
  * filters match, sse.c queues frames per client (bounded) and writes them
- * one write at a time, resume.c replays from the log for Last-Event-ID and
- * switches to live with no gap and no duplicate.  The pure parts (frame.c,
- * params.c, sendq.c, resume.c, and the feed's rules) are unit-tested
+ * one write at a time, moving each client through the states client.c
+ * lists, resume.c replays from the log for Last-Event-ID and switches to
+ * live with no gap and no duplicate.  The pure parts (frame.c, params.c,
+ * sendq.c, resume.c, client.c, and the feed's rules) are unit-tested
  * without sockets.
  *
  * Calls go one way, down this list: a file calls only files on lines
@@ -27,7 +28,8 @@
  *   follow.c      -- storaged's feed, gap-free
  *   fanout.c      -- which clients get an event
  *   resume.c      -- Last-Event-ID: replay, then live
- *   sendq.c params.c httperr.c  -- a client's queue; its request; error answers
+ *   sendq.c params.c httperr.c client.c  -- a client's queue; its request; error
+ *                 answers; its states and transitions
  *   frame.c       -- SSE frames
  */
 #ifndef LOOM_STREAMD_H
@@ -173,11 +175,10 @@ enum resume_start {
 struct resume {
 	uint64_t	 cursor;	/* newest seq queued or skipped */
 	uint64_t	 must_reach;	/* replay at least up to here before going live */
-	bool		 live;		/* replay over: frames go straight to the client */
 	struct sendq	 held;		/* live frames that arrived during the replay */
 };
 
-/* Starts a replay after last_id (live = false) or live at once. */
+/* Starts a replay after last_id, or live at once (cursor 0). */
 void		 resume_init(struct resume *, bool replay, uint64_t last_id);
 void		 resume_free(struct resume *);
 /* Where a replay after `after` starts, given the log's first and head seq. */
@@ -277,15 +278,46 @@ bool		 follow_delivered(const struct follow *, uint64_t *seq);
 /* True once the feed is followed: head known and the SUB socket connected. */
 bool		 follow_ready(const struct follow *);
 
+/* ---------- client.c: a client's states, its events, its transitions ---------- */
+
+enum client_state {
+	CLIENT_VERIFYING,	/* token.verify in flight; the request is h2o's */
+	CLIENT_OPENING,		/* verified, subscribed; the replay's first page in flight */
+	CLIENT_REPLAYING,	/* the 200 has begun; catching up from the log, live frames held */
+	CLIENT_LIVE,		/* the 200 has begun; live frames queued as they come */
+	CLIENT_ENDING,		/* over, unsubscribed; waits for h2o's write in flight */
+	CLIENT_CLOSED,		/* released: the client is freed on entering it */
+};
+
+enum client_event {
+	CLIENT_EV_VERIFIED_LIVE,	/* the token may read and the request parsed; no Last-Event-ID */
+	CLIENT_EV_VERIFIED_RESUME,	/* the same, with a Last-Event-ID */
+	CLIENT_EV_FIRST_PAGE,		/* the replay's first page came */
+	CLIENT_EV_CAUGHT_UP,		/* the replay reached the feed */
+	CLIENT_EV_FELL_BEHIND,		/* an event found no room in its buffer; it still reads */
+	CLIENT_EV_UPGRADED,		/* h2o wrote the headers; the socket is ours */
+	CLIENT_EV_WRITTEN,		/* a write of frames completed */
+	CLIENT_EV_END,			/* end after the write in flight (SIGTERM, new log, failed page) */
+	CLIENT_EV_CLOSE,		/* end now (gone, failed write, dropped, refused) */
+};
+
+/* What h2o is writing on the client's connection: one write at a time. */
+enum client_io {
+	CLIENT_IO_NONE,
+	CLIENT_IO_HEADERS,	/* the 200 (h2o_http1_upgrade): its callback must come first */
+	CLIENT_IO_FRAMES,	/* frames: closing the socket cancels the write */
+};
+
+/* Where event on takes a client in state from (client.c lists every transition). */
+enum client_state client_next(enum client_state from, enum client_event on, enum client_io);
+/* The 200 has begun: REPLAYING, LIVE, ENDING. */
+bool		 client_started(enum client_state);
+const char	*client_state_name(enum client_state);
+const char	*client_event_name(enum client_event);
+
 /* ---------- sse.c: one streaming client ---------- */
 
 struct streamd;
-
-enum client_state {
-	CLIENT_VERIFYING,	/* waiting for token.verify */
-	CLIENT_REPLAYING,	/* subscribed; replaying from the log */
-	CLIENT_LIVE,		/* subscribed; frames as they come */
-};
 
 /*
  * One SSE client, from its request to the end of its stream.  Until the
@@ -296,22 +328,17 @@ enum client_state {
  * subscriptions, a pending rpc -- and frees the struct.
  */
 struct client {
-	h2o_req_t		*req;		/* until the socket is ours; then NULL */
+	h2o_req_t		*req;		/* until the upgrade returns; then NULL */
 	h2o_socket_t		*sock;		/* the connection, once ours */
 	struct client		**guard;	/* in req's pool: its dispose closes us */
 	struct streamd		*sd;
-	enum client_state	 state;
+	enum client_state	 state;		/* changed only by client_next (sse.c's move) */
 	char			 org[ID_SIZE];	/* of the verified token */
 	uint64_t		 verified_at;	/* storaged's head then: a live stream follows it */
 	struct stream_params	 params;
 	struct resume		 resume;
-	struct sendq		 out;		/* frames to write */
+	struct sendq		 out;		/* frames to write; those in flight: the write */
 	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
-	bool			 started;	/* the 200 is on its way */
-	bool			 upgrading;	/* h2o is writing the headers */
-	bool			 writing;	/* a write is in flight */
-	bool			 ending;	/* close once the write in flight completes */
-	bool			 dropped;	/* being disconnected */
 	uint64_t		 progress_ms;	/* h2o_now() when a write last completed */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
@@ -338,8 +365,15 @@ void		 sse_heartbeat(struct client *);
  */
 void		 sse_end(struct client *);
 void		 sse_drop(struct client *, const char *why);
-/* Releases everything the client holds and frees it. */
+/*
+ * Ends the stream now (CLOSE): releases everything the client holds and
+ * frees it, or, while h2o writes its headers, once that returns.
+ */
 void		 sse_close(struct client *);
+/* Frees c now, even while h2o writes its headers (the loop never runs again). */
+void		 sse_release(struct client *);
+/* A write of frames is in flight. */
+bool		 sse_writing(const struct client *);
 /* Writes what waits on every client with queued frames. */
 void		 sse_flush_all(struct streamd *);
 
