@@ -37,7 +37,7 @@
 #define SYNC_TRIES	40	/* ...for the first 2 s; then PROBE_MS */
 
 struct follow {
-	h2o_evloop_t		*loop;
+	h2o_evloop_t		*loop;		/* streamd's */
 	struct rpc		*rpc;		/* to storaged: ping, events.after */
 	const char		*pub;		/* storaged's PUB endpoint */
 	struct fanout		*fanout;	/* where events go */

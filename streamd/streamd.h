@@ -222,7 +222,7 @@ struct subscriber;
 /* A subscription: one per topic (organization, or organization + slug). */
 struct sub {
 	h2o_linklist_t		 link;		/* in the topic's list */
-	struct subscriber	*owner;
+	struct subscriber	*owner;		/* whose subscription it is */
 	void			*topic;		/* fanout's */
 };
 
@@ -233,7 +233,7 @@ struct sub {
  */
 struct subscriber {
 	const struct filter	*filter;	/* the client's; NULL when not subscribed */
-	size_t			 nsubs;
+	size_t			 nsubs;		/* subscriptions: slugs of its filter, or 1 */
 	struct sub		*subs;		/* &sub1, or owned; NULL when not subscribed */
 	struct sub		 sub1;		/* the subscription of a one-topic client */
 };
