@@ -324,8 +324,9 @@ struct streamd;
  * response begins it belongs with the HTTP request (a shared chunk in the
  * request's pool closes it if h2o disposes of the request); then h2o
  * writes the headers and hands over the socket (sse.c says why), and the
- * client owns it.  sse_close() releases everything -- frames, socket,
- * subscriptions, a pending rpc -- and frees the struct.
+ * client owns it.  It moves through client.c's states; entering CLOSED
+ * releases everything -- frames, socket, subscriptions, a pending rpc --
+ * and frees the struct.
  */
 struct client {
 	h2o_req_t		*req;		/* until the upgrade returns; then NULL */
