@@ -5,44 +5,11 @@
  * (token.verify, which answers with the token's organization and scopes),
  * the read scope (admin implies it), then the request's parameters
  * (params.c).  Errors are JSON {"error": {"code", "message", "field"}}
- * with CORS allowed from any origin, as is the stream itself.
+ * (httperr.c).
  */
 #include "streamd.h"
 #include "httpreq.h"
 #include "query.h"
-#include "render.h"
-
-static void
-cors(h2o_req_t *req)
-{
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ACCESS_CONTROL_ALLOW_ORIGIN, NULL,
-	    H2O_STRLIT("*"));
-}
-
-void
-stream_error(h2o_req_t *req, int status, const char *code, const char *field, const char *fmt,
-    ...)
-{
-	char		 msg[300];
-	char		*text;
-	h2o_iovec_t	 body;
-	va_list		 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if ((text = json_dumps(render_error(code, field, msg), JSON_COMPACT)) == NULL)
-		fatalx("json_dumps: out of memory");
-	body = h2o_strdup(&req->pool, text, SIZE_MAX);
-	free(text);
-	req->res.status = status;
-	req->res.reason = http_reason(status);
-	req->res.content_length = body.len;
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-	    H2O_STRLIT("application/json"));
-	cors(req);
-	h2o_send_inline(req, body.base, body.len);
-}
 
 /* The request's query (without '?') and its length; NULL when there is none. */
 static const char *
@@ -109,7 +76,7 @@ on_verified(void *arg, const struct rpc_reply *r)
 static void
 preflight(h2o_req_t *req)
 {
-	cors(req);
+	stream_cors(req);
 	h2o_add_header_by_str(&req->pool, &req->res.headers,
 	    H2O_STRLIT("access-control-allow-methods"), 0, NULL, H2O_STRLIT("GET, OPTIONS"));
 	h2o_add_header_by_str(&req->pool, &req->res.headers,

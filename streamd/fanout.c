@@ -6,6 +6,9 @@
  * work per event is proportional to the clients that get it, not to every
  * client connected.  The event is serialized once, on the first client
  * that wants it, and every client queue takes a reference to that frame.
+ * Clients are subscribers (struct subscriber, embedded in each client):
+ * frames reach them through the function given to fanout_new, so fanout
+ * knows nothing of the module above it.
  *
  * Topics live in a hash table (chained, doubling).  A client may be
  * dropped while an event is being handed out (its buffer overflowed):
@@ -23,6 +26,7 @@ struct topic {
 };
 
 struct fanout {
+	fanout_deliver_fn *deliver;		/* hands a frame to a subscriber */
 	struct topic	**buckets;
 	size_t		 nbuckets;		/* a power of two */
 	size_t		 ntopics;
@@ -121,10 +125,11 @@ sweep(struct fanout *fo)
 }
 
 struct fanout *
-fanout_new(void)
+fanout_new(fanout_deliver_fn *deliver)
 {
 	struct fanout *fo = xcalloc(1, sizeof(*fo));
 
+	fo->deliver = deliver;
 	fo->nbuckets = BUCKETS_MIN;
 	fo->buckets = xcalloc(fo->nbuckets, sizeof(*fo->buckets));
 	return fo;
@@ -153,30 +158,31 @@ fanout_destroy(struct fanout **fop)
 }
 
 void
-fanout_add(struct fanout *fo, struct client *c)
+fanout_add(struct fanout *fo, struct subscriber *s, const char *org, const struct filter *f)
 {
-	const struct filter *f = &c->params.filter;
-
-	c->nsubs = f->nslugs > 0 ? f->nslugs : 1;
+	s->filter = f;
+	s->nsubs = f->nslugs > 0 ? f->nslugs : 1;
 	/* Most clients have one topic: it is kept in the client itself. */
-	c->subs = c->nsubs == 1 ? &c->sub1 : xcalloc(c->nsubs, sizeof(*c->subs));
-	for (size_t i = 0; i < c->nsubs; i++) {
-		struct topic *t = get(fo, c->org, f->nslugs > 0 ? f->slugs[i] : "");
+	s->subs = s->nsubs == 1 ? &s->sub1 : xcalloc(s->nsubs, sizeof(*s->subs));
+	for (size_t i = 0; i < s->nsubs; i++) {
+		struct topic *t = get(fo, org, f->nslugs > 0 ? f->slugs[i] : "");
 
-		c->subs[i].client = c;
-		c->subs[i].topic = t;
-		h2o_linklist_insert(&t->subs, &c->subs[i].link);
+		s->subs[i].owner = s;
+		s->subs[i].topic = t;
+		h2o_linklist_insert(&t->subs, &s->subs[i].link);
 		t->n++;
 	}
 }
 
 void
-fanout_remove(struct fanout *fo, struct client *c)
+fanout_remove(struct fanout *fo, struct subscriber *s)
 {
-	for (size_t i = 0; i < c->nsubs; i++) {
-		struct topic	*t = c->subs[i].topic, **p;
+	if (s->subs == NULL)
+		return;
+	for (size_t i = 0; i < s->nsubs; i++) {
+		struct topic	*t = s->subs[i].topic, **p;
 
-		h2o_linklist_unlink(&c->subs[i].link);
+		h2o_linklist_unlink(&s->subs[i].link);
 		if (--t->n > 0)
 			continue;
 		if (fo->busy) {
@@ -189,29 +195,30 @@ fanout_remove(struct fanout *fo, struct client *c)
 		free(t);
 		fo->ntopics--;
 	}
-	if (c->subs != &c->sub1)
-		free(c->subs);
-	c->subs = NULL;
-	c->nsubs = 0;
+	if (s->subs != &s->sub1)
+		free(s->subs);
+	s->subs = NULL;
+	s->nsubs = 0;
+	s->filter = NULL;
 }
 
 /* Hands e (framed on first need into *fp) to the clients of topic t. */
 static void
-deliver(struct topic *t, const struct event *e, struct frame **fp)
+deliver(struct fanout *fo, struct topic *t, const struct event *e, struct frame **fp)
 {
 	h2o_linklist_t	*node, *next;
 
 	if (t == NULL)
 		return;
 	for (node = t->subs.next; node != &t->subs; node = next) {
-		struct client *c = H2O_STRUCT_FROM_MEMBER(struct sub, link, node)->client;
+		struct subscriber *s = H2O_STRUCT_FROM_MEMBER(struct sub, link, node)->owner;
 
 		next = node->next;
-		if (!(c->params.filter.events & (1u << e->type)))
+		if (!(s->filter->events & (1u << e->type)))
 			continue;
 		if (*fp == NULL)
 			*fp = frame_event(e);
-		sse_push(c, *fp);
+		fo->deliver(s, *fp);
 	}
 }
 
@@ -223,8 +230,8 @@ fanout_event(struct fanout *fo, const struct event *e)
 	if (!event_is_public(e->type))
 		return;
 	fo->busy = true;
-	deliver(find(fo, e->org, ""), e, &f);
-	deliver(find(fo, e->org, e->monitor.slug), e, &f);
+	deliver(fo, find(fo, e->org, ""), e, &f);
+	deliver(fo, find(fo, e->org, e->monitor.slug), e, &f);
 	fo->busy = false;
 	if (fo->sweep)
 		sweep(fo);

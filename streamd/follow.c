@@ -15,6 +15,10 @@
  *  - if storaged's log goes back (a new database), every stream ends:
  *    clients reconnect and resume by Last-Event-ID.
  *
+ * follow knows fanout and nothing above it: what the clients must hear
+ * (the feed started, the log went back, a batch was delivered) goes
+ * through the hooks server.c gives to follow_new.
+ *
  * Nothing is held while the log fills a gap (cfg.hold 0): live events that
  * arrive meanwhile are read from the log too.
  */
@@ -33,7 +37,12 @@
 #define SYNC_TRIES	40	/* ...for the first 2 s; then PROBE_MS */
 
 struct follow {
-	struct streamd		*sd;
+	h2o_evloop_t		*loop;		/* streamd's */
+	struct rpc		*rpc;		/* to storaged: ping, events.after */
+	const char		*pub;		/* storaged's PUB endpoint */
+	struct fanout		*fanout;	/* where events go */
+	const struct follow_hooks *hooks;	/* what the layer above hears */
+	void			*arg;		/* theirs */
 	struct feed		*feed;
 	zsock_t			*sub;
 	struct evzmq		*watch;
@@ -106,9 +115,9 @@ on_page(void *arg, const struct rpc_reply *r)
 		for (uint32_t i = 0; i < pg.events->size; i++)
 			if (decode(&pg.events->ptr[i], &e, "events.after") &&
 			    feed_page_event(f->feed, e.seq))
-				fanout_event(f->sd->fanout, &e);
+				fanout_event(f->fanout, &e);
 		feed_page_end(f->feed);
-		sse_flush_all(f->sd);
+		f->hooks->delivered(f->arg);
 	}
 	run(f);
 }
@@ -117,14 +126,10 @@ on_page(void *arg, const struct rpc_reply *r)
 static void
 started(struct follow *f)
 {
-	uint64_t	 head = feed_position(f->feed);
-	h2o_linklist_t	*node, *next;
+	uint64_t head = feed_position(f->feed);
 
 	log_info("following storaged's feed from %" PRIu64, head);
-	for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
-		next = node->next;	/* a failed page request may close the client */
-		sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
-	}
+	f->hooks->started(f->arg, head);
 }
 
 static void
@@ -152,13 +157,8 @@ on_head(void *arg, const struct rpc_reply *r)
 static void
 restart_log(struct follow *f)
 {
-	h2o_linklist_t *node, *next;
-
 	log_warnx("ending every stream: their ids belong to the old log");
-	for (node = f->sd->clients.next; node != &f->sd->clients; node = next) {
-		next = node->next;
-		sse_end(H2O_STRUCT_FROM_MEMBER(struct client, all, node));
-	}
+	f->hooks->log_restarted(f->arg);
 }
 
 /* Sends the request the feed asks for (its answer runs the feed again); false: not now. */
@@ -168,7 +168,7 @@ ask(struct follow *f, const struct feed_action *a)
 	struct proto_req	 q;
 
 	feed_request(a, &q);
-	f->call = rpc_send(f->sd->rpc, &q, a->what == FEED_ASK_PAGE ? on_page : on_head, f);
+	f->call = rpc_send(f->rpc, &q, a->what == FEED_ASK_PAGE ? on_page : on_head, f);
 	if (f->call == NULL)
 		feed_failed(f->feed, FEED_NO_ANSWER, clock_mono_us());
 	return f->call != NULL;
@@ -197,7 +197,7 @@ on_tick(h2o_timeout_entry_t *entry)
 	run(f);
 	if (f->ticks < SYNC_TRIES)
 		f->ticks++;
-	h2o_timeout_link(f->sd->loop, !feed_started(f->feed) && f->ticks < SYNC_TRIES ?
+	h2o_timeout_link(f->loop, !feed_started(f->feed) && f->ticks < SYNC_TRIES ?
 	    &f->sync_timeout : &f->tick_timeout, &f->tick);
 }
 
@@ -214,7 +214,7 @@ on_monitor(void *arg)
 		if ((ev = zmsg_first(m)) != NULL && zframe_size(ev) >= 2) {
 			memcpy(&what, zframe_data(ev), sizeof(what));
 			if (what == ZMQ_EVENT_CONNECTED) {
-				log_debug("feed: connected to %s", f->sd->cfg->storaged_pub);
+				log_debug("feed: connected to %s", f->pub);
 				f->connected = true;
 				feed_check_head(f->feed);	/* what was published meanwhile */
 				run(f);
@@ -249,21 +249,27 @@ on_readable(void *arg)
 			log_warnx("feed: malformed message skipped: %s", why);
 		else if (decode(&in.doc.up.data, &e, "feed") &&
 		    feed_live(f->feed, e.seq, NULL, now) == FEED_TAKE_DELIVER)
-			fanout_event(f->sd->fanout, &e);
+			fanout_event(f->fanout, &e);
 		proto_in_free(&in);
 	}
-	sse_flush_all(f->sd);
+	f->hooks->delivered(f->arg);
 	if (n == FEED_BATCH)
 		evzmq_kick(f->watch);	/* more may wait: after the writes */
 	run(f);
 }
 
 struct follow *
-follow_new(struct streamd *sd)
+follow_new(h2o_evloop_t *loop, struct rpc *rpc, const char *pub, struct fanout *fo,
+    const struct follow_hooks *hooks, void *arg)
 {
 	struct follow *f = xcalloc(1, sizeof(*f));
 
-	f->sd = sd;
+	f->loop = loop;
+	f->rpc = rpc;
+	f->pub = pub;
+	f->fanout = fo;
+	f->hooks = hooks;
+	f->arg = arg;
 	f->feed = feed_new(&(struct feed_cfg){ .origin = FEED_FROM_HEAD, .page = REPAIR_PAGE,
 	    .retry_us = PROBE_MS * 1000 });
 	if ((f->sub = zsock_new(ZMQ_SUB)) == NULL)
@@ -277,20 +283,20 @@ follow_new(struct streamd *sd)
 		fatalx("zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
 	if ((f->mon = zsock_new(ZMQ_PAIR)) == NULL || zsock_connect(f->mon, MONITOR_EP) == -1)
 		fatalx("cannot watch the feed socket");
-	f->mon_watch = evzmq_new(sd->loop, f->mon, on_monitor, f);
-	if (zsock_attach(f->sub, sd->cfg->storaged_pub, false) == -1)
-		fatalx("cannot connect to %s", sd->cfg->storaged_pub);
-	f->watch = evzmq_new(sd->loop, f->sub, on_readable, f);
+	f->mon_watch = evzmq_new(loop, f->mon, on_monitor, f);
+	if (zsock_attach(f->sub, pub, false) == -1)
+		fatalx("cannot connect to %s", pub);
+	f->watch = evzmq_new(loop, f->sub, on_readable, f);
 	/*
 	 * The connection may have been made (and ZMQ_FD's edge consumed by
 	 * the calls above) before the loop watches: look once on the loop.
 	 */
 	evzmq_kick(f->mon_watch);
 	evzmq_kick(f->watch);
-	h2o_timeout_init(sd->loop, &f->tick_timeout, PROBE_MS);
-	h2o_timeout_init(sd->loop, &f->sync_timeout, SYNC_MS);
+	h2o_timeout_init(loop, &f->tick_timeout, PROBE_MS);
+	h2o_timeout_init(loop, &f->sync_timeout, SYNC_MS);
 	f->tick.cb = on_tick;
-	h2o_timeout_link(sd->loop, &f->sync_timeout, &f->tick);
+	h2o_timeout_link(loop, &f->sync_timeout, &f->tick);
 	run(f);		/* the first ping: where the stream starts */
 	return f;
 }
@@ -305,8 +311,8 @@ follow_destroy(struct follow **fp)
 	rpc_cancel(f->call);
 	if (h2o_timeout_is_linked(&f->tick))
 		h2o_timeout_unlink(&f->tick);
-	h2o_timeout_dispose(f->sd->loop, &f->tick_timeout);
-	h2o_timeout_dispose(f->sd->loop, &f->sync_timeout);
+	h2o_timeout_dispose(f->loop, &f->tick_timeout);
+	h2o_timeout_dispose(f->loop, &f->sync_timeout);
 	evzmq_destroy(&f->watch);
 	evzmq_destroy(&f->mon_watch);
 	zmq_socket_monitor(zsock_resolve(f->sub), NULL, 0);

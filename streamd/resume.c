@@ -28,7 +28,6 @@ resume_init(struct resume *r, bool replay, uint64_t last_id)
 	memset(r, 0, sizeof(*r));
 	sendq_init(&r->held);
 	r->cursor = replay ? last_id : 0;
-	r->live = !replay;
 }
 
 void
@@ -81,10 +80,7 @@ resume_page_done(struct resume *r, uint64_t last, uint64_t head)
 {
 	if (last > r->cursor)
 		r->cursor = last;
-	if (r->cursor < head || r->cursor < r->must_reach)
-		return false;
-	r->live = true;
-	return true;
+	return r->cursor >= head && r->cursor >= r->must_reach;
 }
 
 struct frame *
@@ -109,5 +105,4 @@ resume_fall_back(struct resume *r, uint64_t seq)
 	if (r->cursor >= seq)
 		r->cursor = seq - 1;	/* accepted, never queued */
 	resume_require(r, seq);
-	r->live = false;
 }

@@ -100,13 +100,6 @@ on_flush(h2o_timeout_entry_t *entry)
 	sse_flush_all(sd);
 }
 
-void
-streamd_schedule_flush(struct streamd *sd)
-{
-	if (!h2o_timeout_is_linked(&sd->flush_entry))
-		h2o_timeout_link(sd->loop, &sd->zero, &sd->flush_entry);
-}
-
 /* One slice of the clients gets its heartbeat; each gets one per LOOM_SSE_HEARTBEAT. */
 static void
 on_heartbeat(h2o_timeout_entry_t *entry)
@@ -121,6 +114,45 @@ on_heartbeat(h2o_timeout_entry_t *entry)
 	sse_flush_all(sd);
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
 }
+
+/* The feed starts: replays that started before must reach its head. */
+static void
+on_feed_started(void *arg, uint64_t head)
+{
+	struct streamd	*sd = arg;
+	h2o_linklist_t	*node, *next;
+
+	for (node = sd->clients.next; node != &sd->clients; node = next) {
+		next = node->next;	/* a failed page request may close the client */
+		sse_feed_jumped(H2O_STRUCT_FROM_MEMBER(struct client, all, node), head);
+	}
+}
+
+/* storaged's log went back: every stream ends, clients resume by Last-Event-ID. */
+static void
+on_feed_restarted(void *arg)
+{
+	struct streamd	*sd = arg;
+	h2o_linklist_t	*node, *next;
+
+	for (node = sd->clients.next; node != &sd->clients; node = next) {
+		next = node->next;
+		sse_end(H2O_STRUCT_FROM_MEMBER(struct client, all, node));
+	}
+}
+
+/* A batch of events went out through fanout: write what it queued. */
+static void
+on_feed_delivered(void *arg)
+{
+	sse_flush_all(arg);
+}
+
+static const struct follow_hooks feed_hooks = {
+	.started = on_feed_started,
+	.log_restarted = on_feed_restarted,
+	.delivered = on_feed_delivered,
+};
 
 struct streamd *
 streamd_new(const struct streamd_cfg *cfg)
@@ -173,8 +205,9 @@ streamd_new(const struct streamd_cfg *cfg)
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
 
 	sd->rpc = rpc_new(sd->loop, cfg->storaged_cmd, cfg->storage_timeout_ms);
-	sd->fanout = fanout_new();
-	sd->follow = follow_new(sd);
+	sd->fanout = fanout_new(sse_deliver);
+	sd->follow = follow_new(sd->loop, sd->rpc, cfg->storaged_pub, sd->fanout, &feed_hooks,
+	    sd);
 	return sd;
 }
 
@@ -196,7 +229,7 @@ end_all(struct streamd *sd, bool force)
 		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, node);
 
 		next = node->next;
-		if (force && c->writing)
+		if (force && sse_writing(c))
 			sse_close(c);	/* a write that has not finished by now is cut */
 		else
 			sse_end(c);
@@ -242,8 +275,7 @@ streamd_destroy(struct streamd **sdp)
 	while (!h2o_linklist_is_empty(&sd->clients)) {
 		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, all, sd->clients.next);
 
-		c->upgrading = false;
-		sse_close(c);
+		sse_release(c);
 	}
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);

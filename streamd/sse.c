@@ -15,6 +15,11 @@
  * h2o_socket_t and this struct.  streamd speaks HTTP/1.x only (the proxy
  * in ingestd talks HTTP/1.1 to it; browsers use HTTP/1.1 without TLS).
  *
+ * The client's life is the state machine of client.c: every change of
+ * c->state goes through move(), which asks client_next and does what
+ * entering ENDING or CLOSED takes; the functions below do the rest of each
+ * transition (client.c's table says what).
+ *
  * One write is in flight per socket.  Frames queue in c->out; a client
  * with frames waiting and no write in flight is put on the flush list, and
  * sse_flush_all() (after each batch of events, and at the end of the loop
@@ -44,11 +49,26 @@
 static void	 fetch_page(struct client *);
 static void	 send_queued(struct client *);
 
+bool
+sse_writing(const struct client *c)
+{
+	return c->out.inflight > 0;	/* the frames handed to the write in flight */
+}
+
+/* What h2o is writing on c's connection (the request is h2o's until the upgrade returns). */
+static enum client_io
+io(const struct client *c)
+{
+	if (client_started(c->state) && c->req != NULL)
+		return CLIENT_IO_HEADERS;
+	return sse_writing(c) ? CLIENT_IO_FRAMES : CLIENT_IO_NONE;
+}
+
 /* A write has been in flight for STALL_MS without completing. */
 static bool
 stalled(const struct client *c)
 {
-	return c->writing && h2o_now(c->sd->loop) - c->progress_ms >= STALL_MS;
+	return sse_writing(c) && h2o_now(c->sd->loop) - c->progress_ms >= STALL_MS;
 }
 
 /*
@@ -62,6 +82,14 @@ stopped_reading(const struct client *c)
 	return c->out.bytes >= c->sd->cfg->buffer_max / 2 && stalled(c);
 }
 
+/* Writes what waits at the end of this loop turn (server.c's flush timer). */
+static void
+schedule_flush(struct streamd *sd)
+{
+	if (!h2o_timeout_is_linked(&sd->flush_entry))
+		h2o_timeout_link(sd->loop, &sd->zero, &sd->flush_entry);
+}
+
 /* Releases what the client holds in streamd, except its frames and socket. */
 static void
 unsubscribe(struct client *c)
@@ -70,22 +98,15 @@ unsubscribe(struct client *c)
 		rpc_cancel(c->rpc);
 		c->rpc = NULL;
 	}
-	if (c->subs != NULL)
-		fanout_remove(c->sd->fanout, c);
+	fanout_remove(c->sd->fanout, &c->sub);
 	resume_free(&c->resume);
 	if (h2o_linklist_is_linked(&c->flush))
 		h2o_linklist_unlink(&c->flush);
 }
 
 void
-sse_close(struct client *c)
+sse_release(struct client *c)
 {
-	if (c->upgrading) {
-		/* h2o is writing the headers: on_upgraded() finishes the job. */
-		c->dropped = true;
-		unsubscribe(c);
-		return;
-	}
 	if (c->guard != NULL)
 		*c->guard = NULL;
 	unsubscribe(c);
@@ -97,6 +118,34 @@ sse_close(struct client *c)
 	h2o_linklist_unlink(&c->beat);
 	c->sd->nclients--;
 	free(c);
+}
+
+/*
+ * The one place c->state changes: to where client_next takes it by e.
+ * Entering ENDING unsubscribes and releases the frames not in flight;
+ * entering CLOSED frees c.  False when c is gone.
+ */
+static bool
+move(struct client *c, enum client_event e)
+{
+	enum client_state from = c->state;
+
+	c->state = client_next(from, e, io(c));
+	if (c->state == CLIENT_CLOSED) {
+		sse_release(c);
+		return false;
+	}
+	if (c->state == CLIENT_ENDING && from != CLIENT_ENDING) {
+		unsubscribe(c);
+		sendq_drop_pending(&c->out);
+	}
+	return true;
+}
+
+void
+sse_close(struct client *c)
+{
+	move(c, CLIENT_EV_CLOSE);
 }
 
 /* h2o disposes of the request before streaming began (the connection went away). */
@@ -115,7 +164,7 @@ on_dispose(void *p)
 static void
 maybe_fetch(struct client *c)
 {
-	if (c->state == CLIENT_REPLAYING && c->rpc == NULL && !c->ending && !c->dropped &&
+	if (c->state == CLIENT_REPLAYING && c->rpc == NULL &&
 	    c->out.bytes < c->sd->cfg->buffer_max / 2)
 		fetch_page(c);
 }
@@ -125,7 +174,6 @@ on_written(h2o_socket_t *sock, const char *err)
 {
 	struct client *c = sock->data;
 
-	c->writing = false;
 	if (err != NULL) {
 		log_debug("a stream of %s ended: %s", c->org, err);
 		sse_close(c);
@@ -133,10 +181,8 @@ on_written(h2o_socket_t *sock, const char *err)
 	}
 	sendq_done(&c->out);
 	c->progress_ms = h2o_now(c->sd->loop);
-	if (c->ending) {
-		sse_close(c);
-		return;
-	}
+	if (!move(c, CLIENT_EV_WRITTEN))
+		return;		/* it was ending */
 	send_queued(c);
 	maybe_fetch(c);
 }
@@ -147,11 +193,10 @@ send_queued(struct client *c)
 	h2o_iovec_t	 vec[SEND_MAX];
 	size_t		 n;
 
-	if (c->sock == NULL || c->writing)
+	if (c->sock == NULL || sse_writing(c))
 		return;
 	if ((n = sendq_take(&c->out, vec, SEND_MAX)) == 0)
 		return;
-	c->writing = true;
 	h2o_socket_write(c->sock, vec, n, on_written);
 }
 
@@ -190,13 +235,13 @@ queue(struct client *c, struct frame *f)
 				log_debug("a stream of %s catches up from the log after %" PRIu64
 				    ": its buffer is full", c->org, f->seq - 1);
 			resume_fall_back(&c->resume, f->seq);
-			c->state = CLIENT_REPLAYING;
+			move(c, CLIENT_EV_FELL_BEHIND);
 		}
 		return 0;
 	}
-	if (c->sock != NULL && !c->writing && !h2o_linklist_is_linked(&c->flush)) {
+	if (c->sock != NULL && !sse_writing(c) && !h2o_linklist_is_linked(&c->flush)) {
 		h2o_linklist_insert(&sd->flush, &c->flush);
-		streamd_schedule_flush(sd);
+		schedule_flush(sd);
 	}
 	return 1;
 }
@@ -238,8 +283,7 @@ on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
 	struct client *c = data;
 
 	(void)reqsize;
-	c->upgrading = false;
-	c->req = NULL;		/* h2o has disposed of it */
+	c->req = NULL;		/* h2o has disposed of it: the headers' write is over */
 	if (sock == NULL) {
 		sse_close(c);
 		return;
@@ -250,18 +294,17 @@ on_upgraded(void *data, h2o_socket_t *sock, size_t reqsize)
 	/* The request (and anything sent after it) is never read again. */
 	h2o_buffer_dispose(&sock->input);
 	h2o_buffer_init(&sock->input, &h2o_socket_buffer_prototype);
-	if (c->ending || c->dropped) {
-		sse_close(c);
-		return;
-	}
+	if (!move(c, CLIENT_EV_UPGRADED))
+		return;		/* it ended meanwhile: the socket is closed */
 	h2o_socket_read_start(sock, on_read);
 	send_queued(c);
 }
 
 /*
- * The 200 with the stream's headers; the body runs until the connection
- * closes, so no Content-Length and no chunked encoding.  The retry hint is
- * its first frame.
+ * The 200 with the stream's headers (the client has just entered
+ * REPLAYING or LIVE); the body runs until the connection closes, so no
+ * Content-Length and no chunked encoding.  The retry hint is its first
+ * frame.
  */
 static void
 start_response(struct client *c)
@@ -279,8 +322,6 @@ start_response(struct client *c)
 	/* Tells nginx-style proxies in front not to buffer the stream. */
 	h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-accel-buffering"), 0,
 	    NULL, H2O_STRLIT("no"));
-	c->started = true;
-	c->upgrading = true;
 	/* h2o frees the request once the headers are out: it no longer ends us. */
 	*c->guard = NULL;
 	c->guard = NULL;
@@ -297,7 +338,7 @@ go_live(struct client *c)
 {
 	struct frame *f;
 
-	c->state = CLIENT_LIVE;
+	move(c, CLIENT_EV_CAUGHT_UP);
 	while ((f = resume_take_held(&c->resume)) != NULL) {
 		int rc = queue(c, f);
 
@@ -336,48 +377,58 @@ replay_events(struct client *c, const msgpack_object_array *events)
 	return 1;
 }
 
+/*
+ * The first page decides how the stream begins: a reset frame when the
+ * log cannot start where the client asked (0: c was dropped).
+ */
+static int
+open_stream(struct client *c, const struct proto_events_page *pg, uint64_t after)
+{
+	struct frame	*reset = NULL;
+	int		 rc;
+
+	switch (resume_check(after, pg->first, pg->head)) {
+	case RESUME_EXPIRED:
+		reset = frame_reset("expired", after, pg->first, pg->head);
+		break;
+	case RESUME_UNKNOWN:
+		reset = frame_reset("unknown", after, pg->first, pg->head);
+		c->resume.cursor = pg->head;
+		break;
+	case RESUME_FROM_ID:
+		break;
+	}
+	move(c, CLIENT_EV_FIRST_PAGE);
+	start_response(c);
+	if (reset == NULL)
+		return 1;
+	rc = queue(c, reset);
+	frame_unref(reset);
+	return rc != -1;
+}
+
 static void
 on_page(void *arg, const struct rpc_reply *r)
 {
 	struct client			*c = arg;
 	struct proto_events_page	 pg;
 	struct mpr_err			 err;
-	struct frame			*reset = NULL;
 	uint64_t			 after = c->resume.cursor;
 
 	c->rpc = NULL;
 	if (!r->ok || proto_events_page_decode(r->body->map, &pg, &err) == -1) {
 		log_warnx("replay after %" PRIu64 ": %s", after, r->ok ? err.why : r->message);
-		if (c->started) {
-			sse_end(c);	/* the client resumes from what it got */
-		} else {
+		if (c->state == CLIENT_OPENING) {
 			stream_error(c->req, 503, "storage_unavailable", NULL,
 			    "the event log cannot be read now; retry");
 			sse_close(c);
+		} else {
+			sse_end(c);	/* the client resumes from what it got */
 		}
 		return;
 	}
-	if (!c->started) {
-		switch (resume_check(after, pg.first, pg.head)) {
-		case RESUME_EXPIRED:
-			reset = frame_reset("expired", after, pg.first, pg.head);
-			break;
-		case RESUME_UNKNOWN:
-			reset = frame_reset("unknown", after, pg.first, pg.head);
-			c->resume.cursor = pg.head;
-			break;
-		case RESUME_FROM_ID:
-			break;
-		}
-		start_response(c);
-		if (reset != NULL) {
-			int rc = queue(c, reset);
-
-			frame_unref(reset);
-			if (rc == -1)
-				return;
-		}
-	}
+	if (c->state == CLIENT_OPENING && !open_stream(c, &pg, after))
+		return;
 	switch (replay_events(c, pg.events)) {
 	case -1:
 		return;		/* dropped while queueing */
@@ -417,9 +468,9 @@ sse_begin(struct client *c)
 	bool		 following = follow_delivered(c->sd->follow, &seq);
 
 	resume_init(&c->resume, c->params.resume, c->params.last_id);
-	c->state = c->params.resume ? CLIENT_REPLAYING : CLIENT_LIVE;
+	move(c, c->params.resume ? CLIENT_EV_VERIFIED_RESUME : CLIENT_EV_VERIFIED_LIVE);
 	/* Subscribe first: what is published from now on is held during the replay. */
-	fanout_add(c->sd->fanout, c);
+	fanout_add(c->sd->fanout, &c->sub, c->org, &c->params.filter);
 	if (!c->params.resume) {
 		/* Live: what was committed before the token was checked is history. */
 		c->resume.cursor = c->verified_at;
@@ -433,20 +484,22 @@ sse_begin(struct client *c)
 void
 sse_feed_jumped(struct client *c, uint64_t seq)
 {
-	if (c->state != CLIENT_REPLAYING)
+	if (c->state != CLIENT_OPENING && c->state != CLIENT_REPLAYING)
 		return;
 	if (c->resume.must_reach == WAIT_FOR_FEED)
 		c->resume.must_reach = seq;
 	else
 		resume_require(&c->resume, seq);
-	if (c->started)
-		maybe_fetch(c);
+	maybe_fetch(c);		/* not before the stream has begun */
 }
 
 void
-sse_push(struct client *c, struct frame *f)
+sse_deliver(struct subscriber *s, struct frame *f)
 {
+	struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, sub, s);
+
 	switch (c->state) {
+	case CLIENT_OPENING:
 	case CLIENT_REPLAYING:
 		if (stopped_reading(c)) {
 			sse_drop(c, "it has stopped reading");
@@ -455,19 +508,18 @@ sse_push(struct client *c, struct frame *f)
 		resume_hold(&c->resume, f, c->sd->cfg->buffer_max);
 		break;
 	case CLIENT_LIVE:
-		if (c->started && !c->ending && !c->dropped && resume_accept(&c->resume, f->seq))
+		if (resume_accept(&c->resume, f->seq))
 			queue(c, f);
 		break;
 	default:
-		break;
+		break;		/* not subscribed */
 	}
 }
 
 void
 sse_heartbeat(struct client *c)
 {
-	if ((c->state != CLIENT_LIVE && c->state != CLIENT_REPLAYING) || !c->started ||
-	    c->ending || c->dropped)
+	if (c->state != CLIENT_REPLAYING && c->state != CLIENT_LIVE)
 		return;
 	if (stopped_reading(c))		/* even when no event comes to notice it */
 		sse_drop(c, "it has stopped reading");
@@ -478,25 +530,16 @@ sse_heartbeat(struct client *c)
 void
 sse_end(struct client *c)
 {
-	if (c->ending || c->dropped)
-		return;
-	if (!c->started) {
+	if (c->state == CLIENT_VERIFYING || c->state == CLIENT_OPENING)
 		stream_error(c->req, 503, "unavailable", NULL, "the stream is not available now");
-		sse_close(c);
-		return;
-	}
-	unsubscribe(c);
-	sendq_drop_pending(&c->out);
-	c->ending = true;
-	if (!c->writing && !c->upgrading)
-		sse_close(c);
+	move(c, CLIENT_EV_END);
 }
 
 void
 sse_drop(struct client *c, const char *why)
 {
-	if (c->dropped)
-		return;
+	if (c->state == CLIENT_ENDING)
+		return;		/* on its way out already */
 	log_info("dropping a stream of %s after %" PRIu64 ": %s", c->org, c->resume.cursor, why);
 	sse_close(c);
 }

@@ -9,9 +9,28 @@
  * repairs what PUB dropped), fanout.c serializes each event once into a
  * refcounted frame and hands it to the clients whose organization and
  * filters match, sse.c queues frames per client (bounded) and writes them
- * one write at a time, resume.c replays from the log for Last-Event-ID and
- * switches to live with no gap and no duplicate.  The pure parts (frame.c, params.c, sendq.c, resume.c, and the
- * feed's rules) are unit-tested without sockets.
+ * one write at a time, moving each client through the states client.c
+ * lists, resume.c replays from the log for Last-Event-ID and switches to
+ * live with no gap and no duplicate.  The pure parts (frame.c, params.c,
+ * sendq.c, resume.c, client.c, and the feed's rules) are unit-tested
+ * without sockets.
+ *
+ * Calls go one way, down this list: a file calls only files on lines
+ * below its own (tests/e2e/test_layout.py checks it).  Where a lower file
+ * must tell a higher one, it calls a function it was given: fanout hands
+ * frames to clients through fanout_deliver_fn (sse_deliver), follow tells
+ * server.c through struct follow_hooks.  struct streamd is shared data.
+ *
+ *   main.c
+ *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
+ *   endpoint.c    -- GET /api/crons/stream: the token, the parameters
+ *   sse.c         -- one client: its states, queue, writes and replay
+ *   follow.c      -- storaged's feed, gap-free
+ *   fanout.c      -- which clients get an event
+ *   resume.c      -- Last-Event-ID: replay, then live
+ *   sendq.c params.c httperr.c client.c  -- a client's queue; its request; error
+ *                 answers; its states and transitions
+ *   frame.c       -- SSE frames
  */
 #ifndef LOOM_STREAMD_H
 #define LOOM_STREAMD_H
@@ -156,11 +175,10 @@ enum resume_start {
 struct resume {
 	uint64_t	 cursor;	/* newest seq queued or skipped */
 	uint64_t	 must_reach;	/* replay at least up to here before going live */
-	bool		 live;		/* replay over: frames go straight to the client */
 	struct sendq	 held;		/* live frames that arrived during the replay */
 };
 
-/* Starts a replay after last_id (live = false) or live at once. */
+/* Starts a replay after last_id, or live at once (cursor 0). */
 void		 resume_init(struct resume *, bool replay, uint64_t last_id);
 void		 resume_free(struct resume *);
 /* Where a replay after `after` starts, given the log's first and head seq. */
@@ -188,90 +206,156 @@ struct frame	*resume_take_held(struct resume *);
  */
 void		 resume_fall_back(struct resume *, uint64_t seq);
 
+/* ---------- httperr.c: answers that are not a stream ---------- */
+
+/* Answers req with the JSON error shape (and CORS). */
+void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Allows any origin (the stream and its errors). */
+void		 stream_cors(h2o_req_t *);
+
+/* ---------- fanout.c: clients by organization and monitor ---------- */
+
+struct fanout;
+struct subscriber;
+
+/* A subscription: one per topic (organization, or organization + slug). */
+struct sub {
+	h2o_linklist_t		 link;		/* in the topic's list */
+	struct subscriber	*owner;		/* whose subscription it is */
+	void			*topic;		/* fanout's */
+};
+
+/*
+ * What fanout knows of a client (embedded in it): its filter and its
+ * subscriptions.  fanout hands frames to a subscriber through the deliver
+ * function given to fanout_new, never by calling the client's module.
+ */
+struct subscriber {
+	const struct filter	*filter;	/* the client's; NULL when not subscribed */
+	size_t			 nsubs;		/* subscriptions: slugs of its filter, or 1 */
+	struct sub		*subs;		/* &sub1, or owned; NULL when not subscribed */
+	struct sub		 sub1;		/* the subscription of a one-topic client */
+};
+
+/* Takes a frame for a subscriber (its own reference, if it keeps it). */
+typedef void	 fanout_deliver_fn(struct subscriber *, struct frame *);
+
+struct fanout	*fanout_new(fanout_deliver_fn *);
+void		 fanout_destroy(struct fanout **);
+/*
+ * Subscribes s to org's events, by the filter's monitors and types (the
+ * filter is kept: it must last as long as the subscription).
+ */
+void		 fanout_add(struct fanout *, struct subscriber *s, const char *org,
+		    const struct filter *);
+/* Ends s's subscriptions (none: nothing happens). */
+void		 fanout_remove(struct fanout *, struct subscriber *s);
+/* Serializes e once (if anyone wants it) and hands it to matching subscribers. */
+void		 fanout_event(struct fanout *, const struct event *);
+
 /* ---------- follow.c: storaged's feed, gap-free (common/proto/feed.c) ---------- */
 
+/*
+ * What follow tells the layer above it (server.c), which knows the
+ * clients: follow itself only hands events to fanout.
+ */
+struct follow_hooks {
+	/* The feed starts at head: replays that started before must reach it. */
+	void	(*started)(void *arg, uint64_t head);
+	/* storaged's log went back (a new database): every stream must end. */
+	void	(*log_restarted)(void *arg);
+	/* A batch of events went to fanout: write what it queued. */
+	void	(*delivered)(void *arg);
+};
+
 struct follow;
-struct streamd;
-struct follow	*follow_new(struct streamd *);
+struct follow	*follow_new(h2o_evloop_t *, struct rpc *, const char *pub_endpoint,
+		    struct fanout *, const struct follow_hooks *, void *arg);
 void		 follow_destroy(struct follow **);
 /* The newest seq handed to fanout; false until storaged's head is known. */
 bool		 follow_delivered(const struct follow *, uint64_t *seq);
 /* True once the feed is followed: head known and the SUB socket connected. */
 bool		 follow_ready(const struct follow *);
 
-/* ---------- fanout.c: clients by organization and monitor ---------- */
+/* ---------- client.c: a client's states, its events, its transitions ---------- */
 
-struct client;
-struct fanout;
-struct fanout	*fanout_new(void);
-void		 fanout_destroy(struct fanout **);
-/* Subscribes c to its organization's events, by its monitor filter. */
-void		 fanout_add(struct fanout *, struct client *);
-void		 fanout_remove(struct fanout *, struct client *);
-/* Serializes e once (if anyone wants it) and hands it to matching clients. */
-void		 fanout_event(struct fanout *, const struct event *);
+enum client_state {
+	CLIENT_VERIFYING,	/* token.verify in flight; the request is h2o's */
+	CLIENT_OPENING,		/* verified, subscribed; the replay's first page in flight */
+	CLIENT_REPLAYING,	/* the 200 has begun; catching up from the log, live frames held */
+	CLIENT_LIVE,		/* the 200 has begun; live frames queued as they come */
+	CLIENT_ENDING,		/* over, unsubscribed; waits for h2o's write in flight */
+	CLIENT_CLOSED,		/* released: the client is freed on entering it */
+};
+
+enum client_event {
+	CLIENT_EV_VERIFIED_LIVE,	/* the token may read and the request parsed; no Last-Event-ID */
+	CLIENT_EV_VERIFIED_RESUME,	/* the same, with a Last-Event-ID */
+	CLIENT_EV_FIRST_PAGE,		/* the replay's first page came */
+	CLIENT_EV_CAUGHT_UP,		/* the replay reached the feed */
+	CLIENT_EV_FELL_BEHIND,		/* an event found no room in its buffer; it still reads */
+	CLIENT_EV_UPGRADED,		/* h2o wrote the headers; the socket is ours */
+	CLIENT_EV_WRITTEN,		/* a write of frames completed */
+	CLIENT_EV_END,			/* end after the write in flight (SIGTERM, new log, failed page) */
+	CLIENT_EV_CLOSE,		/* end now (gone, failed write, dropped, refused) */
+};
+
+/* What h2o is writing on the client's connection: one write at a time. */
+enum client_io {
+	CLIENT_IO_NONE,
+	CLIENT_IO_HEADERS,	/* the 200 (h2o_http1_upgrade): its callback must come first */
+	CLIENT_IO_FRAMES,	/* frames: closing the socket cancels the write */
+};
+
+/* Where event on takes a client in state from (client.c lists every transition). */
+enum client_state client_next(enum client_state from, enum client_event on, enum client_io);
+/* The 200 has begun: REPLAYING, LIVE, ENDING. */
+bool		 client_started(enum client_state);
+const char	*client_state_name(enum client_state);
+const char	*client_event_name(enum client_event);
 
 /* ---------- sse.c: one streaming client ---------- */
 
-enum client_state {
-	CLIENT_VERIFYING,	/* waiting for token.verify */
-	CLIENT_REPLAYING,	/* subscribed; replaying from the log */
-	CLIENT_LIVE,		/* subscribed; frames as they come */
-};
-
-/* A fanout subscription: one per topic (organization, or organization + slug). */
-struct sub {
-	h2o_linklist_t	 link;		/* in the topic's list */
-	struct client	*client;
-	void		*topic;		/* fanout's */
-};
+struct streamd;
 
 /*
  * One SSE client, from its request to the end of its stream.  Until the
  * response begins it belongs with the HTTP request (a shared chunk in the
  * request's pool closes it if h2o disposes of the request); then h2o
  * writes the headers and hands over the socket (sse.c says why), and the
- * client owns it.  sse_close() releases everything -- frames, socket,
- * subscriptions, a pending rpc -- and frees the struct.
+ * client owns it.  It moves through client.c's states; entering CLOSED
+ * releases everything -- frames, socket, subscriptions, a pending rpc --
+ * and frees the struct.
  */
 struct client {
-	h2o_req_t		*req;		/* until the socket is ours; then NULL */
+	h2o_req_t		*req;		/* until the upgrade returns; then NULL */
 	h2o_socket_t		*sock;		/* the connection, once ours */
 	struct client		**guard;	/* in req's pool: its dispose closes us */
 	struct streamd		*sd;
-	enum client_state	 state;
+	enum client_state	 state;		/* changed only by client_next (sse.c's move) */
 	char			 org[ID_SIZE];	/* of the verified token */
 	uint64_t		 verified_at;	/* storaged's head then: a live stream follows it */
 	struct stream_params	 params;
 	struct resume		 resume;
-	struct sendq		 out;		/* frames to write */
+	struct sendq		 out;		/* frames to write; those in flight: the write */
 	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
-	bool			 started;	/* the 200 is on its way */
-	bool			 upgrading;	/* h2o is writing the headers */
-	bool			 writing;	/* a write is in flight */
-	bool			 ending;	/* close once the write in flight completes */
-	bool			 dropped;	/* being disconnected */
 	uint64_t		 progress_ms;	/* h2o_now() when a write last completed */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
 	h2o_linklist_t		 flush;		/* sd->flush, when frames wait */
-	size_t			 nsubs;
-	struct sub		*subs;		/* &sub1, or owned */
-	struct sub		 sub1;		/* the subscription of a one-topic client */
+	struct subscriber	 sub;		/* fanout's view of the client */
 };
 
 /* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
 int		 endpoint_stream(struct streamd *, h2o_req_t *);
-/* Answers req with the JSON error shape (and CORS). */
-void		 stream_error(h2o_req_t *, int status, const char *code, const char *field,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A fresh client for req, counted in sd->nclients. */
 struct client	*sse_new(struct streamd *, h2o_req_t *);
 /* The token was verified: parse the request, subscribe, replay or go live. */
 void		 sse_begin(struct client *);
-/* A frame from fanout (the client takes its own reference). */
-void		 sse_push(struct client *, struct frame *);
+/* A frame from fanout (fanout_deliver_fn; the client takes its own reference). */
+void		 sse_deliver(struct subscriber *, struct frame *);
 /* The feed synced (or jumped) to seq: replaying clients must reach it. */
 void		 sse_feed_jumped(struct client *, uint64_t seq);
 /* Queues the shared heartbeat comment on a streaming client. */
@@ -282,8 +366,15 @@ void		 sse_heartbeat(struct client *);
  */
 void		 sse_end(struct client *);
 void		 sse_drop(struct client *, const char *why);
-/* Releases everything the client holds and frees it. */
+/*
+ * Ends the stream now (CLOSE): releases everything the client holds and
+ * frees it, or, while h2o writes its headers, once that returns.
+ */
 void		 sse_close(struct client *);
+/* Frees c now, even while h2o writes its headers (the loop never runs again). */
+void		 sse_release(struct client *);
+/* A write of frames is in flight. */
+bool		 sse_writing(const struct client *);
 /* Writes what waits on every client with queued frames. */
 void		 sse_flush_all(struct streamd *);
 
@@ -327,7 +418,5 @@ void		 streamd_run(struct streamd *);
 /* Stops accepting and ends every stream, within timeout_ms. */
 void		 streamd_drain(struct streamd *, int timeout_ms);
 void		 streamd_destroy(struct streamd **);
-/* Runs sse_flush_all at the end of this loop turn. */
-void		 streamd_schedule_flush(struct streamd *);
 
 #endif

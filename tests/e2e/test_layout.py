@@ -52,3 +52,75 @@ def test_common_has_no_loose_files():
     loose = [f for f in os.listdir(os.path.join(ROOT, "common"))
              if os.path.isfile(os.path.join(ROOT, "common", f))]
     assert loose == [], "put each file of common/ in lib/, proto/ or daemon/"
+
+
+# streamd's files call each other one way: streamd.h's header comment lists
+# them from the top (main.c) down, and a file calls only files listed below
+# it.  A lower file tells a higher one through a callback it was given.
+STREAMD = "streamd"
+C_NOISE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+DEFINITION = re.compile(r'^([A-Za-z_]\w*)\(', re.M)
+IDENTIFIER = re.compile(r'[A-Za-z_]\w*')
+
+
+def _code(path):
+    with open(path) as f:
+        return C_NOISE.sub(" ", f.read())
+
+
+def streamd_calls():
+    """{file: {other file whose functions it calls or names}}."""
+    folder = os.path.join(ROOT, STREAMD)
+    code = {n: _code(os.path.join(folder, n))
+            for n in sorted(os.listdir(folder)) if n.endswith(".c")}
+    owner = {}
+    for name, text in code.items():
+        for m in DEFINITION.finditer(text):
+            before = text[:m.start()].rstrip().rsplit("\n", 1)[-1]
+            if not before.lstrip().startswith("static"):
+                owner[m.group(1)] = name
+    return {name: {owner[w] for w in set(IDENTIFIER.findall(text))
+                   if w in owner and owner[w] != name}
+            for name, text in code.items()}
+
+
+def streamd_layers():
+    """The files in streamd.h's header comment, top first: [[file, ...], ...]."""
+    with open(os.path.join(ROOT, STREAMD, "streamd.h")) as f:
+        header = f.read().split("*/", 1)[0]
+    block = header.split("Calls go one way", 1)[1]
+    layers = []
+    for line in block.splitlines():
+        files = re.findall(r'\b(\w+\.c)\b', line.split("--", 1)[0])
+        if re.match(r'^ \*\s+\w+\.c\b', line) and files:
+            layers.append(files)
+    return layers
+
+
+def test_streamd_files_call_each_other_without_a_circle():
+    calls = streamd_calls()
+    state = {}  # 1: on the path, 2: done
+
+    def visit(node, path):
+        state[node] = 1
+        for nxt in sorted(calls[node]):
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                raise AssertionError("streamd calls in a circle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for node in sorted(calls):
+        if node not in state:
+            visit(node, [node])
+
+
+def test_streamd_calls_go_down_the_order_its_header_draws():
+    layers = streamd_layers()
+    rank = {f: i for i, files in enumerate(layers) for f in files}
+    calls = streamd_calls()
+    assert sorted(rank) == sorted(calls), "streamd.h's header must list every streamd/*.c once"
+    bad = [f"{a} calls {b}" for a in sorted(calls) for b in sorted(calls[a])
+           if rank[b] <= rank[a]]
+    assert bad == []

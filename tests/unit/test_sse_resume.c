@@ -80,15 +80,14 @@ test_overlap_is_deduplicated(void **state)
 
 	(void)state;
 	resume_init(&r, true, 5);
-	assert_false(r.live);
+	assert_int_equal(r.cursor, 5);		/* replays after 5 */
 	/* The feed delivers 7 and 9 (8 filtered out) while the page is read... */
 	hold(&r, 7, 1 << 20);
 	hold(&r, 9, 1 << 20);
 	/* ...the page has 6 and 7, and ends at storaged's head, 8. */
 	assert_true(resume_accept(&r, 6));
 	assert_true(resume_accept(&r, 7));
-	assert_true(resume_page_done(&r, 8, 8));
-	assert_true(r.live);
+	assert_true(resume_page_done(&r, 8, 8));	/* caught up: live */
 	/* 7 went out with the replay; 9 follows; nothing is missing. */
 	assert_int_equal(drain(&r, out, 8), 1);
 	assert_int_equal(out[0], 9);
@@ -159,7 +158,6 @@ test_a_full_buffer_falls_back_to_the_log(void **state)
 	assert_true(resume_accept(&r, 21));
 	assert_true(resume_accept(&r, 23));	/* 22 was another organization's */
 	resume_fall_back(&r, 23);		/* ...and 23 found no room */
-	assert_false(r.live);
 	assert_int_equal(r.cursor, 22);
 	assert_int_equal(r.must_reach, 23);
 	hold(&r, 24, 1 << 20);
@@ -168,12 +166,12 @@ test_a_full_buffer_falls_back_to_the_log(void **state)
 	assert_false(resume_page_done(&r, 22, 22));
 	assert_true(resume_accept(&r, 23));
 	assert_true(resume_accept(&r, 24));
-	assert_true(resume_page_done(&r, 25, 25));
-	assert_true(r.live);
+	assert_true(resume_page_done(&r, 25, 25));	/* caught up: live again */
 	assert_int_equal(drain(&r, out, 8), 1);
 	assert_int_equal(out[0], 26);
 	resume_fall_back(&r, 0);		/* a heartbeat: no position */
-	assert_true(r.live);
+	assert_int_equal(r.cursor, 26);
+	assert_int_equal(r.must_reach, 23);
 	resume_free(&r);
 }
 
@@ -197,7 +195,8 @@ test_live_start(void **state)
 
 	(void)state;
 	resume_init(&r, false, 0);
-	assert_true(r.live);
+	assert_int_equal(r.cursor, 0);
+	assert_true(resume_page_done(&r, 0, 0));	/* nothing to replay */
 	assert_true(resume_accept(&r, 17));
 	assert_false(resume_accept(&r, 17));
 	resume_free(&r);
