@@ -94,7 +94,7 @@ create_monitor() {
 		if out=$(curl -fs -X POST "http://$LOOM_HTTP_ADDR/api/crons/monitors" \
 		    -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
 		    -d "{\"slug\":\"$2\",\"schedule\":{\"type\":\"interval\",\"minutes\":1}}"); then
-			/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["ping_key"])' <<<"$out"
+			/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["monitor"]["ping_key"])' <<<"$out"
 			return 0
 		fi
 		sleep 0.1
