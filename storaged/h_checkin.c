@@ -68,20 +68,16 @@ static void
 reply_checkin_recorded(struct ctx *c, enum checkin_kind kind, const struct monitor *m,
     const struct checkin *ck, bool created)
 {
-	struct mpw *w = reply_ok(c);
+	struct reply_checkin_record a = { .kind = kind, .tracked = true, .recorded = ck != NULL,
+	    .created = created };
 
-	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
-	mpw_kv_str(w, "monitor_id", m->id);
-	mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
+	memcpy(a.monitor_id, m->id, sizeof(a.monitor_id));
 	if (ck != NULL) {
-		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
-		mpw_key(w, "tracked");
-		mpw_bool(w, !ck->untracked);
+		memcpy(a.checkin_id, ck->id, sizeof(a.checkin_id));
+		a.status = ck->status;
+		a.tracked = !ck->untracked;
 	}
-	mpw_key(w, "recorded");
-	mpw_bool(w, ck != NULL);
-	mpw_kv_bool_opt(w, "created", created);
-	reply_done(c);
+	reply_send(c, &a);
 }
 
 /* When run, alive at from, times out; 0: never (no max runtime, or untracked). */
@@ -534,11 +530,7 @@ load_checkin(struct ctx *c, const char *org, const char *id, struct checkin *ck,
 static void
 reply_checkin(struct ctx *c, const struct checkin *ck)
 {
-	struct mpw *w = reply_ok(c);
-
-	mpw_key(w, "checkin");
-	proto_checkin_encode(w, ck, true);
-	reply_done(c);
+	reply_send(c, &(const struct reply_checkin){ .checkin = *ck });
 }
 
 void
@@ -621,9 +613,7 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 			reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
 		return;
 	}
-	w = reply_ok(c);
-	mpw_key(w, "checkins");
-	mpw_array_begin(w);
+	w = reply_open(c, NULL);
 	key_checkin_prefix(&k, m.id);
 	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, true);
 	while (n < q->limit && db_iter_next(&it)) {
@@ -635,8 +625,7 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 		n++;
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
-	reply_done(c);
+	reply_close(c, NULL);
 }
 
 /*

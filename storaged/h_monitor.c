@@ -45,11 +45,7 @@ admit_environments(struct ctx *c, const char *org, const struct monitor_spec *sp
 static void
 reply_monitor(struct ctx *c, const struct monitor *m)
 {
-	struct mpw *w = reply_ok(c);
-
-	mpw_key(w, "monitor");
-	proto_monitor_encode(w, m);
-	reply_done(c);
+	reply_send(c, &(const struct reply_monitor){ .monitor = *m });
 }
 
 /* Creates a monitor from a validated spec, checking slug and limit; 0 or -1 (replied). */
@@ -179,8 +175,7 @@ handle_monitor_delete(struct ctx *c, const struct msg_monitor *q)
 	track_stop(&m);
 	storaged_emit(c, EVENT_MONITOR_DELETED, &m, NULL, m.health);
 	rec_monitor_delete(c, &m);
-	reply_ok(c);
-	reply_done(c);
+	reply_send(c, NULL);
 }
 
 void
@@ -201,13 +196,12 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 	struct key	 k, from;
 	struct db_iter	 it;
 	struct monitor	 m;
-	struct mpw	*w = reply_ok(c);
+	struct reply_monitor_list a = { 0 };
+	struct mpw	*w = reply_open(c, &a);
 	char		 id[ID_SIZE], last[SLUG_MAX + 1] = "";
 	uint32_t	 found = 0, scanned = 0;
 	bool		 more = false;
 
-	mpw_key(w, "monitors");
-	mpw_array_begin(w);
 	key_slug(&k, q->org, "");
 	db_iter_init(&it, c->t, T_SLUGS, k.b, k.len, false);
 	key_slug(&from, q->org, q->after);
@@ -234,8 +228,7 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 		found++;
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
 	if (more)
-		mpw_kv_str(w, "next", last);
-	reply_done(c);
+		memcpy(a.next, last, sizeof(a.next));
+	reply_close(c, &a);
 }

@@ -36,11 +36,9 @@ storaged_emit(struct ctx *c, enum event_type type, struct monitor *m, struct che
 static void
 handle_ping(struct ctx *c)
 {
-	struct mpw *w = reply_ok(c);
+	struct reply_ping a = { .daemon = "storaged", .seq = c->sd->last_seq };
 
-	mpw_kv_str(w, "daemon", "storaged");
-	mpw_kv_uint(w, "seq", c->sd->last_seq);
-	reply_done(c);
+	reply_send(c, &a);
 }
 
 void

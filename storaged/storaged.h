@@ -124,8 +124,11 @@ void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
 
 /* Replies (reply.c). */
-struct mpw	*reply_ok(struct ctx *);	/* an open "ok" map; the handler closes it */
-void		 reply_done(struct ctx *);	/* closes the ok map */
+/* The "ok" reply of the request's message: its reply struct (proto.h), NULL for {}. */
+void		 reply_send(struct ctx *, const void *reply);
+/* Streaming: the reply up to its array; the handler appends records, then closes. */
+struct mpw	*reply_open(struct ctx *, const void *reply);
+void		 reply_close(struct ctx *, const void *reply);
 void		 reply_err(struct ctx *, enum proto_err, const char *field, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 

@@ -775,6 +775,30 @@ proto_req_desc(enum proto_msg m)
 	return m > MSG_NONE && m < MSG_MAX ? &req_descs[m] : NULL;
 }
 
+#define P	struct proto_event_head
+static const struct codec_field a_event_head[] = {
+	CF_INT("ts", PF_REQ, P, ts, 0, INT64_MAX, -1),
+	CF_STR("org", 0, P, org),
+};
+#undef P
+
+static const struct codec_desc event_head_desc = CODEC_DESC("event", struct proto_event_head,
+    a_event_head, NULL);
+
+int
+proto_event_head_decode(const void *data, size_t len, struct proto_event_head *h)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err;
+	const char	*why;
+	int		 rc = -1;
+
+	if (mpk_parse(&doc, data, len, &why) == 0)
+		rc = codec_decode(&doc.up.data, &event_head_desc, h, &err);
+	mpk_doc_free(&doc);
+	return rc;
+}
+
 /* ---------- requests ---------- */
 
 void

@@ -550,6 +550,14 @@ uint32_t proto_scopes_decode(struct mpr *, const char *key);
 void	 proto_event_encode(struct mpw *, const struct event *);
 int	 proto_event_decode(const msgpack_object *, struct event *, struct mpr_err *);
 
+/* What storaged's log scans read of an encoded event without decoding it all. */
+struct proto_event_head {
+	int64_t			 ts;		/* commit time */
+	char			 org[ID_SIZE];
+};
+/* 0, or -1 when the bytes are no event. */
+int	 proto_event_head_decode(const void *data, size_t len, struct proto_event_head *);
+
 /* ---------- framing over czmq sockets ---------- */
 
 /*
