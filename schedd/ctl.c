@@ -72,18 +72,13 @@ reply_error(struct ctl *c, struct proto_in *in, const char *why, const char *fie
 static void
 reply_ping(struct ctl *c, struct proto_in *in, const struct ctl_status *s)
 {
+	struct proto_schedd_status a = { .daemon = "schedd", .seq = s->seq,
+	    .monitors = s->monitors, .runs = s->runs, .deadlines = s->deadlines,
+	    .synced = s->synced, .holding = s->holding, .verdicts = s->verdicts,
+	    .applied = s->applied };
+
 	proto_reply_begin(&c->w, in->rid);
-	mpw_kv_str(&c->w, "daemon", "schedd");
-	mpw_kv_uint(&c->w, "seq", s->seq);
-	mpw_kv_uint(&c->w, "monitors", s->monitors);
-	mpw_kv_uint(&c->w, "runs", s->runs);
-	mpw_kv_uint(&c->w, "deadlines", s->deadlines);
-	mpw_key(&c->w, "synced");
-	mpw_bool(&c->w, s->synced);
-	mpw_key(&c->w, "holding");
-	mpw_bool(&c->w, s->holding);
-	mpw_kv_uint(&c->w, "verdicts", s->verdicts);
-	mpw_kv_uint(&c->w, "applied", s->applied);
+	codec_write_fields(&c->w, &proto_schedd_status_desc, &a, 0, false);
 	mpw_map_end(&c->w);
 	proto_send(c->router, in->identity, "ok", &c->w);
 }

@@ -98,12 +98,6 @@ void		 follow_stats(const struct follow *, struct follow_stats *);
 /* ---------- snapshot.c: the table's start, page by page ---------- */
 
 /* One page of storaged's snapshot (common/proto/proto.h, "snapshot"), borrowed from the answer. */
-struct snapshot_page {
-	const msgpack_object_array *monitors;	/* track maps */
-	uint64_t		 head;		/* storaged's head when it was read */
-	char			 next[ID_SIZE];	/* cursor of the next page; "" after the last */
-};
-
 struct snapshot;
 
 /* Pages of limit monitors loaded into w (borrowed). */
@@ -114,9 +108,9 @@ void		 snapshot_restart(struct snapshot *);
 /* The request for the next page. */
 void		 snapshot_request(const struct snapshot *, struct proto_req *);
 /* Decodes a page answer and moves the cursor past it; -1 (logged) when malformed. */
-int		 snapshot_take(struct snapshot *, struct mpr *reply, struct snapshot_page *);
+int		 snapshot_take(struct snapshot *, struct mpr *reply, struct reply_snapshot *);
 /* Loads the page (malformed monitors are logged and skipped); true after the last. */
-bool		 snapshot_load(struct snapshot *, const struct snapshot_page *);
+bool		 snapshot_load(struct snapshot *, const struct reply_snapshot *);
 /* The head of the first page: the feed starts after it. */
 uint64_t	 snapshot_head(const struct snapshot *);
 /*
