@@ -140,7 +140,7 @@ handle_verdict_missed(struct ctx *c, const struct msg_verdict *q)
 	m.anchor_at = q->expected_at;
 	m.next_expected_at = tracking_expect_after_run(&s, q->expected_at);
 	old = tracking_count_run(&m, CHECKIN_MISSED);
-	storaged_emit(c, EVENT_MONITOR_MISSED, &m, &ck, old);
+	emit_event(c, EVENT_MONITOR_MISSED, &m, &ck, old);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, &m, &m);
 	reply_verdict(c, true, NULL);
@@ -176,7 +176,7 @@ handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
 	/* Still listed among the open runs: a late completion is recorded on it. */
 	ck.status = CHECKIN_TIMEOUT;
 	old = tracking_count_run(&m, CHECKIN_TIMEOUT);
-	storaged_emit(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
+	emit_event(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, &m, &m);
 	reply_verdict(c, true, NULL);
