@@ -1,8 +1,9 @@
 /*
- * proto.c -- the codecs of proto.h: message names, request bodies, record
- * maps, events, and framing over czmq sockets.  Every decoder goes through
- * mpk's strict reader, so a malformed peer message becomes an error string
- * naming the key, never a crash.
+ * proto.c -- the codecs of proto.h: message names, record maps, events,
+ * the field tables of every request and reply (walked by codec.c), and
+ * framing over czmq sockets.  Every decoder goes through mpk's strict
+ * reader, so a malformed peer message becomes an error string naming the
+ * key, never a crash.
  */
 #include "common.h"
 #include "proto.h"

@@ -30,12 +30,23 @@
  * than PROTO_VERSION is refused.  A bad message gets an "err" reply and a log
  * line, never a crash.
  *
- * Records (monitor, check-in, event, ...) use one codec each, below; they
- * are stored in LMDB in the same encoding.
+ * The schema is written once: every request and every reply is one table
+ * of fields in proto.c (key, type, member, bounds, required / skipped when
+ * absent; see codec.h), and codec.c's one walker encodes and decodes them
+ * all.  No daemon spells a key: they fill and read the structs below.
+ * Arrays of records in replies are streamed by the encoder
+ * (proto_reply_open / _close) and borrowed by the decoder (proto_*_at).
  *
- * Adding a message: a line in PROTO_MESSAGES, its fields in struct
- * proto_req (and the reply keys in the comment), the codec in proto.c, a
- * round-trip and a malformed case in tests/unit/test_proto.c.
+ * Records (monitor, check-in, event, ...) keep one hand-written codec each,
+ * below; they are stored in LMDB in the same encoding, and messages nest
+ * them through CODEC_RECORD descriptors.
+ *
+ * Adding a message: a line in PROTO_MESSAGES; its request fields in a
+ * struct of struct proto_req and its reply in a struct reply_* (with their
+ * documentation here); one request table and one reply table in proto.c,
+ * entered in req_descs[] and reply_descs[]; cross-field rules in a check
+ * function of the table; a round trip and a malformed case for each in
+ * tests/unit/test_proto.c (test_tables_keys_unique checks every table).
  */
 #ifndef LOOM_PROTO_H
 #define LOOM_PROTO_H
