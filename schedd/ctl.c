@@ -70,13 +70,11 @@ reply_error(struct ctl *c, struct proto_in *in, const char *why, const char *fie
 
 /* The "ok" answer to ping: what schedd is watching (see the top of the file). */
 static void
-reply_ping(struct ctl *c, struct proto_in *in, const struct ctl_status *s)
+reply_ping(struct ctl *c, struct proto_in *in, const struct proto_schedd_status *s)
 {
-	struct proto_schedd_status a = { .daemon = "schedd", .seq = s->seq,
-	    .monitors = s->monitors, .runs = s->runs, .deadlines = s->deadlines,
-	    .synced = s->synced, .holding = s->holding, .verdicts = s->verdicts,
-	    .applied = s->applied };
+	struct proto_schedd_status a = *s;
 
+	strlcpy_loom(a.daemon, "schedd", sizeof(a.daemon));
 	proto_reply_begin(&c->w, in->rid);
 	codec_write_fields(&c->w, &proto_schedd_status_desc, &a, 0, false);
 	mpw_map_end(&c->w);
@@ -84,7 +82,7 @@ reply_ping(struct ctl *c, struct proto_in *in, const struct ctl_status *s)
 }
 
 void
-ctl_serve(struct ctl *c, const struct ctl_status *s)
+ctl_serve(struct ctl *c, const struct proto_schedd_status *s)
 {
 	struct proto_in		 in;
 	struct proto_req	 q;

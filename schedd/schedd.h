@@ -153,25 +153,17 @@ int64_t		 verdicts_backoff_us(unsigned tries);
 
 /* ---------- ctl.c: the control socket ---------- */
 
-/* What ping reports. */
-struct ctl_status {
-	uint64_t	 seq;		/* last event applied */
-	size_t		 monitors;	/* active monitors watched */
-	size_t		 runs;		/* open runs with a timeout */
-	size_t		 deadlines;	/* queued deadlines */
-	bool		 synced;	/* snapshot and catch-up complete */
-	bool		 holding;	/* verdicts held after a clock step */
-	uint64_t	 verdicts;	/* verdicts sent */
-	uint64_t	 applied;	/* verdicts storaged applied */
-};
-
 struct ctl;
 
 /* A ROUTER bound to endpoint; NULL after logging why. */
 struct ctl	*ctl_new(const char *endpoint);
 void		 ctl_destroy(struct ctl **);
 zsock_t		*ctl_socket(struct ctl *);
-/* Answers every request already queued (ping; anything else gets an error). */
-void		 ctl_serve(struct ctl *, const struct ctl_status *);
+/*
+ * Answers every request already queued: ping with s (proto.h's struct
+ * proto_schedd_status: what it reports; daemon is set here), anything
+ * else with an error.
+ */
+void		 ctl_serve(struct ctl *, const struct proto_schedd_status *s);
 
 #endif
