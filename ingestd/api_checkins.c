@@ -8,30 +8,20 @@
 static void
 reply_created(struct call *c, const struct rpc_reply *r)
 {
-	char	 id[ID_SIZE], mon[ID_SIZE], status[16];
-	bool	 tracked;
+	struct reply_checkin_record	 a;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	/* An older storaged says nothing of tracked: all its check-ins are. */
+	if (!call_reply(c, r, &a))
 		return;
-	}
-	mpr_str(r->body, "checkin_id", id, sizeof(id), false);
-	mpr_str(r->body, "monitor_id", mon, sizeof(mon), true);
-	mpr_str(r->body, "status", status, sizeof(status), false);
-	/* An older storaged says nothing: all its check-ins are tracked. */
-	tracked = !mpr_has(r->body, "tracked") || mpr_bool(r->body, "tracked");
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
-	if (!mpr_bool(r->body, "recorded")) {
+	if (!a.recorded) {
 		/* A disabled monitor accepts check-ins and records nothing. */
-		respond_json(c->req, 200, json_pack("{s:n,s:s,s:b}", "id", "monitor_id", mon,
-		    "recorded", 0));
+		respond_json(c->req, 200, json_pack("{s:n,s:s,s:b}", "id", "monitor_id",
+		    a.monitor_id, "recorded", 0));
 		return;
 	}
-	respond_json(c->req, 201, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", id, "checkin_id", id,
-	    "monitor_id", mon, "status", status, "tracked", tracked, "recorded", 1));
+	respond_json(c->req, 201, json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "id", a.checkin_id,
+	    "checkin_id", a.checkin_id, "monitor_id", a.monitor_id, "status",
+	    enum_name(checkin_status_names, (int)a.status), "tracked", a.tracked, "recorded", 1));
 }
 
 void
@@ -67,24 +57,12 @@ checkin_not_found(struct call *c)
 static void
 reply_checkin(struct call *c, const struct rpc_reply *r)
 {
-	struct mpr	 m;
-	struct checkin	 ck;
+	struct reply_checkin	 a;
 
-	if (!r->ok) {
-		if (r->code == ERR_NOT_FOUND)
-			checkin_not_found(c);
-		else
-			respond_rpc_error(c->req, r);
-		return;
-	}
-	mpr_map(r->body, "checkin", &m, true);
-	if (m.map != NULL)
-		proto_checkin_decode(&m, &ck);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
-	respond_json(c->req, 200, render_checkin(&ck, true));
+	if (!r->ok && r->code == ERR_NOT_FOUND)
+		checkin_not_found(c);
+	else if (call_reply(c, r, &a))
+		respond_json(c->req, 200, render_checkin(&a.checkin, true));
 }
 
 void

@@ -8,22 +8,11 @@
 static void
 reply_monitor(struct call *c, const struct rpc_reply *r, int status)
 {
-	struct mpr	 m;
-	struct monitor	 mon;
+	struct reply_monitor	 a;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
-		return;
-	}
-	mpr_map(r->body, "monitor", &m, true);
-	if (m.map != NULL)
-		proto_monitor_decode(&m, &mon);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage: %s",
-		    r->body->err->why);
-		return;
-	}
-	respond_json(c->req, status, json_pack("{s:o}", "monitor", render_monitor(c->ig, &mon)));
+	if (call_reply(c, r, &a))
+		respond_json(c->req, status, json_pack("{s:o}", "monitor",
+		    render_monitor(c->ig, &a.monitor)));
 }
 
 static void
@@ -41,34 +30,24 @@ reply_monitor_201(struct call *c, const struct rpc_reply *r)
 static void
 reply_monitors(struct call *c, const struct rpc_reply *r)
 {
-	const msgpack_object_array	*a;
-	json_t				*list;
+	struct reply_monitor_list	 a;
 	struct monitor			 mon;
-	char				 next[SLUG_MAX + 1];
+	struct mpr_err			 err;
+	json_t				*list;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	if (!call_reply(c, r, &a))
 		return;
-	}
 	list = json_array();
-	if ((a = mpr_array(r->body, "monitors", UINT32_MAX, true)) != NULL) {
-		for (uint32_t i = 0; i < a->size && mpr_ok(r->body); i++) {
-			struct mpr m;
-
-			mpr_init(&m, &a->ptr[i], r->body->err);
-			proto_monitor_decode(&m, &mon);
-			if (mpr_ok(r->body))
-				json_array_append_new(list, render_monitor(c->ig, &mon));
+	for (uint32_t i = 0; i < a.monitors->size; i++) {
+		if (proto_monitor_at(a.monitors, i, &mon, &err) == -1) {
+			json_decref(list);
+			call_bad_reply(c, &err);
+			return;
 		}
-	}
-	mpr_str(r->body, "next", next, sizeof(next), false);
-	if (!mpr_ok(r->body)) {
-		json_decref(list);
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
+		json_array_append_new(list, render_monitor(c->ig, &mon));
 	}
 	respond_json(c->req, 200, json_pack("{s:o,s:o}", "monitors", list, "next_cursor",
-	    next[0] != '\0' ? json_string(next) : json_null()));
+	    a.next[0] != '\0' ? json_string(a.next) : json_null()));
 }
 
 /* ?limit=N, 1-1000 (default 100); false (answered 400) when it is not. */
@@ -217,29 +196,21 @@ api_monitor_resume(struct call *c)
 static void
 reply_checkins(struct call *c, const struct rpc_reply *r)
 {
-	const msgpack_object_array	*a;
-	json_t				*list;
+	struct reply_checkin_list	 a;
 	struct checkin			 ck;
+	struct mpr_err			 err;
+	json_t				*list;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	if (!call_reply(c, r, &a))
 		return;
-	}
 	list = json_array();
-	if ((a = mpr_array(r->body, "checkins", UINT32_MAX, true)) != NULL) {
-		for (uint32_t i = 0; i < a->size && mpr_ok(r->body); i++) {
-			struct mpr m;
-
-			mpr_init(&m, &a->ptr[i], r->body->err);
-			proto_checkin_decode(&m, &ck);
-			if (mpr_ok(r->body))
-				json_array_append_new(list, render_checkin(&ck, true));
+	for (uint32_t i = 0; i < a.checkins->size; i++) {
+		if (proto_checkin_at(a.checkins, i, &ck, &err) == -1) {
+			json_decref(list);
+			call_bad_reply(c, &err);
+			return;
 		}
-	}
-	if (!mpr_ok(r->body)) {
-		json_decref(list);
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
+		json_array_append_new(list, render_checkin(&ck, true));
 	}
 	respond_json(c->req, 200, json_pack("{s:o,s:i}", "checkins", list, "count",
 	    (json_int_t)json_array_size(list)));
@@ -273,21 +244,10 @@ api_monitor_checkins(struct call *c)
 static void
 reply_stats(struct call *c, const struct rpc_reply *r)
 {
-	struct mpr	 m;
-	struct stats	 s;
+	struct reply_monitor_stats	 a;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
-		return;
-	}
-	mpr_map(r->body, "stats", &m, true);
-	if (m.map != NULL)
-		proto_stats_decode(&m, &s);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
-	respond_json(c->req, 200, render_stats(&s, c->q.u.monitor_stats.period));
+	if (call_reply(c, r, &a))
+		respond_json(c->req, 200, render_stats(&a.stats, c->q.u.monitor_stats.period));
 }
 
 void

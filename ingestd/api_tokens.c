@@ -9,25 +9,13 @@
 static void
 reply_token_created(struct call *c, const struct rpc_reply *r)
 {
-	struct mpr		 m;
-	struct token_info	 t;
-	char			 secret[TOKEN_SIZE];
-	json_t			*j;
+	struct reply_token_create	 a;
+	json_t				*j;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	if (!call_reply(c, r, &a))
 		return;
-	}
-	mpr_map(r->body, "token", &m, true);
-	if (m.map != NULL)
-		proto_token_info_decode(&m, &t);
-	mpr_str(r->body, "secret", secret, sizeof(secret), true);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
-	j = render_token(&t);
-	json_object_set_new(j, "token", json_string(secret));	/* shown once */
+	j = render_token(&a.token);
+	json_object_set_new(j, "token", json_string(a.secret));	/* shown once */
 	respond_json(c->req, 201, j);
 }
 
@@ -48,29 +36,21 @@ api_tokens_create(struct call *c)
 static void
 reply_tokens(struct call *c, const struct rpc_reply *r)
 {
-	const msgpack_object_array	*a;
-	struct token_info		 t;
-	json_t				*list;
+	struct reply_token_list	 a;
+	struct token_info	 t;
+	struct mpr_err		 err;
+	json_t			*list;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	if (!call_reply(c, r, &a))
 		return;
-	}
 	list = json_array();
-	if ((a = mpr_array(r->body, "tokens", UINT32_MAX, true)) != NULL) {
-		for (uint32_t i = 0; i < a->size && mpr_ok(r->body); i++) {
-			struct mpr m;
-
-			mpr_init(&m, &a->ptr[i], r->body->err);
-			proto_token_info_decode(&m, &t);
-			if (mpr_ok(r->body))
-				json_array_append_new(list, render_token(&t));
+	for (uint32_t i = 0; i < a.tokens->size; i++) {
+		if (proto_token_at(a.tokens, i, &t, &err) == -1) {
+			json_decref(list);
+			call_bad_reply(c, &err);
+			return;
 		}
-	}
-	if (!mpr_ok(r->body)) {
-		json_decref(list);
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
+		json_array_append_new(list, render_token(&t));
 	}
 	respond_json(c->req, 200, json_pack("{s:o}", "tokens", list));
 }
@@ -107,33 +87,13 @@ api_token_revoke(struct call *c)
 	call_send(c, reply_revoked);
 }
 
-/* The organization of an ok reply; false after answering the error. */
-static bool
-reply_org_of(struct call *c, const struct rpc_reply *r, struct org *o)
-{
-	struct mpr	 m;
-
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
-		return false;
-	}
-	mpr_map(r->body, "org", &m, true);
-	if (m.map != NULL)
-		proto_org_decode(&m, o);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return false;
-	}
-	return true;
-}
-
 static void
 reply_org(struct call *c, const struct rpc_reply *r)
 {
-	struct org	 o;
+	struct reply_org	 a;
 
-	if (reply_org_of(c, r, &o))
-		respond_json(c->req, 200, render_org(&o));
+	if (call_reply(c, r, &a))
+		respond_json(c->req, 200, render_org(&a.org));
 }
 
 void
@@ -148,10 +108,10 @@ api_org_get(struct call *c)
 static void
 reply_ping_key(struct call *c, const struct rpc_reply *r)
 {
-	struct org	 o;
+	struct reply_org	 a;
 
-	if (reply_org_of(c, r, &o))
-		respond_json(c->req, 200, json_pack("{s:s}", "ping_key", o.ping_key));
+	if (call_reply(c, r, &a))
+		respond_json(c->req, 200, json_pack("{s:s}", "ping_key", a.org.ping_key));
 }
 
 void
@@ -166,30 +126,14 @@ api_org_rotate_ping_key(struct call *c)
 static void
 reply_org_created(struct call *c, const struct rpc_reply *r)
 {
-	struct mpr		 m, t;
-	struct org		 o;
-	struct token_info	 info;
-	char			 secret[TOKEN_SIZE];
+	struct reply_org_create	 a;
 	json_t			*tok;
 
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
+	if (!call_reply(c, r, &a))
 		return;
-	}
-	mpr_map(r->body, "org", &m, true);
-	mpr_map(r->body, "token", &t, true);
-	if (m.map != NULL && t.map != NULL) {
-		proto_org_decode(&m, &o);
-		proto_token_info_decode(&t, &info);
-	}
-	mpr_str(r->body, "secret", secret, sizeof(secret), true);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
-	tok = render_token(&info);
-	json_object_set_new(tok, "token", json_string(secret));
-	respond_json(c->req, 201, json_pack("{s:o,s:o}", "organization", render_org(&o),
+	tok = render_token(&a.token);
+	json_object_set_new(tok, "token", json_string(a.secret));
+	respond_json(c->req, 201, json_pack("{s:o,s:o}", "organization", render_org(&a.org),
 	    "token", tok));
 }
 

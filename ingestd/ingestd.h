@@ -75,6 +75,13 @@ struct call	*call_new(struct ingestd *, h2o_req_t *);
 struct proto_req *call_req(struct call *, enum proto_msg type);
 /* Sends c->q to storaged; then runs with the reply (or unavailability). */
 void		 call_send(struct call *, void (*then)(struct call *, const struct rpc_reply *));
+/*
+ * Decodes the "ok" reply of the call's message into out (its reply struct,
+ * proto.h); false after answering the "err" reply or a malformed one (500).
+ */
+bool		 call_reply(struct call *, const struct rpc_reply *, void *out);
+/* Answers 500 for a reply (or a record in it) that does not decode. */
+void		 call_bad_reply(struct call *, const struct mpr_err *);
 
 /* route.c: the admin and SDK API. */
 struct route {

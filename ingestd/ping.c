@@ -19,24 +19,16 @@
  * id, or null when the monitor is disabled.
  */
 static void
-reply_start(struct call *c, const struct rpc_reply *r, int status)
+reply_start(struct call *c, const struct reply_checkin_record *a, int status)
 {
-	char	 id[ID_SIZE];
-	bool	 recorded = mpr_bool(r->body, "recorded");
-
-	mpr_str(r->body, "checkin_id", id, sizeof(id), recorded);
-	if (!mpr_ok(r->body)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
-		return;
-	}
 	respond_ping_json(c->req, status, json_pack("{s:s?,s:b}", "checkin_id",
-	    recorded ? id : NULL, "recorded", recorded));
+	    a->recorded ? a->checkin_id : NULL, "recorded", a->recorded));
 }
 
 static void
 reply_ping(struct call *c, const struct rpc_reply *r)
 {
-	bool	 created;
+	struct reply_checkin_record	 a;
 
 	if (!r->ok) {
 		switch (r->code) {
@@ -55,11 +47,12 @@ reply_ping(struct call *c, const struct rpc_reply *r)
 		return;
 	}
 	/* Healthchecks answers 201 when ?create=1 made the monitor. */
-	created = mpr_bool(r->body, "created");
-	if (mpr_enum(r->body, "kind", checkin_kind_names, false) == KIND_START)
-		reply_start(c, r, created ? 201 : 200);
+	if (!call_reply(c, r, &a))
+		return;
+	if (a.kind == KIND_START)
+		reply_start(c, &a, a.created ? 201 : 200);
 	else
-		respond_ping(c->req, created ? 201 : 200, created ? "Created\n" : "OK\n");
+		respond_ping(c->req, a.created ? 201 : 200, a.created ? "Created\n" : "OK\n");
 }
 
 /* True when the request has header name (lowercase) with the value "1" or "true". */

@@ -100,7 +100,8 @@ static void
 authenticated(struct call *c, const struct rpc_reply *r)
 {
 	const struct route	*rt = c->route;
-	char			 org[ID_SIZE], path[sizeof(c->param) + 64];
+	struct reply_token_verify a;
+	char			 path[sizeof(c->param) + 64];
 
 	if (!r->ok) {
 		if (r->code == ERR_UNAUTHORIZED)
@@ -110,14 +111,11 @@ authenticated(struct call *c, const struct rpc_reply *r)
 			respond_rpc_error(c->req, r);
 		return;
 	}
-	mpr_str(r->body, "org", org, sizeof(org), true);
-	c->scopes = proto_scopes_decode(r->body, "scopes");
-	c->root = mpr_bool(r->body, "root");
-	if (!mpr_ok(r->body) || !ids_valid("org", org)) {
-		respond_error(c->req, 500, "internal", NULL, "bad reply from storage");
+	if (!call_reply(c, r, &a))
 		return;
-	}
-	memcpy(c->org, org, sizeof(c->org));
+	memcpy(c->org, a.org, sizeof(c->org));
+	c->scopes = a.scopes;
+	c->root = a.root;
 	/* admin implies every scope */
 	if (!(c->scopes & (rt->scope | SCOPE_ADMIN)) || (rt->root_only && !c->root)) {
 		route_path(rt, c->param, path, sizeof(path));

@@ -237,6 +237,28 @@ call_req(struct call *c, enum proto_msg type)
 	return &c->q;
 }
 
+bool
+call_reply(struct call *c, const struct rpc_reply *r, void *out)
+{
+	struct mpr_err	 err;
+
+	if (!r->ok) {
+		respond_rpc_error(c->req, r);
+		return false;
+	}
+	if (proto_reply_decode(c->q.type, r->body->map, out, &err) == -1) {
+		call_bad_reply(c, &err);
+		return false;
+	}
+	return true;
+}
+
+void
+call_bad_reply(struct call *c, const struct mpr_err *err)
+{
+	respond_error(c->req, 500, "internal", NULL, "bad reply from storage: %s", err->why);
+}
+
 void
 call_send(struct call *c, void (*then)(struct call *, const struct rpc_reply *))
 {

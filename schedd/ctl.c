@@ -70,26 +70,19 @@ reply_error(struct ctl *c, struct proto_in *in, const char *why, const char *fie
 
 /* The "ok" answer to ping: what schedd is watching (see the top of the file). */
 static void
-reply_ping(struct ctl *c, struct proto_in *in, const struct ctl_status *s)
+reply_ping(struct ctl *c, struct proto_in *in, const struct proto_schedd_status *s)
 {
+	struct proto_schedd_status a = *s;
+
+	strlcpy_loom(a.daemon, "schedd", sizeof(a.daemon));
 	proto_reply_begin(&c->w, in->rid);
-	mpw_kv_str(&c->w, "daemon", "schedd");
-	mpw_kv_uint(&c->w, "seq", s->seq);
-	mpw_kv_uint(&c->w, "monitors", s->monitors);
-	mpw_kv_uint(&c->w, "runs", s->runs);
-	mpw_kv_uint(&c->w, "deadlines", s->deadlines);
-	mpw_key(&c->w, "synced");
-	mpw_bool(&c->w, s->synced);
-	mpw_key(&c->w, "holding");
-	mpw_bool(&c->w, s->holding);
-	mpw_kv_uint(&c->w, "verdicts", s->verdicts);
-	mpw_kv_uint(&c->w, "applied", s->applied);
+	codec_write_fields(&c->w, &proto_schedd_status_desc, &a, 0, false);
 	mpw_map_end(&c->w);
 	proto_send(c->router, in->identity, "ok", &c->w);
 }
 
 void
-ctl_serve(struct ctl *c, const struct ctl_status *s)
+ctl_serve(struct ctl *c, const struct proto_schedd_status *s)
 {
 	struct proto_in		 in;
 	struct proto_req	 q;

@@ -265,7 +265,7 @@ follow_on_publish(struct follow *f, zmsg_t **msgp, int64_t now_mono)
 static void
 on_snapshot(struct follow *f, struct mpr *r, int64_t now_mono)
 {
-	struct snapshot_page	 pg;
+	struct reply_snapshot	 pg;
 	int64_t			 t0 = clock_mono_us();
 	bool			 last;
 
@@ -311,14 +311,15 @@ on_events(struct follow *f, const struct rpc_reply *r, int64_t now_mono)
 static void
 on_head(struct follow *f, const struct rpc_reply *r, int64_t now_mono)
 {
-	uint64_t	 seq = mpr_uint(r->body, "seq", true);
+	struct reply_ping	 a;
+	struct mpr_err		 err;
 
-	if (!mpr_ok(r->body)) {
-		log_warnx("ping: bad answer: %s", r->body->err->why);
+	if (proto_reply_decode(MSG_PING, r->body->map, &a, &err) == -1) {
+		log_warnx("ping: bad answer: %s", err.why);
 		feed_failed(f->feed, FEED_ERROR, now_mono);
 		return;
 	}
-	feed_head(f->feed, seq, now_mono);
+	feed_head(f->feed, a.seq, now_mono);
 }
 
 void

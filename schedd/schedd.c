@@ -175,7 +175,7 @@ static void
 serve_control(struct schedd *sd)
 {
 	struct verdict_stats	 vs;
-	struct ctl_status	 s;
+	struct proto_schedd_status s;
 
 	verdicts_stats(sd->v, &vs);
 	memset(&s, 0, sizeof(s));

@@ -98,12 +98,6 @@ void		 follow_stats(const struct follow *, struct follow_stats *);
 /* ---------- snapshot.c: the table's start, page by page ---------- */
 
 /* One page of storaged's snapshot (common/proto/proto.h, "snapshot"), borrowed from the answer. */
-struct snapshot_page {
-	const msgpack_object_array *monitors;	/* track maps */
-	uint64_t		 head;		/* storaged's head when it was read */
-	char			 next[ID_SIZE];	/* cursor of the next page; "" after the last */
-};
-
 struct snapshot;
 
 /* Pages of limit monitors loaded into w (borrowed). */
@@ -114,9 +108,9 @@ void		 snapshot_restart(struct snapshot *);
 /* The request for the next page. */
 void		 snapshot_request(const struct snapshot *, struct proto_req *);
 /* Decodes a page answer and moves the cursor past it; -1 (logged) when malformed. */
-int		 snapshot_take(struct snapshot *, struct mpr *reply, struct snapshot_page *);
+int		 snapshot_take(struct snapshot *, struct mpr *reply, struct reply_snapshot *);
 /* Loads the page (malformed monitors are logged and skipped); true after the last. */
-bool		 snapshot_load(struct snapshot *, const struct snapshot_page *);
+bool		 snapshot_load(struct snapshot *, const struct reply_snapshot *);
 /* The head of the first page: the feed starts after it. */
 uint64_t	 snapshot_head(const struct snapshot *);
 /*
@@ -159,25 +153,17 @@ int64_t		 verdicts_backoff_us(unsigned tries);
 
 /* ---------- ctl.c: the control socket ---------- */
 
-/* What ping reports. */
-struct ctl_status {
-	uint64_t	 seq;		/* last event applied */
-	size_t		 monitors;	/* active monitors watched */
-	size_t		 runs;		/* open runs with a timeout */
-	size_t		 deadlines;	/* queued deadlines */
-	bool		 synced;	/* snapshot and catch-up complete */
-	bool		 holding;	/* verdicts held after a clock step */
-	uint64_t	 verdicts;	/* verdicts sent */
-	uint64_t	 applied;	/* verdicts storaged applied */
-};
-
 struct ctl;
 
 /* A ROUTER bound to endpoint; NULL after logging why. */
 struct ctl	*ctl_new(const char *endpoint);
 void		 ctl_destroy(struct ctl **);
 zsock_t		*ctl_socket(struct ctl *);
-/* Answers every request already queued (ping; anything else gets an error). */
-void		 ctl_serve(struct ctl *, const struct ctl_status *);
+/*
+ * Answers every request already queued: ping with s (proto.h's struct
+ * proto_schedd_status: what it reports; daemon is set here), anything
+ * else with an error.
+ */
+void		 ctl_serve(struct ctl *, const struct proto_schedd_status *s);
 
 #endif

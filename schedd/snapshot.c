@@ -15,7 +15,6 @@
  */
 #include "schedd.h"
 
-#define MONITORS_MAX	100000		/* per page: the protocol's most */
 #define PAGE_LAST_END	"~"		/* sorts after every id: the last page */
 
 /* A loaded page: ids in (previous page's last, last] reflect events <= head. */
@@ -79,13 +78,12 @@ snapshot_request(const struct snapshot *s, struct proto_req *q)
 }
 
 int
-snapshot_take(struct snapshot *s, struct mpr *r, struct snapshot_page *pg)
+snapshot_take(struct snapshot *s, struct mpr *r, struct reply_snapshot *pg)
 {
-	pg->head = mpr_uint(r, "head", true);
-	mpr_str(r, "next", pg->next, sizeof(pg->next), true);
-	pg->monitors = mpr_array(r, "monitors", MONITORS_MAX, true);
-	if (!mpr_ok(r)) {
-		log_warnx("snapshot: bad answer: %s", r->err->why);
+	struct mpr_err	 err;
+
+	if (proto_reply_decode(MSG_SNAPSHOT, r->map, pg, &err) == -1) {
+		log_warnx("snapshot: bad answer: %s", err.why);
 		return -1;
 	}
 	if (s->npages == 0)
@@ -94,46 +92,17 @@ snapshot_take(struct snapshot *s, struct mpr *r, struct snapshot_page *pg)
 	return 0;
 }
 
-/* Decodes a track map into tr; runs: its open runs (NULL when none). */
-static int
-decode_track(const msgpack_object *o, struct track *tr, const msgpack_object_array **runs,
-    struct mpr_err *err)
-{
-	struct mpr	 t;
-
-	mpr_init(&t, o, err);
-	memset(tr, 0, sizeof(*tr));
-	mpr_str(&t, "id", tr->id, sizeof(tr->id), true);
-	tr->status = (enum monitor_status)mpr_enum(&t, "status", monitor_status_names, true);
-	tr->health = (enum health)mpr_enum(&t, "health", health_names, true);
-	tr->next_expected_at = mpr_int(&t, "next_expected_at", 0, INT64_MAX, 0, false);
-	tr->margin_min = (uint32_t)mpr_int(&t, "margin", 1, MARGIN_MAX_MIN, 1, true);
-	tr->max_runtime_min = (uint32_t)mpr_int(&t, "max_runtime", 0, RUNTIME_MAX_MIN, 0, true);
-	tr->rev = mpr_uint(&t, "rev", true);
-	*runs = mpr_array(&t, "runs", 65536, false);
-	return mpr_ok(&t) ? 0 : -1;
-}
-
-/* The open runs {id, timeout_at, rev} of monitor m. */
+/* The open runs of monitor m. */
 static void
 load_runs(struct watch *w, struct watch_mon *m, const char *id,
     const msgpack_object_array *runs)
 {
 	for (uint32_t j = 0; j < runs->size; j++) {
-		struct mpr_err	 err = { 0 };
-		struct mpr	 rr;
-		char		 cid[ID_SIZE];
-		int64_t		 timeout_at;
-		uint64_t	 rev;
+		struct mpr_err	 err;
+		struct proto_run run;
 
-		if (runs->ptr[j].type != MSGPACK_OBJECT_MAP)
-			continue;
-		mpr_init(&rr, &runs->ptr[j], &err);
-		mpr_str(&rr, "id", cid, sizeof(cid), true);
-		timeout_at = mpr_int(&rr, "timeout_at", 0, INT64_MAX, 0, true);
-		rev = mpr_uint(&rr, "rev", false);
-		if (mpr_ok(&rr))
-			watch_load_run(w, m, cid, timeout_at, rev);
+		if (proto_run_at(runs, j, &run, &err) == 0)
+			watch_load_run(w, m, run.id, run.timeout_at, run.rev);
 		else
 			log_warnx("snapshot: monitor %s: bad run: %s", id, err.why);
 	}
@@ -143,26 +112,29 @@ static void
 load_monitors(struct watch *w, const msgpack_object_array *monitors)
 {
 	for (uint32_t i = 0; i < monitors->size; i++) {
-		struct mpr_err			 err = { 0 };
-		struct track			 tr;
+		struct mpr_err			 err;
+		struct proto_track		 pt;
+		struct track			 tr = { 0 };
 		struct watch_mon		*m;
-		const msgpack_object_array	*runs;
 
-		if (monitors->ptr[i].type != MSGPACK_OBJECT_MAP) {
-			log_warnx("snapshot: monitor %u is not a map", i);
+		if (proto_track_at(monitors, i, &pt, &err) == -1) {
+			log_warnx("snapshot: bad monitor: %s", err.why);
 			continue;
 		}
-		if (decode_track(&monitors->ptr[i], &tr, &runs, &err) == -1) {
-			log_warnx("snapshot: bad monitor %u: %s", i, err.why);
-			continue;
-		}
-		if ((m = watch_load(w, &tr)) != NULL && runs != NULL)
-			load_runs(w, m, tr.id, runs);
+		memcpy(tr.id, pt.id, sizeof(tr.id));
+		tr.status = pt.status;
+		tr.health = pt.health;
+		tr.next_expected_at = pt.next_expected_at;
+		tr.margin_min = pt.margin_min;
+		tr.max_runtime_min = pt.max_runtime_min;
+		tr.rev = pt.rev;
+		if ((m = watch_load(w, &tr)) != NULL && pt.runs != NULL)
+			load_runs(w, m, tr.id, pt.runs);
 	}
 }
 
 bool
-snapshot_load(struct snapshot *s, const struct snapshot_page *pg)
+snapshot_load(struct snapshot *s, const struct reply_snapshot *pg)
 {
 	struct page	*p;
 

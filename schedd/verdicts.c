@@ -139,8 +139,8 @@ static enum next_step
 judge_answer(struct verdicts *v, enum proto_msg type, const struct msg_verdict *sent,
     const struct rpc_reply *reply)
 {
-	char		 reason[160] = "";
-	bool		 applied;
+	struct reply_verdict	 a;
+	struct mpr_err		 err;
 
 	if (reply == NULL) {
 		v->st.failed++;
@@ -152,28 +152,27 @@ judge_answer(struct verdicts *v, enum proto_msg type, const struct msg_verdict *
 		v->st.failed++;
 		return STEP_RETRY;
 	}
-	applied = mpr_bool(reply->body, "applied");
-	mpr_str(reply->body, "reason", reason, sizeof(reason), false);
-	if (!mpr_ok(reply->body)) {
+	if (proto_reply_decode(type, reply->body->map, &a, &err) == -1) {
 		log_warnx("%s %s: bad answer: %s", proto_msg_name(type), sent->monitor_id,
-		    reply->body->err->why);
+		    err.why);
 		v->st.failed++;
 		return STEP_RETRY;
 	}
-	if (applied) {
+	if (a.applied) {
 		v->st.applied++;
 		log_debug("%s %s %s applied", proto_msg_name(type), sent->monitor_id,
 		    sent->checkin_id);
 		return STEP_RECHECK;
 	}
-	if (strncmp(reason, "early", 5) == 0) {
+	if (strncmp(a.reason, "early", 5) == 0) {
 		v->st.early++;
-		log_info("%s %s: storaged says %s", proto_msg_name(type), sent->monitor_id, reason);
+		log_info("%s %s: storaged says %s", proto_msg_name(type), sent->monitor_id,
+		    a.reason);
 		return STEP_RETRY;
 	}
 	v->st.stale++;
 	log_debug("%s %s %s not applied: %s", proto_msg_name(type), sent->monitor_id,
-	    sent->checkin_id, reason);
+	    sent->checkin_id, a.reason);
 	return STEP_RECHECK;
 }
 

@@ -101,21 +101,9 @@ events_load(struct storaged *sd)
 static bool
 event_org_is(const void *data, size_t len, const char *org)
 {
-	struct mpk_doc		 doc;
-	struct mpr_err		 err = { 0 };
-	struct mpr		 r;
-	const msgpack_object	*o;
-	const char		*why;
-	bool			 yes = false;
+	struct proto_event_head	 h;
 
-	if (mpk_parse(&doc, data, len, &why) == 0) {
-		mpr_init(&r, &doc.up.data, &err);
-		o = mpr_find(&r, "org");
-		yes = o != NULL && o->type == MSGPACK_OBJECT_STR && o->via.str.size == ID_LEN &&
-		    memcmp(o->via.str.ptr, org, ID_LEN) == 0;
-	}
-	mpk_doc_free(&doc);
-	return yes;
+	return proto_event_head_decode(data, len, &h) == 0 && strcmp(h.org, org) == 0;
 }
 
 /*
@@ -128,6 +116,7 @@ void
 handle_events_after(struct ctx *c, const struct msg_events_after *q)
 {
 	struct storaged	*sd = c->sd;
+	struct proto_events_page a = { 0 };
 	struct mpw	*w;
 	struct key	 k;
 	struct db_iter	 it;
@@ -135,9 +124,7 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 	uint64_t	 last = q->after < sd->last_seq ? q->after : sd->last_seq;
 	bool		 by_org = q->org[0] != '\0';
 
-	w = reply_ok(c);
-	mpw_key(w, "events");
-	mpw_array_begin(w);
+	w = reply_open(c, &a);
 	key_seq(&k, q->after + 1);
 	db_iter_init(&it, c->t, T_EVENTS, NULL, 0, false);
 	db_iter_seek(&it, k.b, k.len);
@@ -156,9 +143,8 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 	db_iter_close(&it);
 	if (n < q->limit && visited < q->limit * 20)
 		last = sd->last_seq;	/* reached the head */
-	mpw_array_end(w);
-	mpw_kv_uint(w, "head", sd->last_seq);
-	mpw_kv_uint(w, "first", sd->first_seq);
-	mpw_kv_uint(w, "last", last);
-	reply_done(c);
+	a.head = sd->last_seq;
+	a.first = sd->first_seq;
+	a.last = last;
+	reply_close(c, &a);
 }

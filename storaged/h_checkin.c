@@ -68,29 +68,16 @@ static void
 reply_checkin_recorded(struct ctx *c, enum checkin_kind kind, const struct monitor *m,
     const struct checkin *ck, bool created)
 {
-	struct mpw *w = reply_ok(c);
+	struct reply_checkin_record a = { .kind = kind, .tracked = true, .recorded = ck != NULL,
+	    .created = created };
 
-	mpw_kv_str_opt(w, "checkin_id", ck != NULL ? ck->id : "");
-	mpw_kv_str(w, "monitor_id", m->id);
-	mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)kind);
+	memcpy(a.monitor_id, m->id, sizeof(a.monitor_id));
 	if (ck != NULL) {
-		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)ck->status);
-		mpw_key(w, "tracked");
-		mpw_bool(w, !ck->untracked);
+		memcpy(a.checkin_id, ck->id, sizeof(a.checkin_id));
+		a.status = ck->status;
+		a.tracked = !ck->untracked;
 	}
-	mpw_key(w, "recorded");
-	mpw_bool(w, ck != NULL);
-	mpw_kv_bool_opt(w, "created", created);
-	reply_done(c);
-}
-
-/* When run, alive at from, times out; 0: never (no max runtime, or untracked). */
-static int64_t
-timeout_at(const struct monitor *m, const struct checkin *run, int64_t from)
-{
-	if (m->max_runtime_min == 0 || run->untracked)
-		return 0;
-	return from + (int64_t)m->max_runtime_min * US_PER_MIN;
+	reply_send(c, &a);
 }
 
 /*
@@ -105,20 +92,9 @@ finished(struct ctx *c, struct monitor *m, struct checkin *ck)
 
 	if (tracking_counts(m, ck))
 		old = tracking_count_run(m, ck->status);
-	storaged_emit(c, type, m, ck, old);
+	emit_event(c, type, m, ck, old);
 	if (tracking_is_recovery(old, m->health))
-		storaged_emit(c, EVENT_MONITOR_HEALTHY, m, ck, old);
-}
-
-/* A keep-alive of an open run: its timeout moves forward. */
-static void
-keepalive(struct ctx *c, struct monitor *m, struct checkin *run, int64_t now)
-{
-	run->last_seen_at = now;
-	run->timeout_at = timeout_at(m, run, now);
-	storaged_emit(c, EVENT_CHECKIN_KEEPALIVE, m, run, m->health);
-	rec_checkin_put(c, run);
-	rec_monitor_put(c, m, m);
+		emit_event(c, EVENT_MONITOR_HEALTHY, m, ck, old);
 }
 
 /* How a run ends, as a finishing ping, SDK check-in or PATCH reports it. */
@@ -254,7 +230,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	if (q->run_id[0] != '\0' && find_run(c->t, m, q, &ck) == 0 &&
 	    ck.status == CHECKIN_IN_PROGRESS) {
 		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
-		keepalive(c, m, &ck, now);
+		runs_keepalive(c, m, &ck, now);
 		*recorded = ck;
 		return 0;
 	}
@@ -266,11 +242,11 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	ck.status = CHECKIN_IN_PROGRESS;
 	ck.started_at = q->started_at != 0 ? q->started_at : now;
 	ck.last_seen_at = now;
-	ck.timeout_at = timeout_at(m, &ck, now);	/* our clock: a client's cannot move deadlines */
+	ck.timeout_at = runs_timeout_at(m, &ck, now);	/* our clock, not a client's */
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	track_checkin(m, &ck);
 	envs_note(c, m->org, &ck.environment, 1);
-	storaged_emit(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
+	emit_event(c, EVENT_CHECKIN_STARTED, m, &ck, m->health);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, m, m);
 	*recorded = ck;
@@ -443,11 +419,11 @@ provision(struct ctx *c, const struct msg_checkin_record *q, struct monitor *m, 
 	struct monitor_spec	 defaults;
 
 	if (q->has_monitor)
-		return monitor_upsert(c, q->org, q->slug, &q->monitor, m);
+		return monitors_upsert(c, q->org, q->slug, &q->monitor, m);
 	if (found)
 		return 0;
 	spec_healthchecks(&defaults, q->slug);
-	return monitor_upsert(c, q->org, q->slug, &defaults, m);
+	return monitors_upsert(c, q->org, q->slug, &defaults, m);
 }
 
 /* A client's times for a run of that kind; 0, or -1 after replying why not. */
@@ -534,11 +510,7 @@ load_checkin(struct ctx *c, const char *org, const char *id, struct checkin *ck,
 static void
 reply_checkin(struct ctx *c, const struct checkin *ck)
 {
-	struct mpw *w = reply_ok(c);
-
-	mpw_key(w, "checkin");
-	proto_checkin_encode(w, ck, true);
-	reply_done(c);
+	reply_send(c, &(const struct reply_checkin){ .checkin = *ck });
 }
 
 void
@@ -579,7 +551,7 @@ handle_checkin_update(struct ctx *c, const struct msg_checkin_update *q)
 	now = storaged_stamp(c);
 	add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 	if (q->kind == KIND_START) {
-		keepalive(c, &m, &ck, now);
+		runs_keepalive(c, &m, &ck, now);
 	} else if (q->kind == KIND_OK || q->kind == KIND_ERROR) {
 		complete(c, &m, &ck, &f, now);
 	} else {
@@ -621,9 +593,7 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 			reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
 		return;
 	}
-	w = reply_ok(c);
-	mpw_key(w, "checkins");
-	mpw_array_begin(w);
+	w = reply_open(c, NULL);
 	key_checkin_prefix(&k, m.id);
 	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, true);
 	while (n < q->limit && db_iter_next(&it)) {
@@ -635,25 +605,5 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 		n++;
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
-	reply_done(c);
-}
-
-/*
- * Gives every open run of m a fresh timeout from now: on resume (tracking
- * restarts) and when max_runtime changes.  Each is a keep-alive event.
- */
-void
-runs_rearm(struct ctx *c, struct monitor *m, int64_t now)
-{
-	struct checkin	 ck;
-	char		 ids[64][ID_SIZE];
-	size_t		 n = rec_open_run_ids(c->t, m->id, false, ids, nitems(ids));
-
-	for (size_t i = 0; i < n; i++) {
-		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
-			return;
-		if (ck.status == CHECKIN_IN_PROGRESS)
-			keepalive(c, m, &ck, now);
-	}
+	reply_close(c, NULL);
 }

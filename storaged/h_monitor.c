@@ -1,26 +1,12 @@
 /*
- * h_monitor.c -- monitor.create, .update, .delete, .get, .list, and the
- * SDK upsert.  Every committed change publishes monitor.created /
- * .updated / .deleted, which is how schedd learns of it.  A monitor's
- * environments count towards its organization's limit (envs.c).
+ * h_monitor.c -- monitor.create, .update, .delete, .get, .list.  The
+ * writes shared with checkin.record's upsert are in monitors.c.  Every
+ * committed change publishes monitor.created / .updated / .deleted, which
+ * is how schedd learns of it.
  */
 #include "records.h"
 #include "spec.h"
 #include "storaged.h"
-
-/* Validates a spec; replies the error and returns -1 when it is bad. */
-static int
-validate(struct ctx *c, const struct monitor_spec *spec, bool creating)
-{
-	const char	*field = NULL;
-	char		 why[SPEC_WHY_MAX];
-
-	if (spec_validate(spec, creating, &field, why) == -1) {
-		reply_err(c, ERR_BAD_REQUEST, field, "%s", why);
-		return -1;
-	}
-	return 0;
-}
 
 /* Replies not_found unless the monitor exists; 0 when it does. */
 static int
@@ -33,116 +19,10 @@ load(struct ctx *c, const char *org, const char *slug, struct monitor *m)
 	return rc;
 }
 
-/* Refuses a spec whose environments would take the organization past its limit. */
-static int
-admit_environments(struct ctx *c, const char *org, const struct monitor_spec *spec)
-{
-	if (!(spec->set & SPEC_ENVIRONMENTS))
-		return 0;
-	return envs_admit(c, org, spec->envs, spec->n_envs, "environments");
-}
-
 static void
 reply_monitor(struct ctx *c, const struct monitor *m)
 {
-	struct mpw *w = reply_ok(c);
-
-	mpw_key(w, "monitor");
-	proto_monitor_encode(w, m);
-	reply_done(c);
-}
-
-/* Creates a monitor from a validated spec, checking slug and limit; 0 or -1 (replied). */
-static int
-create(struct ctx *c, const char *org_id, const struct monitor_spec *spec, struct monitor *m)
-{
-	struct monitor	 other;
-	struct org	 org;
-	int		 rc;
-
-	if ((rc = rec_org_get(c->t, org_id, &org)) != 0) {
-		if (rc == MDB_NOTFOUND)
-			reply_err(c, ERR_NOT_FOUND, "org", "no such organization");
-		return -1;
-	}
-	if ((rc = rec_monitor_by_slug(c->t, org_id, spec->slug, &other)) != MDB_NOTFOUND) {
-		if (rc == 0)
-			reply_err(c, ERR_SLUG_TAKEN, "slug", "slug \"%s\" is taken", spec->slug);
-		return -1;
-	}
-	if (org.monitor_count >= org.monitor_limit) {
-		reply_err(c, ERR_MONITOR_LIMIT, NULL,
-		    "the organization has reached its limit of %u monitors", org.monitor_limit);
-		return -1;
-	}
-	if (admit_environments(c, org_id, spec) == -1)
-		return -1;
-	spec_new_monitor(m, spec, org_id, storaged_stamp(c));
-	rec_ping_key_new(c->t, m->ping_key);	/* one no organization has either */
-	org.monitor_count++;
-	rec_org_put(c, &org);
-	envs_note(c, org_id, m->envs, m->n_envs);
-	storaged_emit(c, EVENT_MONITOR_CREATED, m, NULL, m->health);
-	rec_monitor_put(c, m, NULL);
-	return 0;
-}
-
-/*
- * Applies a validated spec to a stored monitor: status transitions and
- * schedule edits restart or stop tracking at once.
- */
-static int
-update(struct ctx *c, struct monitor *m, const struct monitor_spec *spec)
-{
-	struct monitor	 old = *m, other;
-	int64_t		 now;
-	int		 rc;
-
-	if ((spec->set & SPEC_SLUG) && strcmp(spec->slug, m->slug) != 0 &&
-	    (rc = rec_monitor_by_slug(c->t, m->org, spec->slug, &other)) != MDB_NOTFOUND) {
-		if (rc == 0)
-			reply_err(c, ERR_SLUG_TAKEN, "slug", "slug \"%s\" is taken", spec->slug);
-		return -1;
-	}
-	if (admit_environments(c, m->org, spec) == -1)
-		return -1;
-	now = storaged_stamp(c);
-	spec_apply(m, spec);
-	envs_note(c, m->org, m->envs, m->n_envs);
-	m->updated_at = now;
-	if (m->status != MONITOR_ACTIVE)
-		track_stop(m);
-	else if (old.status != MONITOR_ACTIVE || spec_changes_schedule(&old, spec))
-		track_restart(m, now);
-	storaged_emit(c, EVENT_MONITOR_UPDATED, m, NULL, m->health);
-	rec_monitor_put(c, m, &old);
-	if (m->status == MONITOR_ACTIVE && (old.status != MONITOR_ACTIVE ||
-	    old.max_runtime_min != m->max_runtime_min))
-		runs_rearm(c, m, now);
-	return 0;
-}
-
-int
-monitor_upsert(struct ctx *c, const char *org, const char *slug,
-    const struct monitor_spec *given, struct monitor *m)
-{
-	struct monitor_spec	 spec = *given;
-	int			 rc;
-
-	/* The slug of the URL names the monitor; a different one in the body is refused. */
-	if ((spec.set & SPEC_SLUG) && strcmp(spec.slug, slug) != 0) {
-		reply_err(c, ERR_BAD_REQUEST, "monitor_config",
-		    "monitor_config cannot rename the monitor");
-		return -1;
-	}
-	spec.set |= SPEC_SLUG;
-	strlcpy_loom(spec.slug, slug, sizeof(spec.slug));
-	rc = rec_monitor_by_slug(c->t, org, slug, m);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return -1;
-	if (validate(c, &spec, rc == MDB_NOTFOUND) == -1)
-		return -1;
-	return rc == MDB_NOTFOUND ? create(c, org, &spec, m) : update(c, m, &spec);
+	reply_send(c, &(const struct reply_monitor){ .monitor = *m });
 }
 
 void
@@ -150,7 +30,8 @@ handle_monitor_create(struct ctx *c, const struct msg_monitor *q)
 {
 	struct monitor	 m;
 
-	if (validate(c, &q->spec, true) == 0 && create(c, q->org, &q->spec, &m) == 0)
+	if (monitors_validate(c, &q->spec, true) == 0 &&
+	    monitors_create(c, q->org, &q->spec, &m) == 0)
 		reply_monitor(c, &m);
 }
 
@@ -159,8 +40,8 @@ handle_monitor_update(struct ctx *c, const struct msg_monitor *q)
 {
 	struct monitor	 m;
 
-	if (validate(c, &q->spec, false) == 0 && load(c, q->org, q->slug, &m) == 0 &&
-	    update(c, &m, &q->spec) == 0)
+	if (monitors_validate(c, &q->spec, false) == 0 && load(c, q->org, q->slug, &m) == 0 &&
+	    monitors_update(c, &m, &q->spec) == 0)
 		reply_monitor(c, &m);
 }
 
@@ -177,10 +58,9 @@ handle_monitor_delete(struct ctx *c, const struct msg_monitor *q)
 	rec_org_put(c, &org);
 	m.status = MONITOR_DISABLED;	/* what subscribers see last */
 	track_stop(&m);
-	storaged_emit(c, EVENT_MONITOR_DELETED, &m, NULL, m.health);
+	emit_event(c, EVENT_MONITOR_DELETED, &m, NULL, m.health);
 	rec_monitor_delete(c, &m);
-	reply_ok(c);
-	reply_done(c);
+	reply_send(c, NULL);
 }
 
 void
@@ -201,13 +81,12 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 	struct key	 k, from;
 	struct db_iter	 it;
 	struct monitor	 m;
-	struct mpw	*w = reply_ok(c);
+	struct reply_monitor_list a = { 0 };
+	struct mpw	*w = reply_open(c, &a);
 	char		 id[ID_SIZE], last[SLUG_MAX + 1] = "";
 	uint32_t	 found = 0, scanned = 0;
 	bool		 more = false;
 
-	mpw_key(w, "monitors");
-	mpw_array_begin(w);
 	key_slug(&k, q->org, "");
 	db_iter_init(&it, c->t, T_SLUGS, k.b, k.len, false);
 	key_slug(&from, q->org, q->after);
@@ -234,8 +113,7 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 		found++;
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
 	if (more)
-		mpw_kv_str(w, "next", last);
-	reply_done(c);
+		memcpy(a.next, last, sizeof(a.next));
+	reply_close(c, &a);
 }

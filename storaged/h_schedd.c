@@ -15,16 +15,15 @@
 #include "timefmt.h"
 #include "tracking.h"
 
-/* Appends the open runs of monitor id that can time out: [{id, timeout_at, rev}]. */
+/* Appends the open runs of monitor id that can time out, as run maps. */
 static void
 encode_runs(struct db_txn *t, struct mpw *w, const char *id)
 {
 	struct key	 k;
 	struct db_iter	 it;
 	struct checkin	 ck;
+	struct proto_run run;
 
-	mpw_key(w, "runs");
-	mpw_array_begin(w);
 	key_checkin_prefix(&k, id);
 	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
 	while (db_iter_next(&it)) {
@@ -32,14 +31,26 @@ encode_runs(struct db_txn *t, struct mpw *w, const char *id)
 			break;
 		if (ck.status != CHECKIN_IN_PROGRESS || ck.timeout_at == 0)
 			continue;
-		mpw_map_begin(w);
-		mpw_kv_str(w, "id", ck.id);
-		mpw_kv_int(w, "timeout_at", ck.timeout_at);
-		mpw_kv_uint(w, "rev", ck.rev);
-		mpw_map_end(w);
+		memcpy(run.id, ck.id, sizeof(run.id));
+		run.timeout_at = ck.timeout_at;
+		run.rev = ck.rev;
+		codec_write(w, &proto_run_desc, &run);
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
+}
+
+/* A monitor's track map, its open runs streamed into it. */
+static void
+encode_track(struct db_txn *t, struct mpw *w, const struct monitor *m)
+{
+	struct proto_track tr = { .status = m->status, .health = m->health,
+	    .next_expected_at = m->next_expected_at, .margin_min = m->margin_min,
+	    .max_runtime_min = m->max_runtime_min, .rev = m->rev };
+
+	memcpy(tr.id, m->id, sizeof(tr.id));
+	codec_open(w, &proto_track_desc, &tr);
+	encode_runs(t, w, m->id);
+	codec_close(w, &proto_track_desc, &tr);
 }
 
 void
@@ -47,13 +58,11 @@ handle_snapshot(struct ctx *c, const struct msg_snapshot *q)
 {
 	struct db_iter	 it;
 	struct monitor	 m;
-	struct mpw	*w = reply_ok(c);
+	struct reply_snapshot a = { .head = c->sd->last_seq };
+	struct mpw	*w = reply_open(c, &a);
 	uint32_t	 n = 0;
 	bool		 more = false;
 
-	mpw_kv_uint(w, "head", c->sd->last_seq);
-	mpw_key(w, "monitors");
-	mpw_array_begin(w);
 	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
 	if (q->cursor[0] != '\0')
 		db_iter_seek(&it, q->cursor, ID_LEN);
@@ -72,32 +81,22 @@ handle_snapshot(struct ctx *c, const struct msg_snapshot *q)
 		n++;
 		if (m.status != MONITOR_ACTIVE)
 			continue;	/* nothing to watch; a resume arrives as an event */
-		mpw_map_begin(w);
-		mpw_kv_str(w, "id", m.id);
-		mpw_kv_enum_opt(w, "status", monitor_status_names, (int)m.status);
-		mpw_kv_enum_opt(w, "health", health_names, (int)m.health);
-		mpw_kv_time_opt(w, "next_expected_at", m.next_expected_at);
-		mpw_kv_int(w, "margin", m.margin_min);
-		mpw_kv_int(w, "max_runtime", m.max_runtime_min);
-		mpw_kv_uint(w, "rev", m.rev);
-		encode_runs(c->t, w, m.id);
-		mpw_map_end(w);
+		encode_track(c->t, w, &m);
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
-	mpw_kv_str(w, "next", more ? m.id : "");
-	reply_done(c);
+	if (more)
+		memcpy(a.next, m.id, sizeof(a.next));
+	reply_close(c, &a);
 }
 
 static void
 reply_verdict(struct ctx *c, bool applied, const char *reason)
 {
-	struct mpw *w = reply_ok(c);
+	struct reply_verdict a = { .applied = applied };
 
-	mpw_key(w, "applied");
-	mpw_bool(w, applied);
-	mpw_kv_str_opt(w, "reason", reason);
-	reply_done(c);
+	if (reason != NULL)
+		strlcpy_loom(a.reason, reason, sizeof(a.reason));
+	reply_send(c, &a);
 }
 
 void
@@ -141,7 +140,7 @@ handle_verdict_missed(struct ctx *c, const struct msg_verdict *q)
 	m.anchor_at = q->expected_at;
 	m.next_expected_at = tracking_expect_after_run(&s, q->expected_at);
 	old = tracking_count_run(&m, CHECKIN_MISSED);
-	storaged_emit(c, EVENT_MONITOR_MISSED, &m, &ck, old);
+	emit_event(c, EVENT_MONITOR_MISSED, &m, &ck, old);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, &m, &m);
 	reply_verdict(c, true, NULL);
@@ -177,7 +176,7 @@ handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
 	/* Still listed among the open runs: a late completion is recorded on it. */
 	ck.status = CHECKIN_TIMEOUT;
 	old = tracking_count_run(&m, CHECKIN_TIMEOUT);
-	storaged_emit(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
+	emit_event(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
 	rec_checkin_put(c, &ck);
 	rec_monitor_put(c, &m, &m);
 	reply_verdict(c, true, NULL);

@@ -90,7 +90,6 @@ handle_monitor_stats(struct ctx *c, const struct msg_monitor_stats *q)
 	static const int days[] = { [PERIOD_DAY] = 1, [PERIOD_WEEK] = 7, [PERIOD_MONTH] = 30 };
 	struct monitor	 m;
 	struct stats	 s;
-	struct mpw	*w;
 	int		 rc;
 
 	if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) != 0) {
@@ -99,8 +98,5 @@ handle_monitor_stats(struct ctx *c, const struct msg_monitor_stats *q)
 		return;
 	}
 	compute(c->t, &m, c->now - days[q->period] * 86400 * US_PER_S, c->now, &s);
-	w = reply_ok(c);
-	mpw_key(w, "stats");
-	proto_stats_encode(w, &s);
-	reply_done(c);
+	reply_send(c, &(const struct reply_monitor_stats){ .stats = s });
 }

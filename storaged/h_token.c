@@ -88,7 +88,7 @@ handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
 {
 	unsigned char		 h[HASH_LEN], stored[HASH_LEN];
 	struct token_info	 info;
-	struct mpw		*w;
+	struct reply_token_verify a = { 0 };
 	MDB_val			 v;
 	int			 rc;
 
@@ -102,14 +102,12 @@ handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
 		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
 		return;
 	}
-	w = reply_ok(c);
-	mpw_kv_str(w, "org", info.org);
-	mpw_kv_str(w, "token_id", info.id);
-	proto_scopes_encode(w, info.scopes);
-	mpw_key(w, "root");
-	mpw_bool(w, strcmp(info.org, c->sd->root_org) == 0);
-	mpw_kv_uint(w, "head", c->sd->last_seq);
-	reply_done(c);
+	memcpy(a.org, info.org, sizeof(a.org));
+	memcpy(a.token_id, info.id, sizeof(a.token_id));
+	a.scopes = info.scopes;
+	a.root = strcmp(info.org, c->sd->root_org) == 0;
+	a.head = c->sd->last_seq;
+	reply_send(c, &a);
 }
 
 /* Replies not_found unless the organization exists; 0 when it does. */
@@ -128,19 +126,18 @@ handle_token_create(struct ctx *c, const struct msg_token *q)
 {
 	struct token_info	 info;
 	struct org		 o;
-	struct mpw		*w;
+	struct reply_token_create a = { 0 };
 	char			 secret[TOKEN_SIZE];
 
 	if (load_org(c, q->org, &o) != 0)
 		return;
 	ids_token(secret);
 	tokens_insert(c, q->org, q->name, q->scopes, secret, &info);
-	w = reply_ok(c);
-	mpw_key(w, "token");
-	proto_token_info_encode(w, &info);
-	mpw_kv_str(w, "secret", secret);
-	reply_done(c);
+	a.token = info;
+	memcpy(a.secret, secret, sizeof(a.secret));
+	reply_send(c, &a);
 	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(a.secret, sizeof(a.secret));
 }
 
 void
@@ -150,11 +147,9 @@ handle_token_list(struct ctx *c, const struct msg_token *q)
 	struct db_iter		 it;
 	struct token_info	 info;
 	unsigned char		 h[HASH_LEN];
-	struct mpw		*w = reply_ok(c);
+	struct mpw		*w = reply_open(c, NULL);
 	MDB_val			 v;
 
-	mpw_key(w, "tokens");
-	mpw_array_begin(w);
 	key_org_token(&k, q->org, NULL);
 	db_iter_init(&it, c->t, T_ORG_TOKENS, k.b, k.len, false);
 	while (db_iter_next(&it)) {
@@ -165,8 +160,7 @@ handle_token_list(struct ctx *c, const struct msg_token *q)
 		proto_token_info_encode(w, &info);
 	}
 	db_iter_close(&it);
-	mpw_array_end(w);
-	reply_done(c);
+	reply_close(c, NULL);
 }
 
 void
@@ -186,8 +180,7 @@ handle_token_revoke(struct ctx *c, const struct msg_token *q)
 	memcpy(h, v.mv_data, HASH_LEN);
 	db_del(c->t, T_TOKENS, h, HASH_LEN);
 	db_del(c->t, T_ORG_TOKENS, k.b, k.len);
-	reply_ok(c);
-	reply_done(c);
+	reply_send(c, NULL);
 }
 
 void
@@ -211,30 +204,24 @@ handle_org_create(struct ctx *c, const struct msg_org *q)
 {
 	struct token_info	 info;
 	struct org		 o;
-	struct mpw		*w;
+	struct reply_org_create	 a = { 0 };
 	char			 secret[TOKEN_SIZE];
 
 	orgs_insert(c, q->name, q->monitor_limit, q->environment_limit, &o);
 	ids_token(secret);
 	tokens_insert(c, o.id, "admin", SCOPE_ALL, secret, &info);
-	w = reply_ok(c);
-	mpw_key(w, "org");
-	proto_org_encode(w, &o);
-	mpw_key(w, "token");
-	proto_token_info_encode(w, &info);
-	mpw_kv_str(w, "secret", secret);
-	reply_done(c);
+	a.org = o;
+	a.token = info;
+	memcpy(a.secret, secret, sizeof(a.secret));
+	reply_send(c, &a);
 	sodium_memzero(secret, sizeof(secret));
+	sodium_memzero(a.secret, sizeof(a.secret));
 }
 
 static void
 reply_org(struct ctx *c, const struct org *o)
 {
-	struct mpw *w = reply_ok(c);
-
-	mpw_key(w, "org");
-	proto_org_encode(w, o);
-	reply_done(c);
+	reply_send(c, &(const struct reply_org){ .org = *o });
 }
 
 void

@@ -1,46 +1,20 @@
 /*
- * handlers.c -- dispatch of a decoded request to its handler, and what
- * handlers share.  Handlers follow one discipline: read and validate
+ * handlers.c -- dispatch of a decoded request to its handler (h_*.c).
+ * Dependencies point down: dispatcher -> handlers -> the writes they share
+ * (monitors.c, runs.c, envs.c, emit.c) -> records and the event log; a
+ * handler never calls back up nor into another handler's file.
+ * Handlers follow one discipline: read and validate
  * first, answer an error before the first write; then write.  So a
  * refused request never leaves a partial change in the batch.
  */
 #include "storaged.h"
-#include "tracking.h"
-
-void
-storaged_emit(struct ctx *c, enum event_type type, struct monitor *m, struct checkin *ck,
-    enum health old)
-{
-	struct event	 e;
-
-	if (!tracking_publishes(type, m, ck))
-		return;		/* recorded; raises nothing */
-	memset(&e, 0, sizeof(e));
-	e.type = type;
-	memcpy(e.org, m->org, sizeof(e.org));
-	monitor_ref_from(&e.monitor, m);
-	if (ck != NULL) {
-		e.has_checkin = true;
-		e.checkin = *ck;
-		e.checkin.output = NULL;	/* events stay small */
-		e.checkin.output_len = 0;
-	}
-	e.old_health = old;
-	e.new_health = m->health;
-	events_append(c, &e);
-	m->rev = e.seq;
-	if (ck != NULL)
-		ck->rev = e.seq;
-}
 
 static void
 handle_ping(struct ctx *c)
 {
-	struct mpw *w = reply_ok(c);
+	struct reply_ping a = { .daemon = "storaged", .seq = c->sd->last_seq };
 
-	mpw_kv_str(w, "daemon", "storaged");
-	mpw_kv_uint(w, "seq", c->sd->last_seq);
-	reply_done(c);
+	reply_send(c, &a);
 }
 
 void

@@ -1,21 +1,29 @@
 /*
- * reply.c -- building a request's reply inside a batch.  Replies are sent
- * only after the batch's transaction is durable (commit.c).
+ * reply.c -- building a request's reply inside a batch, from the reply
+ * struct of its message (proto.h).  Replies are sent only after the
+ * batch's transaction is durable (commit.c).
  */
 #include "storaged.h"
 
-struct mpw *
-reply_ok(struct ctx *c)
+void
+reply_send(struct ctx *c, const void *reply)
 {
 	c->r->is_error = false;
-	proto_reply_begin(&c->r->reply, c->r->req.rid);
+	proto_reply_encode(&c->r->reply, c->r->req.rid, c->r->req.type, reply);
+}
+
+struct mpw *
+reply_open(struct ctx *c, const void *reply)
+{
+	c->r->is_error = false;
+	proto_reply_open(&c->r->reply, c->r->req.rid, c->r->req.type, reply);
 	return &c->r->reply;
 }
 
 void
-reply_done(struct ctx *c)
+reply_close(struct ctx *c, const void *reply)
 {
-	mpw_map_end(&c->r->reply);
+	proto_reply_close(&c->r->reply, c->r->req.type, reply);
 }
 
 void

@@ -55,18 +55,9 @@ trim_checkins(struct db_txn *t, int64_t cutoff)
 static int64_t
 event_ts(const MDB_val *v)
 {
-	struct mpk_doc	 doc;
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-	const char	*why;
-	int64_t		 ts = -1;
+	struct proto_event_head	 h;
 
-	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == 0) {
-		mpr_init(&r, &doc.up.data, &err);
-		ts = mpr_int(&r, "ts", 0, INT64_MAX, -1, true);
-	}
-	mpk_doc_free(&doc);
-	return ts;
+	return proto_event_head_decode(v->mv_data, v->mv_size, &h) == 0 ? h.ts : -1;
 }
 
 /* Deletes up to STEP_MAX old events, never the newest; sets *first. */

@@ -124,8 +124,11 @@ void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
 
 /* Replies (reply.c). */
-struct mpw	*reply_ok(struct ctx *);	/* an open "ok" map; the handler closes it */
-void		 reply_done(struct ctx *);	/* closes the ok map */
+/* The "ok" reply of the request's message: its reply struct (proto.h), NULL for {}. */
+void		 reply_send(struct ctx *, const void *reply);
+/* Streaming: the reply up to its array; the handler appends records, then closes. */
+struct mpw	*reply_open(struct ctx *, const void *reply);
+void		 reply_close(struct ctx *, const void *reply);
 void		 reply_err(struct ctx *, enum proto_err, const char *field, const char *fmt, ...)
 		    __attribute__((format(printf, 4, 5)));
 
@@ -163,13 +166,13 @@ bool	 retention_step(struct storaged *);
 int64_t	 retention_next_us(const struct storaged *, bool first);
 
 /*
- * handlers.c: appends an event about m (and ck, whose output is not
+ * emit.c: appends an event about m (and ck, whose output is not
  * included) with health going from old to m->health, and stamps the
  * event's sequence number as the rev of both records.  An alerting event
  * that tracking does not publish (tracking_publishes: a paused monitor, an
  * untracked check-in) is left out, and the revs stay as they were.
  */
-void	 storaged_emit(struct ctx *, enum event_type, struct monitor *m, struct checkin *ck,
+void	 emit_event(struct ctx *, enum event_type, struct monitor *m, struct checkin *ck,
 	    enum health old);
 
 /*
@@ -187,13 +190,27 @@ void	 track_restart(struct monitor *, int64_t t);
 void	 track_stop(struct monitor *);
 
 /*
- * h_monitor.c: the SDK's monitor_config upsert.  Creates the monitor or
- * applies spec to it; 0 with *m filled, or -1 after replying an error.
+ * monitors.c: monitor writes shared by handlers; each returns 0, or -1
+ * after replying an error.  validate: a spec (creating: slug and schedule
+ * required); create: a monitor from a validated spec, checking slug and
+ * limit; update: a validated spec applied to a stored monitor (status and
+ * schedule edits restart or stop tracking); upsert: the SDK's
+ * monitor_config, creating the monitor or applying spec to it.
  */
-int	 monitor_upsert(struct ctx *, const char *org, const char *slug,
+int	 monitors_validate(struct ctx *, const struct monitor_spec *, bool creating);
+int	 monitors_create(struct ctx *, const char *org, const struct monitor_spec *,
+	    struct monitor *m);
+int	 monitors_update(struct ctx *, struct monitor *m, const struct monitor_spec *);
+int	 monitors_upsert(struct ctx *, const char *org, const char *slug,
 	    const struct monitor_spec *, struct monitor *m);
 
-/* h_checkin.c: fresh timeouts for m's open runs (resume, max runtime edits). */
+/*
+ * runs.c: open runs.  timeout_at: when run, alive at from, times out (0:
+ * never); keepalive: the run's timeout moves forward, with its event;
+ * rearm: fresh timeouts for m's open runs (resume, max runtime edits).
+ */
+int64_t	 runs_timeout_at(const struct monitor *, const struct checkin *run, int64_t from);
+void	 runs_keepalive(struct ctx *, struct monitor *, struct checkin *run, int64_t now);
 void	 runs_rearm(struct ctx *, struct monitor *, int64_t now);
 
 /* events.c */

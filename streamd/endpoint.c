@@ -33,6 +33,8 @@ on_verified(void *arg, const struct rpc_reply *r)
 	size_t			 qlen, hlen = 0;
 	uint32_t		 scopes;
 	ssize_t			 i;
+	struct reply_token_verify a;
+	struct mpr_err		 bad;
 
 	c->rpc = NULL;
 	if (!r->ok) {
@@ -46,14 +48,14 @@ on_verified(void *arg, const struct rpc_reply *r)
 		sse_close(c);
 		return;
 	}
-	mpr_str(r->body, "org", c->org, sizeof(c->org), true);
-	scopes = proto_scopes_decode(r->body, "scopes");
-	c->verified_at = mpr_uint(r->body, "head", false);
-	if (!mpr_ok(r->body) || !ids_valid("org", c->org)) {
+	if (proto_reply_decode(MSG_TOKEN_VERIFY, r->body->map, &a, &bad) == -1) {
 		stream_error(req, 500, "internal", NULL, "bad reply from storage");
 		sse_close(c);
 		return;
 	}
+	memcpy(c->org, a.org, sizeof(c->org));
+	scopes = a.scopes;
+	c->verified_at = a.head;
 	if (!(scopes & (SCOPE_READ | SCOPE_ADMIN))) {
 		stream_error(req, 403, "forbidden", "Authorization",
 		    "the stream needs a token with the read scope");

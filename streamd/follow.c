@@ -136,17 +136,17 @@ static void
 on_head(void *arg, const struct rpc_reply *r)
 {
 	struct follow	*f = arg;
-	uint64_t	 head;
+	struct reply_ping a;
+	struct mpr_err	 err;
 	bool		 was_started = feed_started(f->feed);
 
 	if (failed(f, r, "ping"))
 		return;
-	head = mpr_uint(r->body, "seq", true);
-	if (!mpr_ok(r->body)) {
-		log_warnx("ping: bad reply: %s", r->body->err->why);
+	if (proto_reply_decode(MSG_PING, r->body->map, &a, &err) == -1) {
+		log_warnx("ping: bad reply: %s", err.why);
 		feed_failed(f->feed, FEED_ERROR, clock_mono_us());
 	} else {
-		feed_head(f->feed, head, clock_mono_us());
+		feed_head(f->feed, a.seq, clock_mono_us());
 		if (!was_started && feed_started(f->feed))
 			started(f);
 	}

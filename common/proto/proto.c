@@ -1,8 +1,9 @@
 /*
- * proto.c -- the codecs of proto.h: message names, request bodies, record
- * maps, events, and framing over czmq sockets.  Every decoder goes through
- * mpk's strict reader, so a malformed peer message becomes an error string
- * naming the key, never a crash.
+ * proto.c -- the codecs of proto.h: message names, record maps, events,
+ * the field tables of every request and reply (walked by codec.c), and
+ * framing over czmq sockets.  Every decoder goes through mpk's strict
+ * reader, so a malformed peer message becomes an error string naming the
+ * key, never a crash.
  */
 #include "common.h"
 #include "proto.h"
@@ -150,37 +151,13 @@ void
 proto_scopes_encode(struct mpw *w, uint32_t scopes)
 {
 	mpw_key(w, "scopes");
-	mpw_array_begin(w);
-	for (int i = 0; scope_names[i] != NULL; i++)
-		if (scopes & (1u << i))
-			mpw_str(w, scope_names[i]);
-	mpw_array_end(w);
+	codec_scopes_put(w, scopes);
 }
 
 uint32_t
 proto_scopes_decode(struct mpr *r, const char *key)
 {
-	const msgpack_object_array	*a = mpr_array(r, key, 8, true);
-	uint32_t			 scopes = 0;
-
-	if (a == NULL)
-		return 0;
-	for (uint32_t i = 0; i < a->size; i++) {
-		const msgpack_object *o = &a->ptr[i];
-		int j;
-
-		for (j = 0; scope_names[j] != NULL; j++)
-			if (o->type == MSGPACK_OBJECT_STR &&
-			    o->via.str.size == strlen(scope_names[j]) &&
-			    memcmp(o->via.str.ptr, scope_names[j], o->via.str.size) == 0)
-				break;
-		if (scope_names[j] == NULL) {
-			mpr_fail(r, key, "element %u is not a known scope", i);
-			return 0;
-		}
-		scopes |= 1u << j;
-	}
-	return scopes;
+	return codec_scopes_get(r, key, true);
 }
 
 /* ---------- records ---------- */
@@ -546,217 +523,213 @@ proto_event_decode(const msgpack_object *obj, struct event *e, struct mpr_err *e
 	return mpr_ok(&r) ? 0 : -1;
 }
 
-int
-proto_events_page_decode(const msgpack_object *body, struct proto_events_page *pg,
-    struct mpr_err *err)
-{
-	struct mpr	 r;
 
-	memset(pg, 0, sizeof(*pg));
-	memset(err, 0, sizeof(*err));
-	mpr_init(&r, body, err);
-	pg->events = mpr_array(&r, "events", PROTO_EVENTS_MAX, true);
-	pg->head = mpr_uint(&r, "head", true);
-	pg->first = mpr_uint(&r, "first", true);
-	pg->last = mpr_uint(&r, "last", true);
-	return mpr_ok(&r) ? 0 : -1;
-}
+/* ---------- the tables of messages ---------- */
 
-/* ---------- requests ---------- */
+/* Records inside messages keep their hand-written codecs (the LMDB value format). */
+static void enc_spec(struct mpw *w, const void *s) { proto_spec_encode(w, s); }
+static void dec_spec(struct mpr *r, void *s) { proto_spec_decode(r, s); }
+static void enc_monitor(struct mpw *w, const void *s) { proto_monitor_encode(w, s); }
+static void dec_monitor(struct mpr *r, void *s) { proto_monitor_decode(r, s); }
+static void enc_checkin(struct mpw *w, const void *s) { proto_checkin_encode(w, s, true); }
+static void dec_checkin(struct mpr *r, void *s) { proto_checkin_decode(r, s); }
+static void enc_org(struct mpw *w, const void *s) { proto_org_encode(w, s); }
+static void dec_org(struct mpr *r, void *s) { proto_org_decode(r, s); }
+static void enc_token(struct mpw *w, const void *s) { proto_token_info_encode(w, s); }
+static void dec_token(struct mpr *r, void *s) { proto_token_info_decode(r, s); }
+static void enc_stats(struct mpw *w, const void *s) { proto_stats_encode(w, s); }
+static void dec_stats(struct mpr *r, void *s) { proto_stats_decode(r, s); }
 
-void
-proto_req_init(struct proto_req *q, enum proto_msg type)
-{
-	memset(q, 0, sizeof(*q));
-	q->type = type;
-	if (type == MSG_CHECKIN_RECORD) {
-		q->u.checkin_record.exit_code = NONE;
-		q->u.checkin_record.duration_ms = NONE;
-	} else if (type == MSG_CHECKIN_UPDATE) {
-		q->u.checkin_update.exit_code = NONE;
-		q->u.checkin_update.duration_ms = NONE;
-	}
-}
+static const struct codec_desc rec_spec = CODEC_RECORD("monitor spec", enc_spec, dec_spec);
+static const struct codec_desc rec_monitor = CODEC_RECORD("monitor", enc_monitor, dec_monitor);
+static const struct codec_desc rec_checkin = CODEC_RECORD("checkin", enc_checkin, dec_checkin);
+static const struct codec_desc rec_org = CODEC_RECORD("org", enc_org, dec_org);
+static const struct codec_desc rec_token = CODEC_RECORD("token", enc_token, dec_token);
+static const struct codec_desc rec_stats = CODEC_RECORD("stats", enc_stats, dec_stats);
 
-void
-proto_req_encode(const struct proto_req *q, struct mpw *w)
-{
-	mpw_reset(w);
-	mpw_map_begin(w);
-	mpw_kv_int(w, "v", PROTO_VERSION);
-	mpw_kv_uint(w, "rid", q->rid);
-	mpw_kv_time_opt(w, "dl", q->deadline_us);
-	switch (q->type) {
-	case MSG_TOKEN_VERIFY:
-		mpw_kv_str(w, "token", q->u.token_verify.token);
-		break;
-	case MSG_CHECKIN_RECORD: {
-		const struct msg_checkin_record *c = &q->u.checkin_record;
+/*
+ * Requests.  Every table is over struct proto_req; the key of each field is
+ * written here once.  R: required when decoding; O: skipped when absent
+ * when encoding (see codec.h); RO: both.
+ */
+#define R	PF_REQ
+#define O	PF_OPT
+#define RO	(PF_REQ | PF_OPT)
+#define Q	struct proto_req
 
-		mpw_kv_str_opt(w, "key", c->key);
-		mpw_kv_str_opt(w, "path", c->path);
-		mpw_kv_bool_opt(w, "create", c->create);
-		mpw_kv_str_opt(w, "org", c->org);
-		mpw_kv_str_opt(w, "slug", c->slug);
-		mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)c->kind);
-		mpw_kv_enum_opt(w, "source", checkin_source_names, (int)c->source);
-		mpw_kv_int_opt(w, "exit_code", c->exit_code);
-		mpw_kv_int_opt(w, "duration_ms", c->duration_ms);
-		mpw_kv_time_opt(w, "started_at", c->started_at);
-		mpw_kv_time_opt(w, "finished_at", c->finished_at);
-		mpw_kv_str_opt(w, "run_id", c->run_id);
-		mpw_kv_str_opt(w, "env", c->environment);
-		mpw_kv_str_opt(w, "crash_id", c->crash_event_id);
-		if (c->output != NULL)
-			mpw_kv_bin(w, "output", c->output, c->output_len);
-		mpw_kv_bool_opt(w, "trunc", c->output_truncated);
-		if (c->has_monitor) {
-			mpw_key(w, "monitor");
-			proto_spec_encode(w, &c->monitor);
-		}
-		break;
-	}
-	case MSG_CHECKIN_UPDATE: {
-		const struct msg_checkin_update *c = &q->u.checkin_update;
+static const struct codec_field q_token_verify[] = {
+	CF_STR("token", R, Q, u.token_verify.token),
+};
 
-		mpw_kv_str(w, "org", c->org);
-		mpw_kv_str(w, "checkin_id", c->checkin_id);
-		mpw_kv_enum_opt(w, "kind", checkin_kind_names, (int)c->kind);
-		mpw_kv_int_opt(w, "exit_code", c->exit_code);
-		mpw_kv_int_opt(w, "duration_ms", c->duration_ms);
-		mpw_kv_time_opt(w, "finished_at", c->finished_at);
-		mpw_kv_str_opt(w, "crash_id", c->crash_event_id);
-		if (c->output != NULL)
-			mpw_kv_bin(w, "output", c->output, c->output_len);
-		mpw_kv_bool_opt(w, "trunc", c->output_truncated);
-		break;
-	}
-	case MSG_MONITOR_CREATE:
-	case MSG_MONITOR_UPDATE:
-	case MSG_MONITOR_GET:
-	case MSG_MONITOR_DELETE:
-		mpw_kv_str(w, "org", q->u.monitor.org);
-		mpw_kv_str_opt(w, "slug", q->u.monitor.slug);
-		if (q->type == MSG_MONITOR_CREATE || q->type == MSG_MONITOR_UPDATE) {
-			mpw_key(w, "monitor");
-			proto_spec_encode(w, &q->u.monitor.spec);
-		}
-		break;
-	case MSG_MONITOR_LIST:
-		mpw_kv_str(w, "org", q->u.monitor_list.org);
-		mpw_kv_enum_opt(w, "status", monitor_status_names, (int)q->u.monitor_list.status);
-		mpw_kv_enum_opt(w, "health", health_names, (int)q->u.monitor_list.health);
-		mpw_kv_int(w, "limit", q->u.monitor_list.limit);
-		mpw_kv_str_opt(w, "after", q->u.monitor_list.after);
-		break;
-	case MSG_CHECKIN_LIST:
-		mpw_kv_str(w, "org", q->u.checkin_list.org);
-		mpw_kv_str(w, "slug", q->u.checkin_list.slug);
-		mpw_kv_int(w, "limit", q->u.checkin_list.limit);
-		mpw_kv_enum_opt(w, "status", checkin_status_names, (int)q->u.checkin_list.status);
-		break;
-	case MSG_CHECKIN_GET:
-		mpw_kv_str(w, "org", q->u.checkin_get.org);
-		mpw_kv_str(w, "checkin_id", q->u.checkin_get.checkin_id);
-		break;
-	case MSG_MONITOR_STATS:
-		mpw_kv_str(w, "org", q->u.monitor_stats.org);
-		mpw_kv_str(w, "slug", q->u.monitor_stats.slug);
-		mpw_kv_enum_opt(w, "period", period_names, (int)q->u.monitor_stats.period);
-		break;
-	case MSG_TOKEN_CREATE:
-	case MSG_TOKEN_LIST:
-	case MSG_TOKEN_REVOKE:
-		mpw_kv_str(w, "org", q->u.token.org);
-		if (q->type == MSG_TOKEN_CREATE) {
-			mpw_kv_str(w, "name", q->u.token.name);
-			proto_scopes_encode(w, q->u.token.scopes);
-		}
-		if (q->type == MSG_TOKEN_REVOKE)
-			mpw_kv_str(w, "token_id", q->u.token.token_id);
-		break;
-	case MSG_ORG_CREATE:
-		mpw_kv_str(w, "name", q->u.org.name);
-		mpw_kv_int(w, "monitor_limit", q->u.org.monitor_limit);
-		mpw_kv_int(w, "environment_limit", q->u.org.environment_limit);
-		break;
-	case MSG_ORG_GET:
-	case MSG_ORG_ROTATE_KEY:
-		mpw_kv_str(w, "org", q->u.org.org);
-		break;
-	case MSG_EVENTS_AFTER:
-		mpw_kv_uint(w, "after", q->u.events_after.after);
-		mpw_kv_int(w, "limit", q->u.events_after.limit);
-		mpw_kv_str_opt(w, "org", q->u.events_after.org);
-		break;
-	case MSG_SNAPSHOT:
-		mpw_kv_str_opt(w, "cursor", q->u.snapshot.cursor);
-		mpw_kv_int(w, "limit", q->u.snapshot.limit);
-		break;
-	case MSG_VERDICT_MISSED:
-	case MSG_VERDICT_TIMEOUT:
-		mpw_kv_str(w, "monitor_id", q->u.verdict.monitor_id);
-		if (q->type == MSG_VERDICT_MISSED) {
-			mpw_kv_int(w, "expected_at", q->u.verdict.expected_at);
-		} else {
-			mpw_kv_str(w, "checkin_id", q->u.verdict.checkin_id);
-			mpw_kv_int(w, "timeout_at", q->u.verdict.timeout_at);
-		}
-		break;
-	case MSG_PING:
-	case MSG_NONE:
-	case MSG_MAX:
-		break;
-	}
-	mpw_map_end(w);
-}
+static void check_checkin_record(struct mpr *, const void *);
 
-/* An id field with its prefix checked. */
+#define CR(m)	u.checkin_record.m
+static const struct codec_field q_checkin_record[] = {
+	CF_STR("key", O, Q, CR(key)),
+	CF_STR("path", O, Q, CR(path)),
+	CF_BOOL("create", O, Q, CR(create), 0),
+	CF_ID("org", O, Q, CR(org), "org"),
+	CF_SLUG("slug", O, Q, CR(slug)),
+	CF_ENUM("kind", O, Q, CR(kind), checkin_kind_names),
+	CF_ENUM("source", RO, Q, CR(source), checkin_source_names),
+	CF_INT("exit_code", O, Q, CR(exit_code), 0, 255, NONE),
+	CF_INT("duration_ms", O, Q, CR(duration_ms), 0, INT64_MAX / 1000, NONE),
+	CF_TIME("started_at", O, Q, CR(started_at)),
+	CF_TIME("finished_at", O, Q, CR(finished_at)),
+	CF_STR("run_id", O, Q, CR(run_id)),
+	CF_STR("env", O, Q, CR(environment)),
+	CF_STR("crash_id", O, Q, CR(crash_event_id)),
+	CF_BIN("output", O, Q, CR(output), CR(output_len), OUTPUT_MAX),
+	CF_BOOL("trunc", O, Q, CR(output_truncated), 0),
+	CF_REC_HAS("monitor", O, Q, CR(monitor), CR(has_monitor), &rec_spec),
+};
+#undef CR
+
+static void check_checkin_update(struct mpr *, const void *);
+
+#define CU(m)	u.checkin_update.m
+static const struct codec_field q_checkin_update[] = {
+	CF_ID("org", R, Q, CU(org), "org"),
+	CF_ID("checkin_id", R, Q, CU(checkin_id), "chk"),
+	CF_ENUM("kind", O, Q, CU(kind), checkin_kind_names),
+	CF_INT("exit_code", O, Q, CU(exit_code), 0, 255, NONE),
+	CF_INT("duration_ms", O, Q, CU(duration_ms), 0, INT64_MAX / 1000, NONE),
+	CF_TIME("finished_at", O, Q, CU(finished_at)),
+	CF_STR("crash_id", O, Q, CU(crash_event_id)),
+	CF_BIN("output", O, Q, CU(output), CU(output_len), OUTPUT_MAX),
+	CF_BOOL("trunc", O, Q, CU(output_truncated), 0),
+};
+#undef CU
+
+static const struct codec_field q_checkin_list[] = {
+	CF_ID("org", R, Q, u.checkin_list.org, "org"),
+	CF_SLUG("slug", R, Q, u.checkin_list.slug),
+	CF_INT("limit", 0, Q, u.checkin_list.limit, 1, 1000, 100),
+	CF_ENUM("status", O, Q, u.checkin_list.status, checkin_status_names),
+};
+
+static const struct codec_field q_checkin_get[] = {
+	CF_ID("org", R, Q, u.checkin_get.org, "org"),
+	CF_ID("checkin_id", R, Q, u.checkin_get.checkin_id, "chk"),
+};
+
+static const struct codec_field q_monitor_create[] = {
+	CF_ID("org", R, Q, u.monitor.org, "org"),
+	CF_SLUG("slug", O, Q, u.monitor.slug),
+	CF_REC("monitor", R, Q, u.monitor.spec, &rec_spec),
+};
+
+static const struct codec_field q_monitor_update[] = {
+	CF_ID("org", R, Q, u.monitor.org, "org"),
+	CF_SLUG("slug", RO, Q, u.monitor.slug),
+	CF_REC("monitor", R, Q, u.monitor.spec, &rec_spec),
+};
+
+/* monitor.get, monitor.delete */
+static const struct codec_field q_monitor_by_slug[] = {
+	CF_ID("org", R, Q, u.monitor.org, "org"),
+	CF_SLUG("slug", RO, Q, u.monitor.slug),
+};
+
+static const struct codec_field q_monitor_list[] = {
+	CF_ID("org", R, Q, u.monitor_list.org, "org"),
+	CF_ENUM("status", O, Q, u.monitor_list.status, monitor_status_names),
+	CF_ENUM("health", O, Q, u.monitor_list.health, health_names),
+	CF_INT("limit", 0, Q, u.monitor_list.limit, 1, 1000, 100),
+	CF_SLUG("after", O, Q, u.monitor_list.after),
+};
+
+static const struct codec_field q_monitor_stats[] = {
+	CF_ID("org", R, Q, u.monitor_stats.org, "org"),
+	CF_SLUG("slug", R, Q, u.monitor_stats.slug),
+	CF_ENUM("period", RO, Q, u.monitor_stats.period, period_names),
+};
+
+static void check_token_create(struct mpr *, const void *);
+
+static const struct codec_field q_token_create[] = {
+	CF_ID("org", R, Q, u.token.org, "org"),
+	CF_STR("name", 0, Q, u.token.name),
+	CF_SCOPES("scopes", R, Q, u.token.scopes),
+};
+
+/* token.list, org.get, org.rotate_ping_key */
+static const struct codec_field q_token_list[] = {
+	CF_ID("org", R, Q, u.token.org, "org"),
+};
+
+static const struct codec_field q_org_by_id[] = {
+	CF_ID("org", R, Q, u.org.org, "org"),
+};
+
+static const struct codec_field q_token_revoke[] = {
+	CF_ID("org", R, Q, u.token.org, "org"),
+	CF_ID("token_id", R, Q, u.token.token_id, "tok"),
+};
+
+static const struct codec_field q_org_create[] = {
+	CF_STR("name", R, Q, u.org.name),
+	CF_INT("monitor_limit", R, Q, u.org.monitor_limit, 0, ORG_LIMIT_MAX, 0),
+	CF_INT("environment_limit", 0, Q, u.org.environment_limit, 0, ORG_LIMIT_MAX,
+	    ORG_ENV_LIMIT_DEFAULT),
+};
+
+static const struct codec_field q_events_after[] = {
+	CF_UINT("after", R, Q, u.events_after.after),
+	CF_INT("limit", 0, Q, u.events_after.limit, 1, PROTO_EVENTS_MAX, 1000),
+	CF_ID("org", O, Q, u.events_after.org, "org"),
+};
+
+static const struct codec_field q_snapshot[] = {
+	CF_ID("cursor", O, Q, u.snapshot.cursor, "mon"),
+	CF_INT("limit", 0, Q, u.snapshot.limit, 1, PROTO_SNAPSHOT_MAX, 10000),
+};
+
+static const struct codec_field q_verdict_missed[] = {
+	CF_ID("monitor_id", R, Q, u.verdict.monitor_id, "mon"),
+	CF_TIME("expected_at", R, Q, u.verdict.expected_at),
+};
+
+static const struct codec_field q_verdict_timeout[] = {
+	CF_ID("monitor_id", R, Q, u.verdict.monitor_id, "mon"),
+	CF_ID("checkin_id", R, Q, u.verdict.checkin_id, "chk"),
+	CF_TIME("timeout_at", R, Q, u.verdict.timeout_at),
+};
+
+static const struct codec_desc req_descs[MSG_MAX] = {
+	[MSG_PING] = CODEC_EMPTY("ping"),
+	[MSG_TOKEN_VERIFY] = CODEC_DESC("token.verify", Q, q_token_verify, NULL),
+	[MSG_CHECKIN_RECORD] = CODEC_DESC("checkin.record", Q, q_checkin_record,
+	    check_checkin_record),
+	[MSG_CHECKIN_UPDATE] = CODEC_DESC("checkin.update", Q, q_checkin_update,
+	    check_checkin_update),
+	[MSG_CHECKIN_LIST] = CODEC_DESC("checkin.list", Q, q_checkin_list, NULL),
+	[MSG_MONITOR_CREATE] = CODEC_DESC("monitor.create", Q, q_monitor_create, NULL),
+	[MSG_MONITOR_UPDATE] = CODEC_DESC("monitor.update", Q, q_monitor_update, NULL),
+	[MSG_MONITOR_DELETE] = CODEC_DESC("monitor.delete", Q, q_monitor_by_slug, NULL),
+	[MSG_MONITOR_GET] = CODEC_DESC("monitor.get", Q, q_monitor_by_slug, NULL),
+	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", Q, q_monitor_list, NULL),
+	[MSG_MONITOR_STATS] = CODEC_DESC("monitor.stats", Q, q_monitor_stats, NULL),
+	[MSG_TOKEN_CREATE] = CODEC_DESC("token.create", Q, q_token_create, check_token_create),
+	[MSG_TOKEN_LIST] = CODEC_DESC("token.list", Q, q_token_list, NULL),
+	[MSG_TOKEN_REVOKE] = CODEC_DESC("token.revoke", Q, q_token_revoke, NULL),
+	[MSG_ORG_CREATE] = CODEC_DESC("org.create", Q, q_org_create, NULL),
+	[MSG_ORG_GET] = CODEC_DESC("org.get", Q, q_org_by_id, NULL),
+	[MSG_EVENTS_AFTER] = CODEC_DESC("events.after", Q, q_events_after, NULL),
+	[MSG_SNAPSHOT] = CODEC_DESC("snapshot", Q, q_snapshot, NULL),
+	[MSG_VERDICT_MISSED] = CODEC_DESC("verdict.missed", Q, q_verdict_missed, NULL),
+	[MSG_VERDICT_TIMEOUT] = CODEC_DESC("verdict.timeout", Q, q_verdict_timeout, NULL),
+	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", Q, q_checkin_get, NULL),
+	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", Q, q_org_by_id, NULL),
+};
+#undef Q
+
+/* The cross-field rules of a check-in: what identifies its monitor, and its ids. */
 static void
-get_id(struct mpr *r, const char *key, const char *prefix, char *dst, bool required)
+check_checkin_record(struct mpr *r, const void *s)
 {
-	mpr_str(r, key, dst, ID_SIZE, required);
-	/* "" is an absent optional id, but not a required one. */
-	if (mpr_ok(r) && (dst[0] != '\0' || required) && !ids_valid(prefix, dst))
-		mpr_fail(r, key, "not a valid %s_ id", prefix);
-}
+	const struct msg_checkin_record *c = &((const struct proto_req *)s)->u.checkin_record;
 
-static void
-get_slug(struct mpr *r, const char *key, char *dst, bool required)
-{
-	mpr_str(r, key, dst, SLUG_MAX + 1, required);
-	if (mpr_ok(r) && (dst[0] != '\0' || required) && !model_slug_valid(dst))
-		mpr_fail(r, key, "not a valid slug");
-}
-
-static void
-decode_checkin_record(struct mpr *r, struct msg_checkin_record *c)
-{
-	struct mpr	 spec;
-
-	mpr_str(r, "key", c->key, sizeof(c->key), false);
-	mpr_str(r, "path", c->path, sizeof(c->path), false);
-	c->create = mpr_bool(r, "create");
-	get_id(r, "org", "org", c->org, false);
-	get_slug(r, "slug", c->slug, false);
-	c->kind = (enum checkin_kind)mpr_enum(r, "kind", checkin_kind_names, false);
-	c->source = (enum checkin_source)mpr_enum(r, "source", checkin_source_names, true);
-	c->exit_code = (int32_t)mpr_int(r, "exit_code", 0, 255, NONE, false);
-	c->duration_ms = mpr_int(r, "duration_ms", 0, INT64_MAX / 1000, NONE, false);
-	c->started_at = get_time(r, "started_at", false);
-	c->finished_at = get_time(r, "finished_at", false);
-	mpr_str(r, "run_id", c->run_id, sizeof(c->run_id), false);
-	mpr_str(r, "env", c->environment, sizeof(c->environment), false);
-	mpr_str(r, "crash_id", c->crash_event_id, sizeof(c->crash_event_id), false);
-	mpr_text(r, "output", &c->output, &c->output_len, OUTPUT_MAX);
-	c->output_truncated = mpr_bool(r, "trunc");
-	mpr_map(r, "monitor", &spec, false);
-	if (spec.map != NULL) {
-		c->has_monitor = true;
-		proto_spec_decode(&spec, &c->monitor);
-	}
-	if (!mpr_ok(r))
-		return;
 	if (c->key[0] == '\0' && (c->org[0] == '\0' || c->slug[0] == '\0'))
 		mpr_fail(r, "key", "either key or org and slug are required");
 	else if (c->key[0] != '\0' && !ids_uuid_valid(c->key))
@@ -779,11 +752,86 @@ decode_checkin_record(struct mpr *r, struct msg_checkin_record *c)
 		mpr_fail(r, "crash_id", "not a valid id");
 }
 
+static void
+check_checkin_update(struct mpr *r, const void *s)
+{
+	const struct msg_checkin_update *c = &((const struct proto_req *)s)->u.checkin_update;
+
+	if (c->kind == KIND_LOG)
+		mpr_fail(r, "kind", "log is not an update");
+	else if (c->crash_event_id[0] != '\0' && !model_crash_id_valid(c->crash_event_id))
+		mpr_fail(r, "crash_id", "not a valid id");
+}
+
+static void
+check_token_create(struct mpr *r, const void *s)
+{
+	if (((const struct proto_req *)s)->u.token.scopes == 0)
+		mpr_fail(r, "scopes", "at least one scope is required");
+}
+
+const struct codec_desc *
+proto_req_desc(enum proto_msg m)
+{
+	return m > MSG_NONE && m < MSG_MAX ? &req_descs[m] : NULL;
+}
+
+#define P	struct proto_event_head
+static const struct codec_field a_event_head[] = {
+	CF_INT("ts", PF_REQ, P, ts, 0, INT64_MAX, -1),
+	CF_STR("org", 0, P, org),
+};
+#undef P
+
+static const struct codec_desc event_head_desc = CODEC_DESC("event", struct proto_event_head,
+    a_event_head, NULL);
+
+int
+proto_event_head_decode(const void *data, size_t len, struct proto_event_head *h)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err;
+	const char	*why;
+	int		 rc = -1;
+
+	if (mpk_parse(&doc, data, len, &why) == 0)
+		rc = codec_decode(&doc.up.data, &event_head_desc, h, &err);
+	mpk_doc_free(&doc);
+	return rc;
+}
+
+/* ---------- requests ---------- */
+
+void
+proto_req_init(struct proto_req *q, enum proto_msg type)
+{
+	memset(q, 0, sizeof(*q));
+	q->type = type;
+	if (proto_req_desc(type) != NULL)
+		codec_init(proto_req_desc(type), q);
+}
+
+void
+proto_req_encode(const struct proto_req *q, struct mpw *w)
+{
+	const struct codec_desc *d = proto_req_desc(q->type);
+
+	mpw_reset(w);
+	mpw_map_begin(w);
+	mpw_kv_int(w, "v", PROTO_VERSION);
+	mpw_kv_uint(w, "rid", q->rid);
+	mpw_kv_time_opt(w, "dl", q->deadline_us);
+	if (d != NULL)
+		codec_write_fields(w, d, q, 0, false);
+	mpw_map_end(w);
+}
+
 int
 proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_req *q,
     struct mpr_err *err)
 {
-	struct mpr	 r, spec;
+	const struct codec_desc	*d = proto_req_desc(type);
+	struct mpr		 r;
 
 	proto_req_init(q, type);
 	memset(err, 0, sizeof(*err));
@@ -791,123 +839,292 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 	check_version(&r);
 	q->rid = mpr_uint(&r, "rid", true);
 	q->deadline_us = get_time(&r, "dl", false);
-	switch (type) {
-	case MSG_TOKEN_VERIFY:
-		mpr_str(&r, "token", q->u.token_verify.token, sizeof(q->u.token_verify.token),
-		    true);
-		break;
-	case MSG_CHECKIN_RECORD:
-		decode_checkin_record(&r, &q->u.checkin_record);
-		break;
-	case MSG_CHECKIN_UPDATE: {
-		struct msg_checkin_update *c = &q->u.checkin_update;
-
-		get_id(&r, "org", "org", c->org, true);
-		get_id(&r, "checkin_id", "chk", c->checkin_id, true);
-		c->kind = (enum checkin_kind)mpr_enum(&r, "kind", checkin_kind_names, false);
-		c->exit_code = (int32_t)mpr_int(&r, "exit_code", 0, 255, NONE, false);
-		c->duration_ms = mpr_int(&r, "duration_ms", 0, INT64_MAX / 1000, NONE, false);
-		c->finished_at = get_time(&r, "finished_at", false);
-		mpr_str(&r, "crash_id", c->crash_event_id, sizeof(c->crash_event_id), false);
-		mpr_text(&r, "output", &c->output, &c->output_len, OUTPUT_MAX);
-		c->output_truncated = mpr_bool(&r, "trunc");
-		if (mpr_ok(&r) && c->kind == KIND_LOG)
-			mpr_fail(&r, "kind", "log is not an update");
-		else if (mpr_ok(&r) && c->crash_event_id[0] != '\0' &&
-		    !model_crash_id_valid(c->crash_event_id))
-			mpr_fail(&r, "crash_id", "not a valid id");
-		break;
-	}
-	case MSG_MONITOR_CREATE:
-	case MSG_MONITOR_UPDATE:
-	case MSG_MONITOR_GET:
-	case MSG_MONITOR_DELETE:
-		get_id(&r, "org", "org", q->u.monitor.org, true);
-		get_slug(&r, "slug", q->u.monitor.slug, type != MSG_MONITOR_CREATE);
-		if (type == MSG_MONITOR_CREATE || type == MSG_MONITOR_UPDATE) {
-			mpr_map(&r, "monitor", &spec, true);
-			if (spec.map != NULL)
-				proto_spec_decode(&spec, &q->u.monitor.spec);
-		}
-		break;
-	case MSG_MONITOR_LIST:
-		get_id(&r, "org", "org", q->u.monitor_list.org, true);
-		q->u.monitor_list.status = (enum monitor_status)mpr_enum(&r, "status",
-		    monitor_status_names, false);
-		q->u.monitor_list.health = (enum health)mpr_enum(&r, "health", health_names,
-		    false);
-		q->u.monitor_list.limit = (uint32_t)mpr_int(&r, "limit", 1, 1000, 100, false);
-		get_slug(&r, "after", q->u.monitor_list.after, false);
-		break;
-	case MSG_CHECKIN_LIST:
-		get_id(&r, "org", "org", q->u.checkin_list.org, true);
-		get_slug(&r, "slug", q->u.checkin_list.slug, true);
-		q->u.checkin_list.limit = (uint32_t)mpr_int(&r, "limit", 1, 1000, 100, false);
-		q->u.checkin_list.status = (enum checkin_status)mpr_enum(&r, "status",
-		    checkin_status_names, false);
-		break;
-	case MSG_CHECKIN_GET:
-		get_id(&r, "org", "org", q->u.checkin_get.org, true);
-		get_id(&r, "checkin_id", "chk", q->u.checkin_get.checkin_id, true);
-		break;
-	case MSG_MONITOR_STATS:
-		get_id(&r, "org", "org", q->u.monitor_stats.org, true);
-		get_slug(&r, "slug", q->u.monitor_stats.slug, true);
-		q->u.monitor_stats.period = (enum stats_period)mpr_enum(&r, "period",
-		    period_names, true);
-		break;
-	case MSG_TOKEN_CREATE:
-	case MSG_TOKEN_LIST:
-	case MSG_TOKEN_REVOKE:
-		get_id(&r, "org", "org", q->u.token.org, true);
-		if (type == MSG_TOKEN_CREATE) {
-			mpr_str(&r, "name", q->u.token.name, sizeof(q->u.token.name), false);
-			q->u.token.scopes = proto_scopes_decode(&r, "scopes");
-			if (mpr_ok(&r) && q->u.token.scopes == 0)
-				mpr_fail(&r, "scopes", "at least one scope is required");
-		}
-		if (type == MSG_TOKEN_REVOKE)
-			get_id(&r, "token_id", "tok", q->u.token.token_id, true);
-		break;
-	case MSG_ORG_CREATE:
-		mpr_str(&r, "name", q->u.org.name, sizeof(q->u.org.name), true);
-		q->u.org.monitor_limit = (uint32_t)mpr_int(&r, "monitor_limit", 0, ORG_LIMIT_MAX, 0,
-		    true);
-		q->u.org.environment_limit = (uint32_t)mpr_int(&r, "environment_limit", 0,
-		    ORG_LIMIT_MAX, ORG_ENV_LIMIT_DEFAULT, false);
-		break;
-	case MSG_ORG_GET:
-	case MSG_ORG_ROTATE_KEY:
-		get_id(&r, "org", "org", q->u.org.org, true);
-		break;
-	case MSG_EVENTS_AFTER:
-		q->u.events_after.after = mpr_uint(&r, "after", true);
-		q->u.events_after.limit = (uint32_t)mpr_int(&r, "limit", 1, PROTO_EVENTS_MAX, 1000,
-		    false);
-		get_id(&r, "org", "org", q->u.events_after.org, false);
-		break;
-	case MSG_SNAPSHOT:
-		get_id(&r, "cursor", "mon", q->u.snapshot.cursor, false);
-		q->u.snapshot.limit = (uint32_t)mpr_int(&r, "limit", 1, 100000, 10000, false);
-		break;
-	case MSG_VERDICT_MISSED:
-	case MSG_VERDICT_TIMEOUT:
-		get_id(&r, "monitor_id", "mon", q->u.verdict.monitor_id, true);
-		if (type == MSG_VERDICT_MISSED) {
-			q->u.verdict.expected_at = get_time(&r, "expected_at", true);
-		} else {
-			get_id(&r, "checkin_id", "chk", q->u.verdict.checkin_id, true);
-			q->u.verdict.timeout_at = get_time(&r, "timeout_at", true);
-		}
-		break;
-	case MSG_PING:
-		break;
-	case MSG_NONE:
-	case MSG_MAX:
+	if (d == NULL)
 		mpr_fail(&r, "", "unknown message");
-		break;
-	}
+	else if (mpr_ok(&r))
+		codec_read(&r, d, q);
 	return mpr_ok(&r) ? 0 : -1;
+}
+
+/* ---------- replies ---------- */
+
+#define P	struct reply_ping
+static const struct codec_field a_ping[] = {
+	CF_STR("daemon", 0, P, daemon),
+	CF_UINT("seq", R, P, seq),
+};
+#undef P
+
+#define P	struct reply_token_verify
+static const struct codec_field a_token_verify[] = {
+	CF_ID("org", R, P, org, "org"),
+	CF_ID("token_id", 0, P, token_id, "tok"),
+	CF_SCOPES("scopes", R, P, scopes),
+	CF_BOOL("root", 0, P, root, 0),
+	CF_UINT("head", 0, P, head),
+};
+#undef P
+
+static void check_checkin_recorded(struct mpr *, const void *);
+
+#define P	struct reply_checkin_record
+static const struct codec_field a_checkin_record[] = {
+	CF_ID("checkin_id", O, P, checkin_id, "chk"),
+	CF_ID("monitor_id", R, P, monitor_id, "mon"),
+	CF_ENUM("kind", O, P, kind, checkin_kind_names),
+	CF_ENUM("status", O, P, status, checkin_status_names),
+	CF_BOOL("tracked", O, P, tracked, 1),
+	CF_BOOL("recorded", 0, P, recorded, 0),
+	CF_BOOL("created", O, P, created, 0),
+};
+#undef P
+
+static const struct codec_field a_checkin[] = {
+	CF_REC("checkin", R, struct reply_checkin, checkin, &rec_checkin),
+};
+
+static const struct codec_field a_monitor[] = {
+	CF_REC("monitor", R, struct reply_monitor, monitor, &rec_monitor),
+};
+
+static const struct codec_field a_monitor_list[] = {
+	CF_ARRAY("monitors", R, struct reply_monitor_list, monitors, &rec_monitor, UINT32_MAX),
+	CF_STR("next", O, struct reply_monitor_list, next),
+};
+
+static const struct codec_field a_checkin_list[] = {
+	CF_ARRAY("checkins", R, struct reply_checkin_list, checkins, &rec_checkin, UINT32_MAX),
+};
+
+static const struct codec_field a_monitor_stats[] = {
+	CF_REC("stats", R, struct reply_monitor_stats, stats, &rec_stats),
+};
+
+static const struct codec_field a_token_create[] = {
+	CF_REC("token", R, struct reply_token_create, token, &rec_token),
+	CF_STR("secret", R, struct reply_token_create, secret),
+};
+
+static const struct codec_field a_token_list[] = {
+	CF_ARRAY("tokens", R, struct reply_token_list, tokens, &rec_token, UINT32_MAX),
+};
+
+static const struct codec_field a_org_create[] = {
+	CF_REC("org", R, struct reply_org_create, org, &rec_org),
+	CF_REC("token", R, struct reply_org_create, token, &rec_token),
+	CF_STR("secret", R, struct reply_org_create, secret),
+};
+
+static const struct codec_field a_org[] = {
+	CF_REC("org", R, struct reply_org, org, &rec_org),
+};
+
+#define P	struct proto_events_page
+static const struct codec_field a_events_after[] = {
+	CF_ARRAY("events", R, P, events, NULL, PROTO_EVENTS_MAX),
+	CF_UINT("head", R, P, head),
+	CF_UINT("first", R, P, first),
+	CF_UINT("last", R, P, last),
+};
+#undef P
+
+#define P	struct proto_run
+static const struct codec_field a_run[] = {
+	CF_STR("id", R, P, id),
+	CF_INT("timeout_at", R, P, timeout_at, 0, INT64_MAX, 0),
+	CF_UINT("rev", 0, P, rev),
+};
+#undef P
+
+const struct codec_desc proto_run_desc = CODEC_DESC("run", struct proto_run, a_run, NULL);
+
+#define P	struct proto_track
+static const struct codec_field a_track[] = {
+	CF_STR("id", R, P, id),
+	CF_ENUM("status", R, P, status, monitor_status_names),
+	CF_ENUM("health", R, P, health, health_names),
+	CF_TIME("next_expected_at", O, P, next_expected_at),
+	CF_INT("margin", R, P, margin_min, 1, MARGIN_MAX_MIN, 1),
+	CF_INT("max_runtime", R, P, max_runtime_min, 0, RUNTIME_MAX_MIN, 0),
+	CF_UINT("rev", R, P, rev),
+	CF_ARRAY("runs", 0, P, runs, &proto_run_desc, PROTO_RUNS_MAX),
+};
+#undef P
+
+const struct codec_desc proto_track_desc = CODEC_DESC("track", struct proto_track, a_track,
+    NULL);
+
+#define P	struct reply_snapshot
+static const struct codec_field a_snapshot[] = {
+	CF_UINT("head", R, P, head),
+	CF_ARRAY("monitors", R, P, monitors, &proto_track_desc, PROTO_SNAPSHOT_MAX),
+	CF_STR("next", R, P, next),
+};
+#undef P
+
+static const struct codec_field a_verdict[] = {
+	CF_BOOL("applied", 0, struct reply_verdict, applied, 0),
+	CF_STR("reason", O, struct reply_verdict, reason),
+};
+
+#define P	struct proto_schedd_status
+static const struct codec_field a_schedd_status[] = {
+	CF_STR("daemon", 0, P, daemon),
+	CF_UINT("seq", R, P, seq),
+	CF_UINT("monitors", 0, P, monitors),
+	CF_UINT("runs", 0, P, runs),
+	CF_UINT("deadlines", 0, P, deadlines),
+	CF_BOOL("synced", 0, P, synced, 0),
+	CF_BOOL("holding", 0, P, holding, 0),
+	CF_UINT("verdicts", 0, P, verdicts),
+	CF_UINT("applied", 0, P, applied),
+};
+#undef P
+
+const struct codec_desc proto_schedd_status_desc = CODEC_DESC("schedd status",
+    struct proto_schedd_status, a_schedd_status, NULL);
+
+static const struct codec_desc reply_descs[MSG_MAX] = {
+	[MSG_PING] = CODEC_DESC("ping", struct reply_ping, a_ping, NULL),
+	[MSG_TOKEN_VERIFY] = CODEC_DESC("token.verify", struct reply_token_verify,
+	    a_token_verify, NULL),
+	[MSG_CHECKIN_RECORD] = CODEC_DESC("checkin.record", struct reply_checkin_record,
+	    a_checkin_record, check_checkin_recorded),
+	[MSG_CHECKIN_UPDATE] = CODEC_DESC("checkin.update", struct reply_checkin, a_checkin,
+	    NULL),
+	[MSG_CHECKIN_LIST] = CODEC_DESC("checkin.list", struct reply_checkin_list,
+	    a_checkin_list, NULL),
+	[MSG_MONITOR_CREATE] = CODEC_DESC("monitor.create", struct reply_monitor, a_monitor,
+	    NULL),
+	[MSG_MONITOR_UPDATE] = CODEC_DESC("monitor.update", struct reply_monitor, a_monitor,
+	    NULL),
+	[MSG_MONITOR_DELETE] = CODEC_EMPTY("monitor.delete"),
+	[MSG_MONITOR_GET] = CODEC_DESC("monitor.get", struct reply_monitor, a_monitor, NULL),
+	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", struct reply_monitor_list,
+	    a_monitor_list, NULL),
+	[MSG_MONITOR_STATS] = CODEC_DESC("monitor.stats", struct reply_monitor_stats,
+	    a_monitor_stats, NULL),
+	[MSG_TOKEN_CREATE] = CODEC_DESC("token.create", struct reply_token_create,
+	    a_token_create, NULL),
+	[MSG_TOKEN_LIST] = CODEC_DESC("token.list", struct reply_token_list, a_token_list,
+	    NULL),
+	[MSG_TOKEN_REVOKE] = CODEC_EMPTY("token.revoke"),
+	[MSG_ORG_CREATE] = CODEC_DESC("org.create", struct reply_org_create, a_org_create,
+	    NULL),
+	[MSG_ORG_GET] = CODEC_DESC("org.get", struct reply_org, a_org, NULL),
+	[MSG_EVENTS_AFTER] = CODEC_DESC("events.after", struct proto_events_page,
+	    a_events_after, NULL),
+	[MSG_SNAPSHOT] = CODEC_DESC("snapshot", struct reply_snapshot, a_snapshot, NULL),
+	[MSG_VERDICT_MISSED] = CODEC_DESC("verdict.missed", struct reply_verdict, a_verdict,
+	    NULL),
+	[MSG_VERDICT_TIMEOUT] = CODEC_DESC("verdict.timeout", struct reply_verdict, a_verdict,
+	    NULL),
+	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", struct reply_checkin, a_checkin, NULL),
+	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", struct reply_org, a_org,
+	    NULL),
+};
+#undef R
+#undef O
+#undef RO
+
+/* A recorded check-in names itself. */
+static void
+check_checkin_recorded(struct mpr *r, const void *s)
+{
+	const struct reply_checkin_record *a = s;
+
+	if (a->recorded && a->checkin_id[0] == '\0')
+		mpr_fail(r, "checkin_id", "missing");
+}
+
+const struct codec_desc *
+proto_reply_desc(enum proto_msg m)
+{
+	return m > MSG_NONE && m < MSG_MAX ? &reply_descs[m] : NULL;
+}
+
+void
+proto_reply_encode(struct mpw *w, uint64_t rid, enum proto_msg m, const void *reply)
+{
+	proto_reply_begin(w, rid);
+	codec_write_fields(w, proto_reply_desc(m), reply, 0, false);
+	mpw_map_end(w);
+}
+
+void
+proto_reply_open(struct mpw *w, uint64_t rid, enum proto_msg m, const void *reply)
+{
+	const struct codec_desc	*d = proto_reply_desc(m);
+	size_t			 i;
+
+	proto_reply_begin(w, rid);
+	if ((i = codec_write_fields(w, d, reply, 0, true)) < d->n) {
+		mpw_key(w, d->fields[i].key);
+		mpw_array_begin(w);
+	}
+}
+
+void
+proto_reply_close(struct mpw *w, enum proto_msg m, const void *reply)
+{
+	codec_close(w, proto_reply_desc(m), reply);
+}
+
+int
+proto_reply_decode(enum proto_msg m, const msgpack_object *body, void *reply,
+    struct mpr_err *err)
+{
+	const struct codec_desc *d = proto_reply_desc(m);
+
+	if (d == NULL) {
+		memset(err, 0, sizeof(*err));
+		strlcpy_loom(err->why, "unknown message", sizeof(err->why));
+		err->failed = true;
+		return -1;
+	}
+	return codec_decode(body, d, reply, err);
+}
+
+int
+proto_events_page_decode(const msgpack_object *body, struct proto_events_page *pg,
+    struct mpr_err *err)
+{
+	return proto_reply_decode(MSG_EVENTS_AFTER, body, pg, err);
+}
+
+int
+proto_monitor_at(const msgpack_object_array *a, uint32_t i, struct monitor *m,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_monitor, m, err);
+}
+
+int
+proto_checkin_at(const msgpack_object_array *a, uint32_t i, struct checkin *c,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_checkin, c, err);
+}
+
+int
+proto_token_at(const msgpack_object_array *a, uint32_t i, struct token_info *t,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_token, t, err);
+}
+
+int
+proto_track_at(const msgpack_object_array *a, uint32_t i, struct proto_track *t,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &proto_track_desc, t, err);
+}
+
+int
+proto_run_at(const msgpack_object_array *a, uint32_t i, struct proto_run *run,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &proto_run_desc, run, err);
 }
 
 /* ---------- framing ---------- */

@@ -30,18 +30,30 @@
  * than PROTO_VERSION is refused.  A bad message gets an "err" reply and a log
  * line, never a crash.
  *
- * Records (monitor, check-in, event, ...) use one codec each, below; they
- * are stored in LMDB in the same encoding.
+ * The schema is written once: every request and every reply is one table
+ * of fields in proto.c (key, type, member, bounds, required / skipped when
+ * absent; see codec.h), and codec.c's one walker encodes and decodes them
+ * all.  No daemon spells a key: they fill and read the structs below.
+ * Arrays of records in replies are streamed by the encoder
+ * (proto_reply_open / _close) and borrowed by the decoder (proto_*_at).
  *
- * Adding a message: a line in PROTO_MESSAGES, its fields in struct
- * proto_req (and the reply keys in the comment), the codec in proto.c, a
- * round-trip and a malformed case in tests/unit/test_proto.c.
+ * Records (monitor, check-in, event, ...) keep one hand-written codec each,
+ * below; they are stored in LMDB in the same encoding, and messages nest
+ * them through CODEC_RECORD descriptors.
+ *
+ * Adding a message: a line in PROTO_MESSAGES; its request fields in a
+ * struct of struct proto_req and its reply in a struct reply_* (with their
+ * documentation here); one request table and one reply table in proto.c,
+ * entered in req_descs[] and reply_descs[]; cross-field rules in a check
+ * function of the table; a round trip and a malformed case for each in
+ * tests/unit/test_proto.c (test_tables_keys_unique checks every table).
  */
 #ifndef LOOM_PROTO_H
 #define LOOM_PROTO_H
 
 #include <czmq.h>
 
+#include "codec.h"
 #include "model.h"
 #include "mpk.h"
 
@@ -301,18 +313,6 @@ struct msg_events_after {
 	char			 org[ID_SIZE];
 };
 
-/* events.after's "ok" reply; the event maps are borrowed from the reply. */
-struct proto_events_page {
-	const msgpack_object_array *events;	/* event maps, oldest first */
-	uint64_t		 head;		/* last committed seq */
-	uint64_t		 first;		/* oldest seq still in the log; head + 1 when empty */
-	uint64_t		 last;		/* last seq examined: the next page starts after it */
-};
-
-/* Decodes an events.after reply map; -1 with err set when it is malformed. */
-int	 proto_events_page_decode(const msgpack_object *body, struct proto_events_page *,
-	    struct mpr_err *err);
-
 /*
  * snapshot {cursor str opt, limit (1-100000)}: the schedule state of
  * monitors whose id sorts after cursor, in id order, for schedd.  Reply ok
@@ -363,6 +363,167 @@ struct proto_req {
 	} u;
 };
 
+/*
+ * Replies.  The "ok" map of each request is one struct below, described by
+ * one table in proto.c like the requests.  A reply with an array of records
+ * keeps the array borrowed from the received map (walk it with the typed
+ * readers proto_*_at); storaged streams such arrays with
+ * proto_reply_open/close instead of building them.
+ */
+
+/* ping (storaged; schedd's control socket answers struct proto_schedd_status). */
+struct reply_ping {
+	char			 daemon[16];	/* who answered */
+	uint64_t		 seq;		/* storaged: last committed */
+};
+
+struct reply_token_verify {
+	char			 org[ID_SIZE];
+	char			 token_id[ID_SIZE];
+	uint32_t		 scopes;
+	bool			 root;		/* a token of the first organization */
+	uint64_t		 head;		/* last committed seq */
+};
+
+struct reply_checkin_record {
+	char			 checkin_id[ID_SIZE];	/* "" when not recorded */
+	char			 monitor_id[ID_SIZE];
+	enum checkin_kind	 kind;		/* what the check-in was read as */
+	enum checkin_status	 status;	/* NONE when not recorded */
+	bool			 tracked;	/* true when absent (older storaged) */
+	bool			 recorded;	/* false: the monitor is disabled */
+	bool			 created;	/* this check-in created the monitor */
+};
+
+/* checkin.update, checkin.get. */
+struct reply_checkin {
+	struct checkin		 checkin;	/* with its output */
+};
+
+/* monitor.create, monitor.update, monitor.get (monitor.delete: {}). */
+struct reply_monitor {
+	struct monitor		 monitor;
+};
+
+struct reply_monitor_list {
+	const msgpack_object_array *monitors;	/* monitor maps (proto_monitor_at) */
+	char			 next[SLUG_MAX + 1];	/* "" on the last page */
+};
+
+struct reply_checkin_list {
+	const msgpack_object_array *checkins;	/* check-in maps, newest first (proto_checkin_at) */
+};
+
+struct reply_monitor_stats {
+	struct stats		 stats;
+};
+
+/* token.create (token.revoke: {}). */
+struct reply_token_create {
+	struct token_info	 token;
+	char			 secret[TOKEN_SIZE];	/* the only copy outside the caller */
+};
+
+struct reply_token_list {
+	const msgpack_object_array *tokens;	/* token maps (proto_token_at) */
+};
+
+struct reply_org_create {
+	struct org		 org;
+	struct token_info	 token;		/* its first admin token */
+	char			 secret[TOKEN_SIZE];
+};
+
+/* org.get, org.rotate_ping_key. */
+struct reply_org {
+	struct org		 org;
+};
+
+/* events.after; the event maps are borrowed from the reply (proto_event_decode). */
+struct proto_events_page {
+	const msgpack_object_array *events;	/* event maps, oldest first */
+	uint64_t		 head;		/* last committed seq */
+	uint64_t		 first;		/* oldest seq still in the log; head + 1 when empty */
+	uint64_t		 last;		/* last seq examined: the next page starts after it */
+};
+
+#define PROTO_SNAPSHOT_MAX	100000	/* monitors per snapshot page, at most */
+#define PROTO_RUNS_MAX		65536	/* open runs of one track map, at most */
+
+struct reply_snapshot {
+	uint64_t		 head;		/* last committed seq when the page was read */
+	const msgpack_object_array *monitors;	/* track maps (proto_track_at) */
+	char			 next[ID_SIZE];	/* cursor of the next page; "" when done */
+};
+
+/* A snapshot's track map: the schedule state of one active monitor. */
+struct proto_track {
+	char			 id[ID_SIZE];
+	enum monitor_status	 status;
+	enum health		 health;
+	int64_t			 next_expected_at;	/* 0: not tracking */
+	uint32_t		 margin_min;
+	uint32_t		 max_runtime_min;
+	uint64_t		 rev;
+	const msgpack_object_array *runs;	/* open runs (proto_run_at); NULL when none */
+};
+
+/* An open run of a track map. */
+struct proto_run {
+	char			 id[ID_SIZE];
+	int64_t			 timeout_at;
+	uint64_t		 rev;
+};
+
+/* verdict.missed, verdict.timeout. */
+struct reply_verdict {
+	bool			 applied;
+	char			 reason[160];	/* when not applied */
+};
+
+/* schedd's control socket: its "ok" to ping (see schedd/ctl.c). */
+struct proto_schedd_status {
+	char			 daemon[16];
+	uint64_t		 seq;		/* last event applied */
+	uint64_t		 monitors;	/* active monitors watched */
+	uint64_t		 runs;		/* open runs with a timeout */
+	uint64_t		 deadlines;	/* queued deadlines */
+	bool			 synced;	/* snapshot and catch-up complete */
+	bool			 holding;	/* verdicts held after a clock step */
+	uint64_t		 verdicts;	/* verdicts sent */
+	uint64_t		 applied;	/* verdicts storaged applied */
+};
+
+/* The tables: a message's request and reply, the schedd status, the snapshot records. */
+const struct codec_desc *proto_req_desc(enum proto_msg);
+const struct codec_desc *proto_reply_desc(enum proto_msg);
+extern const struct codec_desc proto_schedd_status_desc, proto_track_desc, proto_run_desc;
+
+/* A complete "ok" reply of message m: {v, rid, the reply's fields}. */
+void	 proto_reply_encode(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
+/* Streaming: the reply up to its array, opened; the caller appends the records. */
+void	 proto_reply_open(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
+/* Closes the array and writes the fields after it (they may be set while streaming). */
+void	 proto_reply_close(struct mpw *, enum proto_msg m, const void *reply);
+/* Decodes the "ok" map of message m into reply; -1 with err set when malformed. */
+int	 proto_reply_decode(enum proto_msg m, const msgpack_object *body, void *reply,
+	    struct mpr_err *err);
+/* Decodes an events.after reply map; -1 with err set when it is malformed. */
+int	 proto_events_page_decode(const msgpack_object *body, struct proto_events_page *,
+	    struct mpr_err *err);
+
+/* Element i of a borrowed array of records; 0, or -1 with err naming the element. */
+int	 proto_monitor_at(const msgpack_object_array *, uint32_t i, struct monitor *,
+	    struct mpr_err *);
+int	 proto_checkin_at(const msgpack_object_array *, uint32_t i, struct checkin *,
+	    struct mpr_err *);
+int	 proto_token_at(const msgpack_object_array *, uint32_t i, struct token_info *,
+	    struct mpr_err *);
+int	 proto_track_at(const msgpack_object_array *, uint32_t i, struct proto_track *,
+	    struct mpr_err *);
+int	 proto_run_at(const msgpack_object_array *, uint32_t i, struct proto_run *,
+	    struct mpr_err *);
+
 /* Clears a request and sets the NONE sentinels of its type. */
 void	 proto_req_init(struct proto_req *, enum proto_msg);
 /* Encodes a request body (with v, rid, dl) into w, which is reset first. */
@@ -399,6 +560,14 @@ uint32_t proto_scopes_decode(struct mpr *, const char *key);
 /* An event as published and logged: {v, seq, type, ts, org, monitor, checkin, old, new}. */
 void	 proto_event_encode(struct mpw *, const struct event *);
 int	 proto_event_decode(const msgpack_object *, struct event *, struct mpr_err *);
+
+/* What storaged's log scans read of an encoded event without decoding it all. */
+struct proto_event_head {
+	int64_t			 ts;		/* commit time */
+	char			 org[ID_SIZE];
+};
+/* 0, or -1 when the bytes are no event. */
+int	 proto_event_head_decode(const void *data, size_t len, struct proto_event_head *);
 
 /* ---------- framing over czmq sockets ---------- */
 

@@ -124,3 +124,22 @@ def test_streamd_calls_go_down_the_order_its_header_draws():
     bad = [f"{a} calls {b}" for a in sorted(calls) for b in sorted(calls[a])
            if rank[b] <= rank[a]]
     assert bad == []
+
+
+MSGPACK_KEY = re.compile(r'mp(r|w)_[a-z_]*\([^,]*, *"')
+
+
+def test_no_msgpack_key_outside_proto():
+    """Every message's keys live in common/proto/'s tables (test_proto.c checks
+    each is named once per message); daemons fill and read structs."""
+    bad = []
+    for folder in DAEMONS + [os.path.join("tools", t) for t in
+                             sorted(os.listdir(os.path.join(ROOT, "tools")))]:
+        if not os.path.isdir(os.path.join(ROOT, folder)):
+            continue
+        for name in sorted(os.listdir(os.path.join(ROOT, folder))):
+            if name.endswith(".c"):
+                with open(os.path.join(ROOT, folder, name)) as f:
+                    bad += [f"{folder}/{name}:{i}: {line.strip()}"
+                            for i, line in enumerate(f, 1) if MSGPACK_KEY.search(line)]
+    assert bad == []

@@ -1,8 +1,9 @@
 /*
  * fuzz_proto.c -- libFuzzer target for the wire decoders (common/proto/proto.c,
  * common/lib/mpk.c): the first input byte picks a message type, the rest is
- * the msgpack body.  Every request decoder, the event decoder and the
- * record decoders must reject garbage without crashing or leaking.
+ * the msgpack body.  Every request decoder, every reply decoder (with the
+ * records of its arrays), the event decoder and the record decoders must
+ * reject garbage without crashing or leaking.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,58 @@ records(const msgpack_object *obj)
 	proto_token_info_decode(&r, &t);
 }
 
+/* The reply of type, and the records of whichever array it borrows. */
+static void
+replies(enum proto_msg type, const msgpack_object *obj)
+{
+	union {
+		struct reply_ping		 p;
+		struct reply_token_verify	 tv;
+		struct reply_checkin_record	 cr;
+		struct reply_checkin		 c;
+		struct reply_monitor		 m;
+		struct reply_monitor_list	 ml;
+		struct reply_checkin_list	 cl;
+		struct reply_monitor_stats	 st;
+		struct reply_token_create	 tc;
+		struct reply_token_list		 tl;
+		struct reply_org_create		 oc;
+		struct reply_org		 o;
+		struct proto_events_page	 ea;
+		struct reply_snapshot		 sn;
+		struct reply_verdict		 v;
+		struct proto_schedd_status	 ss;
+	} a;
+	union {
+		struct monitor		 m;
+		struct checkin		 c;
+		struct token_info	 t;
+		struct proto_track	 tr;
+		struct proto_run	 r;
+	} rec;
+	struct mpr_err		 err;
+	const msgpack_object_array *arr = NULL;
+
+	if (proto_reply_decode(type, obj, &a, &err) == 0) {
+		if (type == MSG_MONITOR_LIST)
+			for (uint32_t i = 0; i < a.ml.monitors->size; i++)
+				(void)proto_monitor_at(a.ml.monitors, i, &rec.m, &err);
+		else if (type == MSG_CHECKIN_LIST)
+			for (uint32_t i = 0; i < a.cl.checkins->size; i++)
+				(void)proto_checkin_at(a.cl.checkins, i, &rec.c, &err);
+		else if (type == MSG_TOKEN_LIST)
+			for (uint32_t i = 0; i < a.tl.tokens->size; i++)
+				(void)proto_token_at(a.tl.tokens, i, &rec.t, &err);
+		else if (type == MSG_SNAPSHOT)
+			for (uint32_t i = 0; i < a.sn.monitors->size; i++)
+				if (proto_track_at(a.sn.monitors, i, &rec.tr, &err) == 0 &&
+				    (arr = rec.tr.runs) != NULL)
+					for (uint32_t j = 0; j < arr->size; j++)
+						(void)proto_run_at(arr, j, &rec.r, &err);
+	}
+	(void)codec_decode(obj, &proto_schedd_status_desc, &a.ss, &err);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,6 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)proto_req_decode(type, &doc.up.data, &q, &err);
 		(void)proto_event_decode(&doc.up.data, &e, &err);
 		records(&doc.up.data);
+		replies(type, &doc.up.data);
 	}
 	mpk_doc_free(&doc);
 	return 0;

@@ -2,8 +2,9 @@
  * test_proto.c -- the wire protocol (common/proto/proto.c): message names, a
  * round trip of every request type (proto_req_encode -> mpk_parse ->
  * proto_req_decode), every record codec, a table of malformed bodies per
- * message each refused with the field named, and the two-frame framing
- * over real ZeroMQ sockets.
+ * message each refused with the field named, the replies (round trips,
+ * streamed arrays, malformed maps, keys unique per table), and the
+ * two-frame framing over real ZeroMQ sockets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1435,6 +1436,285 @@ test_reply_maps(void **state)
 	mpw_destroy(&w);
 }
 
+/* ---------- replies ---------- */
+
+/* Each table names each key once, and none of the frame's own keys. */
+static void
+assert_keys_unique(const struct codec_desc *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const char *k = d->fields[i].key;
+
+		if (strcmp(k, "v") == 0 || strcmp(k, "rid") == 0 || strcmp(k, "dl") == 0)
+			fail_msg("%s: \"%s\" is the frame's", d->name, k);
+		for (size_t j = i + 1; j < d->n; j++)
+			if (strcmp(k, d->fields[j].key) == 0)
+				fail_msg("%s: \"%s\" twice", d->name, k);
+		if (d->fields[i].type == PF_REC || d->fields[i].type == PF_ARRAY)
+			if (d->fields[i].aux != NULL)
+				assert_keys_unique(d->fields[i].aux);
+	}
+}
+
+static void
+test_tables_keys_unique(void **state)
+{
+	(void)state;
+	for (int m = MSG_NONE + 1; m < MSG_MAX; m++) {
+		assert_non_null(proto_req_desc((enum proto_msg)m));
+		assert_non_null(proto_reply_desc((enum proto_msg)m));
+		assert_string_equal(proto_req_desc((enum proto_msg)m)->name,
+		    proto_msg_name((enum proto_msg)m));
+		assert_keys_unique(proto_req_desc((enum proto_msg)m));
+		assert_keys_unique(proto_reply_desc((enum proto_msg)m));
+	}
+	assert_keys_unique(&proto_schedd_status_desc);
+	assert_null(proto_req_desc(MSG_NONE));
+	assert_null(proto_reply_desc(MSG_MAX));
+}
+
+/* Encodes reply a of m, decodes it into b (a struct of the same type). */
+static void
+reply_trip(enum proto_msg m, const void *a, void *b)
+{
+	struct mpw	 w;
+	struct mpr_err	 err;
+
+	mpw_init(&w);
+	proto_reply_encode(&w, 7, m, a);
+	if (proto_reply_decode(m, record_bytes(&w), b, &err) != 0)
+		fail_msg("%s: %s", proto_msg_name(m), err.why);
+	mpw_destroy(&w);
+}
+
+static void
+sample_token(struct token_info *t)
+{
+	memset(t, 0, sizeof(*t));
+	strlcpy_loom(t->id, TOK, sizeof(t->id));
+	strlcpy_loom(t->org, ORG, sizeof(t->org));
+	strlcpy_loom(t->name, "ci", sizeof(t->name));
+	t->scopes = SCOPE_READ | SCOPE_ADMIN;
+	t->created_at = T0;
+}
+
+static void
+test_reply_round_trips(void **state)
+{
+	struct reply_ping		 p = { .daemon = "storaged", .seq = 42 }, p2;
+	struct reply_token_verify	 v = { .org = ORG, .token_id = TOK, .scopes = SCOPE_READ,
+	    .root = true, .head = 9 }, v2;
+	struct reply_checkin_record	 r = { .checkin_id = CHK, .monitor_id = MON,
+	    .kind = KIND_START, .status = CHECKIN_IN_PROGRESS, .tracked = false,
+	    .recorded = true, .created = true }, r2;
+	struct reply_checkin_record	 off = { .monitor_id = MON, .kind = KIND_OK,
+	    .tracked = true }, off2;
+	struct reply_monitor		 mo, mo2;
+	struct reply_checkin		 ck, ck2;
+	struct reply_monitor_stats	 st = { 0 }, st2;
+	struct reply_token_create	 tc = { .secret = "lc_secret" }, tc2;
+	struct reply_org_create		 oc = { .secret = "lc_other" }, oc2;
+	struct reply_verdict		 vd = { .applied = false, .reason = "stale" }, vd2;
+	char				 empty;
+
+	(void)state;
+	reply_trip(MSG_PING, &p, &p2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(p2.daemon, "storaged");
+	assert_int_equal(p2.seq, 42);
+
+	reply_trip(MSG_TOKEN_VERIFY, &v, &v2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(v2.org, ORG);
+	assert_string_equal(v2.token_id, TOK);
+	assert_int_equal(v2.scopes, SCOPE_READ);
+	assert_true(v2.root);
+	assert_int_equal(v2.head, 9);
+
+	reply_trip(MSG_CHECKIN_RECORD, &r, &r2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(r2.checkin_id, CHK);
+	assert_string_equal(r2.monitor_id, MON);
+	assert_int_equal(r2.kind, KIND_START);
+	assert_int_equal(r2.status, CHECKIN_IN_PROGRESS);
+	assert_true(!r2.tracked && r2.recorded && r2.created);
+	reply_trip(MSG_CHECKIN_RECORD, &off, &off2);	/* a disabled monitor: nothing recorded */
+	assert_int_equal(rdoc.up.data.via.map.size, 5);	/* v, rid, monitor_id, kind, recorded */
+	mpk_doc_free(&rdoc);
+	assert_string_equal(off2.checkin_id, "");
+	assert_int_equal(off2.status, CHECKIN_STATUS_NONE);
+	assert_true(off2.tracked && !off2.recorded && !off2.created);
+
+	sample_monitor(&mo.monitor);
+	reply_trip(MSG_MONITOR_GET, &mo, &mo2);
+	mpk_doc_free(&rdoc);
+	assert_memory_equal(&mo.monitor, &mo2.monitor, sizeof(mo.monitor));
+
+	sample_checkin(&ck.checkin);
+	reply_trip(MSG_CHECKIN_GET, &ck, &ck2);
+	assert_int_equal(ck2.checkin.output_len, ck.checkin.output_len);
+	assert_memory_equal(ck2.checkin.output, ck.checkin.output, ck.checkin.output_len);
+	assert_string_equal(ck2.checkin.id, ck.checkin.id);
+	mpk_doc_free(&rdoc);
+
+	stats_init(&st.stats);
+	st.stats.from_at = T0;
+	st.stats.to_at = T0 + 1;
+	st.stats.total = 3;
+	st.stats.uptime_permille = 667;
+	reply_trip(MSG_MONITOR_STATS, &st, &st2);
+	mpk_doc_free(&rdoc);
+	assert_memory_equal(&st.stats, &st2.stats, sizeof(st.stats));
+
+	sample_token(&tc.token);
+	reply_trip(MSG_TOKEN_CREATE, &tc, &tc2);
+	mpk_doc_free(&rdoc);
+	assert_memory_equal(&tc.token, &tc2.token, sizeof(tc.token));
+	assert_string_equal(tc2.secret, "lc_secret");
+
+	memset(&oc.org, 0, sizeof(oc.org));
+	strlcpy_loom(oc.org.id, ORG, sizeof(oc.org.id));
+	strlcpy_loom(oc.org.name, "Acme", sizeof(oc.org.name));
+	strlcpy_loom(oc.org.ping_key, KEY, sizeof(oc.org.ping_key));
+	oc.org.monitor_limit = 10;
+	oc.org.environment_limit = 3;
+	oc.org.created_at = T0;
+	sample_token(&oc.token);
+	reply_trip(MSG_ORG_CREATE, &oc, &oc2);
+	mpk_doc_free(&rdoc);
+	assert_memory_equal(&oc.org, &oc2.org, sizeof(oc.org));
+	assert_memory_equal(&oc.token, &oc2.token, sizeof(oc.token));
+	assert_string_equal(oc2.secret, "lc_other");
+
+	reply_trip(MSG_VERDICT_TIMEOUT, &vd, &vd2);
+	mpk_doc_free(&rdoc);
+	assert_false(vd2.applied);
+	assert_string_equal(vd2.reason, "stale");
+
+	reply_trip(MSG_MONITOR_DELETE, NULL, &empty);	/* {} */
+	assert_int_equal(rdoc.up.data.via.map.size, 2);
+	mpk_doc_free(&rdoc);
+}
+
+/* Arrays are streamed on the way out and borrowed on the way in. */
+static void
+test_reply_streams(void **state)
+{
+	struct mpw			 w;
+	struct mpr_err			 err;
+	struct reply_monitor_list	 ml = { 0 }, ml2;
+	struct reply_snapshot		 sn = { .head = 12 }, sn2;
+	struct proto_track		 tr = { .id = MON, .status = MONITOR_ACTIVE,
+	    .health = HEALTH_HEALTHY, .next_expected_at = T0, .margin_min = 5, .rev = 11 }, tr2;
+	struct proto_run		 run = { .id = CHK, .timeout_at = T0 + 1, .rev = 10 }, run2;
+	struct monitor			 m, m2;
+
+	(void)state;
+	mpw_init(&w);
+	sample_monitor(&m);
+	proto_reply_open(&w, 3, MSG_MONITOR_LIST, &ml);
+	proto_monitor_encode(&w, &m);
+	proto_monitor_encode(&w, &m);
+	strlcpy_loom(ml.next, "backup", sizeof(ml.next));	/* known only at the end */
+	proto_reply_close(&w, MSG_MONITOR_LIST, &ml);
+	assert_int_equal(proto_reply_decode(MSG_MONITOR_LIST, record_bytes(&w), &ml2, &err), 0);
+	assert_int_equal(ml2.monitors->size, 2);
+	assert_string_equal(ml2.next, "backup");
+	assert_int_equal(proto_monitor_at(ml2.monitors, 1, &m2, &err), 0);
+	assert_memory_equal(&m, &m2, sizeof(m));
+	mpk_doc_free(&rdoc);
+
+	proto_reply_open(&w, 4, MSG_SNAPSHOT, &sn);
+	codec_open(&w, &proto_track_desc, &tr);
+	codec_write(&w, &proto_run_desc, &run);
+	codec_close(&w, &proto_track_desc, &tr);
+	mpw_int(&w, 5);				/* not a map: refused by its reader */
+	proto_reply_close(&w, MSG_SNAPSHOT, &sn);
+	assert_int_equal(proto_reply_decode(MSG_SNAPSHOT, record_bytes(&w), &sn2, &err), 0);
+	assert_int_equal(sn2.head, 12);
+	assert_string_equal(sn2.next, "");
+	assert_int_equal(sn2.monitors->size, 2);
+	assert_int_equal(proto_track_at(sn2.monitors, 0, &tr2, &err), 0);
+	assert_string_equal(tr2.id, MON);
+	assert_int_equal(tr2.margin_min, 5);
+	assert_int_equal(tr2.next_expected_at, T0);
+	assert_int_equal(tr2.runs->size, 1);
+	assert_int_equal(proto_run_at(tr2.runs, 0, &run2, &err), 0);
+	assert_memory_equal(&run, &run2, sizeof(run));
+	assert_int_equal(proto_track_at(sn2.monitors, 1, &tr2, &err), -1);
+	assert_string_equal(err.why, "track 1: not a map");
+	mpk_doc_free(&rdoc);
+	mpw_destroy(&w);
+}
+
+/* A malformed reply is refused with the key named. */
+static const struct {
+	enum proto_msg	 type;
+	const char	*body;
+	const char	*field;		/* NULL: accepted */
+	const char	*why;
+} bad_replies[] = {
+	{ MSG_PING, "{" V "daemon: 'x'}", "seq", "field \"seq\": missing" },
+	{ MSG_PING, "{" V "seq: 3, extra: 'skipped'}", NULL, NULL },
+	{ MSG_TOKEN_VERIFY, "{" V "org: 'org_x', scopes: ['read']}", "org",
+	    "field \"org\": not a valid org_ id" },
+	{ MSG_TOKEN_VERIFY, "{" V "org: '" ORG "', scopes: ['fly']}", "scopes",
+	    "field \"scopes\": element 0 is not a known scope" },
+	{ MSG_CHECKIN_RECORD, "{" V "monitor_id: '" MON "', recorded: true}",
+	    "checkin_id", "field \"checkin_id\": missing" },
+	{ MSG_CHECKIN_RECORD, "{" V "monitor_id: '" MON "', recorded: 1}", "recorded",
+	    "field \"recorded\": not a boolean" },
+	{ MSG_MONITOR_GET, "{" V "}", "monitor", "field \"monitor\": missing" },
+	{ MSG_MONITOR_LIST, "{" V "monitors: 3}", "monitors",
+	    "field \"monitors\": not an array" },
+	{ MSG_TOKEN_CREATE, "{" V "token: {}, secret: 's'}", "id",
+	    "field \"id\": missing" },
+	{ MSG_EVENTS_AFTER, "{" V "events: [], head: 1, first: 1}", "last",
+	    "field \"last\": missing" },
+	{ MSG_SNAPSHOT, "{" V "head: 1, monitors: []}", "next",
+	    "field \"next\": missing" },
+	{ MSG_VERDICT_MISSED, "{" V "applied: false, reason: 7}", "reason",
+	    "field \"reason\": not a string" },
+};
+
+static void
+test_reply_malformed(void **state)
+{
+	struct mpw	 w;
+	union {
+		struct reply_ping		 p;
+		struct reply_token_verify	 v;
+		struct reply_checkin_record	 r;
+		struct reply_monitor		 m;
+		struct reply_monitor_list	 ml;
+		struct reply_token_create	 tc;
+		struct proto_events_page	 ea;
+		struct reply_snapshot		 sn;
+		struct reply_verdict		 vd;
+	} a;
+
+	(void)state;
+	mpw_init(&w);
+	for (size_t i = 0; i < nitems(bad_replies); i++) {
+		struct mpr_err	 err;
+		int		 rc;
+
+		mp_build(&w, bad_replies[i].body);
+		rc = proto_reply_decode(bad_replies[i].type, record_bytes(&w), &a, &err);
+		if (bad_replies[i].field == NULL) {
+			if (rc != 0)
+				fail_msg("row %zu: refused: %s", i, err.why);
+		} else if (rc != -1) {
+			fail_msg("row %zu (%s): accepted", i, bad_replies[i].body);
+		} else if (strcmp(err.why, bad_replies[i].why) != 0 ||
+		    strcmp(err.field, bad_replies[i].field) != 0) {
+			fail_msg("row %zu: \"%s\" (field \"%s\")", i, err.why, err.field);
+		}
+		mpk_doc_free(&rdoc);
+	}
+	mpw_destroy(&w);
+}
+
 static int
 teardown_czmq(void **state)
 {
@@ -1461,6 +1741,10 @@ main(void)
 		cmocka_unit_test(test_events_page),
 		cmocka_unit_test(test_decode_mutations),
 		cmocka_unit_test(test_reply_maps),
+		cmocka_unit_test(test_tables_keys_unique),
+		cmocka_unit_test(test_reply_round_trips),
+		cmocka_unit_test(test_reply_streams),
+		cmocka_unit_test(test_reply_malformed),
 		cmocka_unit_test(test_framing),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, teardown_czmq);

@@ -58,6 +58,8 @@ probe(zsock_t *sock, int timeout_ms, char *daemon, size_t len, const char **why)
 {
 	struct proto_req	 q;
 	struct proto_in		 in;
+	struct reply_ping	 a;
+	struct mpr_err		 err;
 	struct mpw		 w;
 	int64_t			 until = zclock_mono() + timeout_ms, left;
 	int			 rc;
@@ -83,8 +85,8 @@ probe(zsock_t *sock, int timeout_ms, char *daemon, size_t len, const char **why)
 			continue;
 		mine = rc == 0 && in.rid == PROBE_RID;
 		ok = mine && strcmp(in.name, "ok") == 0;
-		if (ok)
-			mpr_str(&in.body, "daemon", daemon, len, false);
+		if (ok && proto_reply_decode(MSG_PING, &in.doc.up.data, &a, &err) == 0)
+			strlcpy_loom(daemon, a.daemon, len);
 		proto_in_free(&in);
 		if (ok)
 			return 0;
