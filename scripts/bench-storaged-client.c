@@ -249,7 +249,7 @@ bench_raw(const char *dir, double secs, int batch)
 			ck.source = SOURCE_PING;
 			ck.ts = ck.finished_at = storaged_stamp(&c);
 			m->last_checkin_at = ck.ts;
-			storaged_emit(&c, EVENT_CHECKIN_OK, m, &ck, m->health);
+			emit_event(&c, EVENT_CHECKIN_OK, m, &ck, m->health);
 			rec_checkin_put(&c, &ck);
 			rec_monitor_put(&c, m, m);
 		}
