@@ -9,6 +9,8 @@
 #include "spec.h"
 #include "timefmt.h"
 
+#include <math.h>
+
 #define BAD(e, f, ...) do {						\
 	(e)->status = 400;						\
 	(e)->code = "invalid_field";					\
@@ -77,13 +79,21 @@ get_int(const json_t *v, const char *field, int64_t min, int64_t max, int64_t *o
     struct api_error *e)
 {
 	json_int_t	 n;
+	double		 d;
 
-	if (json_is_real(v) && json_real_value(v) == (double)(int64_t)json_real_value(v))
-		n = (json_int_t)json_real_value(v);
-	else if (json_is_integer(v))
+	if (json_is_integer(v)) {
 		n = json_integer_value(v);
-	else
+	} else if (json_is_real(v)) {
+		/* Range first: casting a double outside int64_t's is undefined (1e300). */
+		d = json_real_value(v);
+		if (!(d >= (double)min && d <= (double)max && d >= -0x1p63 && d < 0x1p63))
+			BAD(e, field, "%s must be between %" PRId64 " and %" PRId64, field, min, max);
+		if (d != trunc(d))
+			BAD(e, field, "%s must be a whole number", field);
+		n = (json_int_t)d;
+	} else {
 		BAD(e, field, "%s must be a whole number", field);
+	}
 	if (n < min || n > max)
 		BAD(e, field, "%s must be between %" PRId64 " and %" PRId64, field, min, max);
 	*out = n;

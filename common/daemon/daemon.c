@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,10 +69,33 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/*
+ * The soft limit on open files is often 1,024 while the hard limit allows
+ * far more: an HTTP daemon's connections, and storaged's readers, need
+ * them.  Raising to the hard limit needs no privilege.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE to %llu", (unsigned long long)rl.rlim_max);
+}
+
 void
 daemon_setup(void)
 {
 	struct sigaction	 sa;
+
+	raise_nofile();
 
 	/* czmq installs its own SIGINT/SIGTERM handlers unless told not to. */
 	zsys_handler_set(NULL);

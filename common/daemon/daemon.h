@@ -24,8 +24,9 @@ struct env_var;
 void	 daemon_configure(const char *name, int argc, char *argv[], const struct env_var *tab);
 
 /*
- * Installs the handlers and the self-pipe, and tells czmq to leave
- * signals alone.  Call before creating any ZeroMQ socket.
+ * Raises the open-files limit (RLIMIT_NOFILE) to its hard limit, installs
+ * the handlers and the self-pipe, and tells czmq to leave signals alone.
+ * Call before creating any ZeroMQ socket.
  */
 void	 daemon_setup(void);
 
