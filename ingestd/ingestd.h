@@ -26,6 +26,12 @@ struct ingestd_cfg {
 	uint64_t	 storage_timeout_ms;	/* 503 when storaged is slower */
 	uint64_t	 body_max;		/* bytes accepted in a request body */
 	const char	*cors_origins;		/* LOOM_CORS_ORIGINS; NULL: no CORS on the API */
+	uint64_t	 inflight_max;		/* calls queued or at storaged, in all */
+	uint64_t	 conn_inflight_max;	/* the same, from one connection */
+	uint64_t	 max_connections;	/* connections open at once */
+	uint64_t	 idle_timeout_ms;	/* a connection with no request in progress */
+	uint64_t	 header_timeout_ms;	/* for a request's head and body to arrive */
+	uint64_t	 h2_reset_max;		/* HTTP/2 requests cancelled unanswered, per window */
 };
 
 struct ingestd {
@@ -34,10 +40,15 @@ struct ingestd {
 	h2o_context_t		 ctx;
 	h2o_accept_ctx_t	 accept_ctx;
 	h2o_evloop_t		*loop;
-	h2o_socket_t		*listener;	/* NULL once we stop accepting */
+	struct clients		*clients;	/* the listener and its connections (client.c) */
 	h2o_socket_t		*signals;	/* the daemon's signal pipe */
 	struct rpc		*rpc;
-	size_t			 inflight;	/* requests waiting for storaged */
+	size_t			 inflight;	/* calls queued or waiting for storaged (call.c) */
+	struct call		*queued;	/* admitted calls, leaving at the turn's end (call.c) */
+	struct call		**queued_tail;
+	h2o_timeout_entry_t	 turn_end;	/* sends them (call.c) */
+	uint64_t		 refused;	/* calls refused for overload, not yet logged */
+	uint64_t		 refused_logged_at;	/* loop ms */
 	bool			 quitting;
 	struct sockaddr_storage	 stream_sa;	/* streamd, for relay.c */
 	socklen_t		 stream_salen;
@@ -51,13 +62,25 @@ void		 ingestd_drain(struct ingestd *, int timeout_ms);
 void		 ingestd_destroy(struct ingestd **);
 
 /*
- * One request waiting for storaged.  It lives in the request's memory
- * pool; when h2o disposes of the request (client gone), the pending rpc is
- * cancelled, so a late reply never touches freed memory.
+ * One request to storaged on behalf of an HTTP request (call.c).  It lives
+ * in the request's memory pool; when h2o disposes of the request (client
+ * gone), a queued call never leaves and a sent one is cancelled, so a late
+ * reply never touches freed memory.
  */
+enum call_state {
+	CALL_NEW,		/* being filled in */
+	CALL_QUEUED,		/* admitted; leaves at the end of the loop's turn */
+	CALL_SENT,		/* at storaged */
+	CALL_DONE,		/* answered, refused, or cancelled */
+};
+
 struct call {
 	h2o_req_t		*req;
 	struct ingestd		*ig;
+	enum call_state		 state;
+	struct client		*client;	/* its connection, held while queued or sent */
+	struct call		*next;		/* in ig->queued */
+	struct call		**prev;		/* the pointer to this call in that list */
 	struct rpc_call		*rpc;
 	const struct route	*route;
 	char			 param[ID_SIZE + SLUG_MAX];	/* {slug} or {id} of the path */
@@ -69,12 +92,17 @@ struct call {
 	void			(*then)(struct call *, const struct rpc_reply *);
 };
 
-/* Allocates a call in req's pool. */
+/* call.c: allocates a call in req's pool. */
 struct call	*call_new(struct ingestd *, h2o_req_t *);
 /* Starts c->q as a fresh request of type; the caller fills it in. */
 struct proto_req *call_req(struct call *, enum proto_msg type);
-/* Sends c->q to storaged; then runs with the reply (or unavailability). */
+/*
+ * Sends c->q to storaged; then runs with the reply (or unavailability).
+ * Past LOOM_INFLIGHT_MAX calls in all, or LOOM_CONN_INFLIGHT_MAX from the
+ * request's connection, answers 503 overloaded at once instead.
+ */
 void		 call_send(struct call *, void (*then)(struct call *, const struct rpc_reply *));
+void		 calls_init(struct ingestd *);
 /*
  * Decodes the "ok" reply of the call's message into out (its reply struct,
  * proto.h); false after answering the "err" reply or a malformed one (500).
@@ -100,6 +128,39 @@ int		 route_api(struct ingestd *, h2o_req_t *);
  */
 bool		 cors_api(const struct ingestd *, h2o_req_t *);
 
+/*
+ * client.c: the listener and one record per accepted connection: the
+ * connection cap, accepting paused on EMFILE, idle connections closed,
+ * and HTTP/2 connections whose client cancels too many requests told
+ * GOAWAY ENHANCE_YOUR_CALM.
+ */
+struct client {
+	struct clients		*set;
+	h2o_socket_t		*sock;		/* NULL once closed */
+	bool			 h2;		/* it served an HTTP/2 request */
+	bool			 goaway;	/* it was told GOAWAY ENHANCE_YOUR_CALM */
+	struct client_list	*list;		/* idle, busy, calming or shut (client.c) */
+	struct client		*prev, *next;	/* in that list */
+	uint64_t		 since;		/* loop ms: when it entered that list */
+	unsigned		 refs;		/* its socket, its requests, their calls */
+	uint32_t		 requests;	/* being handled: from on_req to disposal */
+	uint32_t		 inflight;	/* its calls queued or at storaged (call.c's) */
+	uint64_t		 window_start;	/* loop ms: the window of resets */
+	uint32_t		 resets;	/* its requests cancelled unanswered in that window */
+};
+struct clients	*clients_new(struct ingestd *, int listen_fd);
+/* Stops accepting (drain). */
+void		 clients_stop_accepting(struct clients *);
+void		 clients_destroy(struct clients **);
+/* Counts req as handled on its connection until its disposal (on_req calls it). */
+void		 client_begin(struct clients *, h2o_req_t *);
+/* The record of req's connection; NULL if it has none. */
+struct client	*client_of(h2o_req_t *);
+/* True once the connection is being closed (idle, cap, GOAWAY): send nothing for it. */
+bool		 client_closing(const struct client *);
+void		 client_hold(struct client *);
+void		 client_release(struct client *);
+
 /* relay.c: /api/crons/stream, relayed to streamd with flow control. */
 int		 relay_start(struct ingestd *, h2o_req_t *);
 
@@ -114,6 +175,8 @@ void	 respond_api_error(h2o_req_t *, const struct api_error *);
 /* Maps an "err" reply (or unavailability) of storaged to the HTTP error. */
 void	 respond_rpc_error(h2o_req_t *, const struct rpc_reply *);
 void	 respond_empty(h2o_req_t *, int status);
+/* 503 overloaded with Retry-After: too much in flight, nothing was sent. */
+void	 respond_overloaded(h2o_req_t *, const char *why);
 /* 413 body_too_large: what ("a JSON body") may have at most limit bytes. */
 void	 respond_body_too_large(h2o_req_t *, const char *what, size_t limit);
 #define REQUEST_BODY	"a request body"	/* what LOOM_BODY_MAX limits */

@@ -36,6 +36,20 @@ static const struct env_var ingestd_env[] = {
 	    "largest request body accepted, each held whole until answered (larger: 413)"),
 	ENV_ORIGINS("LOOM_CORS_ORIGINS", &cfg.cors_origins,
 	    "browser origins that may call the API, comma-separated (default: none)"),
+	ENV_UINT("LOOM_INFLIGHT_MAX", "1024", &cfg.inflight_max, 1, 1000000,
+	    "requests to storaged in flight at once; past it: 503 overloaded, Retry-After"),
+	ENV_UINT("LOOM_CONN_INFLIGHT_MAX", "32", &cfg.conn_inflight_max, 1, 100000,
+	    "the same from one connection; past it: 503 overloaded, Retry-After"),
+	ENV_UINT("LOOM_MAX_CONNECTIONS", "10000", &cfg.max_connections, 16, 10000000,
+	    "connections open at once (at most the open-files limit less 128); "
+	    "past it the one idle longest is closed"),
+	ENV_MS("LOOM_HTTP_IDLE_TIMEOUT", "30s", &cfg.idle_timeout_ms, 100, 3600000,
+	    "a connection with no request in progress this long is closed"),
+	ENV_MS("LOOM_HTTP_HEADER_TIMEOUT", "10s", &cfg.header_timeout_ms, 100, 3600000,
+	    "an HTTP/1 request must arrive whole (head and body) within this time"),
+	ENV_UINT("LOOM_HTTP2_RESET_MAX", "200", &cfg.h2_reset_max, 1, 1000000,
+	    "HTTP/2 requests a connection may cancel unanswered in 10 s; "
+	    "past it: GOAWAY ENHANCE_YOUR_CALM"),
 	ENV_END
 };
 

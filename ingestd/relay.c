@@ -20,17 +20,6 @@
 
 #include <sys/socket.h>
 
-/* picohttpparser, which libh2o carries and exports but installs no header for. */
-struct phr_header {
-	const char	*name;
-	size_t		 name_len;
-	const char	*value;
-	size_t		 value_len;
-};
-int	 phr_parse_response(const char *buf, size_t len, int *minor_version, int *status,
-	    const char **msg, size_t *msg_len, struct phr_header *headers, size_t *num_headers,
-	    size_t last_len);
-
 #define HEAD_MAX	16384	/* bytes of streamd's response head */
 #define METHOD_MAX	16	/* bytes of a method passed on to streamd */
 /*

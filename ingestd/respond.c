@@ -159,6 +159,15 @@ respond_empty(h2o_req_t *req, int status)
 	h2o_send_inline(req, "", 0);
 }
 
+void
+respond_overloaded(h2o_req_t *req, const char *why)
+{
+	/* A second is long enough for what is in flight to clear. */
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+	    H2O_STRLIT("1"));
+	respond_error(req, 503, "overloaded", NULL, "%s: not recorded, retry", why);
+}
+
 static void
 ping_headers(h2o_req_t *req)
 {

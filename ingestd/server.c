@@ -6,6 +6,7 @@
 #include "ingestd.h"
 #include "daemon.h"
 #include "env.h"
+#include "httpreq.h"
 #include "listen.h"
 
 #include <netdb.h>
@@ -31,6 +32,13 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	struct ingestd	*ig = ((struct handler *)self)->ig;
 	h2o_iovec_t	 path = req->path_normalized;
 
+	client_begin(ig->clients, req);
+	if (http_lengths_conflict(req)) {
+		req->http1_is_persistent = 0;	/* where the next request starts is unknown */
+		respond_error(req, 400, "bad_request", "content-length",
+		    "Content-Length is given twice with different values");
+		return 0;
+	}
 	if (req->entity.len > ig->cfg->body_max) {	/* exactly one byte over: see ingestd_new */
 		respond_body_too_large(req, REQUEST_BODY, ig->cfg->body_max);
 		return 0;
@@ -51,19 +59,6 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	respond_error(req, 404, "not_found", NULL, "no such endpoint");
 	return 0;
-}
-
-static void
-on_accept(h2o_socket_t *listener, const char *err)
-{
-	struct ingestd	*ig = listener->data;
-	h2o_socket_t	*sock;
-
-	if (err != NULL)
-		return;
-	/* Accept what is queued: under load many connections arrive at once. */
-	for (int i = 0; i < 64 && (sock = h2o_evloop_socket_accept(listener)) != NULL; i++)
-		h2o_accept(&ig->accept_ctx, sock);
 }
 
 static void
@@ -121,6 +116,9 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	 * it gets one byte more and on_req refuses that byte.
 	 */
 	ig->config.max_request_entity_size = cfg->body_max + 1;
+	/* h2o's own timers; client.c closes what stays idle however it keeps busy. */
+	ig->config.http1.req_timeout = cfg->header_timeout_ms;
+	ig->config.http2.idle_timeout = cfg->idle_timeout_ms;
 	host = h2o_config_register_host(&ig->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	respond_register_body_limit(host, cfg->body_max);
 	path = h2o_config_register_path(host, "/", 0);
@@ -137,9 +135,8 @@ ingestd_new(const struct ingestd_cfg *cfg)
 		ingestd_destroy(&ig);
 		return NULL;
 	}
-	ig->listener = h2o_evloop_socket_create(ig->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
-	ig->listener->data = ig;
-	h2o_socket_read_start(ig->listener, on_accept);
+	ig->clients = clients_new(ig, fd);
+	calls_init(ig);
 
 	fd = dup(daemon_signal_fd());
 	ig->signals = h2o_evloop_socket_create(ig->loop, fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -163,11 +160,7 @@ ingestd_drain(struct ingestd *ig, int timeout_ms)
 {
 	int64_t	 until = h2o_now(ig->loop) + timeout_ms, flush_until;
 
-	if (ig->listener != NULL) {
-		h2o_socket_read_stop(ig->listener);
-		h2o_socket_close(ig->listener);
-		ig->listener = NULL;
-	}
+	clients_stop_accepting(ig->clients);
 	while (ig->inflight > 0 && (int64_t)h2o_now(ig->loop) < until)
 		h2o_evloop_run(ig->loop, 50);
 	/* Let the last answers reach their sockets. */
@@ -186,83 +179,8 @@ ingestd_destroy(struct ingestd **igp)
 	if (ig == NULL)
 		return;
 	rpc_destroy(&ig->rpc);
+	clients_destroy(&ig->clients);
 	/* h2o keeps no way to tear a context down cleanly mid-connection; exit follows. */
 	free(ig);
 	*igp = NULL;
-}
-
-struct call_box {
-	struct call	 c;
-};
-
-static void
-call_dispose(void *p)
-{
-	struct call *c = &((struct call_box *)p)->c;
-
-	if (c->rpc != NULL) {
-		rpc_cancel(c->rpc);
-		c->rpc = NULL;
-		c->ig->inflight--;
-	}
-	if (c->body != NULL)
-		json_decref(c->body);
-}
-
-struct call *
-call_new(struct ingestd *ig, h2o_req_t *req)
-{
-	struct call_box *box = h2o_mem_alloc_shared(&req->pool, sizeof(*box), call_dispose);
-
-	memset(box, 0, sizeof(*box));
-	box->c.req = req;
-	box->c.ig = ig;
-	return &box->c;
-}
-
-static void
-on_reply(void *arg, const struct rpc_reply *r)
-{
-	struct call *c = arg;
-
-	c->rpc = NULL;
-	c->ig->inflight--;
-	c->then(c, r);
-}
-
-struct proto_req *
-call_req(struct call *c, enum proto_msg type)
-{
-	proto_req_init(&c->q, type);
-	return &c->q;
-}
-
-bool
-call_reply(struct call *c, const struct rpc_reply *r, void *out)
-{
-	struct mpr_err	 err;
-
-	if (!r->ok) {
-		respond_rpc_error(c->req, r);
-		return false;
-	}
-	if (proto_reply_decode(c->q.type, r->body->map, out, &err) == -1) {
-		call_bad_reply(c, &err);
-		return false;
-	}
-	return true;
-}
-
-void
-call_bad_reply(struct call *c, const struct mpr_err *err)
-{
-	respond_error(c->req, 500, "internal", NULL, "bad reply from storage: %s", err->why);
-}
-
-void
-call_send(struct call *c, void (*then)(struct call *, const struct rpc_reply *))
-{
-	c->then = then;
-	c->ig->inflight++;
-	c->rpc = rpc_send(c->ig->rpc, &c->q, on_reply, c);
 }

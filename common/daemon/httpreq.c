@@ -47,3 +47,33 @@ http_bearer(h2o_req_t *req, char *out, size_t outlen)
 	out[v.len] = '\0';
 	return true;
 }
+
+bool
+http_lengths_conflict(h2o_req_t *req)
+{
+	struct phr_header	 h[H2O_MAX_HEADERS];
+	size_t			 n = H2O_MAX_HEADERS, mlen, plen;
+	const char		*m, *p;
+	const char		*first = NULL;
+	size_t			 first_len = 0;
+	int			 minor;
+	h2o_socket_t		*sock;
+
+	if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL ||
+	    (sock = req->conn->callbacks->get_socket(req->conn)) == NULL || sock->input == NULL)
+		return false;
+	if (phr_parse_request(sock->input->bytes, sock->input->size, &m, &mlen, &p, &plen,
+	    &minor, h, &n, 0) <= 0)
+		return false;	/* not what h2o parsed: nothing to compare */
+	for (size_t i = 0; i < n; i++) {
+		if (!h2o_lcstris(h[i].name, h[i].name_len, H2O_STRLIT("content-length")))
+			continue;
+		if (first == NULL) {
+			first = h[i].value;
+			first_len = h[i].value_len;
+		} else if (!h2o_memis(first, first_len, h[i].value, h[i].value_len)) {
+			return true;
+		}
+	}
+	return false;
+}

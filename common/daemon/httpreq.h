@@ -20,4 +20,27 @@ const char	*http_reason(int status);
  */
 bool		 http_bearer(h2o_req_t *, char *out, size_t outlen);
 
+/*
+ * True when an HTTP/1 request carries Content-Length more than once with
+ * different values.  h2o reads the body by the first and would take the
+ * rest for the next request (request smuggling), so the request must be
+ * refused and its connection closed.  It reads the request's head again
+ * from the connection's input, where h2o keeps it until the answer.
+ */
+bool		 http_lengths_conflict(h2o_req_t *);
+
+/* picohttpparser, which libh2o carries and exports but installs no header for. */
+struct phr_header {
+	const char	*name;
+	size_t		 name_len;
+	const char	*value;
+	size_t		 value_len;
+};
+int	 phr_parse_request(const char *buf, size_t len, const char **method, size_t *method_len,
+	    const char **path, size_t *path_len, int *minor_version, struct phr_header *headers,
+	    size_t *num_headers, size_t last_len);
+int	 phr_parse_response(const char *buf, size_t len, int *minor_version, int *status,
+	    const char **msg, size_t *msg_len, struct phr_header *headers, size_t *num_headers,
+	    size_t last_len);
+
 #endif
