@@ -20,6 +20,14 @@
 /* The LMDB layout (storaged/README.md), meta "version". */
 #define LAYOUT_VERSION		2
 
+/* The reader threads that answer queries (readers.h). */
+struct readers_cfg {
+	uint64_t	 threads;	/* LOOM_READERS */
+	uint64_t	 queue_max;	/* LOOM_READ_QUEUE: waiting, all organizations */
+	uint64_t	 org_max;	/* LOOM_READ_ORG_QUEUE: submitted and unanswered, one share */
+	uint64_t	 nice;		/* LOOM_READER_NICE: the readers' nice value (0-19) */
+};
+
 struct storaged_cfg {
 	const char	*data_dir;		/* LMDB environment, admin-token */
 	const char	*run_dir;		/* ipc sockets */
@@ -32,6 +40,7 @@ struct storaged_cfg {
 	uint64_t	 monitor_limit;		/* of the first organization */
 	uint64_t	 environment_limit;	/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
+	struct readers_cfg readers;
 };
 
 /* One request of a batch: its frames, decoded form and reply. */
@@ -54,6 +63,7 @@ struct staged_event {
 struct storaged {
 	const struct storaged_cfg *cfg;
 	struct db		*db;
+	struct readers		*readers;		/* answer the queries */
 	zsock_t			*cmd;			/* ROUTER */
 	zsock_t			*pub;			/* PUB */
 	char			 root_org[ID_SIZE];	/* the first organization */
@@ -86,6 +96,7 @@ struct ctx {
 	struct db_txn		*t;
 	int64_t			 now;			/* batch time, UTC µs */
 	struct request		*r;
+	uint64_t		 head;			/* last committed seq, <= what t sees */
 };
 
 /* storaged.c */

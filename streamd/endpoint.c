@@ -41,8 +41,8 @@ on_verified(void *arg, const struct rpc_reply *r)
 		if (r->code == ERR_UNAUTHORIZED)
 			stream_error(req, 401, "unauthorized", "Authorization",
 			    "the token is unknown or revoked");
-		else if (r->code == ERR_UNAVAILABLE)
-			stream_error(req, 503, "storage_unavailable", NULL, "%s", r->message);
+		else if (r->code == ERR_UNAVAILABLE || r->code == ERR_BUSY)
+			stream_error(req, 503, proto_err_name(r->code), NULL, "%s", r->message);
 		else
 			stream_error(req, 500, "internal", NULL, "%s", r->message);
 		sse_close(c);

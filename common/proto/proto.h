@@ -111,7 +111,8 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(NOT_FOUND,		"not_found")				\
 	X(SLUG_TAKEN,		"slug_taken")				\
 	X(UNAVAILABLE,		"storage_unavailable")			\
-	X(INTERNAL,		"internal")
+	X(INTERNAL,		"internal")					\
+	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */
 
 enum proto_err {
 	ERR_NONE,
