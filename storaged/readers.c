@@ -63,7 +63,7 @@ readers_share_running_max(const struct readers_cfg *cfg)
 	return cfg->threads / 2 > 0 ? (uint32_t)(cfg->threads / 2) : 1;
 }
 
-/* Whose query this is: its organization, else (our daemons) its message. */
+/* Whose query this is: its organization or token, else (our daemons) its message. */
 static void
 share_key(const struct proto_req *q, char key[SHARE_KEY_MAX])
 {
@@ -99,6 +99,8 @@ share_key(const struct proto_req *q, char key[SHARE_KEY_MAX])
 	}
 	if (org[0] != '\0')
 		snprintf(key, SHARE_KEY_MAX, "org:%s", org);
+	else if (q->type == MSG_TOKEN_VERIFY)	/* its client, before we know the org */
+		snprintf(key, SHARE_KEY_MAX, "tok:%.24s", q->u.token_verify.token);
 	else
 		snprintf(key, SHARE_KEY_MAX, "msg:%s", proto_msg_name(q->type));
 }

@@ -12,8 +12,9 @@
  * organization's share of it (LOOM_READ_ORG_QUEUE, queued plus running).
  * A query past either bound is answered "busy" at once (ingestd: 503 with
  * Retry-After) and nothing is done.  An organization runs on at most half
- * of the readers at a time, so others always find one; queries of our own
- * daemons (no organization) are grouped by message.  A query whose
+ * of the readers at a time, so others always find one.  A token.verify
+ * counts for its token (no organization is known yet), and the queries of
+ * our own daemons (no organization) are grouped by message.  A query whose
  * deadline passes while it waits is dropped unanswered, as the writer does.
  *
  * Only the loop's thread touches the ROUTER socket: a reader leaves its
