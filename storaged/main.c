@@ -41,11 +41,11 @@ static const struct env_var storaged_env[] = {
 	    "most requests committed in one transaction"),
 	ENV_UINT("LOOM_READERS", "2", &cfg.readers.threads, 1, 16,
 	    "threads answering queries (lists, stats, gets) off the writer's thread"),
-	ENV_UINT("LOOM_READ_QUEUE", "64", &cfg.readers.queue_max, 1, 100000,
+	ENV_UINT("LOOM_READ_QUEUE", "256", &cfg.readers.queue_max, 1, 100000,
 	    "queries waiting for a reader; past it a query is answered busy (HTTP 503)"),
-	ENV_UINT("LOOM_READ_ORG_QUEUE", "8", &cfg.readers.org_max, 1, 100000,
+	ENV_UINT("LOOM_READ_ORG_QUEUE", "64", &cfg.readers.org_max, 1, 100000,
 	    "queries of one organization queued or running; past it busy (HTTP 503)"),
-	ENV_UINT("LOOM_READER_NICE", "10", &cfg.readers.nice, 0, 19,
+	ENV_UINT("LOOM_READER_NICE", "19", &cfg.readers.nice, 0, 19,
 	    "nice value of the reader threads, so queries yield the CPU to writes"),
 	ENV_END
 };
