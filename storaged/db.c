@@ -278,6 +278,20 @@ seek_last(struct db_iter *it)
 	return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_PREV);
 }
 
+/* Positions on the last key before start (a reverse page's cursor). */
+static int
+seek_before(struct db_iter *it)
+{
+	MDB_val	 k = { it->slen, (void *)it->start };
+	int	 rc = mdb_cursor_get(it->cur, &k, &it->v, MDB_SET_RANGE);
+
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_LAST);
+	if (rc != 0)
+		return rc;
+	return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_PREV);
+}
+
 bool
 db_iter_next(struct db_iter *it)
 {
@@ -288,7 +302,7 @@ db_iter_next(struct db_iter *it)
 	if (!it->started) {
 		it->started = true;
 		if (it->reverse) {
-			rc = seek_last(it);
+			rc = it->start ? seek_before(it) : seek_last(it);
 		} else {
 			it->k.mv_size = it->start ? it->slen : it->plen;
 			it->k.mv_data = (void *)(it->start ? it->start : it->prefix);

@@ -78,7 +78,10 @@ struct db_iter {
 
 void		 db_iter_init(struct db_iter *, struct db_txn *, enum db_table, const void *prefix,
 		    size_t plen, bool reverse);
-/* Forward only: begin at the first key >= start instead of at the prefix. */
+/*
+ * Begin at start instead of at the prefix's end: forward, at the first key
+ * >= start; reverse, at the last key < start.
+ */
 void		 db_iter_seek(struct db_iter *, const void *start, size_t slen);
 bool		 db_iter_next(struct db_iter *);
 void		 db_iter_close(struct db_iter *);

@@ -45,6 +45,8 @@ static const struct env_var storaged_env[] = {
 	    "queries waiting for a reader; past it a query is answered busy (HTTP 503)"),
 	ENV_UINT("LOOM_READ_ORG_QUEUE", "64", &cfg.readers.org_max, 1, 100000,
 	    "queries of one organization queued or running; past it busy (HTTP 503)"),
+	ENV_UINT("LOOM_READ_SCAN_MAX", "10000", &cfg.read_scan_max, 100, 10000000,
+	    "check-ins one page of a list examines; past it the page ends with a cursor"),
 	ENV_UINT("LOOM_READER_NICE", "19", &cfg.readers.nice, 0, 19,
 	    "nice value of the reader threads, so queries yield the CPU to writes"),
 	ENV_END

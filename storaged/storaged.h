@@ -40,6 +40,7 @@ struct storaged_cfg {
 	uint64_t	 monitor_limit;		/* of the first organization */
 	uint64_t	 environment_limit;	/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
+	uint64_t	 read_scan_max;		/* records a query's page examines, at most */
 	struct readers_cfg readers;
 };
 

@@ -606,6 +606,7 @@ static const struct codec_field q_checkin_list[] = {
 	CF_SLUG("slug", R, Q, u.checkin_list.slug),
 	CF_INT("limit", 0, Q, u.checkin_list.limit, 1, 1000, 100),
 	CF_ENUM("status", O, Q, u.checkin_list.status, checkin_status_names),
+	CF_ID("cursor", O, Q, u.checkin_list.cursor, "chk"),
 };
 
 static const struct codec_field q_checkin_get[] = {
@@ -894,6 +895,7 @@ static const struct codec_field a_monitor_list[] = {
 
 static const struct codec_field a_checkin_list[] = {
 	CF_ARRAY("checkins", R, struct reply_checkin_list, checkins, &rec_checkin, UINT32_MAX),
+	CF_ID("next", O, struct reply_checkin_list, next, "chk"),
 };
 
 static const struct codec_field a_monitor_stats[] = {

@@ -247,14 +247,19 @@ struct msg_monitor_list {
 };
 
 /*
- * checkin.list {org, slug, limit (1-1000), status opt}: newest first.
- * Reply ok {checkins [map]}.
+ * checkin.list {org, slug, limit (1-1000), status opt, cursor opt}: newest
+ * first, from the check-in before `cursor` (a `next` of a previous page).
+ * Reply ok {checkins [map], next opt}: `next` is the cursor of the next
+ * page, absent on the last.  A page may hold fewer than `limit` check-ins
+ * when the status filter skips many: storaged examines a bounded number of
+ * check-ins per page (LOOM_READ_SCAN_MAX).
  */
 struct msg_checkin_list {
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
 	uint32_t		 limit;
 	enum checkin_status	 status;
+	char			 cursor[ID_SIZE];	/* a check-in id; "" from the newest */
 };
 
 /*
@@ -413,6 +418,7 @@ struct reply_monitor_list {
 
 struct reply_checkin_list {
 	const msgpack_object_array *checkins;	/* check-in maps, newest first (proto_checkin_at) */
+	char			 next[ID_SIZE];	/* cursor of the next page; "" on the last */
 };
 
 struct reply_monitor_stats {
