@@ -163,7 +163,8 @@ static const struct {
 	enum db_table	 tab;
 	const char	*prefix;	/* hex */
 	bool		 reverse;
-	const char	*seek;		/* hex, forward only; NULL: none */
+	const char	*seek;		/* hex: forward from the first key >= it, reverse
+					   from the last key < it; NULL: none */
 	const char	*want;		/* keys seen, in order, hex separated by ',' */
 } iters[] = {
 	{ T_META, "", false, NULL, "00,61,6100,6101,61ff,61ff00,61ffff,62,ff,ffff01" },
@@ -188,6 +189,11 @@ static const struct {
 	{ T_META, "61", false, "61ffff", "61ffff" },
 	{ T_META, "61", false, "62", "" },
 	{ T_META, "", false, "62", "62,ff,ffff01" },
+	{ T_META, "61", true, "6101", "6100,61" },		/* a page's cursor: before it */
+	{ T_META, "61", true, "6102", "6101,6100,61" },
+	{ T_META, "61", true, "61", "" },			/* "00" is outside the prefix */
+	{ T_META, "", true, "ffff02", "ffff01,ff,62,61ffff,61ff00,61ff,6101,6100,61,00" },
+	{ T_ORGS, "6d", true, "6e", "6d32,6d31,6d" },		/* nothing >= start: the last */
 	{ T_ORGS, "6d", true, NULL, "6d32,6d31,6d" },		/* nothing past "6e" */
 	{ T_ORGS, "6d", false, NULL, "6d,6d31,6d32" },
 	{ T_ORGS, "6d31", true, NULL, "6d31" },

@@ -240,6 +240,7 @@ f_checkin_list(struct proto_req *q)
 	strlcpy_loom(q->u.checkin_list.slug, "x", sizeof(q->u.checkin_list.slug));
 	q->u.checkin_list.limit = 1000;
 	q->u.checkin_list.status = CHECKIN_MISSED;
+	strlcpy_loom(q->u.checkin_list.cursor, CHK, sizeof(q->u.checkin_list.cursor));
 }
 
 static void
@@ -1040,6 +1041,8 @@ static const struct {
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', status: 'done'}", "status",
 	    "field \"status\": \"done\" is not a known name" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a'}", NULL, NULL },	/* limit 100 */
+	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', cursor: '" ORG "'}", "cursor",
+	    "field \"cursor\": not a valid chk_ id" },
 	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "'}", "checkin_id",
 	    "field \"checkin_id\": missing" },
 	{ MSG_CHECKIN_GET, "{" V "checkin_id: '" CHK "'}", "org", "field \"org\": missing" },
