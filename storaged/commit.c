@@ -362,8 +362,7 @@ storaged_drain(struct storaged *sd, int timeout_ms)
 	int64_t	 quiet_since = clock_mono_us();
 
 	/* Serve what peers already sent; stop after 100 ms of silence. */
-	while (clock_mono_us() < until && (clock_mono_us() - quiet_since < 100000 ||
-	    readers_busy(sd->readers) > 0)) {
+	while (clock_mono_us() < until && clock_mono_us() - quiet_since < 100000) {
 		if (serve_batch(sd) > 0)
 			quiet_since = clock_mono_us();
 		else {

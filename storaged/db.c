@@ -299,6 +299,10 @@ db_iter_next(struct db_iter *it)
 
 	if (it->cur == NULL)
 		return false;
+	if (it->t->cancel != NULL && atomic_load_explicit(it->t->cancel, memory_order_relaxed)) {
+		it->t->ret = ECANCELED;		/* a reader stopping mid-scan */
+		return false;
+	}
 	if (!it->started) {
 		it->started = true;
 		if (it->reverse) {

@@ -9,6 +9,7 @@
 #define LOOM_STORAGED_DB_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ struct db_txn {
 	struct db	*db;
 	int		 ret;		/* first LMDB error (0 = fine), sticky */
 	bool		 rw;
+	/* Set by the caller after db_begin: when it turns true, iteration ends with ECANCELED. */
+	const atomic_bool *cancel;
 };
 
 /* Opens (creating) the environment in dir with an initial map size; NULL on error (logged). */

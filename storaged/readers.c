@@ -49,6 +49,7 @@ struct readers {
 	size_t			 nshares;
 	size_t			 active;		/* jobs submitted, reply not sent */
 	bool			 stopping;
+	atomic_bool		 cancel;		/* stopping: running scans end now */
 };
 
 bool
@@ -157,10 +158,14 @@ serve(struct readers *rd, struct job *j)
 		return;		/* the sender has answered 503 already */
 	}
 	c.head = atomic_load(&rd->head);	/* before the snapshot: it holds head */
-	if (db_begin(rd->sd->db, &t, false) == 0)
+	if (db_begin(rd->sd->db, &t, false) == 0) {
+		t.cancel = &rd->cancel;
 		handle_request(&c);
+	}
 	if (t.ret != 0) {
-		log_error("lmdb: %s: %s", proto_msg_name(j->r.req.type), mdb_strerror(t.ret));
+		if (t.ret != ECANCELED)
+			log_error("lmdb: %s: %s", proto_msg_name(j->r.req.type),
+			    mdb_strerror(t.ret));
 		mpw_reset(&j->r.reply);
 		reply_err(&c, ERR_UNAVAILABLE, NULL, "storage is not available");
 	}
@@ -186,10 +191,8 @@ reader_main(void *arg)
 	if (setpriority(PRIO_PROCESS, (id_t)gettid(), (int)rd->cfg.nice) == -1)
 		log_warn("reader: setpriority %d", (int)rd->cfg.nice);
 	pthread_mutex_lock(&rd->mu);
-	for (;;) {
+	while (!rd->stopping) {
 		if ((j = take(rd)) == NULL) {
-			if (rd->stopping && rd->queue == NULL)
-				break;
 			pthread_cond_wait(&rd->work, &rd->mu);
 			continue;
 		}
@@ -245,6 +248,15 @@ job_free(struct job *j)
 	free(j);
 }
 
+static void
+job_forget(struct readers *rd, struct job *j)
+{
+	if (--j->share->used == 0)
+		j->share->key[0] = '\0';
+	rd->active--;
+	job_free(j);
+}
+
 void
 readers_destroy(struct readers **rdp)
 {
@@ -253,8 +265,16 @@ readers_destroy(struct readers **rdp)
 
 	if (rd == NULL)
 		return;
+	/* Queries not started are dropped: their senders time out, nothing changed. */
 	pthread_mutex_lock(&rd->mu);
 	rd->stopping = true;
+	atomic_store(&rd->cancel, true);
+	while ((j = rd->queue) != NULL) {
+		rd->queue = j->next;
+		job_forget(rd, j);
+	}
+	rd->queue_tail = &rd->queue;
+	rd->queued = 0;
 	pthread_cond_broadcast(&rd->work);
 	pthread_mutex_unlock(&rd->mu);
 	for (uint64_t i = 0; i < rd->nthreads; i++)
@@ -273,6 +293,32 @@ readers_destroy(struct readers **rdp)
 	*rdp = NULL;
 }
 
+/*
+ * Drops the waiting jobs whose sender has given up (their deadline has
+ * passed): with the readers starved of CPU, they would otherwise hold the
+ * queue full while their senders retry.  mu held.
+ */
+static void
+purge_expired(struct readers *rd)
+{
+	int64_t		 now = clock_real_us();
+	struct job	**p = &rd->queue;
+
+	while (*p != NULL) {
+		struct job *j = *p;
+
+		if (j->r.req.deadline_us == 0 || j->r.req.deadline_us >= now) {
+			p = &j->next;
+			continue;
+		}
+		*p = j->next;
+		if (rd->queue_tail == &j->next)
+			rd->queue_tail = p;
+		rd->queued--;
+		job_forget(rd, j);
+	}
+}
+
 int
 readers_submit(struct readers *rd, zframe_t *identity, const struct request *r)
 {
@@ -284,7 +330,10 @@ readers_submit(struct readers *rd, zframe_t *identity, const struct request *r)
 		return -1;
 	share_key(&r->req, key);
 	pthread_mutex_lock(&rd->mu);
-	s = share_get(rd, key);
+	if ((s = share_get(rd, key)) == NULL || !readers_admit(&rd->cfg, rd->queued, s->used)) {
+		purge_expired(rd);
+		s = share_get(rd, key);		/* the purge may have freed its slot */
+	}
 	if (s == NULL || !readers_admit(&rd->cfg, rd->queued, s->used)) {
 		if (s != NULL && s->used == 0)
 			s->key[0] = '\0';
@@ -340,11 +389,8 @@ readers_answer(struct readers *rd, zsock_t *cmd)
 			zmsg_destroy(&out);
 		}
 		pthread_mutex_lock(&rd->mu);
-		if (--j->share->used == 0)
-			j->share->key[0] = '\0';
-		rd->active--;
+		job_forget(rd, j);
 		pthread_mutex_unlock(&rd->mu);
-		job_free(j);
 	}
 	return n;
 }

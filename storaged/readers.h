@@ -30,7 +30,7 @@ struct readers;
 
 /* Starts the threads; NULL after logging why. */
 struct readers	*readers_new(struct storaged *, const struct readers_cfg *);
-/* Finishes what is queued, stops the threads; replies not yet sent are dropped. */
+/* Stops the threads: running scans end at their next row; nothing more is answered. */
 void		 readers_destroy(struct readers **);
 
 /*

@@ -254,6 +254,28 @@ test_iteration_table(void **state)
 	}
 }
 
+/* A transaction's cancel flag ends an iteration at its next row (a reader stopping). */
+static void
+test_iteration_cancelled(void **state)
+{
+	struct fixture	*f = *state;
+	struct db_txn	 t;
+	struct db_iter	 it;
+	atomic_bool	 cancel = false;
+
+	load_keys(f->db, T_META, keys_a, nitems(keys_a));
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	t.cancel = &cancel;
+	db_iter_init(&it, &t, T_META, NULL, 0, false);
+	assert_true(db_iter_next(&it));
+	assert_true(db_iter_next(&it));
+	atomic_store(&cancel, true);
+	assert_false(db_iter_next(&it));
+	assert_int_equal(t.ret, ECANCELED);
+	db_iter_close(&it);
+	db_abort(&t);
+}
+
 /* Iteration inside a write transaction sees its own writes. */
 static void
 test_iteration_sees_own_writes(void **state)
@@ -417,6 +439,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_sees_own_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iteration_cancelled, setup, teardown),
 		cmocka_unit_test(test_map_full_growth),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_failure),
