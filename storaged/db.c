@@ -12,6 +12,7 @@
  * exclusively: readers pause at their next begin while the map grows.
  */
 #include "common.h"
+#include "clock.h"
 #include "db.h"
 
 #include <pthread.h>
@@ -301,6 +302,11 @@ db_iter_next(struct db_iter *it)
 		return false;
 	if (it->t->cancel != NULL && atomic_load_explicit(it->t->cancel, memory_order_relaxed)) {
 		it->t->ret = ECANCELED;		/* a reader stopping mid-scan */
+		return false;
+	}
+	if (it->t->deadline_us != 0 && (++it->steps & 255) == 0 &&
+	    clock_real_us() > it->t->deadline_us) {
+		it->t->ret = ETIMEDOUT;		/* its sender has given up */
 		return false;
 	}
 	if (!it->started) {

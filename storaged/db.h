@@ -38,8 +38,13 @@ struct db_txn {
 	struct db	*db;
 	int		 ret;		/* first LMDB error (0 = fine), sticky */
 	bool		 rw;
-	/* Set by the caller after db_begin: when it turns true, iteration ends with ECANCELED. */
+	/*
+	 * Set by the caller after db_begin.  cancel: when it turns true,
+	 * iteration ends with ECANCELED.  deadline_us (real clock, 0: none):
+	 * once past, iteration ends with ETIMEDOUT (checked every 256 rows).
+	 */
 	const atomic_bool *cancel;
+	int64_t		 deadline_us;
 };
 
 /* Opens (creating) the environment in dir with an initial map size; NULL on error (logged). */
@@ -74,7 +79,8 @@ struct db_iter {
 	size_t		 plen;
 	bool		 reverse;
 	bool		 started;
-	const void	*start;		/* optional start key (inclusive) */
+	const void	*start;		/* optional start key */
+	uint32_t	 steps;		/* rows visited, for the deadline's checks */
 	size_t		 slen;
 	MDB_val		 k, v;
 };

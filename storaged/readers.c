@@ -160,9 +160,13 @@ serve(struct readers *rd, struct job *j)
 	c.head = atomic_load(&rd->head);	/* before the snapshot: it holds head */
 	if (db_begin(rd->sd->db, &t, false) == 0) {
 		t.cancel = &rd->cancel;
+		t.deadline_us = j->r.req.deadline_us;
 		handle_request(&c);
 	}
-	if (t.ret != 0) {
+	if (t.ret == ETIMEDOUT) {
+		log_warnx("%s: abandoned, its deadline passed", proto_msg_name(j->r.req.type));
+		mpw_reset(&j->r.reply);		/* no reply: the sender has answered 503 */
+	} else if (t.ret != 0) {
 		if (t.ret != ECANCELED)
 			log_error("lmdb: %s: %s", proto_msg_name(j->r.req.type),
 			    mdb_strerror(t.ret));

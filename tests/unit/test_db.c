@@ -274,6 +274,28 @@ test_iteration_cancelled(void **state)
 	assert_int_equal(t.ret, ECANCELED);
 	db_iter_close(&it);
 	db_abort(&t);
+
+	/* A deadline in the past ends a long scan within 256 rows. */
+	assert_int_equal(db_begin(f->db, &t, true), 0);
+	for (int i = 0; i < 1000; i++) {
+		unsigned char k[4] = { 'z', (unsigned char)(i >> 8), (unsigned char)i, 0 };
+
+		db_put(&t, T_ORGS, k, sizeof(k), "v", 1);
+	}
+	assert_int_equal(db_commit(&t), 0);
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	t.deadline_us = 1;
+	db_iter_init(&it, &t, T_ORGS, NULL, 0, false);
+	{
+		int n = 0;
+
+		while (db_iter_next(&it))
+			n++;
+		assert_int_equal(n, 255);
+	}
+	assert_int_equal(t.ret, ETIMEDOUT);
+	db_iter_close(&it);
+	db_abort(&t);
 }
 
 /* Iteration inside a write transaction sees its own writes. */
