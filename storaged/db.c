@@ -9,7 +9,10 @@
  * transaction's reader slot to the transaction, not the thread.  LMDB
  * allows mdb_env_set_mapsize only while no transaction of the process is
  * open, so every transaction holds open_lock shared and db_grow takes it
- * exclusively: readers pause at their next begin while the map grows.
+ * exclusively: readers pause at their next begin while the map grows.  So
+ * that the writer never waits for a long scan of a low-priority reader, a
+ * read transaction's iteration ends with EAGAIN as soon as a grow is
+ * pending; the reader begins again once the map has grown.
  */
 #include "common.h"
 #include "clock.h"
@@ -22,6 +25,7 @@ struct db {
 	MDB_dbi		 dbi[T_MAX];
 	size_t		 map_size;		/* written under open_lock held exclusively */
 	pthread_rwlock_t open_lock;		/* shared by each open transaction */
+	atomic_bool	 growing;		/* db_grow waits for open_lock */
 };
 
 static const char *const table_names[T_MAX] = {
@@ -115,7 +119,9 @@ db_grow(struct db *db)
 	size_t	 bigger, old;
 	int	 rc;
 
+	atomic_store(&db->growing, true);
 	pthread_rwlock_wrlock(&db->open_lock);
+	atomic_store(&db->growing, false);
 	old = db->map_size;
 	bigger = old * 2;
 	if ((rc = mdb_env_set_mapsize(db->env, bigger)) == 0)
@@ -302,6 +308,10 @@ db_iter_next(struct db_iter *it)
 		return false;
 	if (it->t->cancel != NULL && atomic_load_explicit(it->t->cancel, memory_order_relaxed)) {
 		it->t->ret = ECANCELED;		/* a reader stopping mid-scan */
+		return false;
+	}
+	if (!it->t->rw && atomic_load_explicit(&it->t->db->growing, memory_order_relaxed)) {
+		it->t->ret = EAGAIN;		/* let the map grow, then begin again */
 		return false;
 	}
 	if (it->t->deadline_us != 0 && (++it->steps & 255) == 0 &&

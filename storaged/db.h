@@ -42,6 +42,8 @@ struct db_txn {
 	 * Set by the caller after db_begin.  cancel: when it turns true,
 	 * iteration ends with ECANCELED.  deadline_us (real clock, 0: none):
 	 * once past, iteration ends with ETIMEDOUT (checked every 256 rows).
+	 * A read transaction's iteration also ends, with EAGAIN, when db_grow
+	 * is waiting for it: abort, and begin again.
 	 */
 	const atomic_bool *cancel;
 	int64_t		 deadline_us;

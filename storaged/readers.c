@@ -157,11 +157,18 @@ serve(struct readers *rd, struct job *j)
 		log_warnx("%s: dropped, its deadline has passed", proto_msg_name(j->r.req.type));
 		return;		/* the sender has answered 503 already */
 	}
-	c.head = atomic_load(&rd->head);	/* before the snapshot: it holds head */
-	if (db_begin(rd->sd->db, &t, false) == 0) {
-		t.cancel = &rd->cancel;
-		t.deadline_us = j->r.req.deadline_us;
-		handle_request(&c);
+	/* A pending map grow ends the scan (EAGAIN): let it pass, then begin again. */
+	for (int tries = 0; tries < 10; tries++) {
+		c.head = atomic_load(&rd->head);	/* before the snapshot: it holds head */
+		mpw_reset(&j->r.reply);
+		if (db_begin(rd->sd->db, &t, false) == 0) {
+			t.cancel = &rd->cancel;
+			t.deadline_us = j->r.req.deadline_us;
+			handle_request(&c);
+		}
+		if (t.ret != EAGAIN)
+			break;
+		db_abort(&t);
 	}
 	if (t.ret == ETIMEDOUT) {
 		log_warnx("%s: abandoned, its deadline passed", proto_msg_name(j->r.req.type));
