@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "../../storaged/storaged.h"
 #include "testlib.h"
 
@@ -298,6 +301,52 @@ test_iteration_cancelled(void **state)
 	db_abort(&t);
 }
 
+static void *
+grow_thread(void *arg)
+{
+	return (void *)(intptr_t)db_grow(arg);
+}
+
+/*
+ * A map grow waits for open transactions (LMDB's rule); a reader's scan
+ * sees it pending and ends with EAGAIN, so the grow never waits for a long
+ * scan; a transaction begun after it sees the bigger map.
+ */
+static void
+test_a_pending_grow_ends_a_read_scan(void **state)
+{
+	struct fixture	*f = *state;
+	struct db_txn	 t;
+	struct db_iter	 it;
+	pthread_t	 th;
+	size_t		 size = db_map_size(f->db);
+	void		*rc;
+
+	load_keys(f->db, T_META, keys_a, nitems(keys_a));
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	db_iter_init(&it, &t, T_META, NULL, 0, false);
+	assert_true(db_iter_next(&it));
+	assert_int_equal(pthread_create(&th, NULL, grow_thread, f->db), 0);
+	/* Rows keep coming until the grow is pending; then the scan ends. */
+	for (int spins = 0; spins < 100000 && t.ret == 0; spins++) {
+		if (!db_iter_next(&it) && t.ret == 0) {
+			db_iter_close(&it);
+			db_iter_init(&it, &t, T_META, NULL, 0, false);
+		}
+		if (t.ret == 0)
+			usleep(100);
+	}
+	assert_int_equal(t.ret, EAGAIN);
+	db_iter_close(&it);
+	db_abort(&t);
+	assert_int_equal(pthread_join(th, &rc), 0);
+	assert_int_equal((intptr_t)rc, 0);
+	assert_int_equal(db_map_size(f->db), 2 * size);
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	assert_string_equal(get_str(&t, T_META, "\x61"), "61");
+	db_abort(&t);
+}
+
 /* Iteration inside a write transaction sees its own writes. */
 static void
 test_iteration_sees_own_writes(void **state)
@@ -462,6 +511,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_iteration_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_sees_own_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_pending_grow_ends_a_read_scan, setup,
+		    teardown),
 		cmocka_unit_test(test_map_full_growth),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_failure),
