@@ -456,6 +456,30 @@ def test_reset_frame_when_the_id_is_older_than_the_log(make_loom):
     assert int(u.next_event(timeout=2)["id"]) == head(loom)
 
 
+def test_the_largest_event_id_resets_to_the_head_and_comes_back_as_sent(loom):
+    """An id past the head, up to 2^64 - 1, is a reset to the head (as a
+    browser's EventSource that reconnects to a new database needs), and
+    the reset frame repeats it exactly; one digit more is a 400."""
+    mon = create_monitor(loom.http(), "huge-id")
+    ping(mon["ping_key"], loom, "/start")
+    top = 2**64 - 1
+    for path, headers in [(STREAM, {"Last-Event-ID": str(top)}),
+                          (f"{STREAM}?last_event_id={top}", None)]:
+        s = open_stream(loom, path, headers=headers)
+        reset = s.next_event(timeout=2)
+        why = data(reset)
+        assert reset["event"] == "reset" and why["reason"] == "unknown", why
+        assert why["last_event_id"] == top and why["resumes_at"] == head(loom) + 1, why
+        ping(mon["ping_key"], loom)
+        assert int(s.next_event(timeout=2)["id"]) == head(loom)
+        s.close()
+    h = Http(loom.http_addr, loom.admin_token)
+    r = h.get(f"{STREAM}?last_event_id={top + 1}")
+    assert r.status == 400 and r.json()["error"]["field"] == "last_event_id", r
+    r = h.get(STREAM, headers={"Last-Event-ID": str(top + 1)})
+    assert r.status == 400 and r.json()["error"]["field"] == "Last-Event-ID", r
+
+
 # --- filters ---
 
 def test_monitor_and_event_filters(make_loom):
