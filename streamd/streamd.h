@@ -340,6 +340,9 @@ struct client {
 	struct resume		 resume;
 	struct sendq		 out;		/* frames to write; those in flight: the write */
 	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
+	struct rpc_call		*recheck;	/* a heartbeat's token.verify in flight */
+	char			 token[TOKEN_TEXT_MAX + 1];	/* the bearer token, checked again
+							 * every heartbeat; zeroed when freed */
 	uint64_t		 progress_ms;	/* h2o_now() when a write last completed */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
@@ -349,6 +352,12 @@ struct client {
 
 /* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
 int		 endpoint_stream(struct streamd *, h2o_req_t *);
+/*
+ * Asks storaged again whether a streaming client's token may read its
+ * organization's events (once per heartbeat): when it may not (revoked,
+ * its organization gone) the stream ends.
+ */
+void		 endpoint_recheck(struct client *);
 
 /* A fresh client for req, counted in sd->nclients. */
 struct client	*sse_new(struct streamd *, h2o_req_t *);

@@ -586,6 +586,47 @@ def test_an_organization_sees_only_its_own_events(loom):
         them.next_event(timeout=0.3)
 
 
+def ends_within(stream, seconds):
+    """Reads until the stream ends (EOFError); the seconds that took."""
+    started = time.monotonic()
+    with pytest.raises(EOFError):
+        while True:
+            left = seconds - (time.monotonic() - started)
+            assert left > 0, f"the stream still runs after {seconds} s"
+            try:
+                stream.next_event(timeout=left)
+            except TimeoutError:
+                pass
+    return time.monotonic() - started
+
+
+def test_revoking_a_token_ends_its_streams_within_one_heartbeat(make_loom):
+    beat = 0.5
+    loom = make_loom(env={"LOOM_SSE_HEARTBEAT": f"{int(beat * 1000)}ms"})
+    http = loom.http()
+    mon = create_monitor(http, "revoked")
+    r = http.post("/api/crons/tokens", {"name": "dashboard", "scopes": ["read"]})
+    assert r.status == 201, r
+    tok = r.json()
+    direct = open_stream(loom, token=tok["token"], addr=loom.stream_addr)
+    public = open_stream(loom, f"{STREAM}?access_token={tok['token']}", token=None)
+    other = open_stream(loom)             # the admin token's stream goes on
+    ping(mon["ping_key"], loom, "/start")
+    for s in (direct, public, other):
+        assert s.next_event(timeout=2)["event"] == "checkin.started"
+
+    assert http.delete(f"/api/crons/tokens/{tok['id']}").status == 204
+    for s in (direct, public):
+        assert ends_within(s, beat + 1.0) <= beat + 1.0
+    ping(mon["ping_key"], loom)
+    assert other.next_event(timeout=2)["event"] == "checkin.ok"
+    wait_for("streamd to say why", lambda: "its token was revoked" in
+             loom.daemons["streamd"].log())
+    # Reconnecting with it is refused, as an EventSource would find.
+    r = Http(loom.http_addr, tok["token"]).get(STREAM)
+    assert r.status == 401, r
+
+
 # --- slow clients ---
 
 def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(make_loom):
