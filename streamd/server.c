@@ -119,6 +119,7 @@ on_heartbeat(h2o_timeout_entry_t *entry)
 		sse_heartbeat(c);	/* last: it may drop c */
 	}
 	sse_flush_all(sd);
+	log_flush_repeats(false);	/* a flood's summary comes even if nothing else is logged */
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
 }
 
