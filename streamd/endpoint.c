@@ -31,6 +31,31 @@ reads_events(uint32_t scopes)
 	return (scopes & (SCOPE_READ | SCOPE_ADMIN)) != 0;
 }
 
+/*
+ * Counts the stream against its organization's share (LOOM_STREAMS_PER_ORG),
+ * or answers 429 and closes it: one organization's tokens never take the
+ * streams every other organization needs.  False when refused.
+ */
+static bool
+admit(struct client *c)
+{
+	struct streamd	*sd = c->sd;
+	size_t		 open;
+
+	if (quota_take(&sd->per_org, c->org, sd->cfg->streams_per_org, &open)) {
+		c->counted = true;
+		return true;
+	}
+	log_info("refusing a stream of %s: it has %zu open, LOOM_STREAMS_PER_ORG", c->org, open);
+	h2o_add_header_by_str(&c->req->pool, &c->req->res.headers, H2O_STRLIT("retry-after"), 0,
+	    NULL, H2O_STRLIT("30"));
+	stream_error(c->req, 429, "too_many_streams", NULL, "this organization has %zu streams "
+	    "open, the most one organization may (LOOM_STREAMS_PER_ORG=%" PRIu64 "); close one "
+	    "first", open, sd->cfg->streams_per_org);
+	sse_close(c);
+	return false;
+}
+
 static void
 on_verified(void *arg, const struct rpc_reply *r)
 {
@@ -80,6 +105,8 @@ on_verified(void *arg, const struct rpc_reply *r)
 		sse_close(c);
 		return;
 	}
+	if (!admit(c))
+		return;
 	sse_begin(c);
 }
 
@@ -168,7 +195,8 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 	}
 	if (sd->nclients >= sd->cfg->clients_max) {
 		stream_error(req, 503, "too_many_streams", NULL,
-		    "%zu streams are open, the most this server takes", sd->nclients);
+		    "%zu streams are open, the most this server takes (LOOM_SSE_CLIENTS_MAX)",
+		    sd->nclients);
 		return 0;
 	}
 	proto_req_init(&q, MSG_TOKEN_VERIFY);

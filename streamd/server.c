@@ -285,6 +285,7 @@ streamd_destroy(struct streamd **sdp)
 
 		sse_release(c);
 	}
+	quota_clear(&sd->per_org);
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);
 	fanout_destroy(&sd->fanout);

@@ -121,6 +121,8 @@ sse_release(struct client *c)
 	h2o_linklist_unlink(&c->all);
 	h2o_linklist_unlink(&c->beat);
 	c->sd->nclients--;
+	if (c->counted)
+		quota_give(&c->sd->per_org, c->org);
 	explicit_bzero(c->token, sizeof(c->token));
 	free(c);
 }

@@ -627,6 +627,51 @@ def test_revoking_a_token_ends_its_streams_within_one_heartbeat(make_loom):
     assert r.status == 401, r
 
 
+def test_streams_per_organization_are_capped_and_vanished_clients_free_their_place(make_loom):
+    beat = 0.3
+    loom = make_loom(env={"LOOM_SSE_HEARTBEAT": f"{int(beat * 1000)}ms",
+                          "LOOM_STREAMS_PER_ORG": "3"})
+    http = loom.http()
+    r = http.post("/api/crons/organizations", {"name": "Other Co", "monitor_limit": 10})
+    assert r.status == 201, r
+    other_token = r.json()["token"]["token"]
+    mine = [open_stream(loom), open_stream(loom, addr=loom.stream_addr),
+            open_stream(loom, f"{STREAM}?last_event_id=0")]
+    for addr in (loom.http_addr, loom.stream_addr):
+        r = Http(addr, loom.admin_token).get(STREAM)
+        assert r.status == 429, r
+        err = r.json()["error"]
+        assert err["code"] == "too_many_streams" and "LOOM_STREAMS_PER_ORG=3" in err["message"]
+        assert r.headers.get("retry-after") == "30", r.headers
+    theirs = open_stream(loom, token=other_token)      # another organization has its own
+    mon = create_monitor(http, "capped")
+    ping(mon["ping_key"], loom, "/start")
+    for s in mine:
+        assert read_until(s, head(loom))[-1]["event"] == "checkin.started"
+
+    # The clients vanish (their sockets close, nothing said): within a couple of
+    # heartbeats every place is free again, through ingestd's relay as well.
+    for s in mine:
+        s.sock.close()
+    started = time.monotonic()
+    again = []
+
+    def reopen():
+        s = loom.sse(STREAM)
+        if s.status == 200:
+            again.append(s)
+        else:
+            s.close()
+        return len(again) == 3
+    wait_for("the vanished streams' places", reopen, timeout=3 * beat + 2.0, interval=0.05)
+    assert time.monotonic() - started < 3 * beat + 2.0
+    ping(mon["ping_key"], loom)
+    for s in again:
+        assert read_until(s, head(loom))[-1]["event"] == "checkin.ok"
+    with pytest.raises(TimeoutError):
+        theirs.next_event(timeout=0.2)
+
+
 # --- slow clients ---
 
 def test_a_slow_client_is_dropped_and_never_delays_a_fast_one(make_loom):
