@@ -147,7 +147,7 @@ endpoint_recheck(struct client *c)
 		return;
 	proto_req_init(&q, MSG_TOKEN_VERIFY);
 	memcpy(q.u.token_verify.token, c->token, sizeof(q.u.token_verify.token));
-	/* NULL: storaged is not taken requests now; the next heartbeat asks again. */
+	/* NULL: rpc takes no request now (it is closing); the next heartbeat asks again. */
 	c->recheck = rpc_send(c->sd->rpc, &q, on_rechecked, c);
 	explicit_bzero(q.u.token_verify.token, sizeof(q.u.token_verify.token));
 }

@@ -23,7 +23,8 @@
  *
  *   main.c
  *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
- *   endpoint.c    -- GET /api/crons/stream: the token, the parameters
+ *   endpoint.c    -- GET /api/crons/stream: the token (checked again every
+ *                 heartbeat), the parameters, the per-organization cap
  *   sse.c         -- one client: its states, queue, writes and replay
  *   follow.c      -- storaged's feed, gap-free
  *   fanout.c      -- which clients get an event
