@@ -5,6 +5,7 @@ revocation.  Each attack runs for seconds while tests/chaos/abuse.py's victim
 pings from a second organization.
 """
 
+import os
 import re
 import socket
 import struct
@@ -62,8 +63,13 @@ def log_lines(loom, name, pattern):
     return [line for line in loom.daemons[name].log().splitlines() if re.search(pattern, line)]
 
 
+def fds(loom, name):
+    return len(os.listdir(f"/proc/{loom.daemons[name].proc.pid}/fd"))
+
+
 def test_a_flood_of_streams_keeps_the_victim_fast_the_log_short_and_its_stream_open(loom):
     victim = Victim(loom)
+    before = {name: fds(loom, name) for name in ("ingestd", "streamd")}
     started = time.monotonic()
     attacks = []
 
@@ -95,6 +101,10 @@ def test_a_flood_of_streams_keeps_the_victim_fast_the_log_short_and_its_stream_o
     assert len(lines) <= 6 * (elapsed / INTERVAL_S + 3), (len(lines), refused)
     for name in loom.daemons:
         assert len(loom.daemons[name].log().splitlines()) < 200, name
+    # The attacker's streams are gone: their descriptors in ingestd (two each: the
+    # client's and the relay's) and streamd are closed by the next heartbeats.
+    wait_for("the streams' descriptors to close", lambda: all(
+        fds(loom, name) <= before[name] + 2 for name in before), timeout=BEAT_MS / 1000 * 3 + 2)
     assert_rss_below(loom)
     victim.assert_nothing_lost()
 
