@@ -138,6 +138,9 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 	bool		 by_org = q->org[0] != '\0';
 
 	w = reply_open(c, &a);
+	/* Nothing is after the head (and after + 1 must not wrap to the log's start). */
+	if (q->after >= sd->last_seq)
+		goto done;
 	key_seq(&k, q->after + 1);
 	db_iter_init(&it, c->t, T_EVENTS, NULL, 0, false);
 	db_iter_seek(&it, k.b, k.len);
@@ -154,6 +157,7 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 		n++;
 	}
 	db_iter_close(&it);
+done:
 	if (n < q->limit && visited < q->limit * 20)
 		last = c->head;	/* reached the head */
 	a.head = c->head;

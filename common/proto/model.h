@@ -302,7 +302,7 @@ bool	 model_slug_valid(const char *);
 bool	 model_env_valid(const char *);		/* [A-Za-z0-9_.-]{1,64} */
 bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
 bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
-bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
+bool	 model_text_valid(const char *, size_t max);	/* UTF-8, no control or invisible control (utf8.h) */
 /* True when the monitor tracks check-ins from env; others are recorded untracked. */
 bool	 model_monitor_tracks_env(const struct monitor *, const char *env);
 
