@@ -69,6 +69,7 @@ respond_rpc_error(h2o_req_t *req, const struct rpc_reply *r)
 		{ ERR_ENV_LIMIT, 403, "environment_limit_exceeded" },
 		{ ERR_NOT_FOUND, 404, "not_found" },
 		{ ERR_SLUG_TAKEN, 409, "slug_taken" },
+		{ ERR_IDEM_REUSED, 422, "idempotency_key_reused" },
 		{ ERR_UNAVAILABLE, 503, "storage_unavailable" },
 	};
 	if (r->code == ERR_BUSY) {

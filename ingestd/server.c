@@ -30,9 +30,15 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct ingestd	*ig = ((struct handler *)self)->ig;
 	h2o_iovec_t	 path = req->path_normalized;
+	char		 key[IDEM_KEY_MAX + 1];
 
 	if (req->entity.len > ig->cfg->body_max) {	/* exactly one byte over: see ingestd_new */
 		respond_body_too_large(req, REQUEST_BODY, ig->cfg->body_max);
+		return 0;
+	}
+	if (!idempotency_key(req, key)) {
+		respond_error(req, 400, "invalid_field", "Idempotency-Key", "an Idempotency-Key "
+		    "is 1 to %d visible ASCII characters, given once", IDEM_KEY_MAX);
 		return 0;
 	}
 	if (has_prefix(req->path, "/ping/"))
@@ -234,6 +240,7 @@ struct proto_req *
 call_req(struct call *c, enum proto_msg type)
 {
 	proto_req_init(&c->q, type);
+	idempotency_key(c->req, c->q.idem_key);		/* checked by on_req */
 	return &c->q;
 }
 

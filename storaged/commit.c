@@ -166,7 +166,10 @@ stage(struct storaged *sd, struct db_txn *t, size_t n)
 			continue;
 		}
 		c.r = r;
-		handle_request(&c);
+		if (!idem_replay(&c)) {
+			handle_request(&c);
+			idem_remember(&c);
+		}
 		if (t->ret != 0)
 			return false;
 	}

@@ -42,6 +42,8 @@ static const char *const table_names[T_MAX] = {
 	[T_MON_CHECKINS] = "monitor_checkins",
 	[T_OPEN_RUNS] = "open_runs",
 	[T_EVENTS] = "events",
+	[T_IDEM] = "idempotency",
+	[T_IDEM_TIMES] = "idempotency_times",
 };
 
 struct db *

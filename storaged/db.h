@@ -28,6 +28,8 @@ enum db_table {
 	T_MON_CHECKINS,		/* monitor id + ts + check-in id -> "" */
 	T_OPEN_RUNS,		/* monitor id + ts + check-in id -> run id */
 	T_EVENTS,		/* seq -> event map */
+	T_IDEM,			/* hash(message, scope, key) -> created, fingerprint, reply */
+	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
 	T_MAX
 };
 

@@ -139,7 +139,7 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 
 	w = reply_open(c, &a);
 	/* Nothing is after the head (and after + 1 must not wrap to the log's start). */
-	if (q->after >= sd->last_seq)
+	if (q->after >= c->head)
 		goto done;
 	key_seq(&k, q->after + 1);
 	db_iter_init(&it, c->t, T_EVENTS, NULL, 0, false);

@@ -31,6 +31,8 @@ static const struct env_var storaged_env[] = {
 	    "initial LMDB map size; doubles by itself when full"),
 	ENV_UINT("LOOM_RETENTION_DAYS", "90", &cfg.retention_days, 1, 3650,
 	    "days check-ins and events are kept"),
+	ENV_MS("LOOM_IDEMPOTENCY_TTL", "24h", &cfg.idem_ttl_ms, 1000, 30ULL * 86400000,
+	    "how long storaged remembers a write's Idempotency-Key and its answer"),
 	ENV_MS("LOOM_RETENTION_PERIOD", "60s", &cfg.retention_period_ms, 100, 86400000,
 	    "time between retention steps (the first is 5 s after start, or sooner)"),
 	ENV_UINT("LOOM_MONITOR_LIMIT", "10000", &cfg.monitor_limit, 1, 100000000,

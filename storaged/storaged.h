@@ -18,7 +18,7 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		2
+#define LAYOUT_VERSION		3
 
 /* The reader threads that answer queries (readers.h). */
 struct readers_cfg {
@@ -42,6 +42,7 @@ struct storaged_cfg {
 	uint64_t	 batch_max;		/* requests per transaction */
 	uint64_t	 read_scan_max;		/* records a query's page examines, at most */
 	struct readers_cfg readers;
+	uint64_t	 idem_ttl_ms;		/* how long an Idempotency-Key is remembered */
 };
 
 /* One request of a batch: its frames, decoded form and reply. */
@@ -168,6 +169,17 @@ void	 envs_note(struct ctx *, const char *org, const char names[][ENV_MAX + 1], 
  */
 int	 migrate(struct storaged *);
 void	 migrate_stamp(struct db_txn *);
+
+/*
+ * idem.c: Idempotency-Key.  idem_replay, before the handler: true when the
+ * request is answered already (the remembered reply, or a refusal of a key
+ * reused for another request).  idem_remember, after it: keeps the reply of
+ * a keyed write that succeeded.  idem_trim: forgets up to max keys created
+ * before cutoff; true when more are left.
+ */
+bool	 idem_replay(struct ctx *);
+void	 idem_remember(struct ctx *);
+bool	 idem_trim(struct db_txn *, int64_t cutoff, size_t max);
 
 /* retention.c: one small step; true when more is left to remove. */
 bool	 retention_step(struct storaged *);

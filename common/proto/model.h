@@ -26,6 +26,7 @@
 #define PING_PATH_MAX		(SLUG_MAX + 10)	/* a ping URL after the key: "{slug}/{suffix}";
 						   a suffix is at most 9 bytes (pingurl.c) */
 #define CRASH_ID_MAX		64
+#define IDEM_KEY_MAX		64	/* an Idempotency-Key header */
 #define TIMEZONE_MAX		64	/* IANA names are at most ~32 */
 #define CRON_TEXT_MAX		128
 #define OUTPUT_MAX		10240	/* check-in output; longer is truncated */

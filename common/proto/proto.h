@@ -19,7 +19,10 @@
  * Every map has "v" (PROTO_VERSION).  Requests carry "rid" (a request id
  * chosen by the sender) and may carry "dl", a deadline in UTC microseconds
  * of the real clock after which storaged drops the request unprocessed (the
- * sender has answered 503 by then).  Replies echo "rid": "ok" carries the
+ * sender has answered 503 by then).  A write may carry "ik", the client's
+ * Idempotency-Key: storaged answers a second write with the same key (and
+ * message, in the same organization or ping key) with the first one's reply
+ * instead of recording it again (storaged/idem.c).  Replies echo "rid": "ok" carries the
  * fields listed below per request, "err" carries {code, message, field}.
  * Events carry "seq", storaged's gap-free commit sequence, and are also the
  * values of storaged's event log.
@@ -111,6 +114,7 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(NOT_FOUND,		"not_found")				\
 	X(SLUG_TAKEN,		"slug_taken")				\
 	X(UNAVAILABLE,		"storage_unavailable")			\
+	X(IDEM_REUSED,		"idempotency_key_reused")		\
 	X(INTERNAL,		"internal")					\
 	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */
 
@@ -352,6 +356,7 @@ struct proto_req {
 	enum proto_msg		 type;
 	uint64_t		 rid;
 	int64_t			 deadline_us;	/* 0: none */
+	char			 idem_key[IDEM_KEY_MAX + 1];	/* "": none */
 	union {
 		struct msg_token_verify		 token_verify;
 		struct msg_checkin_record	 checkin_record;
@@ -508,6 +513,11 @@ extern const struct codec_desc proto_schedd_status_desc, proto_track_desc, proto
 
 /* A complete "ok" reply of message m: {v, rid, the reply's fields}. */
 void	 proto_reply_encode(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
+/*
+ * A reply encoded earlier (for another request), again for request rid:
+ * the same fields; 0, or -1 when buf is not a reply map.
+ */
+int	 proto_reply_replay(struct mpw *, uint64_t rid, const void *buf, size_t len);
 /* Streaming: the reply up to its array, opened; the caller appends the records. */
 void	 proto_reply_open(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
 /* Closes the array and writes the fields after it (they may be set while streaming). */
