@@ -148,3 +148,29 @@ def test_keys_are_forgotten_after_the_ttl(request):
         codes = loom.stop()
         loom.cleanup()
     assert all(c == 0 for c in codes.values()), codes
+
+
+def test_the_readme_retry_example_records_once(loom, tmp_path):
+    """README's "Limits and overload" example, run as written."""
+    import os
+    import re
+    import subprocess
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "README.md")) as f:
+        text = f.read()
+    section = text[text.index("\n## Limits and overload\n"):]
+    section = section[:section.index("\n## ", 1)]
+    (block,) = re.findall(r"```sh\n(.*?)```", section, re.S)
+    api = loom.http()
+    create(api, "invoices")
+    env = dict(os.environ, B=loom.base_url, A=f"Authorization: Bearer {loom.admin_token}",
+               J="Content-Type: application/json")
+    out = subprocess.run(["bash", "-e", "-o", "pipefail", "-c",
+                          block.replace("curl -s ", "curl -s --fail-with-body ")],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out
+    import json
+    first, end = json.JSONDecoder().raw_decode(out.stdout)
+    again, _ = json.JSONDecoder().raw_decode(out.stdout[end:].lstrip())
+    assert first == again and first["id"].startswith("chk_"), out.stdout
+    assert len(history(api, "invoices")) == 1
