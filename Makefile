@@ -34,7 +34,7 @@ SANFLAGS	 = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # Libraries, looked up once per make run (quietly: `make deps` may not have run yet).
 pc		 = $(shell pkg-config --libs $(1) 2>/dev/null)
 LIBS_COMMON	:= $(call pc,libczmq libzmq msgpack) -lm
-LIBS_STORAGED	:= $(call pc,lmdb libsodium)
+LIBS_STORAGED	:= $(call pc,lmdb libsodium) -pthread
 LIBS_HTTP	:= $(call pc,libh2o-evloop jansson) -lssl -lcrypto -lz
 LIBS_CURL	:= $(call pc,libcurl jansson)
 LIBS_CMOCKA	:= $(call pc,cmocka)

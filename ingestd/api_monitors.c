@@ -212,8 +212,9 @@ reply_checkins(struct call *c, const struct rpc_reply *r)
 		}
 		json_array_append_new(list, render_checkin(&ck, true));
 	}
-	respond_json(c->req, 200, json_pack("{s:o,s:i}", "checkins", list, "count",
-	    (json_int_t)json_array_size(list)));
+	respond_json(c->req, 200, json_pack("{s:o,s:i,s:o}", "checkins", list, "count",
+	    (json_int_t)json_array_size(list), "next_cursor",
+	    a.next[0] != '\0' ? json_string(a.next) : json_null()));
 }
 
 void
@@ -234,6 +235,14 @@ api_monitor_checkins(struct call *c)
 	    checkin_status_names, v)) == CHECKIN_STATUS_NONE)) {
 		respond_error(c->req, 400, "invalid_field", "status",
 		    "status must be in_progress, ok, error, missed or timeout");
+		return;
+	}
+	/* The cursor is the last check-in the previous page examined. */
+	if ((rc = req_query(c->req, "cursor", q->u.checkin_list.cursor,
+	    sizeof(q->u.checkin_list.cursor))) != 0 &&
+	    (rc == -1 || !ids_valid("chk", q->u.checkin_list.cursor))) {
+		respond_error(c->req, 400, "invalid_field", "cursor",
+		    "cursor must be a next_cursor of a previous page");
 		return;
 	}
 	memcpy(q->u.checkin_list.org, c->org, sizeof(c->org));

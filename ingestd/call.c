@@ -87,6 +87,7 @@ struct proto_req *
 call_req(struct call *c, enum proto_msg type)
 {
 	proto_req_init(&c->q, type);
+	idempotency_key(c->req, c->q.idem_key);		/* checked by on_req */
 	return &c->q;
 }
 

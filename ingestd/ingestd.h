@@ -164,6 +164,12 @@ void		 client_release(struct client *);
 /* relay.c: /api/crons/stream, relayed to streamd with flow control. */
 int		 relay_start(struct ingestd *, h2o_req_t *);
 
+/*
+ * idemkey.c: the Idempotency-Key header into out ("" when absent); false
+ * when it is malformed (empty, too long, repeated, not visible ASCII).
+ */
+bool		 idempotency_key(h2o_req_t *, char out[IDEM_KEY_MAX + 1]);
+
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);
 

@@ -6,7 +6,10 @@
  * first 10 KiB, whole characters, flagged when cut; a client that cut it
  * itself, such as loom-run keeping the end of a long log, says so with
  * "Loom-Output-Truncated: 1"), and 2xx only once storaged has committed the
- * check-in -- 503 otherwise, with nothing recorded, so the client may retry.
+ * check-in -- 503 otherwise.  A 503 cannot promise that nothing was
+ * recorded (storaged may commit just as the answer gives up), so a client
+ * that retries sends an Idempotency-Key (a run's /start and finish: their
+ * rid) and a retry records nothing twice.
  * h2o refuses a body over LOOM_BODY_MAX before we see it (respond.c gives
  * that answer its JSON).
  */
@@ -38,10 +41,12 @@ reply_ping(struct call *c, const struct rpc_reply *r)
 		case ERR_BAD_REQUEST:
 		case ERR_MONITOR_LIMIT:
 		case ERR_ENV_LIMIT:
+		case ERR_IDEM_REUSED:
 			respond_rpc_error(c->req, r);
 			break;
 		default:
-			respond_ping(c->req, 503, "storage unavailable: not recorded, retry\n");
+			respond_ping(c->req, 503, "storage unavailable: maybe not recorded; "
+			    "a retry with the same Idempotency-Key is safe\n");
 			break;
 		}
 		return;

@@ -69,8 +69,16 @@ respond_rpc_error(h2o_req_t *req, const struct rpc_reply *r)
 		{ ERR_ENV_LIMIT, 403, "environment_limit_exceeded" },
 		{ ERR_NOT_FOUND, 404, "not_found" },
 		{ ERR_SLUG_TAKEN, 409, "slug_taken" },
+		{ ERR_IDEM_REUSED, 422, "idempotency_key_reused" },
 		{ ERR_UNAVAILABLE, 503, "storage_unavailable" },
 	};
+	if (r->code == ERR_BUSY) {
+		/* storaged refused the query unstarted: the client may retry soon. */
+		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+		    H2O_STRLIT("1"));
+		respond_error(req, 503, "busy", r->field, "%s", r->message);
+		return;
+	}
 	for (size_t i = 0; i < nitems(map); i++)
 		if (map[i].err == r->code) {
 			respond_error(req, map[i].status, map[i].code, r->field, "%s", r->message);

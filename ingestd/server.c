@@ -31,6 +31,7 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct ingestd	*ig = ((struct handler *)self)->ig;
 	h2o_iovec_t	 path = req->path_normalized;
+	char		 key[IDEM_KEY_MAX + 1];
 
 	client_begin(ig->clients, req);
 	if (http_lengths_conflict(req)) {
@@ -41,6 +42,11 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	if (req->entity.len > ig->cfg->body_max) {	/* exactly one byte over: see ingestd_new */
 		respond_body_too_large(req, REQUEST_BODY, ig->cfg->body_max);
+		return 0;
+	}
+	if (!idempotency_key(req, key)) {
+		respond_error(req, 400, "invalid_field", "Idempotency-Key", "an Idempotency-Key "
+		    "is 1 to %d visible ASCII characters, given once", IDEM_KEY_MAX);
 		return 0;
 	}
 	if (has_prefix(req->path, "/ping/"))

@@ -10,6 +10,10 @@
  * requests and with one client it costs one.  No reply ever precedes the
  * commit of what it acknowledges.
  *
+ * Queries never join a batch: collect hands each to the reader threads
+ * (readers.h), which answer it from a read transaction of their own, or
+ * answers it "busy" at once when the readers' queue is full for it.
+ *
  * A full LMDB map aborts the batch, grows the map and stages the batch
  * again; any other failure to commit (a full disk, an I/O error) answers
  * every write of the batch "storage_unavailable" and changes nothing.
@@ -17,6 +21,7 @@
 #include "storaged.h"
 #include "clock.h"
 #include "daemon.h"
+#include "readers.h"
 #include "timefmt.h"
 
 #include <sys/statvfs.h>
@@ -72,6 +77,25 @@ decode(struct request *r)
 	}
 }
 
+/* True for the requests the readers answer: every one that changes nothing, but ping. */
+static bool
+is_query(enum proto_msg type)
+{
+	return type != MSG_PING && !proto_msg_writes(type);
+}
+
+/* Hands a decoded query to the readers; its slot then carries no reply, or "busy". */
+static void
+hand_off(struct storaged *sd, zframe_t *identity, struct request *r)
+{
+	r->decoded = false;
+	if (readers_submit(sd->readers, identity, r) == 0)
+		return;
+	r->is_error = true;
+	proto_error_encode(&r->reply, r->req.rid, ERR_BUSY,
+	    "too many queries are waiting; nothing was done, retry later", NULL);
+}
+
 /*
  * Reads the queued messages into the batch without waiting, one request
  * per name + body pair, until batch_max requests are waiting.
@@ -112,6 +136,8 @@ collect(struct storaged *sd)
 				continue;
 			}
 			decode(r);
+			if (r->decoded && is_query(r->req.type))
+				hand_off(sd, sd->msgs[sd->nmsgs].identity, r);
 		}
 		sd->nmsgs++;
 	}
@@ -122,7 +148,8 @@ collect(struct storaged *sd)
 static bool
 stage(struct storaged *sd, struct db_txn *t, size_t n)
 {
-	struct ctx	 c = { .sd = sd, .t = t, .now = clock_now_us() };
+	struct ctx	 c = { .sd = sd, .t = t, .now = clock_now_us(),
+			       .head = sd->last_seq };
 	int64_t		 real = clock_real_us();
 
 	for (size_t i = 0; i < n; i++) {
@@ -139,7 +166,10 @@ stage(struct storaged *sd, struct db_txn *t, size_t n)
 			continue;
 		}
 		c.r = r;
-		handle_request(&c);
+		if (!idem_replay(&c)) {
+			handle_request(&c);
+			idem_remember(&c);
+		}
 		if (t->ret != 0)
 			return false;
 	}
@@ -283,8 +313,11 @@ serve_batch(struct storaged *sd)
 	ok = commit_batch(sd, n);
 	t0 = clock_mono_us();
 	answer(sd, n);
-	if (ok)
+	if (ok) {
 		events_publish(sd);
+		readers_set_head(sd->readers, sd->last_seq);
+	}
+	readers_answer(sd->readers, sd->cmd);
 	sd->us_answer += clock_mono_us() - t0;
 	sd->requests += n;
 	return n;
@@ -293,9 +326,10 @@ serve_batch(struct storaged *sd)
 void
 storaged_run(struct storaged *sd)
 {
-	zmq_pollitem_t	 items[2] = {
+	zmq_pollitem_t	 items[3] = {
 		{ .socket = zsock_resolve(sd->cmd), .events = ZMQ_POLLIN },
 		{ .fd = daemon_signal_fd(), .events = ZMQ_POLLIN },
+		{ .fd = readers_fd(sd->readers), .events = ZMQ_POLLIN },
 	};
 	bool		 retention_backlog = false;
 
@@ -305,10 +339,12 @@ storaged_run(struct storaged *sd)
 
 		if (retention_backlog || wait_ms < 0)
 			wait_ms = 0;
-		if (zmq_poll(items, 2, (long)wait_ms) == -1 && zmq_errno() != EINTR)
+		if (zmq_poll(items, 3, (long)wait_ms) == -1 && zmq_errno() != EINTR)
 			fatal("zmq_poll");
 		if (items[1].revents & ZMQ_POLLIN)
 			daemon_signal_drain();
+		if (items[2].revents & ZMQ_POLLIN)
+			readers_answer(sd->readers, sd->cmd);
 		if (daemon_reload())
 			log_info("SIGHUP: nothing to reload");
 		/* ZMQ_POLLIN may be stale; serve until the socket is empty. */
@@ -333,9 +369,12 @@ storaged_drain(struct storaged *sd, int timeout_ms)
 		if (serve_batch(sd) > 0)
 			quiet_since = clock_mono_us();
 		else {
-			zmq_pollitem_t item = { .socket = zsock_resolve(sd->cmd),
-			    .events = ZMQ_POLLIN };
-			zmq_poll(&item, 1, 10);
+			zmq_pollitem_t items[2] = {
+				{ .socket = zsock_resolve(sd->cmd), .events = ZMQ_POLLIN },
+				{ .fd = readers_fd(sd->readers), .events = ZMQ_POLLIN },
+			};
+			zmq_poll(items, 2, 10);
+			readers_answer(sd->readers, sd->cmd);
 		}
 	}
 	log_info("drained: %" PRIu64 " requests in %" PRIu64 " commits since start; "

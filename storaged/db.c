@@ -3,14 +3,29 @@
  * every commit is synced before mdb_txn_commit returns (no MDB_NOSYNC, no
  * MDB_NOMETASYNC), so a crash at any moment leaves the last committed
  * state.  A full map is not fatal: the caller grows it and retries.
+ *
+ * Transactions run on several threads (the writer's and the readers',
+ * readers.c), each begun and ended on its thread; MDB_NOTLS ties a read
+ * transaction's reader slot to the transaction, not the thread.  LMDB
+ * allows mdb_env_set_mapsize only while no transaction of the process is
+ * open, so every transaction holds open_lock shared and db_grow takes it
+ * exclusively: readers pause at their next begin while the map grows.  So
+ * that the writer never waits for a long scan of a low-priority reader, a
+ * read transaction's iteration ends with EAGAIN as soon as a grow is
+ * pending; the reader begins again once the map has grown.
  */
 #include "common.h"
+#include "clock.h"
 #include "db.h"
+
+#include <pthread.h>
 
 struct db {
 	MDB_env		*env;
 	MDB_dbi		 dbi[T_MAX];
-	size_t		 map_size;
+	size_t		 map_size;		/* written under open_lock held exclusively */
+	pthread_rwlock_t open_lock;		/* shared by each open transaction */
+	atomic_bool	 growing;		/* db_grow waits for open_lock */
 };
 
 static const char *const table_names[T_MAX] = {
@@ -27,15 +42,24 @@ static const char *const table_names[T_MAX] = {
 	[T_MON_CHECKINS] = "monitor_checkins",
 	[T_OPEN_RUNS] = "open_runs",
 	[T_EVENTS] = "events",
+	[T_IDEM] = "idempotency",
+	[T_IDEM_TIMES] = "idempotency_times",
 };
 
 struct db *
 db_open(const char *dir, size_t map_size)
 {
 	struct db	*db = xcalloc(1, sizeof(*db));
+	pthread_rwlockattr_t attr;
 	MDB_txn		*txn;
 	MDB_envinfo	 info;
 	int		 rc;
+
+	/* A steady stream of readers must not hold a growing map off forever. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&db->open_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 
 	if ((rc = mdb_env_create(&db->env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(db->env, T_MAX)) != 0 ||
@@ -43,7 +67,7 @@ db_open(const char *dir, size_t map_size)
 		log_error("lmdb: %s", mdb_strerror(rc));
 		goto fail;
 	}
-	if ((rc = mdb_env_open(db->env, dir, MDB_NORDAHEAD, 0600)) != 0) {
+	if ((rc = mdb_env_open(db->env, dir, MDB_NORDAHEAD | MDB_NOTLS, 0600)) != 0) {
 		log_error("lmdb: open %s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
@@ -69,6 +93,7 @@ db_open(const char *dir, size_t map_size)
 fail:
 	if (db->env != NULL)
 		mdb_env_close(db->env);
+	pthread_rwlock_destroy(&db->open_lock);
 	free(db);
 	return NULL;
 }
@@ -79,6 +104,7 @@ db_close(struct db **dbp)
 	if (*dbp == NULL)
 		return;
 	mdb_env_close((*dbp)->env);
+	pthread_rwlock_destroy(&(*dbp)->open_lock);
 	free(*dbp);
 	*dbp = NULL;
 }
@@ -92,15 +118,22 @@ db_map_size(const struct db *db)
 int
 db_grow(struct db *db)
 {
-	size_t	 bigger = db->map_size * 2;
+	size_t	 bigger, old;
 	int	 rc;
 
-	if ((rc = mdb_env_set_mapsize(db->env, bigger)) != 0) {
+	atomic_store(&db->growing, true);
+	pthread_rwlock_wrlock(&db->open_lock);
+	atomic_store(&db->growing, false);
+	old = db->map_size;
+	bigger = old * 2;
+	if ((rc = mdb_env_set_mapsize(db->env, bigger)) == 0)
+		db->map_size = bigger;
+	pthread_rwlock_unlock(&db->open_lock);
+	if (rc != 0) {
 		log_error("lmdb: grow map to %zu MiB: %s", bigger >> 20, mdb_strerror(rc));
 		return rc;
 	}
-	log_info("lmdb: map grown from %zu to %zu MiB", db->map_size >> 20, bigger >> 20);
-	db->map_size = bigger;
+	log_info("lmdb: map grown from %zu to %zu MiB", old >> 20, bigger >> 20);
 	return 0;
 }
 
@@ -110,9 +143,12 @@ db_begin(struct db *db, struct db_txn *t, bool rw)
 	memset(t, 0, sizeof(*t));
 	t->db = db;
 	t->rw = rw;
+	pthread_rwlock_rdlock(&db->open_lock);
 	t->ret = mdb_txn_begin(db->env, NULL, rw ? 0 : MDB_RDONLY, &t->txn);
-	if (t->ret != 0)
+	if (t->ret != 0) {
 		t->txn = NULL;
+		pthread_rwlock_unlock(&db->open_lock);
+	}
 	return t->ret;
 }
 
@@ -131,15 +167,18 @@ db_commit(struct db_txn *t)
 		 */
 	}
 	t->txn = NULL;
+	pthread_rwlock_unlock(&t->db->open_lock);
 	return t->ret;
 }
 
 void
 db_abort(struct db_txn *t)
 {
-	if (t->txn != NULL)
-		mdb_txn_abort(t->txn);
+	if (t->txn == NULL)
+		return;
+	mdb_txn_abort(t->txn);
 	t->txn = NULL;
+	pthread_rwlock_unlock(&t->db->open_lock);
 }
 
 int
@@ -248,6 +287,20 @@ seek_last(struct db_iter *it)
 	return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_PREV);
 }
 
+/* Positions on the last key before start (a reverse page's cursor). */
+static int
+seek_before(struct db_iter *it)
+{
+	MDB_val	 k = { it->slen, (void *)it->start };
+	int	 rc = mdb_cursor_get(it->cur, &k, &it->v, MDB_SET_RANGE);
+
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_LAST);
+	if (rc != 0)
+		return rc;
+	return mdb_cursor_get(it->cur, &it->k, &it->v, MDB_PREV);
+}
+
 bool
 db_iter_next(struct db_iter *it)
 {
@@ -255,10 +308,23 @@ db_iter_next(struct db_iter *it)
 
 	if (it->cur == NULL)
 		return false;
+	if (it->t->cancel != NULL && atomic_load_explicit(it->t->cancel, memory_order_relaxed)) {
+		it->t->ret = ECANCELED;		/* a reader stopping mid-scan */
+		return false;
+	}
+	if (!it->t->rw && atomic_load_explicit(&it->t->db->growing, memory_order_relaxed)) {
+		it->t->ret = EAGAIN;		/* let the map grow, then begin again */
+		return false;
+	}
+	if (it->t->deadline_us != 0 && (++it->steps & 255) == 0 &&
+	    clock_real_us() > it->t->deadline_us) {
+		it->t->ret = ETIMEDOUT;		/* its sender has given up */
+		return false;
+	}
 	if (!it->started) {
 		it->started = true;
 		if (it->reverse) {
-			rc = seek_last(it);
+			rc = it->start ? seek_before(it) : seek_last(it);
 		} else {
 			it->k.mv_size = it->start ? it->slen : it->plen;
 			it->k.mv_data = (void *)(it->start ? it->start : it->prefix);

@@ -9,6 +9,7 @@
 #define LOOM_STORAGED_DB_H
 
 #include <lmdb.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,8 @@ enum db_table {
 	T_MON_CHECKINS,		/* monitor id + ts + check-in id -> "" */
 	T_OPEN_RUNS,		/* monitor id + ts + check-in id -> run id */
 	T_EVENTS,		/* seq -> event map */
+	T_IDEM,			/* hash(message, scope, key) -> created, fingerprint, reply */
+	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
 	T_MAX
 };
 
@@ -37,6 +40,15 @@ struct db_txn {
 	struct db	*db;
 	int		 ret;		/* first LMDB error (0 = fine), sticky */
 	bool		 rw;
+	/*
+	 * Set by the caller after db_begin.  cancel: when it turns true,
+	 * iteration ends with ECANCELED.  deadline_us (real clock, 0: none):
+	 * once past, iteration ends with ETIMEDOUT (checked every 256 rows).
+	 * A read transaction's iteration also ends, with EAGAIN, when db_grow
+	 * is waiting for it: abort, and begin again.
+	 */
+	const atomic_bool *cancel;
+	int64_t		 deadline_us;
 };
 
 /* Opens (creating) the environment in dir with an initial map size; NULL on error (logged). */
@@ -71,14 +83,18 @@ struct db_iter {
 	size_t		 plen;
 	bool		 reverse;
 	bool		 started;
-	const void	*start;		/* optional start key (inclusive) */
+	const void	*start;		/* optional start key */
+	uint32_t	 steps;		/* rows visited, for the deadline's checks */
 	size_t		 slen;
 	MDB_val		 k, v;
 };
 
 void		 db_iter_init(struct db_iter *, struct db_txn *, enum db_table, const void *prefix,
 		    size_t plen, bool reverse);
-/* Forward only: begin at the first key >= start instead of at the prefix. */
+/*
+ * Begin at start instead of at the prefix's end: forward, at the first key
+ * >= start; reverse, at the last key < start.
+ */
 void		 db_iter_seek(struct db_iter *, const void *start, size_t slen);
 bool		 db_iter_next(struct db_iter *);
 void		 db_iter_close(struct db_iter *);

@@ -106,6 +106,20 @@ event_org_is(const void *data, size_t len, const char *org)
 	return proto_event_head_decode(data, len, &h) == 0 && strcmp(h.org, org) == 0;
 }
 
+/* The oldest event t's log holds; head + 1 when it holds none. */
+static uint64_t
+first_logged(struct db_txn *t, uint64_t head)
+{
+	struct db_iter	 it;
+	uint64_t	 first = head + 1;
+
+	db_iter_init(&it, t, T_EVENTS, NULL, 0, false);
+	if (db_iter_next(&it) && it.k.mv_size == 8 && key_read_be64(it.k.mv_data) <= head)
+		first = key_read_be64(it.k.mv_data);
+	db_iter_close(&it);
+	return first;
+}
+
 /*
  * Only committed events are served (seq <= last_seq): the batch's own
  * events reach subscribers through PUB after the commit.  "last" is the
@@ -115,23 +129,25 @@ event_org_is(const void *data, size_t len, const char *org)
 void
 handle_events_after(struct ctx *c, const struct msg_events_after *q)
 {
-	struct storaged	*sd = c->sd;
 	struct proto_events_page a = { 0 };
 	struct mpw	*w;
 	struct key	 k;
 	struct db_iter	 it;
 	uint32_t	 n = 0, visited = 0;
-	uint64_t	 last = q->after < sd->last_seq ? q->after : sd->last_seq;
+	uint64_t	 last = q->after < c->head ? q->after : c->head;
 	bool		 by_org = q->org[0] != '\0';
 
 	w = reply_open(c, &a);
+	/* Nothing is after the head (and after + 1 must not wrap to the log's start). */
+	if (q->after >= c->head)
+		goto done;
 	key_seq(&k, q->after + 1);
 	db_iter_init(&it, c->t, T_EVENTS, NULL, 0, false);
 	db_iter_seek(&it, k.b, k.len);
 	while (n < q->limit && visited < q->limit * 20 && db_iter_next(&it)) {
 		uint64_t seq;
 
-		if (it.k.mv_size != 8 || (seq = key_read_be64(it.k.mv_data)) > sd->last_seq)
+		if (it.k.mv_size != 8 || (seq = key_read_be64(it.k.mv_data)) > c->head)
 			break;
 		visited++;
 		last = seq;
@@ -141,10 +157,11 @@ handle_events_after(struct ctx *c, const struct msg_events_after *q)
 		n++;
 	}
 	db_iter_close(&it);
+done:
 	if (n < q->limit && visited < q->limit * 20)
-		last = sd->last_seq;	/* reached the head */
-	a.head = sd->last_seq;
-	a.first = sd->first_seq;
+		last = c->head;	/* reached the head */
+	a.head = c->head;
+	a.first = first_logged(c->t, c->head);	/* as this snapshot's log has it */
 	a.last = last;
 	reply_close(c, &a);
 }

@@ -577,15 +577,54 @@ handle_checkin_get(struct ctx *c, const struct msg_checkin_get *q)
 		reply_checkin(c, &ck);
 }
 
+/*
+ * Where a page of m's check-ins starts: before the cursor's check-in, or
+ * (start->len 0) at the newest.  A cursor whose check-in retention has
+ * removed names no older ones either: *done.  0, or -1 after replying.
+ */
+static int
+list_start(struct ctx *c, const struct monitor *m, const char *cursor, struct key *start,
+    bool *done)
+{
+	struct checkin	 ck;
+	int		 rc;
+
+	start->len = 0;
+	*done = false;
+	if (cursor[0] == '\0')
+		return 0;
+	if ((rc = rec_checkin_get(c->t, cursor, &ck)) == MDB_NOTFOUND) {
+		*done = true;
+		return 0;
+	}
+	if (rc != 0)
+		return -1;
+	if (strcmp(ck.monitor_id, m->id) != 0) {
+		reply_err(c, ERR_BAD_REQUEST, "cursor", "cursor is not a check-in of \"%s\"",
+		    m->slug);
+		return -1;
+	}
+	key_checkin(start, m->id, ck.ts, ck.id);
+	return 0;
+}
+
+/*
+ * A page, newest first: at most limit check-ins, and at most
+ * read_scan_max examined, so a filter that matches little ends the page
+ * early with a cursor instead of scanning the whole history.
+ */
 void
 handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 {
+	struct reply_checkin_list a = { 0 };
 	struct monitor	 m;
 	struct checkin	 ck;
-	struct key	 k;
+	struct key	 k, start;
 	struct db_iter	 it;
 	struct mpw	*w;
+	uint64_t	 examined = 0;
 	uint32_t	 n = 0;
+	bool		 done;
 	int		 rc;
 
 	if ((rc = rec_monitor_by_slug(c->t, q->org, q->slug, &m)) != 0) {
@@ -593,17 +632,26 @@ handle_checkin_list(struct ctx *c, const struct msg_checkin_list *q)
 			reply_err(c, ERR_NOT_FOUND, "slug", "no monitor \"%s\"", q->slug);
 		return;
 	}
-	w = reply_open(c, NULL);
+	if (list_start(c, &m, q->cursor, &start, &done) == -1)
+		return;
+	w = reply_open(c, &a);
 	key_checkin_prefix(&k, m.id);
 	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, true);
-	while (n < q->limit && db_iter_next(&it)) {
+	if (start.len > 0)
+		db_iter_seek(&it, start.b, start.len);
+	while (!done && db_iter_next(&it)) {
+		if (n == q->limit || examined == c->sd->cfg->read_scan_max) {
+			memcpy(a.next, ck.id, sizeof(a.next));	/* the last one examined */
+			break;
+		}
 		if (rec_checkin_by_key(c->t, &it.k, &ck) != 0)
 			break;
+		examined++;
 		if (q->status != CHECKIN_STATUS_NONE && ck.status != q->status)
 			continue;
 		proto_checkin_encode(w, &ck, true);
 		n++;
 	}
 	db_iter_close(&it);
-	reply_close(c, NULL);
+	reply_close(c, &a);
 }

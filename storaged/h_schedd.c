@@ -58,7 +58,7 @@ handle_snapshot(struct ctx *c, const struct msg_snapshot *q)
 {
 	struct db_iter	 it;
 	struct monitor	 m;
-	struct reply_snapshot a = { .head = c->sd->last_seq };
+	struct reply_snapshot a = { .head = c->head };
 	struct mpw	*w = reply_open(c, &a);
 	uint32_t	 n = 0;
 	bool		 more = false;

@@ -106,7 +106,7 @@ handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
 	memcpy(a.token_id, info.id, sizeof(a.token_id));
 	a.scopes = info.scopes;
 	a.root = strcmp(info.org, c->sd->root_org) == 0;
-	a.head = c->sd->last_seq;
+	a.head = c->head;
 	reply_send(c, &a);
 }
 

@@ -12,7 +12,7 @@
 static void
 handle_ping(struct ctx *c)
 {
-	struct reply_ping a = { .daemon = "storaged", .seq = c->sd->last_seq };
+	struct reply_ping a = { .daemon = "storaged", .seq = c->head };
 
 	reply_send(c, &a);
 }

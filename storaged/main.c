@@ -31,6 +31,8 @@ static const struct env_var storaged_env[] = {
 	    "initial LMDB map size; doubles by itself when full"),
 	ENV_UINT("LOOM_RETENTION_DAYS", "90", &cfg.retention_days, 1, 3650,
 	    "days check-ins and events are kept"),
+	ENV_MS("LOOM_IDEMPOTENCY_TTL", "24h", &cfg.idem_ttl_ms, 1000, 30ULL * 86400000,
+	    "how long storaged remembers a write's Idempotency-Key and its answer"),
 	ENV_MS("LOOM_RETENTION_PERIOD", "60s", &cfg.retention_period_ms, 100, 86400000,
 	    "time between retention steps (the first is 5 s after start, or sooner)"),
 	ENV_UINT("LOOM_MONITOR_LIMIT", "10000", &cfg.monitor_limit, 1, 100000000,
@@ -39,6 +41,16 @@ static const struct env_var storaged_env[] = {
 	    "environment limit of the first organization (set at first start or upgrade)"),
 	ENV_UINT("LOOM_BATCH_MAX", "1024", &cfg.batch_max, 1, 65536,
 	    "most requests committed in one transaction"),
+	ENV_UINT("LOOM_READERS", "2", &cfg.readers.threads, 1, 16,
+	    "threads answering queries (lists, stats, gets) off the writer's thread"),
+	ENV_UINT("LOOM_READ_QUEUE", "256", &cfg.readers.queue_max, 1, 100000,
+	    "queries waiting for a reader; past it a query is answered busy (HTTP 503)"),
+	ENV_UINT("LOOM_READ_ORG_QUEUE", "64", &cfg.readers.org_max, 1, 100000,
+	    "queries of one organization queued or running; past it busy (HTTP 503)"),
+	ENV_UINT("LOOM_READ_SCAN_MAX", "10000", &cfg.read_scan_max, 100, 10000000,
+	    "check-ins one page of a list examines; past it the page ends with a cursor"),
+	ENV_UINT("LOOM_READER_NICE", "19", &cfg.readers.nice, 0, 19,
+	    "nice value of the reader threads, so queries yield the CPU to writes"),
 	ENV_END
 };
 

@@ -11,12 +11,14 @@
  *            LOOM_ENVIRONMENT_LIMIT); the environment names its monitors
  *            list and its check-ins carry are recorded (org_envs) and
  *            counted.
+ *   2 -> 3   the idempotency tables (idempotency, idempotency_times) exist,
+ *            empty: nothing to convert.
  */
 #include "records.h"
 #include "storaged.h"
 #include "clock.h"
 
-#define SUMMARY_MAX	160
+#define SUMMARY_MAX	320
 
 /* steps[v] brings layout v to v + 1 and says what it did in summary. */
 typedef void	 step_fn(struct ctx *, char summary[SUMMARY_MAX]);
@@ -110,8 +112,17 @@ to_v2(struct ctx *c, char summary[SUMMARY_MAX])
 	    "in use were counted", orgs, db_count(c->t, T_ORG_ENVS));
 }
 
+/* The tables are created when the environment opens; a v2 database has none. */
+static void
+to_v3(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "idempotency keys are remembered (%zu so far)",
+	    db_count(c->t, T_IDEM));
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
+	[2] = to_v3,
 };
 
 /*
@@ -179,8 +190,13 @@ upgrade(struct storaged *sd, int *from, char summary[SUMMARY_MAX])
 		return t.ret;
 	}
 	root_org_get(&t, sd->root_org);
-	for (int v = *from; v < LAYOUT_VERSION; v++)
-		steps[v](&c, summary);
+	for (int v = *from; v < LAYOUT_VERSION; v++) {
+		char	 part[SUMMARY_MAX] = "";
+		size_t	 used = strlen(summary);
+
+		steps[v](&c, part);
+		snprintf(summary + used, SUMMARY_MAX - used, "%s%s", used > 0 ? "; " : "", part);
+	}
 	migrate_stamp(&t);
 	return db_commit(&t);
 }

@@ -115,6 +115,7 @@ retention_step(struct storaged *sd)
 		return false;
 	more = trim_checkins(&t, cutoff);
 	more |= trim_events(&t, cutoff, sd->last_seq, &first);
+	more |= idem_trim(&t, clock_now_us() - (int64_t)sd->cfg->idem_ttl_ms * 1000, STEP_MAX);
 	if ((rc = db_commit(&t)) != 0) {
 		log_warnx("retention: %s", mdb_strerror(rc));
 		return false;

@@ -5,6 +5,7 @@
  */
 #include "storaged.h"
 #include "clock.h"
+#include "readers.h"
 #include "daemon.h"
 
 #include <fcntl.h>
@@ -142,6 +143,8 @@ storaged_new(const struct storaged_cfg *cfg)
 		goto fail;
 	if (events_load(sd) == -1 || migrate(sd) == -1 || bootstrap(sd) == -1)
 		goto fail;
+	if ((sd->readers = readers_new(sd, &cfg->readers)) == NULL)
+		goto fail;
 	if ((sd->cmd = bind_socket(ZMQ_ROUTER, cfg->cmd_endpoint)) == NULL ||
 	    (sd->pub = bind_socket(ZMQ_PUB, cfg->pub_endpoint)) == NULL)
 		goto fail;
@@ -160,6 +163,7 @@ storaged_destroy(struct storaged **sdp)
 
 	if (sd == NULL)
 		return;
+	readers_destroy(&sd->readers);	/* before the database they read */
 	for (size_t i = 0; i < sd->batch_cap; i++)
 		mpw_destroy(&sd->batch[i].reply);
 	free(sd->batch);

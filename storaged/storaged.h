@@ -18,7 +18,15 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		2
+#define LAYOUT_VERSION		3
+
+/* The reader threads that answer queries (readers.h). */
+struct readers_cfg {
+	uint64_t	 threads;	/* LOOM_READERS */
+	uint64_t	 queue_max;	/* LOOM_READ_QUEUE: waiting, all organizations */
+	uint64_t	 org_max;	/* LOOM_READ_ORG_QUEUE: submitted and unanswered, one share */
+	uint64_t	 nice;		/* LOOM_READER_NICE: the readers' nice value (0-19) */
+};
 
 struct storaged_cfg {
 	const char	*data_dir;		/* LMDB environment, admin-token */
@@ -32,6 +40,9 @@ struct storaged_cfg {
 	uint64_t	 monitor_limit;		/* of the first organization */
 	uint64_t	 environment_limit;	/* of the first organization */
 	uint64_t	 batch_max;		/* requests per transaction */
+	uint64_t	 read_scan_max;		/* records a query's page examines, at most */
+	struct readers_cfg readers;
+	uint64_t	 idem_ttl_ms;		/* how long an Idempotency-Key is remembered */
 };
 
 /* One request of a batch: its frames, decoded form and reply. */
@@ -54,6 +65,7 @@ struct staged_event {
 struct storaged {
 	const struct storaged_cfg *cfg;
 	struct db		*db;
+	struct readers		*readers;		/* answer the queries */
 	zsock_t			*cmd;			/* ROUTER */
 	zsock_t			*pub;			/* PUB */
 	char			 root_org[ID_SIZE];	/* the first organization */
@@ -86,6 +98,7 @@ struct ctx {
 	struct db_txn		*t;
 	int64_t			 now;			/* batch time, UTC µs */
 	struct request		*r;
+	uint64_t		 head;			/* last committed seq, <= what t sees */
 };
 
 /* storaged.c */
@@ -156,6 +169,17 @@ void	 envs_note(struct ctx *, const char *org, const char names[][ENV_MAX + 1], 
  */
 int	 migrate(struct storaged *);
 void	 migrate_stamp(struct db_txn *);
+
+/*
+ * idem.c: Idempotency-Key.  idem_replay, before the handler: true when the
+ * request is answered already (the remembered reply, or a refusal of a key
+ * reused for another request).  idem_remember, after it: keeps the reply of
+ * a keyed write that succeeded.  idem_trim: forgets up to max keys created
+ * before cutoff; true when more are left.
+ */
+bool	 idem_replay(struct ctx *);
+void	 idem_remember(struct ctx *);
+bool	 idem_trim(struct db_txn *, int64_t cutoff, size_t max);
 
 /* retention.c: one small step; true when more is left to remove. */
 bool	 retention_step(struct storaged *);

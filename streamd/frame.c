@@ -124,10 +124,8 @@ struct frame *
 frame_reset(const char *why, uint64_t after, uint64_t first, uint64_t head)
 {
 	static const char prefix[] = "event: reset\ndata: ";
-	char		 msg[200];
+	char		 msg[200], data[400];
 	uint64_t	 from;
-	struct frame	*f;
-	char		*data;
 
 	if (strcmp(why, "expired") == 0) {
 		from = first;
@@ -138,12 +136,16 @@ frame_reset(const char *why, uint64_t after, uint64_t first, uint64_t head)
 		snprintf(msg, sizeof(msg), "no event %" PRIu64 " has been published yet "
 		    "(the newest is %" PRIu64 "); the stream continues with new events", after, head);
 	}
-	data = dump(json_pack("{s:s,s:s,s:I,s:I,s:I}", "reason", why, "message", msg,
-	    "last_event_id", (json_int_t)after, "first_available", (json_int_t)first,
-	    "resumes_at", (json_int_t)from));
-	f = frame_concat(0, prefix, sizeof(prefix) - 1, data, "\n\n");
-	free(data);
-	return f;
+	/*
+	 * Written by hand, not with jansson: its integers are signed, and an
+	 * id past the head may be any unsigned 64-bit number (the client
+	 * sent it), which must come back as sent, not as -1.  Every string
+	 * here is our own ASCII, with nothing to escape.
+	 */
+	snprintf(data, sizeof(data), "{\"reason\":\"%s\",\"message\":\"%s\","
+	    "\"last_event_id\":%" PRIu64 ",\"first_available\":%" PRIu64 ","
+	    "\"resumes_at\":%" PRIu64 "}", why, msg, after, first, from);
+	return frame_concat(0, prefix, sizeof(prefix) - 1, data, "\n\n");
 }
 
 struct frame *

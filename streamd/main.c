@@ -42,6 +42,8 @@ static const struct env_var streamd_env[] = {
 	    "kernel send buffer of a client's socket (0: the kernel's autotuning)"),
 	ENV_UINT("LOOM_SSE_CLIENTS_MAX", "100000", &cfg.clients_max, 1, 10000000,
 	    "concurrent streams; more are answered 503"),
+	ENV_UINT("LOOM_STREAMS_PER_ORG", "100", &cfg.streams_per_org, 1, 10000000,
+	    "concurrent streams of one organization; more are answered 429"),
 	ENV_END
 };
 

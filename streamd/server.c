@@ -100,7 +100,11 @@ on_flush(h2o_timeout_entry_t *entry)
 	sse_flush_all(sd);
 }
 
-/* One slice of the clients gets its heartbeat; each gets one per LOOM_SSE_HEARTBEAT. */
+/*
+ * One slice of the clients gets its heartbeat; each gets one per
+ * LOOM_SSE_HEARTBEAT, and its token is checked again then (a revoked
+ * token's stream ends within one heartbeat).
+ */
 static void
 on_heartbeat(h2o_timeout_entry_t *entry)
 {
@@ -108,10 +112,14 @@ on_heartbeat(h2o_timeout_entry_t *entry)
 	h2o_linklist_t	*slice = &sd->beats[sd->beat_tick++ % HEARTBEAT_SLICES], *node, *next;
 
 	for (node = slice->next; node != slice; node = next) {
+		struct client *c = H2O_STRUCT_FROM_MEMBER(struct client, beat, node);
+
 		next = node->next;
-		sse_heartbeat(H2O_STRUCT_FROM_MEMBER(struct client, beat, node));
+		endpoint_recheck(c);	/* only sends: the answer comes in a later turn */
+		sse_heartbeat(c);	/* last: it may drop c */
 	}
 	sse_flush_all(sd);
+	log_flush_repeats(false);	/* a flood's summary comes even if nothing else is logged */
 	h2o_timeout_link(sd->loop, &sd->heartbeat_timeout, &sd->heartbeat_entry);
 }
 
@@ -277,6 +285,7 @@ streamd_destroy(struct streamd **sdp)
 
 		sse_release(c);
 	}
+	quota_clear(&sd->per_org);
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);
 	fanout_destroy(&sd->fanout);

@@ -98,6 +98,10 @@ unsubscribe(struct client *c)
 		rpc_cancel(c->rpc);
 		c->rpc = NULL;
 	}
+	if (c->recheck != NULL) {
+		rpc_cancel(c->recheck);
+		c->recheck = NULL;
+	}
 	fanout_remove(c->sd->fanout, &c->sub);
 	resume_free(&c->resume);
 	if (h2o_linklist_is_linked(&c->flush))
@@ -117,6 +121,9 @@ sse_release(struct client *c)
 	h2o_linklist_unlink(&c->all);
 	h2o_linklist_unlink(&c->beat);
 	c->sd->nclients--;
+	if (c->counted)
+		quota_give(&c->sd->per_org, c->org);
+	explicit_bzero(c->token, sizeof(c->token));
 	free(c);
 }
 

@@ -23,13 +23,15 @@
  *
  *   main.c
  *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
- *   endpoint.c    -- GET /api/crons/stream: the token, the parameters
+ *   endpoint.c    -- GET /api/crons/stream: the token (checked again every
+ *                 heartbeat), the parameters, the per-organization cap
  *   sse.c         -- one client: its states, queue, writes and replay
  *   follow.c      -- storaged's feed, gap-free
  *   fanout.c      -- which clients get an event
  *   resume.c      -- Last-Event-ID: replay, then live
- *   sendq.c params.c httperr.c client.c  -- a client's queue; its request; error
- *                 answers; its states and transitions
+ *   sendq.c params.c httperr.c client.c quota.c  -- a client's queue; its
+ *                 request; error answers; its states and transitions; streams
+ *                 per organization
  *   frame.c       -- SSE frames
  */
 #ifndef LOOM_STREAMD_H
@@ -53,6 +55,7 @@ struct streamd_cfg {
 	uint64_t	 buffer_max;		/* bytes queued per client before it is dropped */
 	uint64_t	 socket_buffer;		/* SO_SNDBUF of a client socket, bytes; 0: kernel's */
 	uint64_t	 clients_max;		/* concurrent streams; more get 503 */
+	uint64_t	 streams_per_org;	/* concurrent streams of one organization; more get 429 */
 };
 
 /* ---------- frame.c: SSE frames, serialized once, shared by reference ---------- */
@@ -214,6 +217,23 @@ void		 stream_error(h2o_req_t *, int status, const char *code, const char *field
 /* Allows any origin (the stream and its errors). */
 void		 stream_cors(h2o_req_t *);
 
+/* ---------- quota.c: streams per organization ---------- */
+
+struct quota {
+	void		*root;		/* tsearch tree of organizations with streams */
+};
+
+/*
+ * Counts one more stream of org unless it has max already (then false).
+ * *open: its streams before this one.
+ */
+bool		 quota_take(struct quota *, const char *org, size_t max, size_t *open);
+/* One stream of org ended. */
+void		 quota_give(struct quota *, const char *org);
+/* Streams of org counted now. */
+size_t		 quota_count(struct quota *, const char *org);
+void		 quota_clear(struct quota *);
+
 /* ---------- fanout.c: clients by organization and monitor ---------- */
 
 struct fanout;
@@ -336,10 +356,14 @@ struct client {
 	enum client_state	 state;		/* changed only by client_next (sse.c's move) */
 	char			 org[ID_SIZE];	/* of the verified token */
 	uint64_t		 verified_at;	/* storaged's head then: a live stream follows it */
+	bool			 counted;	/* one of its organization's streams (quota.c) */
 	struct stream_params	 params;
 	struct resume		 resume;
 	struct sendq		 out;		/* frames to write; those in flight: the write */
 	struct rpc_call		*rpc;		/* token.verify or events.after in flight */
+	struct rpc_call		*recheck;	/* a heartbeat's token.verify in flight */
+	char			 token[TOKEN_TEXT_MAX + 1];	/* the bearer token, checked again
+							 * every heartbeat; zeroed when freed */
 	uint64_t		 progress_ms;	/* h2o_now() when a write last completed */
 	h2o_linklist_t		 all;		/* sd->clients */
 	h2o_linklist_t		 beat;		/* one of sd->beats: its heartbeat slice */
@@ -349,6 +373,12 @@ struct client {
 
 /* endpoint.c: handles GET /api/crons/stream (and OPTIONS); always returns 0. */
 int		 endpoint_stream(struct streamd *, h2o_req_t *);
+/*
+ * Asks storaged again whether a streaming client's token may read its
+ * organization's events (once per heartbeat): when it may not (revoked,
+ * its organization gone) the stream ends.
+ */
+void		 endpoint_recheck(struct client *);
 
 /* A fresh client for req, counted in sd->nclients. */
 struct client	*sse_new(struct streamd *, h2o_req_t *);
@@ -406,6 +436,7 @@ struct streamd {
 	unsigned		 beat_tick;	/* slice of the next heartbeat */
 	h2o_linklist_t		 flush;		/* clients with frames to write, by .flush */
 	size_t			 nclients;	/* requests of the stream being served */
+	struct quota		 per_org;	/* streams by organization, once verified */
 	h2o_timeout_t		 zero;		/* 0 ms: "at the end of this loop turn" */
 	h2o_timeout_entry_t	 flush_entry;
 	h2o_timeout_t		 heartbeat_timeout;	/* a slice's period */

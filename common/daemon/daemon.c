@@ -24,6 +24,19 @@ usage(const char *name)
 	exit(EXIT_USAGE);
 }
 
+static uint64_t		 log_repeat_ms;
+
+#define STRINGIFY_(x)	#x
+#define STRINGIFY(x)	STRINGIFY_(x)
+
+/* What every daemon reads the same way, after its own table. */
+static const struct env_var common_env[] = {
+	ENV_MS("LOOM_LOG_REPEAT_INTERVAL", "10s", &log_repeat_ms, 0, 3600000,
+	    "lines of one log call past the first " STRINGIFY(LOG_REPEAT_BURST) " in this "
+	    "interval are counted, then summarized in one line (0: every line is printed)"),
+	ENV_END
+};
+
 void
 daemon_configure(const char *name, int argc, char *argv[], const struct env_var *tab)
 {
@@ -44,12 +57,14 @@ daemon_configure(const char *name, int argc, char *argv[], const struct env_var 
 	if (optind != argc)
 		usage(name);
 	log_init(name, verbose);
-	if (env_load(tab) == -1)
+	if ((env_load(tab) == -1) | (env_load(common_env) == -1))	/* both report */
 		exit(EXIT_CONFIG);
 	if (noaction) {
 		env_print(tab, stdout);
+		env_print(common_env, stdout);
 		exit(0);
 	}
+	log_set_repeat(log_repeat_ms);
 }
 
 static volatile sig_atomic_t	 got_term, got_hup;

@@ -184,6 +184,13 @@ mpw_raw(struct mpw *w, const void *p, size_t n)
 }
 
 void
+mpw_object(struct mpw *w, const msgpack_object *o)
+{
+	counted(w);
+	msgpack_pack_object(packer(w), *o);
+}
+
+void
 mpw_kv_str(struct mpw *w, const char *k, const char *v)
 {
 	mpw_key(w, k);

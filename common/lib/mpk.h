@@ -56,6 +56,8 @@ void	 mpw_nil(struct mpw *);
 void	 mpw_bin(struct mpw *, const void *, size_t);
 /* Appends an already encoded msgpack object. */
 void	 mpw_raw(struct mpw *, const void *, size_t);
+/* A parsed object, as one value. */
+void	 mpw_object(struct mpw *, const msgpack_object *);
 
 void	 mpw_kv_str(struct mpw *, const char *k, const char *v);
 void	 mpw_kv_str_opt(struct mpw *, const char *k, const char *v);

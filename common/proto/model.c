@@ -4,6 +4,7 @@
  */
 #include "common.h"
 #include "model.h"
+#include "utf8.h"
 
 const char *const monitor_status_names[] = { NULL, "active", "paused", "disabled", NULL };
 const char *const health_names[] = { NULL, "unknown", "healthy", "failing", "missed", "timeout",
@@ -128,12 +129,13 @@ model_run_id_valid(const char *s)
 bool
 model_text_valid(const char *s, size_t max)
 {
-	size_t	 n = strlen(s);
+	size_t	 n = strlen(s), len;
+	uint32_t cp;
 
 	if (n == 0 || n > max)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	for (size_t i = 0; i < n; i += len)
+		if ((len = utf8_decode(s + i, n - i, &cp)) == 0 || utf8_is_invisible_control(cp))
 			return false;
 	return true;
 }

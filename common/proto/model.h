@@ -26,6 +26,7 @@
 #define PING_PATH_MAX		(SLUG_MAX + 10)	/* a ping URL after the key: "{slug}/{suffix}";
 						   a suffix is at most 9 bytes (pingurl.c) */
 #define CRASH_ID_MAX		64
+#define IDEM_KEY_MAX		64	/* an Idempotency-Key header */
 #define TIMEZONE_MAX		64	/* IANA names are at most ~32 */
 #define CRON_TEXT_MAX		128
 #define OUTPUT_MAX		10240	/* check-in output; longer is truncated */
@@ -302,7 +303,7 @@ bool	 model_slug_valid(const char *);
 bool	 model_env_valid(const char *);		/* [A-Za-z0-9_.-]{1,64} */
 bool	 model_crash_id_valid(const char *);	/* [A-Za-z0-9_-]{1,64} */
 bool	 model_run_id_valid(const char *);	/* a UUID, any version, lowercase */
-bool	 model_text_valid(const char *, size_t max);	/* printable UTF-8-ish, no controls */
+bool	 model_text_valid(const char *, size_t max);	/* UTF-8, no control or invisible control (utf8.h) */
 /* True when the monitor tracks check-ins from env; others are recorded untracked. */
 bool	 model_monitor_tracks_env(const struct monitor *, const char *env);
 

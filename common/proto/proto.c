@@ -606,6 +606,7 @@ static const struct codec_field q_checkin_list[] = {
 	CF_SLUG("slug", R, Q, u.checkin_list.slug),
 	CF_INT("limit", 0, Q, u.checkin_list.limit, 1, 1000, 100),
 	CF_ENUM("status", O, Q, u.checkin_list.status, checkin_status_names),
+	CF_ID("cursor", O, Q, u.checkin_list.cursor, "chk"),
 };
 
 static const struct codec_field q_checkin_get[] = {
@@ -821,6 +822,7 @@ proto_req_encode(const struct proto_req *q, struct mpw *w)
 	mpw_kv_int(w, "v", PROTO_VERSION);
 	mpw_kv_uint(w, "rid", q->rid);
 	mpw_kv_time_opt(w, "dl", q->deadline_us);
+	mpw_kv_str_opt(w, "ik", q->idem_key);
 	if (d != NULL)
 		codec_write_fields(w, d, q, 0, false);
 	mpw_map_end(w);
@@ -839,6 +841,7 @@ proto_req_decode(enum proto_msg type, const msgpack_object *body, struct proto_r
 	check_version(&r);
 	q->rid = mpr_uint(&r, "rid", true);
 	q->deadline_us = get_time(&r, "dl", false);
+	mpr_str(&r, "ik", q->idem_key, sizeof(q->idem_key), false);
 	if (d == NULL)
 		mpr_fail(&r, "", "unknown message");
 	else if (mpr_ok(&r))
@@ -894,6 +897,7 @@ static const struct codec_field a_monitor_list[] = {
 
 static const struct codec_field a_checkin_list[] = {
 	CF_ARRAY("checkins", R, struct reply_checkin_list, checkins, &rec_checkin, UINT32_MAX),
+	CF_ID("next", O, struct reply_checkin_list, next, "chk"),
 };
 
 static const struct codec_field a_monitor_stats[] = {
@@ -1266,6 +1270,39 @@ proto_send(zsock_t *sock, zframe_t *identity, const char *name, const struct mpw
 		zmsg_destroy(&m);
 		return -1;
 	}
+	return 0;
+}
+
+int
+proto_reply_replay(struct mpw *w, uint64_t rid, const void *buf, size_t len)
+{
+	struct mpk_doc	 doc;
+	const char	*why;
+	const msgpack_object_map *map;
+	char		 key[PROTO_NAME_MAX + 1];
+
+	if (mpk_parse(&doc, buf, len, &why) != 0)
+		return -1;
+	if (doc.up.data.type != MSGPACK_OBJECT_MAP) {
+		mpk_doc_free(&doc);
+		return -1;
+	}
+	map = &doc.up.data.via.map;
+	proto_reply_begin(w, rid);
+	for (uint32_t i = 0; i < map->size; i++) {
+		const msgpack_object *k = &map->ptr[i].key;
+
+		if (k->type != MSGPACK_OBJECT_STR || k->via.str.size >= sizeof(key))
+			continue;
+		memcpy(key, k->via.str.ptr, k->via.str.size);
+		key[k->via.str.size] = '\0';
+		if (strcmp(key, "v") == 0 || strcmp(key, "rid") == 0)
+			continue;
+		mpw_key(w, key);
+		mpw_object(w, &map->ptr[i].val);
+	}
+	mpw_map_end(w);
+	mpk_doc_free(&doc);
 	return 0;
 }
 

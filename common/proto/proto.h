@@ -19,7 +19,10 @@
  * Every map has "v" (PROTO_VERSION).  Requests carry "rid" (a request id
  * chosen by the sender) and may carry "dl", a deadline in UTC microseconds
  * of the real clock after which storaged drops the request unprocessed (the
- * sender has answered 503 by then).  Replies echo "rid": "ok" carries the
+ * sender has answered 503 by then).  A write may carry "ik", the client's
+ * Idempotency-Key: storaged answers a second write with the same key (and
+ * message, in the same organization or ping key) with the first one's reply
+ * instead of recording it again (storaged/idem.c).  Replies echo "rid": "ok" carries the
  * fields listed below per request, "err" carries {code, message, field}.
  * Events carry "seq", storaged's gap-free commit sequence, and are also the
  * values of storaged's event log.
@@ -111,7 +114,9 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(NOT_FOUND,		"not_found")				\
 	X(SLUG_TAKEN,		"slug_taken")				\
 	X(UNAVAILABLE,		"storage_unavailable")			\
-	X(INTERNAL,		"internal")
+	X(IDEM_REUSED,		"idempotency_key_reused")		\
+	X(INTERNAL,		"internal")					\
+	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */
 
 enum proto_err {
 	ERR_NONE,
@@ -246,14 +251,19 @@ struct msg_monitor_list {
 };
 
 /*
- * checkin.list {org, slug, limit (1-1000), status opt}: newest first.
- * Reply ok {checkins [map]}.
+ * checkin.list {org, slug, limit (1-1000), status opt, cursor opt}: newest
+ * first, from the check-in before `cursor` (a `next` of a previous page).
+ * Reply ok {checkins [map], next opt}: `next` is the cursor of the next
+ * page, absent on the last.  A page may hold fewer than `limit` check-ins
+ * when the status filter skips many: storaged examines a bounded number of
+ * check-ins per page (LOOM_READ_SCAN_MAX).
  */
 struct msg_checkin_list {
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
 	uint32_t		 limit;
 	enum checkin_status	 status;
+	char			 cursor[ID_SIZE];	/* a check-in id; "" from the newest */
 };
 
 /*
@@ -346,6 +356,7 @@ struct proto_req {
 	enum proto_msg		 type;
 	uint64_t		 rid;
 	int64_t			 deadline_us;	/* 0: none */
+	char			 idem_key[IDEM_KEY_MAX + 1];	/* "": none */
 	union {
 		struct msg_token_verify		 token_verify;
 		struct msg_checkin_record	 checkin_record;
@@ -412,6 +423,7 @@ struct reply_monitor_list {
 
 struct reply_checkin_list {
 	const msgpack_object_array *checkins;	/* check-in maps, newest first (proto_checkin_at) */
+	char			 next[ID_SIZE];	/* cursor of the next page; "" on the last */
 };
 
 struct reply_monitor_stats {
@@ -501,6 +513,11 @@ extern const struct codec_desc proto_schedd_status_desc, proto_track_desc, proto
 
 /* A complete "ok" reply of message m: {v, rid, the reply's fields}. */
 void	 proto_reply_encode(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
+/*
+ * A reply encoded earlier (for another request), again for request rid:
+ * the same fields; 0, or -1 when buf is not a reply map.
+ */
+int	 proto_reply_replay(struct mpw *, uint64_t rid, const void *buf, size_t len);
 /* Streaming: the reply up to its array, opened; the caller appends the records. */
 void	 proto_reply_open(struct mpw *, uint64_t rid, enum proto_msg m, const void *reply);
 /* Closes the array and writes the fields after it (they may be set while streaming). */

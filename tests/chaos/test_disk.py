@@ -3,7 +3,7 @@
 A full LMDB map is storaged's own business: it doubles the map and commits
 the same batch again, so the pings see nothing but 200s.  A full file
 system is not: a commit that cannot be written answers every request of
-its batch 503 ("not recorded, retry") and keeps nothing of it; once there
+its batch 503 ("maybe not recorded") and keeps nothing of it; once there
 is room again, pings are answered 200 again.  Throughout, storaged keeps
 running and serving reads, and afterwards every ping answered 200 is
 stored once and no ping answered 503 is stored at all.
@@ -174,7 +174,7 @@ def test_a_full_file_system_gets_503s_not_lies_and_recovers(small_disk):
     assert w.ok("ping")["daemon"] == "storaged"
     w.close()
     r = p.send(Http(loom.http_addr, None))
-    assert r.status == 503 and "not recorded" in r.text, r
+    assert r.status == 503 and "maybe not recorded" in r.text, r
 
     # Room again: pings are answered 200 once more.
     os.unlink(filler)

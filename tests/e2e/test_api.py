@@ -448,6 +448,39 @@ def test_sdk_checkin_errors(api):
     assert api.get("/api/crons/monitors/sdk2/checkins").json()["checkins"] == []
 
 
+# Characters that show nothing themselves but reorder or hide the text around them
+# ("Trojan Source"): a name holding one can read as another name.
+INVISIBLE = ["\u202e", "\u202a", "\u202d", "\u2066", "\u2069", "\u200f", "\u061c",
+             "\u200b", "\u2028", "\ufeff", "\u2060", "\u0085"]
+
+
+@pytest.mark.parametrize("ch", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_bidi_overrides_and_invisible_controls_are_refused_in_every_name(api, ch):
+    name = f"backup{ch}gnp.exe"
+    err = error_of(api.post("/api/crons/monitors", {"slug": "a", "schedule": CRON,
+                                                    "name": name}), 400)
+    assert err["field"] == "name", err
+    create(api, "b", name="Plain")
+    assert error_of(api.patch("/api/crons/monitors/b", {"name": name}), 400)["field"] == "name"
+    assert error_of(api.post("/api/crons/monitors/b/checkins",
+                             {"status": "ok", "environment": f"prod{ch}"}), 400)["field"] \
+        == "environment"
+    assert error_of(api.post("/api/crons/monitors", {"slug": f"c{ch}", "schedule": CRON}),
+                    400)["field"] == "slug"
+    assert error_of(api.post("/api/crons/tokens", {"name": name, "scopes": ["read"]}),
+                    400)["field"] == "name"
+    assert error_of(api.post("/api/crons/organizations", {"name": name, "monitor_limit": 5}),
+                    400)["field"] == "name"
+    assert [m["name"] for m in api.get("/api/crons/monitors").json()["monitors"]] == ["Plain"]
+    assert all(t["name"] != name for t in api.get("/api/crons/tokens").json()["tokens"])
+
+
+def test_names_in_any_script_and_emoji_are_accepted(api):
+    for slug, name in [("ar", "\u0646\u0633\u062e \u0627\u062d\u062a\u064a\u0627\u0637\u064a"),
+                       ("emoji", "\U0001f469\u200d\U0001f4bb deploy"), ("fr", "sauvegarde \u00e9t\u00e9")]:
+        assert create(api, slug, name=name)["name"] == name
+
+
 # --- tokens, scopes and organizations -------------------------------------
 
 def test_auth_missing_wrong_and_revoked(loom, api):

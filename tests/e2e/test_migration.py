@@ -1,6 +1,7 @@
-"""Upgrading in place: a database written by the storaged of LAYOUT_1 (the last
-commit whose storaged writes layout 1, built here from git) is upgraded at
-start to layout 2, and everything in it is still there and works."""
+"""Upgrading in place: a database written by the storaged of an older layout
+(LAYOUT_1, LAYOUT_2: the last commit whose storaged writes it, built here from
+git) is upgraded at start to CURRENT, and everything in it is still there and
+works."""
 
 import os
 import shutil
@@ -13,21 +14,23 @@ import pytest
 from loomtest import BUILD, Loom, Wire, wait_for
 
 LAYOUT_1 = "08c81a1"
+LAYOUT_2 = "d8c5e41"
+CURRENT = 3
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
 
 
-def layout1_storaged():
-    """storaged as of LAYOUT_1, built once into the build directory."""
-    out = os.path.join(BUILD, "layout1", LAYOUT_1, "storaged")
+def old_storaged(commit):
+    """storaged as of commit, built once into the build directory."""
+    out = os.path.join(BUILD, "layout", commit, "storaged")
     if os.path.exists(out):
         return out
-    if subprocess.run(["git", "-C", REPO, "cat-file", "-e", LAYOUT_1 + "^{commit}"],
+    if subprocess.run(["git", "-C", REPO, "cat-file", "-e", commit + "^{commit}"],
                       capture_output=True).returncode != 0:
-        pytest.skip(f"needs the git history with commit {LAYOUT_1} (a full clone)")
-    src = tempfile.mkdtemp(prefix="loom-layout1-")
+        pytest.skip(f"needs the git history with commit {commit} (a full clone)")
+    src = tempfile.mkdtemp(prefix="loom-layout-")
     try:
-        archive = subprocess.run(["git", "-C", REPO, "archive", LAYOUT_1],
+        archive = subprocess.run(["git", "-C", REPO, "archive", commit],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
         subprocess.run(["make", "-C", src, "-j2", "build/bin/storaged"], check=True,
@@ -52,7 +55,7 @@ def meta(loom):
 def write_layout1(loom):
     """Monitors, check-ins, tokens and a second organization, written by the
     old storaged; returns what the test later looks for."""
-    old = subprocess.Popen([layout1_storaged()], env=loom.env, stdin=subprocess.DEVNULL,
+    old = subprocess.Popen([old_storaged(LAYOUT_1)], env=loom.env, stdin=subprocess.DEVNULL,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
@@ -104,7 +107,7 @@ def test_a_layout_1_database_is_upgraded_in_place(upgraded):
     loom, before = upgraded
     api = loom.http()
     log = loom.daemons["storaged"].log()
-    assert log.count("lmdb: layout 1 upgraded to 2") == 1, log
+    assert log.count(f"lmdb: layout 1 upgraded to {CURRENT}") == 1, log
 
     # Everything is still there, under the same tokens.
     mon = api.get("/api/crons/monitors/nightly").json()["monitor"]
@@ -139,14 +142,56 @@ def test_a_layout_1_database_is_upgraded_in_place(upgraded):
 
     # Once upgraded, a restart changes nothing and says nothing of it.
     loom.daemons["storaged"].stop()
-    assert meta(loom)["version"] == "2"
+    assert meta(loom)["version"] == str(CURRENT)
     loom.restart("storaged")
     assert loom.daemons["storaged"].log().count("upgraded") == 1
     assert api.get("/api/crons/organization").json()["ping_key"] == root["ping_key"]
 
 
-def test_a_new_database_is_of_layout_2(loom):
+def test_a_layout_2_database_is_upgraded_in_place():
+    """Layout 3 adds the idempotency tables: a database of layout 2 keeps its
+    data, and keyed retries work on it at once."""
+    loom = Loom()
+    try:
+        old = subprocess.Popen([old_storaged(LAYOUT_2)], env=loom.env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                     timeout=15)
+            w = Wire(loom.cmd_endpoint)
+            org = w.ok("token.verify", token=loom.admin_token)["org"]
+            mon = w.ok("monitor.create", org=org, monitor={
+                "slug": "nightly", "schedule": HOURLY})["monitor"]
+            w.ok("checkin.record", key=mon["ping_key"], kind="ok", source="ping")
+            w.close()
+        finally:
+            old.terminate()
+            assert old.wait(10) == 0
+        assert meta(loom)["version"] == "2"
+        loom.start()
+        assert loom.daemons["storaged"].log().count(
+            f"lmdb: layout 2 upgraded to {CURRENT}") == 1, loom.logs()
+        api = loom.http()
+        assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 1
+        anon = loom.http(token=None)
+        path = f"/ping/{mon['ping_key']}"
+        first = anon.request("POST", path, b"once", headers={"Idempotency-Key": "k1"})
+        again = anon.request("POST", path, b"once", headers={"Idempotency-Key": "k1"})
+        assert first.status == again.status == 200 and first.body == again.body
+        assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 2
+        assert meta(loom)["version"] == str(CURRENT)
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def test_a_new_database_is_of_the_current_layout(loom):
     loom.daemons["storaged"].stop()
-    assert meta(loom)["version"] == "2"
+    assert meta(loom)["version"] == str(CURRENT)
     loom.restart("storaged")
     assert "upgraded" not in loom.daemons["storaged"].log()

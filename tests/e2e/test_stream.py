@@ -456,6 +456,30 @@ def test_reset_frame_when_the_id_is_older_than_the_log(make_loom):
     assert int(u.next_event(timeout=2)["id"]) == head(loom)
 
 
+def test_the_largest_event_id_resets_to_the_head_and_comes_back_as_sent(loom):
+    """An id past the head, up to 2^64 - 1, is a reset to the head (as a
+    browser's EventSource that reconnects to a new database needs), and
+    the reset frame repeats it exactly; one digit more is a 400."""
+    mon = create_monitor(loom.http(), "huge-id")
+    ping(mon["ping_key"], loom, "/start")
+    top = 2**64 - 1
+    for path, headers in [(STREAM, {"Last-Event-ID": str(top)}),
+                          (f"{STREAM}?last_event_id={top}", None)]:
+        s = open_stream(loom, path, headers=headers)
+        reset = s.next_event(timeout=2)
+        why = data(reset)
+        assert reset["event"] == "reset" and why["reason"] == "unknown", why
+        assert why["last_event_id"] == top and why["resumes_at"] == head(loom) + 1, why
+        ping(mon["ping_key"], loom)
+        assert int(s.next_event(timeout=2)["id"]) == head(loom)
+        s.close()
+    h = Http(loom.http_addr, loom.admin_token)
+    r = h.get(f"{STREAM}?last_event_id={top + 1}")
+    assert r.status == 400 and r.json()["error"]["field"] == "last_event_id", r
+    r = h.get(STREAM, headers={"Last-Event-ID": str(top + 1)})
+    assert r.status == 400 and r.json()["error"]["field"] == "Last-Event-ID", r
+
+
 # --- filters ---
 
 def test_monitor_and_event_filters(make_loom):
@@ -560,6 +584,92 @@ def test_an_organization_sees_only_its_own_events(loom):
     assert len(got) == 2
     with pytest.raises(TimeoutError):
         them.next_event(timeout=0.3)
+
+
+def ends_within(stream, seconds):
+    """Reads until the stream ends (EOFError); the seconds that took."""
+    started = time.monotonic()
+    with pytest.raises(EOFError):
+        while True:
+            left = seconds - (time.monotonic() - started)
+            assert left > 0, f"the stream still runs after {seconds} s"
+            try:
+                stream.next_event(timeout=left)
+            except TimeoutError:
+                pass
+    return time.monotonic() - started
+
+
+def test_revoking_a_token_ends_its_streams_within_one_heartbeat(make_loom):
+    beat = 0.5
+    loom = make_loom(env={"LOOM_SSE_HEARTBEAT": f"{int(beat * 1000)}ms"})
+    http = loom.http()
+    mon = create_monitor(http, "revoked")
+    r = http.post("/api/crons/tokens", {"name": "dashboard", "scopes": ["read"]})
+    assert r.status == 201, r
+    tok = r.json()
+    direct = open_stream(loom, token=tok["token"], addr=loom.stream_addr)
+    public = open_stream(loom, f"{STREAM}?access_token={tok['token']}", token=None)
+    other = open_stream(loom)             # the admin token's stream goes on
+    ping(mon["ping_key"], loom, "/start")
+    for s in (direct, public, other):
+        assert s.next_event(timeout=2)["event"] == "checkin.started"
+
+    assert http.delete(f"/api/crons/tokens/{tok['id']}").status == 204
+    for s in (direct, public):
+        assert ends_within(s, beat + 1.0) <= beat + 1.0
+    ping(mon["ping_key"], loom)
+    assert other.next_event(timeout=2)["event"] == "checkin.ok"
+    wait_for("streamd to say why", lambda: "its token was revoked" in
+             loom.daemons["streamd"].log())
+    # Reconnecting with it is refused, as an EventSource would find.
+    r = Http(loom.http_addr, tok["token"]).get(STREAM)
+    assert r.status == 401, r
+
+
+def test_streams_per_organization_are_capped_and_vanished_clients_free_their_place(make_loom):
+    beat = 0.3
+    loom = make_loom(env={"LOOM_SSE_HEARTBEAT": f"{int(beat * 1000)}ms",
+                          "LOOM_STREAMS_PER_ORG": "3"})
+    http = loom.http()
+    r = http.post("/api/crons/organizations", {"name": "Other Co", "monitor_limit": 10})
+    assert r.status == 201, r
+    other_token = r.json()["token"]["token"]
+    mine = [open_stream(loom), open_stream(loom, addr=loom.stream_addr),
+            open_stream(loom, f"{STREAM}?last_event_id=0")]
+    for addr in (loom.http_addr, loom.stream_addr):
+        r = Http(addr, loom.admin_token).get(STREAM)
+        assert r.status == 429, r
+        err = r.json()["error"]
+        assert err["code"] == "too_many_streams" and "LOOM_STREAMS_PER_ORG=3" in err["message"]
+        assert r.headers.get("retry-after") == "30", r.headers
+    theirs = open_stream(loom, token=other_token)      # another organization has its own
+    mon = create_monitor(http, "capped")
+    ping(mon["ping_key"], loom, "/start")
+    for s in mine:
+        assert read_until(s, head(loom))[-1]["event"] == "checkin.started"
+
+    # The clients vanish (their sockets close, nothing said): within a couple of
+    # heartbeats every place is free again, through ingestd's relay as well.
+    for s in mine:
+        s.sock.close()
+    started = time.monotonic()
+    again = []
+
+    def reopen():
+        s = loom.sse(STREAM)
+        if s.status == 200:
+            again.append(s)
+        else:
+            s.close()
+        return len(again) == 3
+    wait_for("the vanished streams' places", reopen, timeout=3 * beat + 2.0, interval=0.05)
+    assert time.monotonic() - started < 3 * beat + 2.0
+    ping(mon["ping_key"], loom)
+    for s in again:
+        assert read_until(s, head(loom))[-1]["event"] == "checkin.ok"
+    with pytest.raises(TimeoutError):
+        theirs.next_event(timeout=0.2)
 
 
 # --- slow clients ---

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <unistd.h>
+
 #include "../../storaged/storaged.h"
 #include "testlib.h"
 
@@ -163,7 +166,8 @@ static const struct {
 	enum db_table	 tab;
 	const char	*prefix;	/* hex */
 	bool		 reverse;
-	const char	*seek;		/* hex, forward only; NULL: none */
+	const char	*seek;		/* hex: forward from the first key >= it, reverse
+					   from the last key < it; NULL: none */
 	const char	*want;		/* keys seen, in order, hex separated by ',' */
 } iters[] = {
 	{ T_META, "", false, NULL, "00,61,6100,6101,61ff,61ff00,61ffff,62,ff,ffff01" },
@@ -188,6 +192,11 @@ static const struct {
 	{ T_META, "61", false, "61ffff", "61ffff" },
 	{ T_META, "61", false, "62", "" },
 	{ T_META, "", false, "62", "62,ff,ffff01" },
+	{ T_META, "61", true, "6101", "6100,61" },		/* a page's cursor: before it */
+	{ T_META, "61", true, "6102", "6101,6100,61" },
+	{ T_META, "61", true, "61", "" },			/* "00" is outside the prefix */
+	{ T_META, "", true, "ffff02", "ffff01,ff,62,61ffff,61ff00,61ff,6101,6100,61,00" },
+	{ T_ORGS, "6d", true, "6e", "6d32,6d31,6d" },		/* nothing >= start: the last */
 	{ T_ORGS, "6d", true, NULL, "6d32,6d31,6d" },		/* nothing past "6e" */
 	{ T_ORGS, "6d", false, NULL, "6d,6d31,6d32" },
 	{ T_ORGS, "6d31", true, NULL, "6d31" },
@@ -246,6 +255,96 @@ test_iteration_table(void **state)
 			fail_msg("row %zu (prefix \"%s\"%s): \"%s\", expected \"%s\"", i,
 			    iters[i].prefix, iters[i].reverse ? " reverse" : "", got, iters[i].want);
 	}
+}
+
+/* A transaction's cancel flag ends an iteration at its next row (a reader stopping). */
+static void
+test_iteration_cancelled(void **state)
+{
+	struct fixture	*f = *state;
+	struct db_txn	 t;
+	struct db_iter	 it;
+	atomic_bool	 cancel = false;
+
+	load_keys(f->db, T_META, keys_a, nitems(keys_a));
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	t.cancel = &cancel;
+	db_iter_init(&it, &t, T_META, NULL, 0, false);
+	assert_true(db_iter_next(&it));
+	assert_true(db_iter_next(&it));
+	atomic_store(&cancel, true);
+	assert_false(db_iter_next(&it));
+	assert_int_equal(t.ret, ECANCELED);
+	db_iter_close(&it);
+	db_abort(&t);
+
+	/* A deadline in the past ends a long scan within 256 rows. */
+	assert_int_equal(db_begin(f->db, &t, true), 0);
+	for (int i = 0; i < 1000; i++) {
+		unsigned char k[4] = { 'z', (unsigned char)(i >> 8), (unsigned char)i, 0 };
+
+		db_put(&t, T_ORGS, k, sizeof(k), "v", 1);
+	}
+	assert_int_equal(db_commit(&t), 0);
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	t.deadline_us = 1;
+	db_iter_init(&it, &t, T_ORGS, NULL, 0, false);
+	{
+		int n = 0;
+
+		while (db_iter_next(&it))
+			n++;
+		assert_int_equal(n, 255);
+	}
+	assert_int_equal(t.ret, ETIMEDOUT);
+	db_iter_close(&it);
+	db_abort(&t);
+}
+
+static void *
+grow_thread(void *arg)
+{
+	return (void *)(intptr_t)db_grow(arg);
+}
+
+/*
+ * A map grow waits for open transactions (LMDB's rule); a reader's scan
+ * sees it pending and ends with EAGAIN, so the grow never waits for a long
+ * scan; a transaction begun after it sees the bigger map.
+ */
+static void
+test_a_pending_grow_ends_a_read_scan(void **state)
+{
+	struct fixture	*f = *state;
+	struct db_txn	 t;
+	struct db_iter	 it;
+	pthread_t	 th;
+	size_t		 size = db_map_size(f->db);
+	void		*rc;
+
+	load_keys(f->db, T_META, keys_a, nitems(keys_a));
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	db_iter_init(&it, &t, T_META, NULL, 0, false);
+	assert_true(db_iter_next(&it));
+	assert_int_equal(pthread_create(&th, NULL, grow_thread, f->db), 0);
+	/* Rows keep coming until the grow is pending; then the scan ends. */
+	for (int spins = 0; spins < 100000 && t.ret == 0; spins++) {
+		if (!db_iter_next(&it) && t.ret == 0) {
+			db_iter_close(&it);
+			db_iter_init(&it, &t, T_META, NULL, 0, false);
+		}
+		if (t.ret == 0)
+			usleep(100);
+	}
+	assert_int_equal(t.ret, EAGAIN);
+	db_iter_close(&it);
+	db_abort(&t);
+	assert_int_equal(pthread_join(th, &rc), 0);
+	assert_int_equal((intptr_t)rc, 0);
+	assert_int_equal(db_map_size(f->db), 2 * size);
+	assert_int_equal(db_begin(f->db, &t, false), 0);
+	assert_string_equal(get_str(&t, T_META, "\x61"), "61");
+	db_abort(&t);
 }
 
 /* Iteration inside a write transaction sees its own writes. */
@@ -411,6 +510,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sticky_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iteration_sees_own_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_iteration_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_pending_grow_ends_a_read_scan, setup,
+		    teardown),
 		cmocka_unit_test(test_map_full_growth),
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_open_failure),

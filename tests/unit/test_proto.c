@@ -240,6 +240,7 @@ f_checkin_list(struct proto_req *q)
 	strlcpy_loom(q->u.checkin_list.slug, "x", sizeof(q->u.checkin_list.slug));
 	q->u.checkin_list.limit = 1000;
 	q->u.checkin_list.status = CHECKIN_MISSED;
+	strlcpy_loom(q->u.checkin_list.cursor, CHK, sizeof(q->u.checkin_list.cursor));
 }
 
 static void
@@ -1040,6 +1041,8 @@ static const struct {
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', status: 'done'}", "status",
 	    "field \"status\": \"done\" is not a known name" },
 	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a'}", NULL, NULL },	/* limit 100 */
+	{ MSG_CHECKIN_LIST, "{" V "org: '" ORG "', slug: 'a', cursor: '" ORG "'}", "cursor",
+	    "field \"cursor\": not a valid chk_ id" },
 	{ MSG_CHECKIN_GET, "{" V "org: '" ORG "'}", "checkin_id",
 	    "field \"checkin_id\": missing" },
 	{ MSG_CHECKIN_GET, "{" V "checkin_id: '" CHK "'}", "org", "field \"org\": missing" },
@@ -1498,6 +1501,40 @@ sample_token(struct token_info *t)
 	t->created_at = T0;
 }
 
+/* A remembered reply, replayed for another request id: same fields, new rid. */
+static void
+test_reply_replay(void **state)
+{
+	struct reply_checkin_record	 r = { .checkin_id = CHK, .monitor_id = MON,
+	    .kind = KIND_OK, .status = CHECKIN_OK, .tracked = true, .recorded = true }, r2;
+	struct mpw			 first, again;
+	struct mpr			 rd;
+	struct mpr_err			 err;
+	const char			*data;
+	size_t				 len;
+
+	(void)state;
+	mpw_init(&first);
+	mpw_init(&again);
+	proto_reply_encode(&first, 7, MSG_CHECKIN_RECORD, &r);
+	data = mpw_data(&first, &len);
+	assert_int_equal(proto_reply_replay(&again, 99, data, len), 0);
+	mpr_init(&rd, record_bytes(&again), &err);
+	assert_int_equal(mpr_uint(&rd, "rid", true), 99);
+	assert_int_equal(mpr_int(&rd, "v", 0, 9, 0, true), PROTO_VERSION);
+	mpk_doc_free(&rdoc);
+	assert_int_equal(proto_reply_decode(MSG_CHECKIN_RECORD, record_bytes(&again), &r2, &err), 0);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(r2.checkin_id, CHK);
+	assert_int_equal(r2.status, CHECKIN_OK);
+	assert_true(r2.recorded && r2.tracked);
+	/* Not a map, or cut short: refused, nothing written. */
+	assert_int_equal(proto_reply_replay(&again, 1, "\x01", 1), -1);
+	assert_int_equal(proto_reply_replay(&again, 1, data, len - 1), -1);
+	mpw_destroy(&first);
+	mpw_destroy(&again);
+}
+
 static void
 test_reply_round_trips(void **state)
 {
@@ -1743,6 +1780,7 @@ main(void)
 		cmocka_unit_test(test_reply_maps),
 		cmocka_unit_test(test_tables_keys_unique),
 		cmocka_unit_test(test_reply_round_trips),
+		cmocka_unit_test(test_reply_replay),
 		cmocka_unit_test(test_reply_streams),
 		cmocka_unit_test(test_reply_malformed),
 		cmocka_unit_test(test_framing),

@@ -220,6 +220,20 @@ test_reset_frames(void **state)
 	json_decref(j);
 	free(s);
 	frame_unref(f);
+
+	/* The largest id a client may send comes back as sent, not as -1. */
+	f = frame_reset("unknown", UINT64_MAX, 1, 12);
+	s = text(f);
+	assert_non_null(strstr(s, "\"last_event_id\":18446744073709551615,"));
+	assert_null(strstr(s, "-1"));
+	s[f->len - 2] = '\0';
+	assert_non_null(j = json_loads(s + strlen("event: reset\ndata: "), JSON_DECODE_INT_AS_REAL,
+	    NULL));
+	assert_true(json_real_value(json_object_get(j, "last_event_id")) > 1.8e19);
+	assert_int_equal((int)json_real_value(json_object_get(j, "resumes_at")), 13);
+	json_decref(j);
+	free(s);
+	frame_unref(f);
 }
 
 static void

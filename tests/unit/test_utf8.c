@@ -80,11 +80,59 @@ test_cut(void **state)
 	assert_int_equal(utf8_cut("ab\0\0cd", 6, 3), 3);	/* NUL is no character */
 }
 
+static void
+test_decode(void **state)
+{
+	static const struct { const char *in; uint32_t cp; } cases[] = {
+		{ "a", 'a' },
+		{ "\x7f", 0x7f },
+		{ "\xc2\x80", 0x80 },
+		{ "\xc3\xa9", 0xe9 },
+		{ "\xe2\x80\xae", 0x202e },
+		{ "\xef\xbf\xbf", 0xffff },
+		{ "\xf0\x9f\x98\x80", 0x1f600 },
+		{ "\xf4\x8f\xbf\xbf", 0x10ffff },
+	};
+	uint32_t cp = 0;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++) {
+		size_t n = strlen(cases[i].in);
+
+		if (utf8_decode(cases[i].in, n, &cp) != n || cp != cases[i].cp)
+			fail_msg("case %zu: U+%04X, want U+%04X", i, cp, cases[i].cp);
+	}
+	assert_int_equal(utf8_decode("\xc0\xaf", 2, &cp), 0);
+}
+
+static void
+test_invisible_control(void **state)
+{
+	static const struct { uint32_t cp; bool invisible; } cases[] = {
+		{ 0x00, true }, { 0x1f, true }, { 0x20, false }, { 0x7e, false }, { 0x7f, true },
+		{ 0x85, true }, { 0x9f, true }, { 0xa0, false }, { 0xe9, false },
+		{ 0x061c, true }, { 0x200b, true }, { 0x200c, false }, { 0x200d, false },
+		{ 0x200e, true }, { 0x200f, true }, { 0x2027, false }, { 0x2028, true },
+		{ 0x202a, true }, { 0x202e, true }, { 0x202f, false }, { 0x2060, true },
+		{ 0x2065, false }, { 0x2066, true }, { 0x2069, true }, { 0x206a, false },
+		{ 0xfeff, true }, { 0xfffb, true }, { 0xfffd, false }, { 0x1f600, false },
+		{ 0xe0001, true },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(cases); i++)
+		if (utf8_is_invisible_control(cases[i].cp) != cases[i].invisible)
+			fail_msg("U+%04X: want %s", cases[i].cp, cases[i].invisible ? "invisible" :
+			    "visible");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_char_len),
+		cmocka_unit_test(test_decode),
+		cmocka_unit_test(test_invisible_control),
 		cmocka_unit_test(test_cut),
 	};
 	return cmocka_run_group_tests_name("utf8", tests, NULL, NULL);
