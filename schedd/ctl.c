@@ -29,6 +29,7 @@ ctl_new(const char *endpoint)
 	if ((c->router = zsock_new(ZMQ_ROUTER)) == NULL)
 		fatalx("zsock_new failed");
 	zsock_set_linger(c->router, 0);
+	proto_sock_limit(c->router, PROTO_REQUEST_BYTES_MAX);
 	zsock_set_sndtimeo(c->router, 0);
 	zsock_set_router_mandatory(c->router, 0);	/* replies to gone peers are dropped */
 	if (zsock_attach(c->router, endpoint, true) == -1) {

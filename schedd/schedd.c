@@ -100,6 +100,7 @@ schedd_new(const struct schedd_cfg *cfg)
 		fatalx("zsock_new failed");
 	zsock_set_linger(sd->sub, 0);
 	zsock_set_rcvhwm(sd->sub, 100000);
+	proto_sock_limit(sd->sub, PROTO_REPLY_BYTES_MAX);
 	zsock_set_subscribe(sd->sub, "");
 	if (zsock_attach(sd->sub, cfg->pub_endpoint, false) == -1) {
 		log_error("cannot connect to %s: %s", cfg->pub_endpoint,

@@ -26,18 +26,27 @@
 
 #include <sys/statvfs.h>
 
-/* Answers a message that could not be read, if we know who sent it. */
+/*
+ * Answers a message that could not be read, if we know who sent it.  One
+ * over PROTO_BATCH_MAX requests is too_many_requests, logged the first
+ * time only: a peer sending them in a loop must not flood the log (the
+ * count is logged at exit).
+ */
 static void
-reply_malformed(struct storaged *sd, zframe_t *identity, const char *why)
+reply_malformed(struct storaged *sd, const struct proto_batch *b, const char *why)
 {
 	struct mpw	 w;
 
-	log_warnx("command: %s", why);
-	if (identity == NULL)
+	if (!b->too_many)
+		log_warnx("command: %s", why);
+	else if (sd->too_many_refused++ == 0)
+		log_warnx("command: %s: refused, answered too_many_requests (logged once)", why);
+	if (b->identity == NULL)
 		return;
 	mpw_init(&w);
-	proto_error_encode(&w, 0, ERR_BAD_REQUEST, why, NULL);
-	proto_send(sd->cmd, identity, "err", &w);
+	proto_error_encode(&w, 0, b->too_many ? ERR_TOO_MANY_REQUESTS : ERR_BAD_REQUEST, why,
+	    NULL);
+	proto_send(sd->cmd, b->identity, "err", &w);
 	mpw_destroy(&w);
 }
 
@@ -112,7 +121,7 @@ collect(struct storaged *sd)
 		if ((rc = proto_recv_batch(sd->cmd, true, &b, &why)) == 1)
 			break;
 		if (rc == -1) {
-			reply_malformed(sd, b.identity, why);
+			reply_malformed(sd, &b, why);
 			proto_batch_free(&b);
 			continue;
 		}

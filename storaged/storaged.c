@@ -106,6 +106,7 @@ bind_socket(int type, const char *endpoint)
 	if (s == NULL)
 		fatalx("zsock_new failed");
 	zsock_set_linger(s, 1000);
+	proto_sock_limit(s, PROTO_REQUEST_BYTES_MAX);	/* PUB: only subscriptions come in */
 	zsock_set_sndhwm(s, 100000);
 	zsock_set_rcvhwm(s, 100000);
 	if (type == ZMQ_ROUTER)
@@ -163,6 +164,9 @@ storaged_destroy(struct storaged **sdp)
 
 	if (sd == NULL)
 		return;
+	if (sd->too_many_refused > 1)
+		log_warnx("command: %" PRIu64 " messages over %d requests were refused",
+		    sd->too_many_refused, PROTO_BATCH_MAX);
 	readers_destroy(&sd->readers);	/* before the database they read */
 	for (size_t i = 0; i < sd->batch_cap; i++)
 		mpw_destroy(&sd->batch[i].reply);

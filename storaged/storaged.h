@@ -85,6 +85,7 @@ struct storaged {
 
 	int64_t			 next_retention_us;	/* monotonic */
 	uint64_t		 commits, requests;	/* counters, for logs */
+	uint64_t		 too_many_refused;	/* messages over PROTO_BATCH_MAX */
 	int64_t			 us_stage, us_commit;	/* time spent, monotonic µs */
 	int64_t			 us_answer;
 	uint64_t		 failed_batches;	/* commits failed since the last success */

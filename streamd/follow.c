@@ -276,12 +276,16 @@ follow_new(h2o_evloop_t *loop, struct rpc *rpc, const char *pub, struct fanout *
 		fatalx("zsock_new failed");
 	/* Room for bursts; past it PUB drops and we repair from the log. */
 	zsock_set_rcvhwm(f->sub, 100000);
+	proto_sock_limit(f->sub, PROTO_REPLY_BYTES_MAX);
 	zsock_set_linger(f->sub, 0);
 	zsock_set_subscribe(f->sub, "");
 	if (zmq_socket_monitor(zsock_resolve(f->sub), MONITOR_EP,
 	    ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED) == -1)
 		fatalx("zmq_socket_monitor: %s", zmq_strerror(zmq_errno()));
-	if ((f->mon = zsock_new(ZMQ_PAIR)) == NULL || zsock_connect(f->mon, MONITOR_EP) == -1)
+	if ((f->mon = zsock_new(ZMQ_PAIR)) == NULL)
+		fatalx("cannot watch the feed socket");
+	proto_sock_limit(f->mon, PROTO_REQUEST_BYTES_MAX);	/* inproc: socket events */
+	if (zsock_connect(f->mon, MONITOR_EP) == -1)
 		fatalx("cannot watch the feed socket");
 	f->mon_watch = evzmq_new(loop, f->mon, on_monitor, f);
 	if (zsock_attach(f->sub, pub, false) == -1)

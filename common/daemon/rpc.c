@@ -19,7 +19,7 @@
 #include "rpc.h"
 
 #define BUCKETS		4096		/* rids are sequential: a mask spreads them evenly */
-#define BATCH_MAX	256		/* requests per message */
+#define BATCH_MAX	PROTO_BATCH_MAX	/* requests per message */
 #define BACKOFF_MIN_US	(250 * 1000)
 #define BACKOFF_MAX_US	(10 * 1000 * 1000)
 
@@ -73,6 +73,7 @@ rpc_open(const struct rpc_cfg *cfg)
 	zsock_set_linger(rpc->sock, 0);
 	zsock_set_sndhwm(rpc->sock, cfg->sndhwm);
 	zsock_set_rcvhwm(rpc->sock, 100000);
+	proto_sock_limit(rpc->sock, PROTO_REPLY_BYTES_MAX);
 	if (zsock_attach(rpc->sock, cfg->endpoint, false) == -1) {
 		log_error("cannot connect to %s: %s", cfg->endpoint, zmq_strerror(zmq_errno()));
 		zsock_destroy(&rpc->sock);

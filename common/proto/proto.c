@@ -1156,22 +1156,63 @@ parse_pair(zframe_t *name, zframe_t *body, struct proto_in *in, const char **why
 	return 0;
 }
 
+/*
+ * Reads one whole message, keeping at most keep frames (after a ROUTER
+ * peer's identity, which is popped into *identity); the frames past keep
+ * are read and dropped at once, so a message of a million frames never
+ * becomes a million allocations.  NULL when none could be read; *total
+ * counts every frame but the identity.
+ */
+static zmsg_t *
+recv_frames(zsock_t *sock, bool with_identity, size_t keep, zframe_t **identity, size_t *total)
+{
+	zmsg_t		*m;
+	zframe_t	*f;
+	zmq_msg_t	 drop;
+	int		 more;
+
+	*total = 0;
+	if ((f = zframe_recv(sock)) == NULL)
+		return NULL;	/* interrupted */
+	m = zmsg_new();
+	more = zframe_more(f);
+	if (with_identity)
+		*identity = f;
+	else {
+		zmsg_append(m, &f);
+		(*total)++;
+	}
+	while (more && *total < keep) {
+		if ((f = zframe_recv(sock)) == NULL)
+			return m;
+		more = zframe_more(f);
+		zmsg_append(m, &f);
+		(*total)++;
+	}
+	zmq_msg_init(&drop);
+	while (more && zmq_msg_recv(&drop, zsock_resolve(sock), 0) != -1) {
+		more = zmq_msg_more(&drop);
+		(*total)++;
+	}
+	zmq_msg_close(&drop);
+	return m;
+}
+
 int
 proto_recv(zsock_t *sock, bool with_identity, struct proto_in *in, const char **why)
 {
 	zframe_t	*name, *body;
+	size_t		 total;
 
 	memset(in, 0, sizeof(*in));
 	if (!(zsock_events(sock) & ZMQ_POLLIN))
 		return 1;
-	if ((in->msg = zmsg_recv(sock)) == NULL)
+	if ((in->msg = recv_frames(sock, with_identity, 2, &in->identity, &total)) == NULL)
 		return 1;	/* interrupted */
-	if (with_identity)
-		in->identity = zmsg_pop(in->msg);
 	name = zmsg_first(in->msg);
 	body = zmsg_next(in->msg);
 	if ((with_identity && in->identity == NULL) || name == NULL || body == NULL ||
-	    zmsg_next(in->msg) != NULL) {
+	    total != 2) {
 		*why = "expected two frames: name and body";
 		goto bad;
 	}
@@ -1188,22 +1229,37 @@ bad:
 int
 proto_recv_batch(zsock_t *sock, bool with_identity, struct proto_batch *b, const char **why)
 {
+	size_t	 total;
+
 	memset(b, 0, sizeof(*b));
 	if (!(zsock_events(sock) & ZMQ_POLLIN))
 		return 1;
-	if ((b->msg = zmsg_recv(sock)) == NULL)
+	if ((b->msg = recv_frames(sock, with_identity, 2 * PROTO_BATCH_MAX, &b->identity,
+	    &total)) == NULL)
 		return 1;
-	if (with_identity)
-		b->identity = zmsg_pop(b->msg);
-	b->pairs = zmsg_size(b->msg) / 2;
-	if ((with_identity && b->identity == NULL) || b->pairs == 0 ||
-	    zmsg_size(b->msg) % 2 != 0) {
+	b->pairs = total / 2;
+	if (total > 2 * PROTO_BATCH_MAX) {
+		*why = "more requests in one message than PROTO_BATCH_MAX (256)";
+		b->too_many = true;
+		zmsg_destroy(&b->msg);
+		return -1;
+	}
+	if ((with_identity && b->identity == NULL) || b->pairs == 0 || total % 2 != 0) {
 		*why = "expected pairs of frames: name and body";
 		zmsg_destroy(&b->msg);
 		return -1;
 	}
 	b->next = zmsg_first(b->msg);
 	return 0;
+}
+
+void
+proto_sock_limit(zsock_t *sock, int64_t max_frame_bytes)
+{
+	/* czmq's setter takes an int; the option is an int64_t. */
+	if (zmq_setsockopt(zsock_resolve(sock), ZMQ_MAXMSGSIZE, &max_frame_bytes,
+	    sizeof(max_frame_bytes)) == -1)
+		fatalx("ZMQ_MAXMSGSIZE: %s", zmq_strerror(zmq_errno()));
 }
 
 int

@@ -16,6 +16,10 @@
  * the pings of one event-loop turn in one message, and storaged answers a
  * message with one message holding a reply pair for each request pair,
  * in order.  A peer that sends single pairs gets single pairs back.
+ * A message holds at most PROTO_BATCH_MAX pairs: storaged answers a longer
+ * one with a single "err" too_many_requests (rid 0) and reads none of it.
+ * Every socket sets ZMQ_MAXMSGSIZE (proto_sock_limit): a peer that sends a
+ * larger frame is disconnected by ZeroMQ before anything is read.
  * Every map has "v" (PROTO_VERSION).  Requests carry "rid" (a request id
  * chosen by the sender) and may carry "dl", a deadline in UTC microseconds
  * of the real clock after which storaged drops the request unprocessed (the
@@ -62,6 +66,14 @@
 
 #define PROTO_VERSION	1
 #define PROTO_NAME_MAX	32
+#define PROTO_BATCH_MAX	256		/* name + body pairs per message */
+/*
+ * Largest frame a socket accepts (ZMQ_MAXMSGSIZE).  A request is at most
+ * about 12 KiB (OUTPUT_MAX of output, a monitor spec); replies and events
+ * stream pages of records (events.after: up to PROTO_EVENTS_MAX events).
+ */
+#define PROTO_REQUEST_BYTES_MAX	((int64_t)64 << 10)
+#define PROTO_REPLY_BYTES_MAX	((int64_t)64 << 20)
 
 /*
  *	id		name			from -> to		reply "ok" keys
@@ -115,6 +127,7 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(SLUG_TAKEN,		"slug_taken")				\
 	X(UNAVAILABLE,		"storage_unavailable")			\
 	X(IDEM_REUSED,		"idempotency_key_reused")		\
+	X(TOO_MANY_REQUESTS,	"too_many_requests")			\
 	X(INTERNAL,		"internal")					\
 	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */
 
@@ -618,14 +631,24 @@ struct proto_batch {
 	zframe_t		*identity;	/* ROUTER peers; NULL otherwise */
 	size_t			 pairs;		/* name + body pairs in msg */
 	zframe_t		*next;		/* name frame of the next pair */
+	bool			 too_many;	/* -1: over PROTO_BATCH_MAX pairs */
 };
 
 /*
  * Receives one whole message without waiting: 0, 1 when there is none, or
- * -1 when its frames do not form pairs (*why says so; a ROUTER peer's
- * identity is kept so the caller can answer).  Free with proto_batch_free().
+ * -1 when its frames do not form pairs, or form more than PROTO_BATCH_MAX
+ * (b->too_many; the frames past the limit are read and dropped, never
+ * kept).  On -1 *why says why and a ROUTER peer's identity is kept so the
+ * caller can answer.  Free with proto_batch_free().
  */
 int	 proto_recv_batch(zsock_t *, bool with_identity, struct proto_batch *, const char **why);
+
+/*
+ * Sets ZMQ_MAXMSGSIZE on a socket: PROTO_REQUEST_BYTES_MAX on one that
+ * receives requests (or nothing), PROTO_REPLY_BYTES_MAX on one that receives
+ * replies or events.  Call before it binds or connects.
+ */
+void	 proto_sock_limit(zsock_t *, int64_t max_frame_bytes);
 /*
  * Parses the next pair of b into in, which borrows b's frames (free it with
  * proto_in_free() before b).  0, 1 when no pair is left, -1 for a bad pair.

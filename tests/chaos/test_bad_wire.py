@@ -18,9 +18,14 @@ import time
 import msgpack
 import pytest
 
+import zmq
+
+from abuse import Attack, Victim, assert_rss_below, rss_bytes
 from loomtest import SSE, Http, Loom, Relay, Wire, wait_for
 
 S = 1_000_000
+REQUEST_BYTES_MAX = 64 << 10     # proto.h PROTO_REQUEST_BYTES_MAX (ZMQ_MAXMSGSIZE)
+BATCH_MAX = 256                 # proto.h PROTO_BATCH_MAX: requests per message
 NAMES = [b"ping", b"checkin.record", b"monitor.create", b"events.after", b"snapshot",
          b"verdict.missed", b"verdict.timeout", b"token.verify", b"org.create"]
 
@@ -51,8 +56,8 @@ def garbage_messages(rng, n):
             out.append([name, rng.choice([b"\xdd\xff\xff\xff\xff", b"\xdf\x7f\xff\xff\xff",
                                           b"\xdb\xff\xff\xff\xf0abc", b"\xc6\xff\xff\xff\xff",
                                           b"\x91" * 5000])])
-        else:                   # a large frame
-            out.append([name, os.urandom(rng.choice([70_000, 2 << 20]))])
+        else:                   # a large frame, just under ZMQ_MAXMSGSIZE of requests
+            out.append([name, os.urandom(rng.choice([20_000, REQUEST_BYTES_MAX - 100]))])
     return out
 
 
@@ -218,3 +223,93 @@ def test_bad_events_on_the_feed_are_skipped_by_schedd_and_streamd():
         codes = loom.stop()
         loom.cleanup()
     assert codes == {n: 0 for n in loom.daemons}, codes
+
+
+def ping_pairs(n):
+    """One message of n ping requests (the issue's 6 MB of 300 k pairs)."""
+    body = msgpack.packb({"v": 1, "rid": 1})
+    return [b"ping", body] * n
+
+
+def test_a_message_of_300k_requests_is_refused_typed_and_logged_once(loom):
+    before = head(loom.cmd_endpoint)
+    w = Wire(loom.cmd_endpoint, timeout_ms=20000)
+    flood = ping_pairs(300_000)
+    for _ in range(3):
+        w.send_raw(*flood)
+        reply = w.sock.recv_multipart()
+        assert reply[0] == b"err", reply[:2]
+        assert msgpack.unpackb(reply[1])["code"] == "too_many_requests"
+        assert len(reply) == 2, "one answer for the whole message"
+    # The largest batch a peer may send is served as before.
+    w.send_raw(*ping_pairs(BATCH_MAX))
+    reply = w.sock.recv_multipart()
+    assert reply[0::2] == [b"ok"] * BATCH_MAX
+    assert w.ok("ping")["daemon"] == "storaged"
+    w.close()
+    rss = rss_bytes(loom.daemons["storaged"].proc.pid)
+    assert rss < 256 << 20, f"storaged holds {rss >> 20} MiB"
+    log = loom.daemons["storaged"].log()
+    assert log.count("too_many_requests") == 1, log[-2000:]
+    assert head(loom.cmd_endpoint) == before
+    all_serve(loom)
+
+
+def test_a_frame_over_maxmsgsize_disconnects_its_sender_only(loom):
+    for endpoint in (loom.cmd_endpoint, loom.schedd_endpoint):
+        w = Wire(endpoint, timeout_ms=1000)
+        w.send_raw(b"ping", os.urandom(REQUEST_BYTES_MAX + 1024))
+        with pytest.raises(zmq.Again):          # ZeroMQ dropped it unread
+            w.sock.recv_multipart()
+        w.close()
+        other = Wire(endpoint)
+        assert other.ok("ping")["daemon"] in ("storaged", "schedd")
+        other.close()
+    all_serve(loom)
+
+
+def flood_requests(stop, tally, endpoint):
+    """Messages of 300 k ping pairs, one after another, each waiting for its answer."""
+    sock = zmq.Context().socket(zmq.DEALER)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.RCVTIMEO, 10000)
+    sock.connect(endpoint)
+    flood = ping_pairs(300_000)
+    while not stop.is_set():
+        sock.send_multipart(flood)
+        try:
+            tally[sock.recv_multipart()[0].decode()] += 1
+        except zmq.Again:
+            tally["no answer"] += 1
+    sock.close()
+
+
+def flood_frames(stop, tally, endpoint):
+    """Frames over ZMQ_MAXMSGSIZE from a fresh connection each time."""
+    ctx = zmq.Context()
+    big = os.urandom(4 << 20)
+    while not stop.is_set():
+        sock = ctx.socket(zmq.DEALER)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.connect(endpoint)
+        sock.send_multipart([b"ping", big])
+        tally["sent"] += 1
+        stop.wait(0.01)
+        sock.close()
+
+
+@pytest.mark.parametrize("attack", [flood_requests, flood_frames])
+def test_oversized_messages_leave_other_organizations_alone(loom, attack):
+    victim = Victim(loom)
+    attacks = []
+
+    def make():
+        attacks.append(Attack(attack, loom.cmd_endpoint))
+        return attacks[-1]
+    victim.assert_holds(attack.__name__, make)
+    assert sum(sum(a.tally.values()) for a in attacks) > 0
+    if attack is flood_requests:
+        assert set().union(*(a.tally for a in attacks)) <= {"err", "no answer"}
+    assert_rss_below(loom)
+    victim.assert_nothing_lost()
+    all_serve(loom)

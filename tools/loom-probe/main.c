@@ -130,6 +130,7 @@ main(int argc, char *argv[])
 	if ((sock = zsock_new(ZMQ_DEALER)) == NULL)
 		fail(endpoint, "cannot create a socket");
 	zsock_set_linger(sock, 0);
+	proto_sock_limit(sock, PROTO_REPLY_BYTES_MAX);
 	if (zsock_attach(sock, endpoint, false) == -1) {
 		zsock_destroy(&sock);
 		fail(endpoint, "not a ZeroMQ endpoint");
