@@ -275,7 +275,8 @@ write_goaway(h2o_socket_t *sock)
 	f[16] = 0xb;			/* ENHANCE_YOUR_CALM */
 	memcpy(f + 17, debug, sizeof(debug) - 1);
 	(void)send(fd, f, sizeof(f), MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (shutdown(fd, SHUT_WR) == -1 && errno != ENOTCONN)
+	/* Reading on would parse the flood for the grace period: stop now. */
+	if (shutdown(fd, SHUT_RDWR) == -1 && errno != ENOTCONN)
 		log_warn("shutdown");
 	return true;
 }

@@ -40,11 +40,26 @@ def stream_churn(loom):
     return lambda: Attack(t.churn, loom.http_addr, loom.admin_token)
 
 
+def h2_reset(loom):
+    import test_abuse_reset as t
+    r = loom.http().post("/api/crons/monitors", {
+        "slug": "reset", "schedule": {"type": "interval", "value": 1, "unit": "day"}})
+    path = "/ping/" + r.json()["monitor"]["ping_key"]
+    return lambda: Attack(t.rapid_reset, loom.http_addr, path, start_after=t.BURST)
+
+
+def hoard(loom):
+    import test_abuse_connections as t
+    return lambda: Attack(t.hoard, loom.http_addr, start_after=t.CAP)
+
+
 # name: (environment of the daemons, setup(loom) -> a new attack each call)
 ATTACKS = {
     "reads-8": ({}, readers(8)),
     "reads-40": ({}, readers(40)),
     "streams": ({"LOOM_STREAMS_PER_ORG": "4", "LOOM_SSE_HEARTBEAT": "200ms"}, stream_churn),
+    "conns": ({"LOOM_MAX_CONNECTIONS": "300", "LOOM_HTTP_IDLE_TIMEOUT": "2s"}, hoard),
+    "h2-reset": ({}, h2_reset),
 }
 
 

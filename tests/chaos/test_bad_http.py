@@ -277,3 +277,21 @@ def test_garbage_tokens_are_401(loom, target):
         status, _ = raw(loom.stream_addr, req("GET", "/api/crons/stream",
                                               ["Authorization: " + value]))
         assert status in (400, 401), value[:30]
+
+
+def test_two_different_content_lengths_are_refused(loom, target):
+    # A request-smuggling classic: which length would a proxy in front believe?
+    status, out = raw(loom.http_addr, req("POST", f"/ping/{target['ping_key']}", [
+        "Content-Length: 3", "Content-Length: 5"], b"abcde"))
+    assert status == 400, out[:300]
+    assert b'"field":"content-length"' in out, out[:300]
+
+
+@pytest.mark.parametrize("number", ["1e300", "-1e300", "9.3e18", "1e19"])
+def test_a_number_out_of_range_is_a_400_naming_its_field(loom, target, number):
+    body = ('{"status": "ok", "duration_ms": %s}' % number).encode()
+    status, out = raw(loom.http_addr, req("POST", "/api/crons/monitors/target/checkins", [
+        f"Authorization: Bearer {loom.admin_token}", "Content-Type: application/json",
+        f"Content-Length: {len(body)}", "Connection: close"], body))
+    assert status == 400, out[:300]
+    assert b'"field":"duration_ms"' in out, out[:300]

@@ -10,16 +10,21 @@ import pytest
 HOURLY = {"type": "interval", "value": 1, "unit": "hours"}
 
 
+BATCH_MAX = 256         # PROTO_BATCH_MAX
+
+
 def ping_many(loom, key, kinds):
-    """Records one check-in per kind, in one wire message (oldest first)."""
+    """Records one check-in per kind, oldest first, in wire messages of
+    BATCH_MAX requests (a message may carry no more)."""
     w = loom.wire()
-    frames = []
-    for i, kind in enumerate(kinds):
-        frames += [b"checkin.record", msgpack.packb(
-            {"v": 1, "rid": i + 1, "key": key, "kind": kind, "source": "ping"})]
-    w.send_raw(*frames)
-    reply = w.sock.recv_multipart()
-    assert reply[0::2] == [b"ok"] * len(kinds)
+    for at in range(0, len(kinds), BATCH_MAX):
+        frames = []
+        for i, kind in enumerate(kinds[at:at + BATCH_MAX], start=at):
+            frames += [b"checkin.record", msgpack.packb(
+                {"v": 1, "rid": i + 1, "key": key, "kind": kind, "source": "ping"})]
+        w.send_raw(*frames)
+        reply = w.sock.recv_multipart()
+        assert reply[0::2] == [b"ok"] * (len(frames) // 2)
     w.close()
 
 
