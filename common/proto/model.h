@@ -254,7 +254,10 @@ struct stats {
 	X(MONITOR_HEALTHY,	"monitor.healthy",	true,	true)		\
 	X(MONITOR_CREATED,	"monitor.created",	false,	false)		\
 	X(MONITOR_UPDATED,	"monitor.updated",	false,	false)		\
-	X(MONITOR_DELETED,	"monitor.deleted",	false,	false)
+	X(MONITOR_DELETED,	"monitor.deleted",	false,	false)		\
+	X(MONITOR_REMINDER,	"monitor.reminder",	true,	true)		\
+	X(CHANNEL_CHANGED,	"channel.changed",	false,	false)		\
+	X(CHANNEL_FAILING,	"channel.failing",	true,	false)
 
 enum event_type {
 	EVENT_NONE,
@@ -279,6 +282,7 @@ struct monitor_ref {
 	uint32_t		 margin_min;
 	uint32_t		 max_runtime_min;
 	int64_t			 next_expected_at;
+	char			 timezone[TIMEZONE_MAX + 1];	/* "": UTC */
 };
 
 struct event {
@@ -288,10 +292,100 @@ struct event {
 	char			 org[ID_SIZE];
 	struct monitor_ref	 monitor;
 	bool			 has_checkin;
-	struct checkin		 checkin;	/* output not included */
+	/*
+	 * Its output is not included, but for alerting events: the last
+	 * ALERT_OUTPUT_TAIL bytes of the run's output (borrowed).
+	 */
+	struct checkin		 checkin;
 	enum health		 old_health;
 	enum health		 new_health;
+	bool			 muted;		/* its monitor was muted: no channel is told */
+	char			 channel_id[ID_SIZE];	/* channel.*: the channel */
 };
+
+/*
+ * Alert channels (docs/alerts.md): where streamd delivers an
+ * organization's alerting events, at least once and in log order.
+ */
+#define CHANNEL_NAME_MAX	100
+#define CHANNEL_URL_MAX		2048
+#define CHANNEL_HEADERS_MAX	8	/* webhook: extra request headers */
+#define CHANNEL_HEADER_NAME_MAX	64
+#define CHANNEL_HEADER_VALUE_MAX 512
+#define CHANNEL_RECIPIENTS_MAX	10	/* email */
+#define EMAIL_ADDR_MAX		254
+#define CHANNEL_MONITORS_MAX	64	/* the monitors filter: slugs; none: every monitor */
+#define CHANNEL_SECRET_MAX	64	/* "whsec_" and 43 characters of base64url */
+#define DELIVERY_ERROR_MAX	200
+#define ALERT_OUTPUT_TAIL	1024	/* bytes of a run's output an alerting event carries */
+
+enum channel_kind {
+	CHANNEL_KIND_NONE,
+	CHANNEL_WEBHOOK,
+	CHANNEL_SLACK,
+	CHANNEL_DISCORD,
+	CHANNEL_NTFY,
+	CHANNEL_EMAIL,
+};
+
+enum channel_state {
+	CHANNEL_STATE_NONE,
+	CHANNEL_OK,
+	CHANNEL_FAILING,	/* a delivery has failed for 24 h */
+};
+
+struct channel_header {
+	char			 name[CHANNEL_HEADER_NAME_MAX + 1];
+	char			 value[CHANNEL_HEADER_VALUE_MAX + 1];
+};
+
+struct channel {
+	char			 id[ID_SIZE];		/* "chn_..." */
+	char			 org[ID_SIZE];
+	char			 name[CHANNEL_NAME_MAX + 1];
+	enum channel_kind	 kind;
+	char			 url[CHANNEL_URL_MAX + 1];	/* all kinds but email */
+	uint32_t		 n_headers;		/* webhook */
+	struct channel_header	 headers[CHANNEL_HEADERS_MAX];
+	uint32_t		 n_recipients;		/* email */
+	char			 recipients[CHANNEL_RECIPIENTS_MAX][EMAIL_ADDR_MAX + 1];
+	uint32_t		 ntfy_priority;		/* 1-5; 0: by event (docs/alerts.md) */
+	uint32_t		 events;		/* bit (1u << enum event_type) per event */
+	uint32_t		 n_monitors;
+	char			 monitors[CHANNEL_MONITORS_MAX][SLUG_MAX + 1];
+	bool			 enabled;
+	enum channel_state	 state;
+	char			 secret[CHANNEL_SECRET_MAX + 1];	/* signs webhooks; never shown again */
+	uint64_t		 position;		/* the last event seq it is done with */
+	int64_t			 created_at;
+	int64_t			 updated_at;
+};
+
+enum delivery_status {
+	DELIVERY_STATUS_NONE,
+	DELIVERY_RETRYING,	/* failed so far; next_retry_at says when */
+	DELIVERY_DELIVERED,
+	DELIVERY_GAVE_UP,	/* failed for 24 h: the channel went on to the next */
+};
+
+/* One event's delivery to one channel, as the delivery log shows it. */
+struct delivery {
+	char			 channel_id[ID_SIZE];
+	uint64_t		 seq;			/* the event's */
+	enum event_type		 type;
+	char			 monitor_slug[SLUG_MAX + 1];
+	enum delivery_status	 status;
+	uint32_t		 attempts;
+	int32_t			 http_status;		/* NONE: no answer (or e-mail) */
+	char			 last_error[DELIVERY_ERROR_MAX + 1];	/* "": none */
+	int64_t			 first_attempt_at;
+	int64_t			 last_attempt_at;
+	int64_t			 next_retry_at;		/* retrying only */
+};
+
+extern const char *const channel_kind_names[];
+extern const char *const channel_state_names[];
+extern const char *const delivery_status_names[];
 
 /* Initializers: zero everything and set the NONE sentinels. */
 void	 checkin_init(struct checkin *);
