@@ -50,9 +50,8 @@ reply_monitors(struct call *c, const struct rpc_reply *r)
 	    a.next[0] != '\0' ? json_string(a.next) : json_null()));
 }
 
-/* ?limit=N, 1-1000 (default 100); false (answered 400) when it is not. */
-static bool
-query_limit(struct call *c, uint32_t *limit)
+bool
+api_query_limit(struct call *c, uint32_t *limit)
 {
 	char	 v[32], *end;
 	long	 n = 100;
@@ -92,7 +91,7 @@ api_monitors_list(struct call *c)
 		    "health must be unknown, healthy, failing, missed or timeout");
 		return;
 	}
-	if (!query_limit(c, &q->u.monitor_list.limit))
+	if (!api_query_limit(c, &q->u.monitor_list.limit))
 		return;
 	/* The cursor is the last slug of the previous page. */
 	if ((rc = req_query(c->req, "cursor", q->u.monitor_list.after,
@@ -228,7 +227,7 @@ api_monitor_checkins(struct call *c)
 		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
 		return;
 	}
-	if (!query_limit(c, &q->u.checkin_list.limit))
+	if (!api_query_limit(c, &q->u.checkin_list.limit))
 		return;
 	if ((rc = req_query(c->req, "status", v, sizeof(v))) != 0 &&
 	    (rc == -1 || (q->u.checkin_list.status = (enum checkin_status)enum_parse(

@@ -480,3 +480,125 @@ api_org_from_json(const json_t *obj, struct msg_org *o, struct api_error *e)
 	o->environment_limit = (uint32_t)envs;
 	return 0;
 }
+
+/* An array of at most max strings of at most size - 1 bytes, into first[i * size]. */
+static int
+get_strings(const json_t *v, const char *field, uint32_t max, uint32_t *n, char *first,
+    size_t size, struct api_error *e)
+{
+	size_t	 i;
+	json_t	*s;
+
+	if (!json_is_array(v) || json_array_size(v) > max)
+		BAD(e, field, "%s must be an array of at most %u strings", field, max);
+	json_array_foreach(v, i, s)
+		if (get_string(s, field, first + i * size, size, e) == -1)
+			return -1;
+	*n = (uint32_t)json_array_size(v);
+	return 0;
+}
+
+static int
+channel_events_from_json(const json_t *v, uint32_t *events, struct api_error *e)
+{
+	size_t		 i;
+	json_t		*s;
+	int		 t;
+
+	if (!json_is_array(v))
+		BAD(e, "events", "events must be an array of event names");
+	*events = 0;
+	json_array_foreach(v, i, s) {
+		if (!json_is_string(s))
+			BAD(e, "events", "events must be an array of event names");
+		t = enum_parse(event_type_names, json_string_value(s));
+		if (t <= 0 || !(CHANNEL_EVENTS_ALLOWED & EVENT_BIT(t)))
+			BAD(e, "events", "\"%.60s\" is not an event a channel delivers",
+			    json_string_value(s));
+		*events |= EVENT_BIT(t);
+	}
+	return 0;
+}
+
+int
+api_channel_from_json(const json_t *obj, bool creating, struct channel_spec *s,
+    struct api_error *e)
+{
+	static const char *const known[] = { "name", "kind", "url", "headers", "recipients",
+		"priority", "events", "monitors", "enabled", "id", "state", "created_at",
+		"updated_at", NULL };
+	struct channel	*c = &s->ch;
+	const char	*field, *key;
+	char		 why[CHANNEL_WHY_MAX], kind[16];
+	json_t		*v, *h;
+	int64_t		 n;
+
+	memset(s, 0, sizeof(*s));
+	if (check_members(obj, known, e) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "name")) != NULL) {
+		if (get_string(v, "name", c->name, sizeof(c->name), e) == -1)
+			return -1;
+		s->set |= CHSPEC_NAME;
+	}
+	if ((v = json_object_get(obj, "kind")) != NULL) {
+		if (get_string(v, "kind", kind, sizeof(kind), e) == -1 ||
+		    (c->kind = (enum channel_kind)enum_parse(channel_kind_names, kind)) <= 0)
+			BAD(e, "kind", "kind must be webhook, slack, discord, ntfy or email");
+		s->set |= CHSPEC_KIND;
+	}
+	if ((v = json_object_get(obj, "url")) != NULL) {
+		if (get_string(v, "url", c->url, sizeof(c->url), e) == -1)
+			return -1;
+		s->set |= CHSPEC_URL;
+	}
+	if ((v = json_object_get(obj, "headers")) != NULL) {
+		if (!json_is_object(v) || json_object_size(v) > CHANNEL_HEADERS_MAX)
+			BAD(e, "headers", "headers must be an object of at most %d strings",
+			    CHANNEL_HEADERS_MAX);
+		json_object_foreach(v, key, h) {
+			struct channel_header *ch = &c->headers[c->n_headers++];
+
+			if (strlen(key) >= sizeof(ch->name))
+				BAD(e, "headers", "a header name has at most %d characters",
+				    CHANNEL_HEADER_NAME_MAX);
+			memcpy(ch->name, key, strlen(key) + 1);
+			if (get_string(h, "headers", ch->value, sizeof(ch->value), e) == -1)
+				return -1;
+		}
+		s->set |= CHSPEC_HEADERS;
+	}
+	if ((v = json_object_get(obj, "recipients")) != NULL) {
+		if (get_strings(v, "recipients", CHANNEL_RECIPIENTS_MAX, &c->n_recipients,
+		    c->recipients[0], sizeof(c->recipients[0]), e) == -1)
+			return -1;
+		s->set |= CHSPEC_RECIPIENTS;
+	}
+	if ((v = json_object_get(obj, "priority")) != NULL) {
+		if (get_int(v, "priority", 1, 5, &n, e) == -1)
+			return -1;
+		c->ntfy_priority = (uint32_t)n;
+		s->set |= CHSPEC_PRIORITY;
+	}
+	if ((v = json_object_get(obj, "events")) != NULL) {
+		if (channel_events_from_json(v, &c->events, e) == -1)
+			return -1;
+		s->set |= CHSPEC_EVENTS;
+	}
+	if ((v = json_object_get(obj, "monitors")) != NULL) {
+		if (get_strings(v, "monitors", CHANNEL_MONITORS_MAX, &c->n_monitors,
+		    c->monitors[0], sizeof(c->monitors[0]), e) == -1)
+			return -1;
+		s->set |= CHSPEC_MONITORS;
+	}
+	if ((v = json_object_get(obj, "enabled")) != NULL) {
+		if (!json_is_boolean(v))
+			BAD(e, "enabled", "enabled must be true or false");
+		c->enabled = json_is_true(v);
+		s->set |= CHSPEC_ENABLED;
+	}
+	/* An update's kind-dependent rules are storaged's, which knows the kind. */
+	if (creating && channel_spec_validate(s, true, CHANNEL_KIND_NONE, &field, why) == -1)
+		BAD(e, field, "%s", why);
+	return 0;
+}

@@ -29,6 +29,9 @@ int	 api_checkin_from_json(const json_t *, struct msg_checkin_record *, struct a
 /* PATCH /api/crons/checkins/{id}. */
 int	 api_checkin_update_from_json(const json_t *, struct msg_checkin_update *,
 	    struct api_error *);
+/* A channel (create: kind and what the kind needs required; update: any subset). */
+int	 api_channel_from_json(const json_t *, bool creating, struct channel_spec *,
+	    struct api_error *);
 /* POST /api/crons/tokens. */
 int	 api_token_from_json(const json_t *, struct msg_token *, struct api_error *);
 /* POST /api/crons/organizations. */

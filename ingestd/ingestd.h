@@ -199,8 +199,12 @@ json_t	*render_monitor(const struct ingestd *, const struct monitor *);
 json_t	*render_stats(const struct stats *, enum stats_period);
 json_t	*render_token(const struct token_info *);
 json_t	*render_org(const struct org *);
+json_t	*render_channel(const struct channel *);
+json_t	*render_delivery(const struct delivery *);
 
 /* The API handlers (api_*.c), run by route.c once authenticated. */
+/* ?limit=N, 1-1000 (default 100); false (answered 400) when it is not. */
+bool	 api_query_limit(struct call *, uint32_t *limit);
 void	 api_monitors_list(struct call *);
 void	 api_monitors_create(struct call *);
 void	 api_monitor_get(struct call *);
@@ -219,5 +223,12 @@ void	 api_token_revoke(struct call *);
 void	 api_orgs_create(struct call *);
 void	 api_org_get(struct call *);
 void	 api_org_rotate_ping_key(struct call *);
+void	 api_channels_list(struct call *);
+void	 api_channels_create(struct call *);
+void	 api_channel_get(struct call *);
+void	 api_channel_update(struct call *);
+void	 api_channel_delete(struct call *);
+void	 api_channel_test(struct call *);
+void	 api_channel_deliveries(struct call *);
 
 #endif

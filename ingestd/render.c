@@ -100,3 +100,62 @@ render_org(const struct org *o)
 	    "environment_count", (json_int_t)o->environment_count,
 	    "created_at", render_time(o->created_at));
 }
+
+json_t *
+render_channel(const struct channel *ch)
+{
+	json_t	*events = json_array(), *monitors = json_array(), *j;
+
+	for (int t = EVENT_NONE + 1; t < EVENT_MAX; t++)
+		if (ch->events & EVENT_BIT(t))
+			json_array_append_new(events, json_string(event_type_names[t]));
+	for (uint32_t i = 0; i < ch->n_monitors; i++)
+		json_array_append_new(monitors, json_string(ch->monitors[i]));
+	j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:b,s:s,s:o,s:o}",
+	    "id", ch->id,
+	    "name", ch->name,
+	    "kind", enum_name(channel_kind_names, (int)ch->kind),
+	    "events", events,
+	    "monitors", monitors,
+	    "enabled", ch->enabled,
+	    "state", enum_name(channel_state_names, (int)ch->state),
+	    "created_at", render_time(ch->created_at),
+	    "updated_at", render_time(ch->updated_at));
+	if (ch->kind == CHANNEL_EMAIL) {
+		json_t *to = json_array();
+
+		for (uint32_t i = 0; i < ch->n_recipients; i++)
+			json_array_append_new(to, json_string(ch->recipients[i]));
+		json_object_set_new(j, "recipients", to);
+	} else {
+		json_object_set_new(j, "url", json_string(ch->url));
+	}
+	if (ch->kind == CHANNEL_WEBHOOK) {
+		json_t *h = json_object();
+
+		for (uint32_t i = 0; i < ch->n_headers; i++)
+			json_object_set_new(h, ch->headers[i].name,
+			    json_string(ch->headers[i].value));
+		json_object_set_new(j, "headers", h);
+	}
+	if (ch->kind == CHANNEL_NTFY)
+		json_object_set_new(j, "priority", ch->ntfy_priority ?
+		    json_integer(ch->ntfy_priority) : json_null());
+	return j;
+}
+
+json_t *
+render_delivery(const struct delivery *d)
+{
+	return json_pack("{s:I,s:s,s:s?,s:s,s:i,s:o,s:s?,s:o,s:o,s:o}",
+	    "event_id", (json_int_t)d->seq,
+	    "type", enum_name(event_type_names, (int)d->type),
+	    "monitor", d->monitor_slug[0] != '\0' ? d->monitor_slug : NULL,
+	    "status", enum_name(delivery_status_names, (int)d->status),
+	    "attempts", (json_int_t)d->attempts,
+	    "http_status", opt_int(d->http_status),
+	    "last_error", d->last_error[0] != '\0' ? d->last_error : NULL,
+	    "first_attempt_at", render_time(d->first_attempt_at),
+	    "last_attempt_at", render_time(d->last_attempt_at),
+	    "next_retry_at", render_time(d->next_retry_at));
+}

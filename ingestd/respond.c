@@ -66,6 +66,7 @@ respond_rpc_error(h2o_req_t *req, const struct rpc_reply *r)
 		{ ERR_UNAUTHORIZED, 401, "unauthorized" },
 		{ ERR_FORBIDDEN, 403, "forbidden" },
 		{ ERR_MONITOR_LIMIT, 403, "monitor_limit_exceeded" },
+		{ ERR_CHANNEL_LIMIT, 403, "channel_limit_exceeded" },
 		{ ERR_ENV_LIMIT, 403, "environment_limit_exceeded" },
 		{ ERR_NOT_FOUND, 404, "not_found" },
 		{ ERR_SLUG_TAKEN, 409, "slug_taken" },

@@ -34,6 +34,14 @@ static const struct route routes[] = {
 	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
 	{ "POST", API "/organization/ping-key", SCOPE_ADMIN, false, false, api_org_rotate_ping_key },
 	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
+	{ "GET", API "/channels", SCOPE_ADMIN, false, false, api_channels_list },
+	{ "POST", API "/channels", SCOPE_ADMIN, true, false, api_channels_create },
+	{ "GET", API "/channels/{}", SCOPE_ADMIN, false, false, api_channel_get },
+	{ "PATCH", API "/channels/{}", SCOPE_ADMIN, true, false, api_channel_update },
+	{ "DELETE", API "/channels/{}", SCOPE_ADMIN, false, false, api_channel_delete },
+	{ "POST", API "/channels/{}/test", SCOPE_ADMIN, false, false, api_channel_test },
+	{ "GET", API "/channels/{}/deliveries", SCOPE_ADMIN, false, false,
+	    api_channel_deliveries },
 };
 
 /* Matches path against pattern; "{}" captures one segment of [a-z0-9_-]. */

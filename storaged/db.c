@@ -44,6 +44,9 @@ static const char *const table_names[T_MAX] = {
 	[T_EVENTS] = "events",
 	[T_IDEM] = "idempotency",
 	[T_IDEM_TIMES] = "idempotency_times",
+	[T_CHANNELS] = "channels",
+	[T_ORG_CHANNELS] = "org_channels",
+	[T_DELIVERIES] = "deliveries",
 };
 
 struct db *

@@ -30,6 +30,9 @@ enum db_table {
 	T_EVENTS,		/* seq -> event map */
 	T_IDEM,			/* hash(message, scope, key) -> created, fingerprint, reply */
 	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
+	T_CHANNELS,		/* channel id -> channel map (with secret and position) */
+	T_ORG_CHANNELS,		/* org id + channel id -> "" */
+	T_DELIVERIES,		/* channel id + be64 seq -> delivery map */
 	T_MAX
 };
 

@@ -77,6 +77,33 @@ handle_request(struct ctx *c)
 	case MSG_ORG_ROTATE_KEY:
 		handle_org_rotate_ping_key(c, &q->u.org);
 		break;
+	case MSG_CHANNEL_CREATE:
+		handle_channel_create(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_UPDATE:
+		handle_channel_update(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_DELETE:
+		handle_channel_delete(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_TEST:
+		handle_channel_test(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_GET:
+		handle_channel_get(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_LIST:
+		handle_channel_list(c, &q->u.channel);
+		break;
+	case MSG_DELIVERY_LIST:
+		handle_delivery_list(c, &q->u.channel);
+		break;
+	case MSG_CHANNEL_LOAD:
+		handle_channel_load(c, &q->u.channel_load);
+		break;
+	case MSG_CHANNEL_PROGRESS:
+		handle_channel_progress(c, &q->u.channel_progress);
+		break;
 	case MSG_EVENTS_AFTER:
 		handle_events_after(c, &q->u.events_after);
 		break;

@@ -104,6 +104,26 @@ key_org_token(struct key *k, const char *org, const char *token_id)
 }
 
 void
+key_org_channel(struct key *k, const char *org, const char *channel_id)
+{
+	k->len = 0;
+	add_id(k, org);
+	if (channel_id != NULL)
+		add_id(k, channel_id);
+}
+
+void
+key_delivery(struct key *k, const char *channel_id, uint64_t seq)
+{
+	k->len = 0;
+	add_id(k, channel_id);
+	if (seq != 0) {
+		key_be64(k->b + k->len, seq);
+		k->len += 8;
+	}
+}
+
+void
 key_seq(struct key *k, uint64_t seq)
 {
 	k->len = 8;

@@ -36,6 +36,10 @@ void	 key_checkin_id(const void *key, char out[ID_SIZE]);
 void	 key_org_env(struct key *, const char *org, const char *env);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */
 void	 key_org_token(struct key *, const char *org, const char *token_id);
+/* T_ORG_CHANNELS: org + channel id (or the org prefix alone). */
+void	 key_org_channel(struct key *, const char *org, const char *channel_id);
+/* T_DELIVERIES: channel id + seq (0 and no seq: the channel's prefix). */
+void	 key_delivery(struct key *, const char *channel_id, uint64_t seq);
 /* T_EVENTS: seq. */
 void	 key_seq(struct key *, uint64_t seq);
 

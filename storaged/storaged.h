@@ -43,6 +43,7 @@ struct storaged_cfg {
 	uint64_t	 read_scan_max;		/* records a query's page examines, at most */
 	struct readers_cfg readers;
 	uint64_t	 idem_ttl_ms;		/* how long an Idempotency-Key is remembered */
+	uint64_t	 channels_per_org;	/* alert channels of one organization, at most */
 };
 
 /* One request of a batch: its frames, decoded form and reply. */
@@ -132,6 +133,15 @@ void	 handle_token_revoke(struct ctx *, const struct msg_token *);
 void	 handle_org_create(struct ctx *, const struct msg_org *);
 void	 handle_org_get(struct ctx *, const struct msg_org *);
 void	 handle_org_rotate_ping_key(struct ctx *, const struct msg_org *);
+void	 handle_channel_create(struct ctx *, const struct msg_channel *);
+void	 handle_channel_update(struct ctx *, const struct msg_channel *);
+void	 handle_channel_delete(struct ctx *, const struct msg_channel *);
+void	 handle_channel_get(struct ctx *, const struct msg_channel *);
+void	 handle_channel_test(struct ctx *, const struct msg_channel *);
+void	 handle_channel_list(struct ctx *, const struct msg_channel *);
+void	 handle_delivery_list(struct ctx *, const struct msg_channel *);
+void	 handle_channel_load(struct ctx *, const struct msg_channel_load *);
+void	 handle_channel_progress(struct ctx *, const struct msg_channel_progress *);
 void	 handle_events_after(struct ctx *, const struct msg_events_after *);
 void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
 void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);

@@ -82,6 +82,7 @@ monitor_ref_from(struct monitor_ref *r, const struct monitor *m)
 	r->margin_min = m->margin_min;
 	r->max_runtime_min = m->max_runtime_min;
 	r->next_expected_at = m->next_expected_at;
+	memcpy(r->timezone, m->timezone, sizeof(r->timezone));
 }
 
 static bool

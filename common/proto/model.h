@@ -257,7 +257,8 @@ struct stats {
 	X(MONITOR_DELETED,	"monitor.deleted",	false,	false)		\
 	X(MONITOR_REMINDER,	"monitor.reminder",	true,	true)		\
 	X(CHANNEL_CHANGED,	"channel.changed",	false,	false)		\
-	X(CHANNEL_FAILING,	"channel.failing",	true,	false)
+	X(CHANNEL_FAILING,	"channel.failing",	true,	false)		\
+	X(CHANNEL_TEST,		"channel.test",		false,	false)
 
 enum event_type {
 	EVENT_NONE,
@@ -357,6 +358,7 @@ struct channel {
 	enum channel_state	 state;
 	char			 secret[CHANNEL_SECRET_MAX + 1];	/* signs webhooks; never shown again */
 	uint64_t		 position;		/* the last event seq it is done with */
+	uint32_t		 n_deliveries;		/* entries in its delivery log */
 	int64_t			 created_at;
 	int64_t			 updated_at;
 };

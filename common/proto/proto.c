@@ -51,6 +51,11 @@ proto_msg_writes(enum proto_msg m)
 	case MSG_ORG_ROTATE_KEY:
 	case MSG_VERDICT_MISSED:
 	case MSG_VERDICT_TIMEOUT:
+	case MSG_CHANNEL_CREATE:
+	case MSG_CHANNEL_UPDATE:
+	case MSG_CHANNEL_DELETE:
+	case MSG_CHANNEL_TEST:
+	case MSG_CHANNEL_PROGRESS:
 		return true;
 	default:
 		return false;
@@ -363,6 +368,7 @@ proto_monitor_ref_encode(struct mpw *w, const struct monitor_ref *m)
 	mpw_kv_int(w, "margin", m->margin_min);
 	mpw_kv_int(w, "max_runtime", m->max_runtime_min);
 	mpw_kv_time_opt(w, "next_expected_at", m->next_expected_at);
+	mpw_kv_str_opt(w, "timezone", m->timezone);
 	mpw_map_end(w);
 }
 
@@ -378,6 +384,7 @@ proto_monitor_ref_decode(struct mpr *r, struct monitor_ref *m)
 	m->margin_min = (uint32_t)mpr_int(r, "margin", 1, MARGIN_MAX_MIN, 1, true);
 	m->max_runtime_min = (uint32_t)mpr_int(r, "max_runtime", 0, RUNTIME_MAX_MIN, 0, true);
 	m->next_expected_at = get_time(r, "next_expected_at", false);
+	mpr_str(r, "timezone", m->timezone, sizeof(m->timezone), false);
 }
 
 void
@@ -477,14 +484,18 @@ proto_event_encode(struct mpw *w, const struct event *e)
 	mpw_kv_enum_opt(w, "type", event_type_names, (int)e->type);
 	mpw_kv_int(w, "ts", e->ts);
 	mpw_kv_str(w, "org", e->org);
-	mpw_key(w, "monitor");
-	proto_monitor_ref_encode(w, &e->monitor);
+	if (e->monitor.id[0] != '\0') {
+		mpw_key(w, "monitor");
+		proto_monitor_ref_encode(w, &e->monitor);
+	}
 	if (e->has_checkin) {
 		mpw_key(w, "checkin");
-		proto_checkin_encode(w, &e->checkin, false);
+		proto_checkin_encode(w, &e->checkin, e->checkin.output != NULL);
 	}
 	mpw_kv_enum_opt(w, "old_health", health_names, (int)e->old_health);
 	mpw_kv_enum_opt(w, "new_health", health_names, (int)e->new_health);
+	mpw_kv_bool_opt(w, "muted", e->muted);
+	mpw_kv_str_opt(w, "channel_id", e->channel_id);
 	mpw_map_end(w);
 }
 
@@ -508,7 +519,9 @@ proto_event_decode(const msgpack_object *obj, struct event *e, struct mpr_err *e
 	e->type = (enum event_type)mpr_enum(&r, "type", event_type_names, true);
 	e->ts = get_time(&r, "ts", true);
 	mpr_str(&r, "org", e->org, sizeof(e->org), true);
-	mpr_map(&r, "monitor", &m, true);
+	/* Every event but a channel's is about a monitor. */
+	mpr_map(&r, "monitor", &m, e->type != EVENT_CHANNEL_CHANGED &&
+	    e->type != EVENT_CHANNEL_FAILING && e->type != EVENT_CHANNEL_TEST);
 	if (m.map != NULL)
 		proto_monitor_ref_decode(&m, &e->monitor);
 	mpr_map(&r, "checkin", &c, false);
@@ -518,6 +531,8 @@ proto_event_decode(const msgpack_object *obj, struct event *e, struct mpr_err *e
 	}
 	e->old_health = (enum health)mpr_enum(&r, "old_health", health_names, false);
 	e->new_health = (enum health)mpr_enum(&r, "new_health", health_names, false);
+	e->muted = mpr_bool(&r, "muted");
+	mpr_str(&r, "channel_id", e->channel_id, sizeof(e->channel_id), false);
 	if (mpr_ok(&r) && e->seq == 0)
 		mpr_fail(&r, "seq", "must be at least 1");
 	return mpr_ok(&r) ? 0 : -1;
@@ -546,6 +561,17 @@ static const struct codec_desc rec_checkin = CODEC_RECORD("checkin", enc_checkin
 static const struct codec_desc rec_org = CODEC_RECORD("org", enc_org, dec_org);
 static const struct codec_desc rec_token = CODEC_RECORD("token", enc_token, dec_token);
 static const struct codec_desc rec_stats = CODEC_RECORD("stats", enc_stats, dec_stats);
+static void enc_channel(struct mpw *w, const void *s) { proto_channel_encode(w, s, false); }
+static void enc_channel_all(struct mpw *w, const void *s) { proto_channel_encode(w, s, true); }
+static void dec_channel(struct mpr *r, void *s) { proto_channel_decode(r, s); }
+static void enc_delivery(struct mpw *w, const void *s) { proto_delivery_encode(w, s); }
+static void dec_delivery(struct mpr *r, void *s) { proto_delivery_decode(r, s); }
+static const struct codec_desc rec_channel = CODEC_RECORD("channel", enc_channel, dec_channel);
+/* With the secret and position: storaged to streamd only. */
+static const struct codec_desc rec_channel_internal = CODEC_RECORD("channel", enc_channel_all,
+    dec_channel);
+static const struct codec_desc rec_delivery = CODEC_RECORD("delivery", enc_delivery,
+    dec_delivery);
 
 /*
  * Requests.  Every table is over struct proto_req; the key of each field is
@@ -697,6 +723,50 @@ static const struct codec_field q_verdict_timeout[] = {
 	CF_TIME("timeout_at", R, Q, u.verdict.timeout_at),
 };
 
+#define CH(m)	u.channel.m
+static const struct codec_field q_channel_create[] = {
+	CF_ID("org", R, Q, CH(org), "org"),
+	CF_BIN("spec", R, Q, CH(spec), CH(spec_len), PROTO_REQUEST_BYTES_MAX / 2),
+};
+
+static const struct codec_field q_channel_update[] = {
+	CF_ID("org", R, Q, CH(org), "org"),
+	CF_ID("channel_id", R, Q, CH(channel_id), "chn"),
+	CF_BIN("spec", R, Q, CH(spec), CH(spec_len), PROTO_REQUEST_BYTES_MAX / 2),
+};
+
+/* channel.get, channel.delete */
+static const struct codec_field q_channel_by_id[] = {
+	CF_ID("org", R, Q, CH(org), "org"),
+	CF_ID("channel_id", R, Q, CH(channel_id), "chn"),
+};
+
+static const struct codec_field q_channel_list[] = {
+	CF_ID("org", R, Q, CH(org), "org"),
+};
+
+static const struct codec_field q_delivery_list[] = {
+	CF_ID("org", R, Q, CH(org), "org"),
+	CF_ID("channel_id", R, Q, CH(channel_id), "chn"),
+	CF_INT("limit", 0, Q, CH(limit), 1, 1000, 100),
+	CF_UINT("before", O, Q, CH(before)),
+};
+#undef CH
+
+static const struct codec_field q_channel_load[] = {
+	CF_ID("after", O, Q, u.channel_load.after, "chn"),
+	CF_INT("limit", 0, Q, u.channel_load.limit, 1, PROTO_CHANNELS_MAX, PROTO_CHANNELS_MAX),
+};
+
+#define CP(m)	u.channel_progress.m
+static const struct codec_field q_channel_progress[] = {
+	CF_ID("channel_id", R, Q, CP(channel_id), "chn"),
+	CF_UINT("position", R, Q, CP(position)),
+	CF_REC_HAS("delivery", O, Q, CP(delivery), CP(has_delivery), &rec_delivery),
+	CF_ENUM("state", O, Q, CP(state), channel_state_names),
+};
+#undef CP
+
 static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_PING] = CODEC_EMPTY("ping"),
 	[MSG_TOKEN_VERIFY] = CODEC_DESC("token.verify", Q, q_token_verify, NULL),
@@ -722,6 +792,15 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_VERDICT_TIMEOUT] = CODEC_DESC("verdict.timeout", Q, q_verdict_timeout, NULL),
 	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", Q, q_checkin_get, NULL),
 	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", Q, q_org_by_id, NULL),
+	[MSG_CHANNEL_CREATE] = CODEC_DESC("channel.create", Q, q_channel_create, NULL),
+	[MSG_CHANNEL_UPDATE] = CODEC_DESC("channel.update", Q, q_channel_update, NULL),
+	[MSG_CHANNEL_DELETE] = CODEC_DESC("channel.delete", Q, q_channel_by_id, NULL),
+	[MSG_CHANNEL_GET] = CODEC_DESC("channel.get", Q, q_channel_by_id, NULL),
+	[MSG_CHANNEL_LIST] = CODEC_DESC("channel.list", Q, q_channel_list, NULL),
+	[MSG_CHANNEL_TEST] = CODEC_DESC("channel.test", Q, q_channel_by_id, NULL),
+	[MSG_DELIVERY_LIST] = CODEC_DESC("delivery.list", Q, q_delivery_list, NULL),
+	[MSG_CHANNEL_LOAD] = CODEC_DESC("channel.load", Q, q_channel_load, NULL),
+	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", Q, q_channel_progress, NULL),
 };
 #undef Q
 
@@ -988,6 +1067,40 @@ static const struct codec_field a_schedd_status[] = {
 const struct codec_desc proto_schedd_status_desc = CODEC_DESC("schedd status",
     struct proto_schedd_status, a_schedd_status, NULL);
 
+static const struct codec_field a_channel_create[] = {
+	CF_REC("channel", R, struct reply_channel_create, channel, &rec_channel),
+	CF_STR("secret", R, struct reply_channel_create, secret),
+};
+
+static const struct codec_field a_channel[] = {
+	CF_REC("channel", R, struct reply_channel, channel, &rec_channel),
+};
+
+static const struct codec_field a_channel_list[] = {
+	CF_ARRAY("channels", R, struct reply_channel_list, channels, &rec_channel, UINT32_MAX),
+};
+
+static const struct codec_field a_channel_load[] = {
+	CF_ARRAY("channels", R, struct reply_channel_list, channels, &rec_channel_internal,
+	    PROTO_CHANNELS_MAX),
+	CF_STR("next", R, struct reply_channel_list, next),
+	CF_UINT("head", R, struct reply_channel_list, head),
+};
+
+static const struct codec_field a_channel_test[] = {
+	CF_UINT("seq", R, struct reply_channel_test, seq),
+};
+
+static const struct codec_field a_channel_progress[] = {
+	CF_BOOL("applied", 0, struct reply_channel_progress, applied, 0),
+};
+
+static const struct codec_field a_delivery_list[] = {
+	CF_ARRAY("deliveries", R, struct reply_delivery_list, deliveries, &rec_delivery,
+	    UINT32_MAX),
+	CF_UINT("next", 0, struct reply_delivery_list, next),
+};
+
 static const struct codec_desc reply_descs[MSG_MAX] = {
 	[MSG_PING] = CODEC_DESC("ping", struct reply_ping, a_ping, NULL),
 	[MSG_TOKEN_VERIFY] = CODEC_DESC("token.verify", struct reply_token_verify,
@@ -1026,6 +1139,22 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", struct reply_checkin, a_checkin, NULL),
 	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", struct reply_org, a_org,
 	    NULL),
+	[MSG_CHANNEL_CREATE] = CODEC_DESC("channel.create", struct reply_channel_create,
+	    a_channel_create, NULL),
+	[MSG_CHANNEL_UPDATE] = CODEC_DESC("channel.update", struct reply_channel, a_channel,
+	    NULL),
+	[MSG_CHANNEL_DELETE] = CODEC_EMPTY("channel.delete"),
+	[MSG_CHANNEL_GET] = CODEC_DESC("channel.get", struct reply_channel, a_channel, NULL),
+	[MSG_CHANNEL_LIST] = CODEC_DESC("channel.list", struct reply_channel_list,
+	    a_channel_list, NULL),
+	[MSG_CHANNEL_TEST] = CODEC_DESC("channel.test", struct reply_channel_test,
+	    a_channel_test, NULL),
+	[MSG_DELIVERY_LIST] = CODEC_DESC("delivery.list", struct reply_delivery_list,
+	    a_delivery_list, NULL),
+	[MSG_CHANNEL_LOAD] = CODEC_DESC("channel.load", struct reply_channel_list,
+	    a_channel_load, NULL),
+	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", struct reply_channel_progress,
+	    a_channel_progress, NULL),
 };
 #undef R
 #undef O
@@ -1115,6 +1244,20 @@ proto_token_at(const msgpack_object_array *a, uint32_t i, struct token_info *t,
     struct mpr_err *err)
 {
 	return codec_read_at(a, i, &rec_token, t, err);
+}
+
+int
+proto_channel_at(const msgpack_object_array *a, uint32_t i, struct channel *ch,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_channel, ch, err);
+}
+
+int
+proto_delivery_at(const msgpack_object_array *a, uint32_t i, struct delivery *d,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_delivery, d, err);
 }
 
 int

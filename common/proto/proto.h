@@ -60,6 +60,7 @@
 
 #include <czmq.h>
 
+#include "channel.h"
 #include "codec.h"
 #include "model.h"
 #include "mpk.h"
@@ -100,7 +101,16 @@
 	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
 	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")	\
 	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")	\
-	X(ORG_ROTATE_KEY, "org.rotate_ping_key", "ingestd -> storaged")
+	X(ORG_ROTATE_KEY, "org.rotate_ping_key", "ingestd -> storaged")	\
+	X(CHANNEL_CREATE, "channel.create",	"ingestd -> storaged")	\
+	X(CHANNEL_UPDATE, "channel.update",	"ingestd -> storaged")	\
+	X(CHANNEL_DELETE, "channel.delete",	"ingestd -> storaged")	\
+	X(CHANNEL_GET,	"channel.get",		"ingestd -> storaged")	\
+	X(CHANNEL_LIST,	"channel.list",		"ingestd -> storaged")	\
+	X(CHANNEL_TEST,	"channel.test",		"ingestd -> storaged")	\
+	X(DELIVERY_LIST, "delivery.list",	"ingestd -> storaged")	\
+	X(CHANNEL_LOAD,	"channel.load",		"streamd -> storaged")	\
+	X(CHANNEL_PROGRESS, "channel.progress",	"streamd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -129,7 +139,8 @@ bool		 proto_msg_writes(enum proto_msg);
 	X(IDEM_REUSED,		"idempotency_key_reused")		\
 	X(TOO_MANY_REQUESTS,	"too_many_requests")			\
 	X(INTERNAL,		"internal")					\
-	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */
+	X(BUSY,			"busy")		/* overloaded: nothing done, retry later */ \
+	X(CHANNEL_LIMIT,	"channel_limit_exceeded")
 
 enum proto_err {
 	ERR_NONE,
@@ -365,6 +376,61 @@ struct msg_verdict {
 	int64_t			 timeout_at;
 };
 
+/*
+ * Alert channels (docs/alerts.md), admin API:
+ * channel.create {org, spec bin}: spec is a channel spec map
+ * (proto_channel_spec_encode), carried as bytes so that requests stay
+ * small; storaged validates it (channel_spec_validate).  Reply ok
+ * {channel map, secret str} (the only time the secret leaves storaged).
+ * channel.update {org, channel_id, spec bin}; channel.get /
+ * channel.delete {org, channel_id}; channel.list {org}.  Reply ok
+ * {channel map} (delete: {}; list: {channels [map]}); err not_found,
+ * bad_request (field: the spec's), channel_limit_exceeded (LOOM_CHANNELS_PER_ORG).
+ * channel.test {org, channel_id}: publishes a channel.test event that
+ * streamd delivers to that channel alone.  Reply ok {seq uint}: the
+ * event's, which its delivery log entry carries.
+ * delivery.list {org, channel_id, limit (1-1000), before uint opt}: the
+ * channel's delivery log, newest first, from the seq before `before`.
+ * Reply ok {deliveries [map], next uint (0 on the last page)}.
+ */
+struct msg_channel {
+	char			 org[ID_SIZE];
+	char			 channel_id[ID_SIZE];	/* update, get, delete, delivery.list */
+	const char		*spec;			/* create, update: borrowed */
+	size_t			 spec_len;
+	uint32_t		 limit;			/* delivery.list */
+	uint64_t		 before;		/* delivery.list; 0: from the newest */
+};
+
+#define PROTO_CHANNELS_MAX	1000	/* channels per channel.load page */
+
+/*
+ * streamd's side.  channel.load {after str opt, limit (1-PROTO_CHANNELS_MAX)}:
+ * every organization's channels, with their secret and position, in id
+ * order after `after`.  Reply ok {channels [map], next str ("" when done),
+ * head uint (last committed seq when read: a new channel starts there)}.
+ * channel.progress {channel_id, position uint, delivery map opt, state str
+ * opt}: the channel is done with every event up to position (never moves
+ * back); delivery, when given, is entered in its delivery log (kept to the
+ * newest PROTO_DELIVERIES_KEPT); state, when given, becomes the channel's,
+ * and a change to failing publishes channel.failing.  Reply ok {applied
+ * bool} (false: the channel is gone).
+ */
+struct msg_channel_load {
+	char			 after[ID_SIZE];
+	uint32_t		 limit;
+};
+
+#define PROTO_DELIVERIES_KEPT	1000
+
+struct msg_channel_progress {
+	char			 channel_id[ID_SIZE];
+	uint64_t		 position;
+	bool			 has_delivery;
+	struct delivery		 delivery;
+	enum channel_state	 state;		/* NONE: unchanged */
+};
+
 struct proto_req {
 	enum proto_msg		 type;
 	uint64_t		 rid;
@@ -384,6 +450,9 @@ struct proto_req {
 		struct msg_events_after		 events_after;
 		struct msg_snapshot		 snapshot;
 		struct msg_verdict		 verdict;	/* missed, timeout */
+		struct msg_channel		 channel;	/* create .. list, delivery.list */
+		struct msg_channel_load		 channel_load;
+		struct msg_channel_progress	 channel_progress;
 	} u;
 };
 
@@ -462,6 +531,37 @@ struct reply_org_create {
 /* org.get, org.rotate_ping_key. */
 struct reply_org {
 	struct org		 org;
+};
+
+/* channel.create (channel.delete: {}). */
+struct reply_channel_create {
+	struct channel		 channel;
+	char			 secret[CHANNEL_SECRET_MAX + 1];
+};
+
+/* channel.update, channel.get. */
+struct reply_channel {
+	struct channel		 channel;
+};
+
+/* channel.list, channel.load. */
+struct reply_channel_list {
+	const msgpack_object_array *channels;	/* channel maps (proto_channel_at) */
+	char			 next[ID_SIZE];	/* load: the next page's `after`; "" when done */
+	uint64_t		 head;		/* load: last committed seq */
+};
+
+struct reply_channel_test {
+	uint64_t		 seq;
+};
+
+struct reply_channel_progress {
+	bool			 applied;
+};
+
+struct reply_delivery_list {
+	const msgpack_object_array *deliveries;	/* delivery maps (proto_delivery_at) */
+	uint64_t		 next;		/* `before` of the next page; 0 on the last */
 };
 
 /* events.after; the event maps are borrowed from the reply (proto_event_decode). */
@@ -552,6 +652,10 @@ int	 proto_token_at(const msgpack_object_array *, uint32_t i, struct token_info 
 int	 proto_track_at(const msgpack_object_array *, uint32_t i, struct proto_track *,
 	    struct mpr_err *);
 int	 proto_run_at(const msgpack_object_array *, uint32_t i, struct proto_run *,
+	    struct mpr_err *);
+int	 proto_channel_at(const msgpack_object_array *, uint32_t i, struct channel *,
+	    struct mpr_err *);
+int	 proto_delivery_at(const msgpack_object_array *, uint32_t i, struct delivery *,
 	    struct mpr_err *);
 
 /* Clears a request and sets the NONE sentinels of its type. */
