@@ -34,6 +34,8 @@ admin_only_field(const struct monitor_spec *s)
 		return "monitor_config.status";
 	if (s->set & SPEC_ENVIRONMENTS)
 		return "monitor_config.environments";
+	if (s->set & SPEC_RENOTIFY)
+		return "monitor_config.renotify_minutes";
 	return NULL;
 }
 

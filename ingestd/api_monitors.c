@@ -181,6 +181,29 @@ set_status(struct call *c, enum monitor_status status)
 }
 
 void
+api_monitor_mute(struct call *c)
+{
+	struct api_error e;
+
+	if (!target(c, MSG_MONITOR_UPDATE))
+		return;
+	if (api_mute_from_json(c->body, &c->q.u.monitor.spec, &e) == -1) {
+		respond_api_error(c->req, &e);
+		return;
+	}
+	call_send(c, reply_monitor_200);
+}
+
+void
+api_monitor_unmute(struct call *c)
+{
+	if (!target(c, MSG_MONITOR_UPDATE))
+		return;
+	c->q.u.monitor.spec.set = SPEC_MUTE;	/* all zero: not muted */
+	call_send(c, reply_monitor_200);
+}
+
+void
 api_monitor_pause(struct call *c)
 {
 	set_status(c, MONITOR_PAUSED);

@@ -179,7 +179,8 @@ static bool
 read_only(const char *k)
 {
 	static const char *const names[] = { "id", "ping_key", "ping_url", "created_at",
-		"updated_at", "last_checkin_at", "next_expected_at", "health", NULL };
+		"updated_at", "last_checkin_at", "next_expected_at", "health", "muted_until",
+		"mute_window", NULL };
 
 	for (int i = 0; names[i] != NULL; i++)
 		if (strcmp(k, names[i]) == 0)
@@ -203,7 +204,7 @@ api_spec_from_json(const json_t *obj, bool creating, struct monitor_spec *s,
 		static const char *const known[] = { "slug", "name", "status", "schedule",
 			"timezone", "checkin_margin_minutes", "checkin_margin",
 			"max_runtime_minutes", "max_runtime", "failure_issue_threshold",
-			"recovery_threshold", "environments", NULL };
+			"recovery_threshold", "environments", "renotify_minutes", NULL };
 		int i;
 
 		for (i = 0; known[i] != NULL && strcmp(known[i], key) != 0; i++)
@@ -281,6 +282,14 @@ api_spec_from_json(const json_t *obj, bool creating, struct monitor_spec *s,
 				return -1;
 		s->n_envs = (uint32_t)json_array_size(v);
 		s->set |= SPEC_ENVIRONMENTS;
+	}
+	if ((v = json_object_get(obj, "renotify_minutes")) != NULL) {
+		if (json_is_null(v))
+			n = 0;
+		else if (get_int(v, "renotify_minutes", 0, RENOTIFY_MAX_MIN, &n, e) == -1)
+			return -1;
+		s->renotify_min = (uint32_t)n;
+		s->set |= SPEC_RENOTIFY;
 	}
 	if (spec_validate(s, creating, &field, why) == -1)
 		BAD(e, field, "%s", why);
@@ -599,6 +608,48 @@ api_channel_from_json(const json_t *obj, bool creating, struct channel_spec *s,
 	}
 	/* An update's kind-dependent rules are storaged's, which knows the kind. */
 	if (creating && channel_spec_validate(s, true, CHANNEL_KIND_NONE, &field, why) == -1)
+		BAD(e, field, "%s", why);
+	return 0;
+}
+
+int
+api_mute_from_json(const json_t *obj, struct monitor_spec *s, struct api_error *e)
+{
+	static const char *const known[] = { "until", "minutes", "window", NULL };
+	const char	*field;
+	char		 why[SPEC_WHY_MAX];
+	json_t		*v, *w;
+	int64_t		 n;
+
+	memset(s, 0, sizeof(*s));
+	s->set = SPEC_MUTE;
+	if (check_members(obj, known, e) == -1)
+		return -1;
+	if (json_object_size(obj) == 0)
+		BAD(e, "until", "say until when (until, minutes) or when (window)");
+	if (json_object_get(obj, "until") != NULL && json_object_get(obj, "minutes") != NULL)
+		BAD(e, "minutes", "until or minutes, not both");
+	if ((v = json_object_get(obj, "until")) != NULL &&
+	    get_time(v, "until", &s->mute.until, e) == -1)
+		return -1;
+	if ((v = json_object_get(obj, "minutes")) != NULL) {
+		if (get_int(v, "minutes", 1, MUTE_FOR_MAX_MIN, &n, e) == -1)
+			return -1;
+		s->mute_for_min = (uint32_t)n;
+	}
+	if ((w = json_object_get(obj, "window")) != NULL) {
+		if (!json_is_object(w))
+			BAD(e, "window", "window must be {\"cron\": ..., \"minutes\": N}");
+		if ((v = json_object_get(w, "cron")) == NULL ||
+		    get_string(v, "window.cron", s->mute.cron, sizeof(s->mute.cron), e) == -1)
+			BAD(e, "window.cron", "window.cron must be a cron expression");
+		if ((v = json_object_get(w, "minutes")) == NULL)
+			BAD(e, "window.minutes", "window.minutes is required");
+		if (get_int(v, "window.minutes", 1, MUTE_WINDOW_MAX_MIN, &n, e) == -1)
+			return -1;
+		s->mute.minutes = (uint32_t)n;
+	}
+	if (spec_validate(s, false, &field, why) == -1)
 		BAD(e, field, "%s", why);
 	return 0;
 }

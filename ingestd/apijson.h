@@ -32,6 +32,8 @@ int	 api_checkin_update_from_json(const json_t *, struct msg_checkin_update *,
 /* A channel (create: kind and what the kind needs required; update: any subset). */
 int	 api_channel_from_json(const json_t *, bool creating, struct channel_spec *,
 	    struct api_error *);
+/* POST /api/crons/monitors/{slug}/mute: {until | minutes, window}. */
+int	 api_mute_from_json(const json_t *, struct monitor_spec *, struct api_error *);
 /* POST /api/crons/tokens. */
 int	 api_token_from_json(const json_t *, struct msg_token *, struct api_error *);
 /* POST /api/crons/organizations. */

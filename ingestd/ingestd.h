@@ -211,6 +211,8 @@ void	 api_monitor_get(struct call *);
 void	 api_monitor_update(struct call *);
 void	 api_monitor_delete(struct call *);
 void	 api_monitor_pause(struct call *);
+void	 api_monitor_mute(struct call *);
+void	 api_monitor_unmute(struct call *);
 void	 api_monitor_resume(struct call *);
 void	 api_monitor_checkins(struct call *);
 void	 api_monitor_stats(struct call *);

@@ -27,16 +27,25 @@ render_schedule(const struct schedule_spec *s)
 	return j;
 }
 
+/* A monitor's mute: its end, and its recurring window. */
+static void
+render_mute(json_t *j, const struct mute *mu)
+{
+	json_object_set_new(j, "muted_until", render_time(mu->until));
+	json_object_set_new(j, "mute_window", mu->cron[0] == '\0' ? json_null() :
+	    json_pack("{s:s,s:i}", "cron", mu->cron, "minutes", (json_int_t)mu->minutes));
+}
+
 json_t *
 render_monitor(const struct ingestd *ig, const struct monitor *m)
 {
-	json_t	*envs = json_array();
+	json_t	*envs = json_array(), *j;
 	char	 url[512];
 
 	for (uint32_t i = 0; i < m->n_envs; i++)
 		json_array_append_new(envs, json_string(m->envs[i]));
 	snprintf(url, sizeof(url), "%s/ping/%s", ig->cfg->public_url, m->ping_key);
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:i,s:o,s:i,s:i,s:o,s:s,s:s,"
+	j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:s,s:i,s:o,s:i,s:i,s:o,s:s,s:s,"
 	    "s:o,s:o,s:o,s:o}",
 	    "id", m->id,
 	    "slug", m->slug,
@@ -57,6 +66,9 @@ render_monitor(const struct ingestd *ig, const struct monitor *m)
 	    "updated_at", render_time(m->updated_at),
 	    "last_checkin_at", render_time(m->last_checkin_at),
 	    "next_expected_at", render_time(m->next_expected_at));
+	json_object_set_new(j, "renotify_minutes", json_integer(m->renotify_min));
+	render_mute(j, &m->mute);
+	return j;
 }
 
 json_t *

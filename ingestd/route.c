@@ -23,6 +23,8 @@ static const struct route routes[] = {
 	{ "DELETE", API "/monitors/{}", SCOPE_ADMIN, false, false, api_monitor_delete },
 	{ "POST", API "/monitors/{}/pause", SCOPE_ADMIN, false, false, api_monitor_pause },
 	{ "POST", API "/monitors/{}/resume", SCOPE_ADMIN, false, false, api_monitor_resume },
+	{ "POST", API "/monitors/{}/mute", SCOPE_ADMIN, true, false, api_monitor_mute },
+	{ "DELETE", API "/monitors/{}/mute", SCOPE_ADMIN, false, false, api_monitor_unmute },
 	{ "GET", API "/monitors/{}/checkins", SCOPE_READ, false, false, api_monitor_checkins },
 	{ "POST", API "/monitors/{}/checkins", SCOPE_CHECKINS, true, false, api_checkin_create },
 	{ "GET", API "/monitors/{}/stats", SCOPE_READ, false, false, api_monitor_stats },

@@ -7,6 +7,27 @@
 #include "storaged.h"
 #include "tracking.h"
 
+/* An alert carries the end of a run's output, cut at a character boundary. */
+static void
+output_tail(struct checkin *to, const struct checkin *ck)
+{
+	const char	*p = ck->output;
+	size_t		 n = ck->output_len;
+
+	if (p == NULL || n == 0)
+		return;
+	if (n > ALERT_OUTPUT_TAIL) {
+		p += n - ALERT_OUTPUT_TAIL;
+		n = ALERT_OUTPUT_TAIL;
+		while (n > 0 && ((unsigned char)*p & 0xc0) == 0x80) {
+			p++;
+			n--;
+		}
+	}
+	to->output = p;
+	to->output_len = n;
+}
+
 void
 emit_event(struct ctx *c, enum event_type type, struct monitor *m, struct checkin *ck,
     enum health old)
@@ -24,9 +45,16 @@ emit_event(struct ctx *c, enum event_type type, struct monitor *m, struct checki
 		e.checkin = *ck;
 		e.checkin.output = NULL;	/* events stay small */
 		e.checkin.output_len = 0;
+		if (event_is_alerting(type))
+			output_tail(&e.checkin, ck);
 	}
 	e.old_health = old;
 	e.new_health = m->health;
+	if (event_is_alerting(type)) {
+		e.muted = tracking_muted(m, c->now);
+		/* Reminders count from the last alert of a failure. */
+		m->alerted_at = type == EVENT_MONITOR_HEALTHY ? 0 : c->now;
+	}
 	events_append(c, &e);
 	m->rev = e.seq;
 	if (ck != NULL)

@@ -325,6 +325,12 @@ handle_channel_load(struct ctx *c, const struct msg_channel_load *q)
 	struct mpw			*w = reply_open(c, &a);
 	uint32_t			 n = 0;
 
+	if (q->id[0] != '\0') {
+		if (channel_get(c->t, q->id, ch) == 0)
+			proto_channel_encode(w, ch, true);
+		reply_close(c, &a);
+		goto out;
+	}
 	db_iter_init(&it, c->t, T_CHANNELS, NULL, 0, false);
 	if (q->after[0] != '\0')
 		db_iter_seek(&it, q->after, ID_LEN);
@@ -343,6 +349,7 @@ handle_channel_load(struct ctx *c, const struct msg_channel_load *q)
 	}
 	db_iter_close(&it);
 	reply_close(c, &a);
+out:
 	sodium_memzero(ch, sizeof(*ch));
 	free(ch);
 }

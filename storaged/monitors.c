@@ -10,6 +10,7 @@
 #include "records.h"
 #include "spec.h"
 #include "storaged.h"
+#include "timefmt.h"
 
 /* Validates a spec; replies the error and returns -1 when it is bad. */
 int
@@ -91,6 +92,8 @@ monitors_update(struct ctx *c, struct monitor *m, const struct monitor_spec *spe
 		return -1;
 	now = storaged_stamp(c);
 	spec_apply(m, spec);
+	if ((spec->set & SPEC_MUTE) && spec->mute_for_min != 0)
+		m->mute.until = now + (int64_t)spec->mute_for_min * US_PER_MIN;	/* our clock */
 	envs_note(c, m->org, m->envs, m->n_envs);
 	m->updated_at = now;
 	if (m->status != MONITOR_ACTIVE)

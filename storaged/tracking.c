@@ -123,3 +123,24 @@ tracking_publishes(enum event_type type, const struct monitor *m, const struct c
 		return true;
 	return ck != NULL ? tracking_counts(m, ck) : m->status == MONITOR_ACTIVE;
 }
+
+bool
+tracking_muted(const struct monitor *m, int64_t t)
+{
+	struct schedule	 s;
+	int64_t		 start;
+	char		 err[CRON_ERR_MAX];
+
+	if (m->mute.until > t)
+		return true;
+	if (m->mute.cron[0] == '\0' || m->mute.minutes == 0)
+		return false;
+	memset(&s, 0, sizeof(s));
+	s.kind = SCHEDULE_CRON;
+	if ((s.tz = tz_get(m->timezone, err, sizeof(err))) == NULL ||
+	    cron_parse(m->mute.cron, &s.cron, err) == -1)
+		return false;	/* validated when stored: never */
+	/* Windows are [start, start + minutes): t is inside when one starts in (t - minutes, t]. */
+	return schedule_next(&s, t - (int64_t)m->mute.minutes * US_PER_MIN, &start) == 0 &&
+	    start <= t;
+}

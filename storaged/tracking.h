@@ -68,4 +68,11 @@ bool	 tracking_counts(const struct monitor *m, const struct checkin *ck);
  */
 bool	 tracking_publishes(enum event_type, const struct monitor *m, const struct checkin *ck);
 
+/*
+ * Muted at t: before its mute's `until`, or within `minutes` of a time its
+ * mute's cron names (in the monitor's zone).  Muting holds alerts only:
+ * tracking and events go on.
+ */
+bool	 tracking_muted(const struct monitor *, int64_t t);
+
 #endif

@@ -98,6 +98,15 @@ failed(struct follow *f, const struct rpc_reply *r, const char *what)
 	return true;
 }
 
+/* An event of the feed, in order: to the streams and to the hook. */
+static void
+hand_out(struct follow *f, const struct event *e)
+{
+	fanout_event(f->fanout, e);
+	if (f->hooks->event != NULL)
+		f->hooks->event(f->arg, e);
+}
+
 static void
 on_page(void *arg, const struct rpc_reply *r)
 {
@@ -115,7 +124,7 @@ on_page(void *arg, const struct rpc_reply *r)
 		for (uint32_t i = 0; i < pg.events->size; i++)
 			if (decode(&pg.events->ptr[i], &e, "events.after") &&
 			    feed_page_event(f->feed, e.seq))
-				fanout_event(f->fanout, &e);
+				hand_out(f, &e);
 		feed_page_end(f->feed);
 		f->hooks->delivered(f->arg);
 	}
@@ -249,7 +258,7 @@ on_readable(void *arg)
 			log_warnx("feed: malformed message skipped: %s", why);
 		else if (decode(&in.doc.up.data, &e, "feed") &&
 		    feed_live(f->feed, e.seq, NULL, now) == FEED_TAKE_DELIVER)
-			fanout_event(f->fanout, &e);
+			hand_out(f, &e);
 		proto_in_free(&in);
 	}
 	f->hooks->delivered(f->arg);

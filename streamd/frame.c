@@ -90,6 +90,10 @@ frame_event_json(const struct event *e)
 	json_object_set_new(j, "checkin", ck);
 	json_object_set_new(j, "old_health", health(e->old_health));
 	json_object_set_new(j, "new_health", health(e->new_health));
+	if (event_is_alerting(e->type))
+		json_object_set_new(j, "muted", json_boolean(e->muted));
+	if (e->channel_id[0] != '\0')
+		json_object_set_new(j, "channel_id", json_string(e->channel_id));
 	return j;
 }
 

@@ -287,6 +287,8 @@ struct follow_hooks {
 	void	(*log_restarted)(void *arg);
 	/* A batch of events went to fanout: write what it queued. */
 	void	(*delivered)(void *arg);
+	/* Each event of the feed, in order, as fanout gets it. */
+	void	(*event)(void *arg, const struct event *);
 };
 
 struct follow;

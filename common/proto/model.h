@@ -39,6 +39,9 @@
 #define RUNTIME_MAX_MIN		(28 * 24 * 60)	/* DESIGN: at most 28 days */
 #define THRESHOLD_MAX		720
 #define INTERVAL_MAX_MIN	(366 * 24 * 60)	/* an interval of at most a year */
+#define MUTE_WINDOW_MAX_MIN	(7 * 24 * 60)	/* a recurring mute lasts at most a week */
+#define RENOTIFY_MAX_MIN	(7 * 24 * 60)
+#define MUTE_FOR_MAX_MIN	(366 * 24 * 60)	/* {"minutes": N}: at most a year */
 #define CLIENT_AHEAD_MAX_US	(INT64_C(5) * 60 * 1000000)	/* client clocks that run fast */
 
 enum monitor_status {
@@ -122,6 +125,17 @@ struct schedule_spec {
 };
 
 /*
+ * When a monitor's alerts are held (docs/alerts.md): until a time, and/or
+ * for `minutes` from each time a cron expression (in the monitor's zone)
+ * names.  A muted monitor is tracked and streamed; channels are not told.
+ */
+struct mute {
+	int64_t			 until;			/* 0: none */
+	char			 cron[CRON_TEXT_MAX + 1];	/* "": no window */
+	uint32_t		 minutes;		/* the window's length */
+};
+
+/*
  * The user-settable part of a monitor, for create, update and upsert.
  * Only fields whose SPEC_* bit is in `set` are meaningful.
  */
@@ -138,6 +152,9 @@ struct monitor_spec {
 	uint32_t		 recovery_threshold;	/* >= 1 */
 	uint32_t		 n_envs;
 	char			 envs[ENVS_MAX][ENV_MAX + 1];
+	struct mute		 mute;
+	uint32_t		 mute_for_min;		/* with SPEC_MUTE: until now + this */
+	uint32_t		 renotify_min;		/* 0: no reminders */
 };
 
 #define SPEC_SLUG		0x001
@@ -150,6 +167,8 @@ struct monitor_spec {
 #define SPEC_FAILURE_THRESHOLD	0x080
 #define SPEC_RECOVERY_THRESHOLD	0x100
 #define SPEC_ENVIRONMENTS	0x200
+#define SPEC_MUTE		0x400	/* replaces the whole mute; zero: not muted */
+#define SPEC_RENOTIFY		0x800
 
 struct monitor {
 	char			 id[ID_SIZE];
@@ -174,6 +193,9 @@ struct monitor {
 	int64_t			 next_expected_at;	/* 0: not tracking */
 	uint32_t		 fail_streak;		/* consecutive failed runs */
 	uint32_t		 ok_streak;		/* consecutive ok runs */
+	struct mute		 mute;
+	uint32_t		 renotify_min;		/* remind every N minutes while failing */
+	int64_t			 alerted_at;		/* its last failure alert or reminder */
 	uint64_t		 rev;			/* seq of the last change */
 };
 

@@ -167,6 +167,33 @@ proto_scopes_decode(struct mpr *r, const char *key)
 
 /* ---------- records ---------- */
 
+static void
+mute_encode(struct mpw *w, const struct mute *m)
+{
+	mpw_key(w, "mute");
+	mpw_map_begin(w);
+	mpw_kv_time_opt(w, "until", m->until);
+	if (m->cron[0] != '\0') {
+		mpw_kv_str(w, "cron", m->cron);
+		mpw_kv_int(w, "minutes", m->minutes);
+	}
+	mpw_map_end(w);
+}
+
+static void
+mute_decode(struct mpr *r, struct mute *m)
+{
+	struct mpr	 c;
+
+	memset(m, 0, sizeof(*m));
+	mpr_map(r, "mute", &c, false);
+	if (c.map == NULL)
+		return;
+	m->until = get_time(&c, "until", false);
+	mpr_str(&c, "cron", m->cron, sizeof(m->cron), false);
+	m->minutes = (uint32_t)mpr_int(&c, "minutes", 0, MUTE_WINDOW_MAX_MIN, 0, false);
+}
+
 void
 proto_spec_encode(struct mpw *w, const struct monitor_spec *s)
 {
@@ -191,6 +218,12 @@ proto_spec_encode(struct mpw *w, const struct monitor_spec *s)
 		mpw_kv_int(w, "recovery_threshold", s->recovery_threshold);
 	if (s->set & SPEC_ENVIRONMENTS)
 		envs_encode(w, s->n_envs, s->envs);
+	if (s->set & SPEC_MUTE) {
+		mute_encode(w, &s->mute);
+		mpw_kv_int(w, "mute_for", s->mute_for_min);
+	}
+	if (s->set & SPEC_RENOTIFY)
+		mpw_kv_int(w, "renotify", s->renotify_min);
 	mpw_map_end(w);
 }
 
@@ -243,6 +276,15 @@ proto_spec_decode(struct mpr *r, struct monitor_spec *s)
 		s->set |= SPEC_ENVIRONMENTS;
 		envs_decode(r, &s->n_envs, s->envs);
 	}
+	if (mpr_has(r, "mute")) {
+		s->set |= SPEC_MUTE;
+		mute_decode(r, &s->mute);
+		s->mute_for_min = (uint32_t)mpr_int(r, "mute_for", 0, MUTE_FOR_MAX_MIN, 0, false);
+	}
+	if (mpr_has(r, "renotify")) {
+		s->set |= SPEC_RENOTIFY;
+		s->renotify_min = (uint32_t)mpr_int(r, "renotify", 0, RENOTIFY_MAX_MIN, 0, true);
+	}
 }
 
 void
@@ -270,6 +312,11 @@ proto_monitor_encode(struct mpw *w, const struct monitor *m)
 	mpw_kv_time_opt(w, "next_expected_at", m->next_expected_at);
 	mpw_kv_int(w, "fail_streak", m->fail_streak);
 	mpw_kv_int(w, "ok_streak", m->ok_streak);
+	if (m->mute.until != 0 || m->mute.cron[0] != '\0')
+		mute_encode(w, &m->mute);
+	if (m->renotify_min != 0)
+		mpw_kv_int(w, "renotify", m->renotify_min);
+	mpw_kv_time_opt(w, "alerted_at", m->alerted_at);
 	mpw_kv_uint(w, "rev", m->rev);
 	mpw_map_end(w);
 }
@@ -301,6 +348,9 @@ proto_monitor_decode(struct mpr *r, struct monitor *m)
 	m->next_expected_at = get_time(r, "next_expected_at", false);
 	m->fail_streak = (uint32_t)mpr_int(r, "fail_streak", 0, UINT32_MAX, 0, false);
 	m->ok_streak = (uint32_t)mpr_int(r, "ok_streak", 0, UINT32_MAX, 0, false);
+	mute_decode(r, &m->mute);
+	m->renotify_min = (uint32_t)mpr_int(r, "renotify", 0, RENOTIFY_MAX_MIN, 0, false);
+	m->alerted_at = get_time(r, "alerted_at", false);
 	m->rev = mpr_uint(r, "rev", false);
 }
 
@@ -756,6 +806,7 @@ static const struct codec_field q_delivery_list[] = {
 static const struct codec_field q_channel_load[] = {
 	CF_ID("after", O, Q, u.channel_load.after, "chn"),
 	CF_INT("limit", 0, Q, u.channel_load.limit, 1, PROTO_CHANNELS_MAX, PROTO_CHANNELS_MAX),
+	CF_ID("id", O, Q, u.channel_load.id, "chn"),
 };
 
 #define CP(m)	u.channel_progress.m

@@ -405,9 +405,9 @@ struct msg_channel {
 #define PROTO_CHANNELS_MAX	1000	/* channels per channel.load page */
 
 /*
- * streamd's side.  channel.load {after str opt, limit (1-PROTO_CHANNELS_MAX)}:
- * every organization's channels, with their secret and position, in id
- * order after `after`.  Reply ok {channels [map], next str ("" when done),
+ * streamd's side.  channel.load {after str opt, limit (1-PROTO_CHANNELS_MAX),
+ * id str opt}: every organization's channels (or only the one with id),
+ * with their secret and position, in id order after `after`.  Reply ok {channels [map], next str ("" when done),
  * head uint (last committed seq when read: a new channel starts there)}.
  * channel.progress {channel_id, position uint, delivery map opt, state str
  * opt}: the channel is done with every event up to position (never moves
@@ -419,6 +419,7 @@ struct msg_channel {
 struct msg_channel_load {
 	char			 after[ID_SIZE];
 	uint32_t		 limit;
+	char			 id[ID_SIZE];	/* only this channel (none: it is gone) */
 };
 
 #define PROTO_DELIVERIES_KEPT	1000

@@ -87,6 +87,18 @@ spec_validate(const struct monitor_spec *s, bool creating, const char **field,
 					BAD("environments", "\"%s\" is listed twice", s->envs[i]);
 		}
 	}
+	if ((s->set & SPEC_MUTE) && s->mute.cron[0] != '\0') {
+		struct cron cron;
+
+		if (cron_parse(s->mute.cron, &cron, err) == -1)
+			BAD("window.cron", "%s", err);
+		if (s->mute.minutes < 1 || s->mute.minutes > MUTE_WINDOW_MAX_MIN)
+			BAD("window.minutes", "must be between 1 and %d (a week)",
+			    MUTE_WINDOW_MAX_MIN);
+	}
+	if ((s->set & SPEC_RENOTIFY) && s->renotify_min > RENOTIFY_MAX_MIN)
+		BAD("renotify_minutes", "must be between 0 (off) and %d (a week)",
+		    RENOTIFY_MAX_MIN);
 #undef BAD
 	return 0;
 }
@@ -148,6 +160,10 @@ spec_apply(struct monitor *m, const struct monitor_spec *s)
 		m->n_envs = s->n_envs;
 		memcpy(m->envs, s->envs, sizeof(m->envs));
 	}
+	if (s->set & SPEC_MUTE)
+		m->mute = s->mute;	/* mute_for_min is storaged's to turn into until */
+	if (s->set & SPEC_RENOTIFY)
+		m->renotify_min = s->renotify_min;
 }
 
 bool
