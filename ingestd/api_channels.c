@@ -6,6 +6,10 @@
  * on an update.
  */
 #include "ingestd.h"
+#include "netpolicy.h"
+
+#include <arpa/inet.h>
+#include <strings.h>
 
 /* The {id} of the path names no channel of the organization. */
 static bool
@@ -15,6 +19,46 @@ channel_id_valid(struct call *c)
 		return true;
 	respond_error(c->req, 404, "not_found", "id", "no channel \"%s\"", c->param);
 	return false;
+}
+
+/*
+ * A URL whose host is an address the policy refuses, or a loopback name,
+ * is refused when it is saved; other names are checked by streamd at each
+ * connection (their addresses may change).
+ */
+static bool
+url_host_allowed(const char *url, bool allow_private)
+{
+	const char		*h = strstr(url, "://"), *at, *end;
+	char			 host[256];
+	struct sockaddr_in	 v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6	 v6 = { .sin6_family = AF_INET6 };
+	size_t			 n;
+
+	if (allow_private || h == NULL)
+		return true;
+	h += 3;
+	if ((at = strchr(h, '@')) != NULL && at < h + strcspn(h, "/?#"))
+		h = at + 1;	/* user:password@ */
+	if (*h == '[') {
+		if ((end = strchr(++h, ']')) == NULL)
+			return false;
+		n = (size_t)(end - h);
+	} else {
+		n = strcspn(h, ":/?#");
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (strcasecmp(host, "localhost") == 0 ||
+	    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+		return false;
+	if (inet_pton(AF_INET, host, &v4.sin_addr) == 1)
+		return alert_address_allowed((struct sockaddr *)&v4, false);
+	if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1)
+		return alert_address_allowed((struct sockaddr *)&v6, false);
+	return true;
 }
 
 /* The spec of the body, as the bytes a request carries (in the request's pool). */
@@ -29,7 +73,12 @@ spec_from_body(struct call *c, bool creating, struct msg_channel *q)
 	size_t			 len;
 	bool			 ok = api_channel_from_json(c->body, creating, s, &e) == 0;
 
-	if (!ok) {
+	if (ok && (s->set & CHSPEC_URL) &&
+	    !url_host_allowed(s->ch.url, c->ig->cfg->webhook_allow_private)) {
+		respond_error(c->req, 400, "invalid_field", "url", "url names a loopback, private "
+		    "or link-local address (LOOM_WEBHOOK_ALLOW_PRIVATE allows them)");
+		ok = false;
+	} else if (!ok) {
 		respond_api_error(c->req, &e);
 	} else {
 		mpw_init(&w);

@@ -32,6 +32,7 @@ struct ingestd_cfg {
 	uint64_t	 idle_timeout_ms;	/* a connection with no request in progress */
 	uint64_t	 header_timeout_ms;	/* for a request's head and body to arrive */
 	uint64_t	 h2_reset_max;		/* HTTP/2 requests cancelled unanswered, per window */
+	uint64_t	 webhook_allow_private;	/* 1: channel URLs may name private addresses */
 };
 
 struct ingestd {

@@ -50,6 +50,8 @@ static const struct env_var ingestd_env[] = {
 	ENV_UINT("LOOM_HTTP2_RESET_MAX", "200", &cfg.h2_reset_max, 1, 1000000,
 	    "HTTP/2 requests a connection may cancel unanswered in 10 s; "
 	    "past it: GOAWAY ENHANCE_YOUR_CALM"),
+	ENV_UINT("LOOM_WEBHOOK_ALLOW_PRIVATE", "0", &cfg.webhook_allow_private, 0, 1,
+	    "1: alert channels may name loopback and private addresses"),
 	ENV_END
 };
 

@@ -41,6 +41,10 @@ static const char usage_text[] =
     "       loomctl [--json] tokens list\n"
     "       loomctl [--json] tokens create --scope SCOPE... [--name NAME]\n"
     "       loomctl [--json] tokens revoke TOKEN_ID\n"
+    "       loomctl [--json] channels list\n"
+    "       loomctl [--json] channels create --kind KIND (--url URL | --to ADDRESS...)\n"
+    "               [--name NAME] [--event TYPE]... [--monitor SLUG]...\n"
+    "       loomctl [--json] channels test|deliveries|delete CHANNEL_ID [--limit N]\n"
     "       loomctl [--json] stream [--events TYPE,...] [--monitor SLUG,...] [--count N]\n"
     "               [--last-event-id ID]\n"
     "environment: LOOM_URL (default http://127.0.0.1:8080), LOOM_TOKEN or LOOM_TOKEN_FILE\n";
@@ -119,6 +123,7 @@ main(int argc, char *argv[])
 		{ "checkins", cmd_checkins },
 		{ "stats", cmd_stats },
 		{ "tokens", cmd_tokens },
+		{ "channels", cmd_channels },
 		{ "stream", cmd_stream },
 	};
 	struct ctl	 ctl = { 0 };
