@@ -161,19 +161,16 @@ is_failure(enum event_type t)
 }
 
 /*
- * The output tail as UTF-8 text (invalid bytes shown as U+FFFD, by the
- * API's own rendering), at most ALERT_OUTPUT_TAIL bytes of the run's
- * output, starting on a character.  NULL: none.
+ * c with its output cut to the last ALERT_OUTPUT_TAIL bytes, starting on
+ * a character (the event should carry no more; this makes sure).
  */
-static char *
-output_tail(const struct checkin *c)
+static struct checkin
+tail_window(const struct checkin *c)
 {
-	struct checkin	 tail = *c;
-	json_t		*j, *out;
-	char		*text = NULL;
+	struct checkin tail = *c;
 
-	if (c->output == NULL || c->output_len == 0)
-		return NULL;
+	if (tail.output == NULL)
+		return tail;
 	if (tail.output_len > ALERT_OUTPUT_TAIL) {
 		tail.output += tail.output_len - ALERT_OUTPUT_TAIL;
 		tail.output_len = ALERT_OUTPUT_TAIL;
@@ -182,10 +179,40 @@ output_tail(const struct checkin *c)
 		tail.output++;
 		tail.output_len--;
 	}
+	return tail;
+}
+
+/*
+ * The output tail as text for people: UTF-8 (invalid bytes shown as
+ * U+FFFD, by the API's own rendering), control characters but newline and
+ * tab shown as '?' (a terminal's colour codes mean nothing in a chat), no
+ * trailing newline.  NULL: none.
+ */
+static char *
+output_tail(const struct checkin *c)
+{
+	struct checkin	 tail = tail_window(c);
+	json_t		*j, *out;
+	char		*text = NULL;
+
+	if (tail.output == NULL || tail.output_len == 0)
+		return NULL;
 	j = render_checkin(&tail, true);
-	if ((out = json_object_get(j, "output")) != NULL && json_is_string(out))
-		text = xstrndup(json_string_value(out), json_string_length(out));
+	if ((out = json_object_get(j, "output")) != NULL && json_is_string(out)) {
+		size_t n = json_string_length(out);
+
+		text = xstrndup(json_string_value(out), n);
+		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+			text[--n] = '\0';
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)text[i] < 0x20 && text[i] != '\n' && text[i] != '\t')
+				text[i] = '?';
+	}
 	json_decref(j);
+	if (text != NULL && text[0] == '\0') {
+		free(text);
+		text = NULL;
+	}
 	return text;
 }
 
@@ -393,8 +420,11 @@ render_webhook(const struct channel *ch, const struct view *v, const struct aler
 		    "status", enum_name(monitor_status_names, (int)e->monitor.status),
 		    "health", enum_name(health_names, (int)e->monitor.health),
 		    "timezone", v->zone);
-	if (e != NULL && e->has_checkin)
-		checkin = render_checkin(&e->checkin, true);
+	if (e != NULL && e->has_checkin) {
+		struct checkin tail = tail_window(&e->checkin);
+
+		checkin = render_checkin(&tail, true);
+	}
 	m->body = dump(json_pack("{s:s,s:I,s:s,s:o,s:s,s:o,s:o,s:o,s:o,s:b,s:s,s:o}",
 	    "schema", "loom.alert.v1",
 	    "event_id", (json_int_t)v->event_id,
@@ -474,8 +504,11 @@ render_slack(const struct view *v, struct alert_msg *m)
 		    "elements", "type", "mrkdwn", "text", s));
 		free(s);
 	}
-	m->body = dump(json_pack("{s:s,s:o}", "text", v->summary, "blocks", blocks),
-	    &m->body_len);
+	f = open_memstream(&s, &n);
+	slack_escape(f, v->summary, SLACK_TEXT_MAX);
+	fclose(f);
+	m->body = dump(json_pack("{s:s,s:o}", "text", s, "blocks", blocks), &m->body_len);
+	free(s);
 	add_header(m, xstrdup("Content-Type: application/json"));
 	add_header(m, xstrdup("User-Agent: Loom-Crons/" LOOM_VERSION));
 }
