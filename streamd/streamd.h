@@ -37,9 +37,9 @@
  *   courier.c alert_sign.c backoff.c -- HTTP(S) and SMTP requests on the loop
  *                 (libcurl); the webhook signature; the delay before a retry
  *
- * Alert delivery talks to the outside world through the last three lines:
- * alert_render.c turns a channel and an event into a struct alert_msg,
- * which becomes a struct courier_req; courier.c sends it with libcurl's
+ * Alert delivery talks to the outside world through the last two lines:
+ * a channel and an event become a struct alert_msg (alert_render.c), lent
+ * as a struct courier_req to courier.c, which sends it with libcurl's
  * multi interface on streamd's evloop and tells the caller once, later,
  * how it went.  They keep no streamd state: the caller schedules.
  */
