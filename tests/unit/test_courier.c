@@ -36,6 +36,7 @@ struct server {
 	atomic_int	 nconns;	/* connections accepted */
 	atomic_bool	 stop;
 	atomic_size_t	 huge_sent;	/* bytes of /huge's body written before a hang-up */
+	char		 request[8192];	/* the last HTTP request's head and body (under lock) */
 	/* SMTP: what the one message carried */
 	pthread_mutex_t	 lock;
 	char		 mail_from[256];
@@ -49,9 +50,12 @@ struct conn {
 	int		 fd;
 };
 
-/* Reads until the blank line ending a request's headers (or EOF); the request line. */
+/*
+ * Reads until the blank line ending a request's headers and then its
+ * small body (or EOF); the request line in line, everything in s->request.
+ */
 static bool
-read_request(int fd, char *line, size_t len)
+read_request(struct server *s, int fd, char *line, size_t len)
 {
 	char	 buf[8192];
 	size_t	 n = 0;
@@ -60,8 +64,15 @@ read_request(int fd, char *line, size_t len)
 	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0) {
 		n += (size_t)r;
 		buf[n] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL) {
+		char *end = strstr(buf, "\r\n\r\n");
+		char *cl = strcasestr(buf, "\r\nContent-Length: ");
+
+		if (end != NULL && (cl == NULL || cl > end ||
+		    (size_t)(buf + n - (end + 4)) >= strtoul(cl + 18, NULL, 10))) {
 			snprintf(line, len, "%.*s", (int)strcspn(buf, "\r\n"), buf);
+			pthread_mutex_lock(&s->lock);
+			strlcpy_loom(s->request, buf, sizeof(s->request));
+			pthread_mutex_unlock(&s->lock);
 			return true;
 		}
 	}
@@ -102,7 +113,7 @@ serve_http(struct conn *c)
 {
 	char line[256];
 
-	if (!read_request(c->fd, line, sizeof(line)))
+	if (!read_request(c->srv, c->fd, line, sizeof(line)))
 		return;
 	if (strstr(line, " /ok ") != NULL) {
 		say(c->fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nthanks");
@@ -127,6 +138,11 @@ serve_http(struct conn *c)
 			sent += (size_t)w;
 		}
 		atomic_store(&c->srv->huge_sent, sent);
+	} else if (strstr(line, " /headers ") != NULL) {
+		say(c->fd, "HTTP/1.1 200 OK\r\n");
+		for (int i = 0; i < 2000; i++)
+			say(c->fd, "X-Filler: 0123456789012345678901234567890123456789\r\n");
+		say(c->fd, "Content-Length: 0\r\n\r\n");
 	} else if (strstr(line, " /hang ") != NULL) {
 		hold(c);
 	}
@@ -387,11 +403,20 @@ post(struct fixture *f, const char *path)
 static void
 test_ok(void **state)
 {
-	struct outcome o = post(*state, "/ok");
+	struct fixture	*f = *state;
+	struct outcome	 o = post(f, "/ok");
 
 	assert_true(o.r.ok);
 	assert_int_equal(o.r.http_status, 200);
 	assert_string_equal(o.r.error, "");
+	/* What arrived: a POST with our headers and body, no Expect round trip. */
+	pthread_mutex_lock(&f->http->lock);
+	assert_int_equal(strncmp(f->http->request, "POST /ok HTTP/1.1\r\n", 19), 0);
+	assert_non_null(strstr(f->http->request, "\r\nContent-Type: application/json\r\n"));
+	assert_non_null(strstr(f->http->request, "\r\nContent-Length: 2\r\n"));
+	assert_null(strcasestr(f->http->request, "\r\nExpect:"));
+	assert_string_equal(strstr(f->http->request, "\r\n\r\n"), "\r\n\r\n{}");
+	pthread_mutex_unlock(&f->http->lock);
 	o = post(*state, "/accepted");
 	assert_true(o.r.ok);
 	assert_int_equal(o.r.http_status, 202);
@@ -432,6 +457,15 @@ test_a_huge_answer_is_cut_off_keeping_its_status(void **state)
 	for (int i = 0; i < 200 && (sent = atomic_load(&f->http->huge_sent)) == 0; i++)
 		usleep(10000);
 	assert_true(sent > 0 && sent < 10485760);
+}
+
+static void
+test_too_many_header_bytes(void **state)
+{
+	struct outcome o = post(*state, "/headers");
+
+	assert_false(o.r.ok);
+	assert_string_equal(o.r.error, "answer too large");
 }
 
 static void
@@ -477,19 +511,21 @@ test_private_target_refused_without_connecting(void **state)
 {
 	struct fixture		*f = *state;
 	struct courier_cfg	 cfg = { .timeout_ms = 2000, .allow_private = false,
-	    .max_inflight = 2 };
+	    .max_inflight = 3 };
 	struct courier		*c = courier_new(f->loop, &cfg);
-	struct outcome		 o[2] = { { 0 } };
-	char			 url[2][128];
+	struct outcome		 o[3] = { { 0 } };
+	char			 url[3][128];
 	struct courier_req	 req = { .url = url[0], .body = "x", .body_len = 1 };
 
 	snprintf(url[0], sizeof(url[0]), "http://127.0.0.1:%u/ok", f->http->port);
 	snprintf(url[1], sizeof(url[1]), "http://localhost:%u/ok", f->http->port);
-	assert_non_null(courier_send(c, &req, on_done, &o[0]));
-	req.url = url[1];
-	assert_non_null(courier_send(c, &req, on_done, &o[1]));
-	assert_true(run_until_done(f->loop, o, 2, 3000));
-	for (int i = 0; i < 2; i++) {
+	snprintf(url[2], sizeof(url[2]), "http://[::1]:%u/ok", f->http->port);
+	for (int i = 0; i < 3; i++) {
+		req.url = url[i];
+		assert_non_null(courier_send(c, &req, on_done, &o[i]));
+	}
+	assert_true(run_until_done(f->loop, o, 3, 3000));
+	for (int i = 0; i < 3; i++) {
 		assert_false(o[i].r.ok);
 		assert_int_equal(o[i].r.http_status, NONE);
 		assert_string_equal(o[i].r.error, "address not allowed");
@@ -639,6 +675,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_redirect_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_huge_answer_is_cut_off_keeping_its_status,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_header_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_answer_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_target_refused_without_connecting,
