@@ -52,7 +52,8 @@ struct courier_call {
 	size_t		 body_sent;	/* SMTP upload */
 	size_t		 received;	/* answer body bytes */
 	size_t		 header_bytes;
-	h2o_linklist_t	 link;		/* c->calls */
+	CURLcode	 code;		/* how the transfer ended, once on c->finished */
+	h2o_linklist_t	 link;		/* c->calls, or c->finished */
 };
 
 struct courier {
@@ -60,6 +61,7 @@ struct courier {
 	CURLM		*multi;
 	struct courier_cfg cfg;
 	h2o_linklist_t	 calls;		/* in flight */
+	h2o_linklist_t	 finished;	/* ended, their done not called yet */
 	size_t		 ninflight;
 	h2o_linklist_t	 watches;
 	h2o_timeout_t	 ladder[TIMER_STEPS];
@@ -333,7 +335,12 @@ call_free(struct courier_call *call)
 	free(call);
 }
 
-/* Finishes every transfer curl has completed. */
+/*
+ * Tells the callers of every transfer curl has completed.  Every message
+ * is read before any done runs, since a done may cancel (remove from curl)
+ * a call whose message would still be queued; such a call is then only
+ * freed, its done never called.
+ */
 static void
 collect(struct courier *c)
 {
@@ -341,17 +348,23 @@ collect(struct courier *c)
 	int	 left;
 
 	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-		struct courier_call	*call;
-		struct courier_result	 r;
-		courier_done_fn		*done;
-		void			*arg;
+		struct courier_call *call;
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&call);
-		result_of(call, msg->data.result, &r);
-		done = call->done;
-		arg = call->arg;
+		call->code = msg->data.result;
+		h2o_linklist_unlink(&call->link);
+		h2o_linklist_insert(&c->finished, &call->link);
+	}
+	while (!h2o_linklist_is_empty(&c->finished)) {
+		struct courier_call	*call = H2O_STRUCT_FROM_MEMBER(struct courier_call, link,
+		    c->finished.next);
+		struct courier_result	 r;
+		courier_done_fn		*done = call->done;
+		void			*arg = call->arg;
+
+		result_of(call, call->code, &r);
 		call_free(call);
 		done(arg, &r);
 	}
@@ -469,6 +482,7 @@ courier_new(h2o_loop_t *loop, const struct courier_cfg *cfg)
 	c->loop = loop;
 	c->cfg = *cfg;
 	h2o_linklist_init_anchor(&c->calls);
+	h2o_linklist_init_anchor(&c->finished);
 	h2o_linklist_init_anchor(&c->watches);
 	for (size_t i = 0; i < TIMER_STEPS; i++)
 		h2o_timeout_init(loop, &c->ladder[i], step_ms(i));
@@ -491,6 +505,8 @@ courier_destroy(struct courier **cp)
 		return;
 	while (!h2o_linklist_is_empty(&c->calls))
 		call_free(H2O_STRUCT_FROM_MEMBER(struct courier_call, link, c->calls.next));
+	while (!h2o_linklist_is_empty(&c->finished))
+		call_free(H2O_STRUCT_FROM_MEMBER(struct courier_call, link, c->finished.next));
 	curl_multi_cleanup(c->multi);	/* may still report sockets removed */
 	while (!h2o_linklist_is_empty(&c->watches))
 		watch_free(H2O_STRUCT_FROM_MEMBER(struct watch, link, c->watches.next));

@@ -619,6 +619,48 @@ test_send_from_done(void **state)
 	assert_int_equal(ch.ok, 3);
 }
 
+/* The first done cancels the other call (which may have ended in the same turn). */
+struct pair {
+	struct courier_call	*other;
+	int			 calls;
+};
+
+static void
+on_done_cancel_other(void *arg, const struct courier_result *r)
+{
+	struct pair *p = arg;
+
+	(void)r;
+	p->calls++;
+	courier_cancel(p->other);
+}
+
+static void
+test_cancel_from_done(void **state)
+{
+	struct fixture		*f = *state;
+	struct courier_cfg	 cfg = { .timeout_ms = 2000, .allow_private = false,
+	    .max_inflight = 2 };
+	struct courier		*c = courier_new(f->loop, &cfg);
+	char			 url[128];
+	struct courier_req	 req = { .url = url, .body = "x", .body_len = 1 };
+	struct pair		 a = { 0 }, b = { 0 };
+	struct courier_call	*ca, *cb;
+
+	/* Both are refused at once, by the address policy: likely in one turn. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok", f->http->port);
+	assert_non_null(ca = courier_send(c, &req, on_done_cancel_other, &a));
+	assert_non_null(cb = courier_send(c, &req, on_done_cancel_other, &b));
+	a.other = cb;
+	b.other = ca;
+	for (int i = 0; i < 100 && a.calls + b.calls == 0; i++)
+		h2o_evloop_run(f->loop, 10);
+	run_for(f->loop, 50);
+	assert_int_equal(a.calls + b.calls, 1);
+	assert_int_equal(courier_inflight(c), 0);
+	courier_destroy(&c);
+}
+
 static void
 test_smtp(void **state)
 {
@@ -683,6 +725,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_only_http_and_https, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_inflight_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_from_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_from_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("courier", tests, NULL, NULL);
