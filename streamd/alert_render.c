@@ -271,6 +271,17 @@ print_when(FILE *f, const struct view *v, const char *eol)
 
 /* ---------- text helpers ---------- */
 
+/* A growing text in *s (the caller frees it after fclose). */
+static FILE *
+memstream(char **s, size_t *n)
+{
+	FILE *f = open_memstream(s, n);
+
+	if (f == NULL)
+		fatal("open_memstream");
+	return f;
+}
+
 static char *
 dump(json_t *j, size_t *len)
 {
@@ -460,10 +471,8 @@ details_text(const struct view *v, bool code_block)
 {
 	char	*s = NULL;
 	size_t	 n;
-	FILE	*f = open_memstream(&s, &n);
+	FILE	*f = memstream(&s, &n);
 
-	if (f == NULL)
-		fatal("open_memstream");
 	print_when(f, v, "\n");
 	if (v->tail != NULL)
 		fprintf(f, code_block ? "Output:\n```\n%s\n```\n" : "Output:\n%s\n", v->tail);
@@ -479,7 +488,7 @@ render_slack(const struct view *v, struct alert_msg *m)
 	size_t	 n;
 	FILE	*f;
 
-	f = open_memstream(&s, &n);
+	f = memstream(&s, &n);
 	fputc('*', f);
 	slack_escape(f, v->summary, SLACK_TEXT_MAX);
 	fputs("*\n", f);
@@ -489,7 +498,7 @@ render_slack(const struct view *v, struct alert_msg *m)
 	    "text", "type", "mrkdwn", "text", s));
 	free(s);
 	if (v->tail != NULL) {
-		f = open_memstream(&s, &n);
+		f = memstream(&s, &n);
 		fputs("```", f);
 		slack_escape(f, v->tail, SLACK_TEXT_MAX);
 		fputs("```", f);
@@ -504,7 +513,7 @@ render_slack(const struct view *v, struct alert_msg *m)
 		    "elements", "type", "mrkdwn", "text", s));
 		free(s);
 	}
-	f = open_memstream(&s, &n);
+	f = memstream(&s, &n);
 	slack_escape(f, v->summary, SLACK_TEXT_MAX);
 	fclose(f);
 	m->body = dump(json_pack("{s:s,s:o}", "text", s, "blocks", blocks), &m->body_len);
@@ -556,7 +565,7 @@ render_ntfy(const struct channel *ch, const struct view *v, struct alert_msg *m)
 {
 	char		*s = NULL, *details = details_text(v, false);
 	size_t		 n;
-	FILE		*f = open_memstream(&s, &n);
+	FILE		*f = memstream(&s, &n);
 	uint32_t	 prio = ch->ntfy_priority >= 1 && ch->ntfy_priority <= 5 ?
 	    ch->ntfy_priority : v->failure ? 5 : 3;
 
@@ -568,7 +577,7 @@ render_ntfy(const struct channel *ch, const struct view *v, struct alert_msg *m)
 	add_header(m, xstrdup("Content-Type: text/plain; charset=utf-8"));
 	add_header(m, xstrdup("User-Agent: Loom-Crons/" LOOM_VERSION));
 	s = NULL;
-	f = open_memstream(&s, &n);
+	f = memstream(&s, &n);
 	fputs("Title: ", f);
 	encoded_words(f, v->name, " ");
 	fclose(f);
@@ -588,41 +597,39 @@ domain_of(const char *addr)
 	return at != NULL && at[1] != '\0' ? at + 1 : "loom-crons";
 }
 
-static int
-render_email(const struct channel *ch, const struct view *v, const struct alert_ctx *ctx,
-    struct alert_msg *m, const char **why)
+/* Why e-mail cannot go to ch, or NULL: every address must fit a header line. */
+static const char *
+mail_refusal(const struct channel *ch, const struct alert_ctx *ctx)
+{
+	if (ctx->smtp_url == NULL || ctx->smtp_from == NULL)
+		return "e-mail needs LOOM_SMTP_URL";
+	if (!header_safe(ctx->smtp_from) || strpbrk(ctx->smtp_from, ",<>") != NULL)
+		return "LOOM_SMTP_FROM is not an address";
+	if (ch->n_recipients == 0 || ch->n_recipients > CHANNEL_RECIPIENTS_MAX)
+		return "the channel has no recipient";
+	for (uint32_t i = 0; i < ch->n_recipients; i++)
+		if (!header_safe(ch->recipients[i]) || strpbrk(ch->recipients[i], ",<>") != NULL)
+			return "a recipient is not an address";
+	return NULL;
+}
+
+/* RFC 5322 header lines, and the blank line after them. */
+static void
+mail_head(FILE *f, const struct channel *ch, const struct view *v, const struct alert_ctx *ctx)
 {
 	char		 date[64];
 	time_t		 now = (time_t)(ctx->now / US_PER_S);
 	struct tm	 tm;
-	char		*s = NULL;
-	size_t		 n;
-	FILE		*f;
 
-	if (ctx->smtp_url == NULL || ctx->smtp_from == NULL) {
-		*why = "e-mail needs LOOM_SMTP_URL";
-		return -1;
-	}
-	if (ch->n_recipients == 0 || ch->n_recipients > CHANNEL_RECIPIENTS_MAX ||
-	    !header_safe(ctx->smtp_from)) {
-		*why = "the channel has no recipient";
-		return -1;
-	}
-	for (uint32_t i = 0; i < ch->n_recipients; i++)
-		if (!header_safe(ch->recipients[i]) || strpbrk(ch->recipients[i], ",<>") != NULL) {
-			*why = "a recipient is not an address";
-			return -1;
-		}
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-
-	f = open_memstream(&s, &n);
 	fprintf(f, "From: Loom Crons <%s>\r\nTo: ", ctx->smtp_from);
 	for (uint32_t i = 0; i < ch->n_recipients; i++)
 		fprintf(f, "%s%s", i > 0 ? ", " : "", ch->recipients[i]);
 	fputs("\r\nSubject: ", f);
 	encoded_words(f, v->summary, "\r\n ");
 	fprintf(f, "\r\nDate: %s\r\n", date);
+	/* The same for every attempt of a delivery: receivers may drop repeats. */
 	if (v->e != NULL)
 		fprintf(f, "Message-ID: <loom.%" PRIu64 ".%s@%s>\r\n", v->event_id, ch->id,
 		    domain_of(ctx->smtp_from));
@@ -631,7 +638,12 @@ render_email(const struct channel *ch, const struct view *v, const struct alert_
 		    domain_of(ctx->smtp_from));
 	fputs("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n\r\n", f);
+}
 
+/* What happened, when, the output tail and the link, in plain text. */
+static void
+mail_body(FILE *f, const struct view *v)
+{
 	mail_text(f, v->summary);
 	fputs("\r\n\r\n", f);
 	if (v->e != NULL && v->e->monitor.id[0] != '\0') {
@@ -650,6 +662,21 @@ render_email(const struct channel *ch, const struct view *v, const struct alert_
 	}
 	if (v->link[0] != '\0')
 		fprintf(f, "\r\n%s\r\n", v->link);
+}
+
+static int
+render_email(const struct channel *ch, const struct view *v, const struct alert_ctx *ctx,
+    struct alert_msg *m, const char **why)
+{
+	char	*s = NULL;
+	size_t	 n;
+	FILE	*f;
+
+	if ((*why = mail_refusal(ch, ctx)) != NULL)
+		return -1;
+	f = memstream(&s, &n);
+	mail_head(f, ch, v, ctx);
+	mail_body(f, v);
 	fclose(f);
 	m->body = s;
 	m->body_len = n;
@@ -658,7 +685,6 @@ render_email(const struct channel *ch, const struct view *v, const struct alert_
 	m->rcpt = xcalloc(ch->n_recipients + 1, sizeof(*m->rcpt));
 	for (uint32_t i = 0; i < ch->n_recipients; i++)
 		m->rcpt[i] = xstrdup(ch->recipients[i]);
-	free(m->url);
 	m->url = xstrdup(ctx->smtp_url);
 	return 0;
 }
