@@ -53,9 +53,9 @@ static const struct env_var streamd_env[] = {
 	ENV_UINT("LOOM_WEBHOOK_ALLOW_PRIVATE", "0", &cfg.webhook_allow_private, 0, 1,
 	    "1: alert URLs may reach loopback, private and link-local addresses "
 	    "(tests, intranets)"),
-	ENV_SECRET("LOOM_SMTP_URL", &cfg.smtp_url,
-	    "smtp://host:25 or smtps://host:465, user:password@ allowed (never printed); "
-	    "unset: e-mail channels cannot deliver"),
+	ENV_MAIL_URL("LOOM_SMTP_URL", &cfg.smtp_url,
+	    "the mail server of e-mail channels: smtp://host:25 or smtps://user:password@host:465 "
+	    "(the password is never printed); unset: e-mail channels cannot deliver"),
 	ENV_STR("LOOM_SMTP_FROM", NULL, &cfg.smtp_from,
 	    "the sender of alert e-mail; unset: loom-crons@<hostname>"),
 	ENV_URL("LOOM_PUBLIC_URL", NULL, &cfg.public_url,
