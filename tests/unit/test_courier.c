@@ -148,14 +148,25 @@ serve_http(struct conn *c)
 	}
 }
 
-/* Reads one CRLF-terminated line (without it) into line; false at EOF. */
+/*
+ * Reads one CRLF-terminated line (without it) into line; false at EOF or
+ * when the test ends (curl keeps an idle SMTP connection open).
+ */
 static bool
-read_line(int fd, char *line, size_t len)
+read_line(struct server *s, int fd, char *line, size_t len)
 {
 	size_t	 n = 0;
 	char	 ch;
 
-	while (read(fd, &ch, 1) == 1) {
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (atomic_load(&s->stop))
+			return false;
+		if (poll(&p, 1, 50) != 1)
+			continue;
+		if (read(fd, &ch, 1) != 1)
+			return false;
 		if (ch == '\n') {
 			if (n > 0 && line[n - 1] == '\r')
 				n--;
@@ -165,7 +176,6 @@ read_line(int fd, char *line, size_t len)
 		if (n < len - 1)
 			line[n++] = ch;
 	}
-	return false;
 }
 
 static void
@@ -175,7 +185,7 @@ serve_smtp(struct conn *c)
 	char		 line[1024];
 
 	say(c->fd, "220 sink.test ESMTP\r\n");
-	while (read_line(c->fd, line, sizeof(line))) {
+	while (read_line(s, c->fd, line, sizeof(line))) {
 		if (strncasecmp(line, "EHLO", 4) == 0 || strncasecmp(line, "HELO", 4) == 0) {
 			say(c->fd, "250-sink.test\r\n250 8BITMIME\r\n");
 		} else if (strncasecmp(line, "MAIL FROM:", 10) == 0) {
@@ -198,7 +208,7 @@ serve_smtp(struct conn *c)
 			size_t n = 0;
 
 			say(c->fd, "354 go ahead\r\n");
-			while (read_line(c->fd, line, sizeof(line)) && strcmp(line, ".") != 0) {
+			while (read_line(s, c->fd, line, sizeof(line)) && strcmp(line, ".") != 0) {
 				pthread_mutex_lock(&s->lock);
 				n += (size_t)snprintf(s->data + n, sizeof(s->data) - n, "%s\n", line);
 				if (n >= sizeof(s->data))
@@ -468,9 +478,19 @@ test_too_many_header_bytes(void **state)
 	assert_string_equal(o.r.error, "answer too large");
 }
 
+static uint64_t
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 static void
 test_no_answer_times_out(void **state)
 {
+	struct timespec		 t0;
 	struct fixture		*f = *state;
 	struct courier_cfg	 cfg = { .timeout_ms = 300, .allow_private = true, .max_inflight = 2 };
 	struct courier		*c = courier_new(f->loop, &cfg);
@@ -479,11 +499,15 @@ test_no_answer_times_out(void **state)
 	struct courier_req	 req = { .url = url, .body = "x", .body_len = 1 };
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/hang", f->http->port);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_non_null(courier_send(c, &req, on_done, &o));
 	assert_true(run_until_done(f->loop, &o, 1, 3000));
 	assert_false(o.r.ok);
 	assert_int_equal(o.r.http_status, NONE);
 	assert_string_equal(o.r.error, "timed out");
+	/* On time: the timer's ladder reaches curl's deadline, not much past it. */
+	assert_true(elapsed_ms(&t0) >= 290);
+	assert_true(elapsed_ms(&t0) < 1500);
 	courier_destroy(&c);
 }
 
@@ -708,6 +732,54 @@ test_smtp(void **state)
 	server_stop(smtp);
 }
 
+/* A rendered alert (alert_render.c) sent as it is: webhook and e-mail. */
+static void
+test_rendered_alerts_arrive(void **state)
+{
+	struct fixture		*f = *state;
+	struct server		*smtp = server_start(true);
+	char			 url[128], smtp_url[128];
+	struct alert_ctx	 ctx = { .smtp_url = smtp_url, .smtp_from = "loom@example.com",
+	    .now = 1796522730LL * 1000000 };
+	struct channel		 ch = { .kind = CHANNEL_WEBHOOK, .name = "ops",
+	    .secret = "whsec_test", .id = "chn_x", .n_recipients = 1,
+	    .recipients = { "ops@example.com" } };
+	struct event		 e = { .seq = 42, .type = EVENT_MONITOR_HEALTHY, .ts = ctx.now,
+	    .monitor = { .id = "mon_x", .slug = "backup", .name = "Backup" } };
+	struct alert_msg	 m;
+	struct courier_req	 req;
+	struct outcome		 o[2] = { { 0 } };
+	const char		*why;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/ok", f->http->port);
+	snprintf(smtp_url, sizeof(smtp_url), "smtp://127.0.0.1:%u", smtp->port);
+	strlcpy_loom(ch.url, url, sizeof(ch.url));
+	assert_int_equal(alert_render(&ch, &e, &ctx, &m, &why), 0);
+	alert_msg_request(&m, &req);
+	assert_non_null(courier_send(f->courier, &req, on_done, &o[0]));
+	alert_msg_free(&m);			/* the courier copied what it needs */
+	ch.kind = CHANNEL_EMAIL;
+	assert_int_equal(alert_render(&ch, &e, &ctx, &m, &why), 0);
+	alert_msg_request(&m, &req);
+	assert_non_null(courier_send(f->courier, &req, on_done, &o[1]));
+	alert_msg_free(&m);
+	assert_true(run_until_done(f->loop, o, 2, 5000));
+	assert_true(o[0].r.ok);
+	assert_true(o[1].r.ok);
+	pthread_mutex_lock(&f->http->lock);
+	assert_non_null(strstr(f->http->request, "\r\nLoom-Event-Id: 42\r\n"));
+	assert_non_null(strstr(f->http->request, "\r\nLoom-Signature: v1="));
+	assert_non_null(strstr(f->http->request, "\"summary\":\"Backup is healthy again\""));
+	pthread_mutex_unlock(&f->http->lock);
+	pthread_mutex_lock(&smtp->lock);
+	assert_string_equal(smtp->rcpt[0], "<ops@example.com>");
+	assert_non_null(strstr(smtp->data, "\nSubject: Backup is healthy again\n"));
+	assert_non_null(strstr(smtp->data, "\nWhen: 2026-12-06 02:05 UTC\n"));
+	pthread_mutex_unlock(&smtp->lock);
+	run_for(f->loop, 20);
+	server_stop(smtp);
+}
+
 int
 main(void)
 {
@@ -727,6 +799,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_send_from_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_from_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rendered_alerts_arrive, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("courier", tests, NULL, NULL);
 }
