@@ -233,7 +233,7 @@ view_of_event(struct view *v, const struct event *e, const struct alert_ctx *ctx
 	v->at = e->ts;
 	v->org = e->org;
 	v->e = e;
-	v->name = name_of(e);
+	v->name = name_of(e)[0] != '\0' ? name_of(e) : "Loom Crons";	/* channel.failing */
 	v->zone = zone_of(e);
 	v->failure = is_failure(e->type);
 	v->recovery = e->type == EVENT_MONITOR_HEALTHY;

@@ -597,6 +597,37 @@ test_test_message(void **state)
 	alert_msg_free(&m);
 }
 
+/* channel.failing names no monitor: the webhook says null, chat titles say Loom Crons. */
+static void
+test_channel_failing(void **state)
+{
+	struct channel	 ch;
+	struct event	 e = { .seq = 9, .type = EVENT_CHANNEL_FAILING, .ts = T("2026-12-06T02:05:00Z"),
+	    .org = "org_aaaaaaaaaaaaaaaaaaaaaaaaaa", .channel_id = "chn_eeeeeeeeeeeeeeeeeeeeeeeeee" };
+	struct alert_msg m;
+	const char	*why;
+	json_t		*j;
+
+	(void)state;
+	sample_channel(&ch, CHANNEL_WEBHOOK);
+	assert_int_equal(alert_render(&ch, &e, &ctx, &m, &why), 0);
+	j = parse(&m);
+	assert_string_equal(str(j, "type"), "channel.failing");
+	assert_true(json_is_null(json_object_get(j, "monitor")));
+	assert_true(json_is_null(json_object_get(j, "checkin")));
+	assert_true(json_is_null(json_object_get(j, "url")));
+	assert_non_null(strstr(str(j, "summary"), "chn_eeeeeeeeeeeeeeeeeeeeeeeeee is failing"));
+	json_decref(j);
+	alert_msg_free(&m);
+	sample_channel(&ch, CHANNEL_DISCORD);
+	assert_int_equal(alert_render(&ch, &e, &ctx, &m, &why), 0);
+	j = parse(&m);
+	assert_string_equal(str(json_array_get(json_object_get(j, "embeds"), 0), "title"),
+	    "Loom Crons");
+	json_decref(j);
+	alert_msg_free(&m);
+}
+
 int
 main(void)
 {
@@ -610,6 +641,7 @@ main(void)
 		cmocka_unit_test(test_ntfy),
 		cmocka_unit_test(test_email),
 		cmocka_unit_test(test_test_message),
+		cmocka_unit_test(test_channel_failing),
 	};
 	return cmocka_run_group_tests_name("alert_render", tests, NULL, NULL);
 }
