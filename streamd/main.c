@@ -10,7 +10,8 @@
  *
  * Listens:	LOOM_STREAM_ADDR (default 127.0.0.1:8081)
  * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd (DEALER) and
- *		.../storaged.pub (SUB)
+ *		.../storaged.pub (SUB); alert channels over HTTP(S), and
+ *		LOOM_SMTP_URL for e-mail (courier.c)
  * Signals:	SIGTERM/SIGINT end every stream and exit 0; SIGHUP is ignored
  * Exit codes:	0 clean stop, 1 fatal error, 64 usage, 78 bad configuration
  */
@@ -44,18 +45,46 @@ static const struct env_var streamd_env[] = {
 	    "concurrent streams; more are answered 503"),
 	ENV_UINT("LOOM_STREAMS_PER_ORG", "100", &cfg.streams_per_org, 1, 10000000,
 	    "concurrent streams of one organization; more are answered 429"),
+	ENV_MS("LOOM_ALERT_TIMEOUT", "10s", &cfg.alert_timeout_ms, 100, 600000,
+	    "one alert delivery attempt, connecting included; past it the attempt failed "
+	    "and is retried"),
+	ENV_UINT("LOOM_ALERT_INFLIGHT", "64", &cfg.alert_inflight, 1, 100000,
+	    "alert deliveries in flight at once (one per channel); the rest wait their turn"),
+	ENV_UINT("LOOM_WEBHOOK_ALLOW_PRIVATE", "0", &cfg.webhook_allow_private, 0, 1,
+	    "1: alert URLs may reach loopback, private and link-local addresses "
+	    "(tests, intranets)"),
+	ENV_MAIL_URL("LOOM_SMTP_URL", &cfg.smtp_url,
+	    "the mail server of e-mail channels: smtp://host:25 or smtps://user:password@host:465 "
+	    "(the password is never printed); unset: e-mail channels cannot deliver"),
+	ENV_STR("LOOM_SMTP_FROM", NULL, &cfg.smtp_from,
+	    "the sender of alert e-mail; unset: loom-crons@<hostname>"),
+	ENV_URL("LOOM_PUBLIC_URL", NULL, &cfg.public_url,
+	    "the dashboard's base URL, for links in alerts; unset: no links"),
 	ENV_END
 };
+
+/* LOOM_SMTP_FROM's default: loom-crons@<hostname>. */
+static char *
+default_sender(void)
+{
+	char host[256] = "localhost";
+
+	if (gethostname(host, sizeof(host) - 1) == -1 || host[0] == '\0')
+		strlcpy_loom(host, "localhost", sizeof(host));
+	return xasprintf("loom-crons@%s", host);
+}
 
 int
 main(int argc, char *argv[])
 {
 	struct streamd	*sd;
-	char		*cmd_ep, *pub_ep;
+	char		*cmd_ep, *pub_ep, *smtp_from = NULL;
 
 	daemon_configure("streamd", argc, argv, streamd_env);
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 	cfg.storaged_pub = pub_ep = daemon_endpoint(pub_override, cfg.run_dir, "storaged.pub");
+	if (cfg.smtp_from == NULL)
+		cfg.smtp_from = smtp_from = default_sender();
 
 	daemon_setup();
 	if ((sd = streamd_new(&cfg)) == NULL)
@@ -69,6 +98,7 @@ main(int argc, char *argv[])
 	streamd_destroy(&sd);
 	free(cmd_ep);
 	free(pub_ep);
+	free(smtp_from);
 	zsys_shutdown();
 	return 0;
 }

@@ -33,12 +33,22 @@
  *                 request; error answers; its states and transitions; streams
  *                 per organization
  *   frame.c       -- SSE frames
+ *   alert_render.c -- an alert's message: one event for one channel (docs/alerts.md)
+ *   courier.c alert_sign.c backoff.c -- HTTP(S) and SMTP requests on the loop
+ *                 (libcurl); the webhook signature; the delay before a retry
+ *
+ * Alert delivery talks to the outside world through the last two lines:
+ * a channel and an event become a struct alert_msg (alert_render.c), lent
+ * as a struct courier_req to courier.c, which sends it with libcurl's
+ * multi interface on streamd's evloop and tells the caller once, later,
+ * how it went.  They keep no streamd state: the caller schedules.
  */
 #ifndef LOOM_STREAMD_H
 #define LOOM_STREAMD_H
 
 #include <h2o.h>
 #include <jansson.h>
+#include <curl/curl.h>
 
 #include "common.h"
 #include "proto.h"
@@ -56,6 +66,12 @@ struct streamd_cfg {
 	uint64_t	 socket_buffer;		/* SO_SNDBUF of a client socket, bytes; 0: kernel's */
 	uint64_t	 clients_max;		/* concurrent streams; more get 503 */
 	uint64_t	 streams_per_org;	/* concurrent streams of one organization; more get 429 */
+	uint64_t	 alert_timeout_ms;	/* one delivery attempt, connect included */
+	uint64_t	 alert_inflight;	/* deliveries in flight at once */
+	uint64_t	 webhook_allow_private;	/* 1: loopback and private targets allowed */
+	const char	*smtp_url;		/* smtp:// or smtps://; NULL: e-mail cannot go */
+	const char	*smtp_from;		/* the envelope and From: sender */
+	const char	*public_url;		/* the dashboard's base URL; NULL: no links */
 };
 
 /* ---------- frame.c: SSE frames, serialized once, shared by reference ---------- */
@@ -409,6 +425,133 @@ void		 sse_release(struct client *);
 bool		 sse_writing(const struct client *);
 /* Writes what waits on every client with queued frames. */
 void		 sse_flush_all(struct streamd *);
+
+/* ---------- courier.c: HTTP(S) and SMTP requests on the loop (libcurl) ---------- */
+
+/*
+ * Requests to the outside world, many at once, on the evloop with no
+ * thread: libcurl's multi socket interface, its sockets watched by h2o.
+ * No redirect is followed, at most COURIER_BODY_MAX bytes of an answer are
+ * read, only http(s) (smtp(s) for mail) is spoken, and an HTTP request
+ * connects only where alert_address_allowed() (netpolicy.h) lets it, for
+ * each address as it connects.  SMTP goes to the operator's own server
+ * (LOOM_SMTP_URL) and is not checked.
+ */
+#define COURIER_BODY_MAX	1024		/* bytes of an answer read; then it is cut off */
+#define COURIER_HEADERS_MAX	(64 * 1024)	/* bytes of an answer's header lines */
+
+struct courier_cfg {
+	uint64_t	 timeout_ms;	/* a request's whole life, connect included */
+	bool		 allow_private;	/* HTTP may reach loopback and private addresses */
+	size_t		 max_inflight;	/* requests at once; courier_send refuses more */
+};
+
+struct courier_req {
+	bool		 smtp;		/* false: POST body to url; true: mail it */
+	const char	*url;		/* http(s)://, or smtp(s)://host[:port] */
+	const char *const *headers;	/* HTTP: "Name: value" lines, NULL-terminated; may be NULL */
+	const char	*body;		/* HTTP: the POST body; SMTP: the RFC 5322 message */
+	size_t		 body_len;
+	const char	*mail_from;	/* SMTP: the envelope sender, an address */
+	const char *const *rcpt;	/* SMTP: recipients, NULL-terminated */
+};
+
+struct courier_result {
+	bool		 ok;		/* HTTP: a 2xx answer; SMTP: the server took the message */
+	int32_t		 http_status;	/* the answer's status; NONE: no answer, or SMTP */
+	char		 error[DELIVERY_ERROR_MAX + 1];	/* "" when ok; short and human,
+					   never a URL, a header value or a secret */
+};
+
+struct courier;
+struct courier_call;
+/* How a request went (result borrowed for the call); called once, from the loop. */
+typedef void	 courier_done_fn(void *arg, const struct courier_result *);
+
+struct courier	*courier_new(h2o_loop_t *, const struct courier_cfg *);
+/* Cancels every request (no done is called) and frees the courier; NULL-safe. */
+void		 courier_destroy(struct courier **);
+/*
+ * Starts a request; everything in req is copied.  done(arg, result) is
+ * called exactly once, later, from the loop (never from inside this call)
+ * -- unless the call is cancelled.  NULL (and nothing is called) when
+ * max_inflight requests are in flight already.  Do not destroy the courier
+ * from inside done; sending and cancelling there is fine.
+ */
+struct courier_call *courier_send(struct courier *, const struct courier_req *req,
+		    courier_done_fn *done, void *arg);
+/* Abandons a request in flight: its done is never called. */
+void		 courier_cancel(struct courier_call *);
+/* Requests in flight. */
+size_t		 courier_inflight(const struct courier *);
+
+/* ---------- alert_sign.c: the webhook signature ---------- */
+
+#define ALERT_SIGNATURE_SIZE	(3 + 64 + 1)	/* "v1=", hex of 32 bytes, NUL */
+
+/*
+ * The Loom-Signature value of a webhook body sent at unix second ts:
+ * "v1=" and the hex HMAC-SHA256, keyed by the channel's secret, of
+ * "<ts>.<body>" (docs/alerts.md).
+ */
+void		 alert_sign(const char *secret, int64_t ts, const char *body, size_t len,
+		    char out[ALERT_SIGNATURE_SIZE]);
+
+/* ---------- backoff.c: the delay before a failed delivery's next attempt ---------- */
+
+/*
+ * After `attempts` failed attempts (1: the first failed), the wait before
+ * the next, ms: 1 s, 2 s, 4 s, ... capped at 1 h, spread by -25 %..+25 %
+ * by random (uniform over uint32_t; the cap holds after the spread).
+ */
+int64_t		 alert_backoff_ms(uint32_t attempts, uint32_t random);
+
+/* ---------- alert_render.c: an alert's message, per channel kind ---------- */
+
+/* What rendering needs besides the channel and the event. */
+struct alert_ctx {
+	const char	*public_url;	/* LOOM_PUBLIC_URL; NULL: no links */
+	const char	*smtp_url;	/* LOOM_SMTP_URL; NULL: e-mail cannot be sent */
+	const char	*smtp_from;	/* LOOM_SMTP_FROM */
+	int64_t		 now;		/* UTC us: signs the webhook, dates the e-mail */
+};
+
+/* A rendered message, owning its strings; alert_msg_request lends them as a request. */
+struct alert_msg {
+	bool		 smtp;
+	char		*url;		/* the channel's URL, or LOOM_SMTP_URL */
+	char		**headers;	/* "Name: value" lines, NULL-terminated (HTTP) */
+	size_t		 nheaders;
+	char		*body;		/* the request body or the e-mail message */
+	size_t		 body_len;
+	char		*mail_from;	/* SMTP only, else NULL */
+	char		**rcpt;		/* SMTP only, NULL-terminated, else NULL */
+	char		 summary[512];	/* the one-sentence summary (also in the body) */
+};
+
+/*
+ * The one sentence that says what an event means, e.g. "Nightly backup
+ * missed its run due at 03:00 (Europe/Berlin)": the e-mail's subject, the
+ * chat text, the ntfy body, the webhook's "summary".  Returns buf.
+ */
+char		*alert_summary(const struct event *, char *buf, size_t len);
+/*
+ * The message of event e for channel ch (docs/alerts.md, What each kind
+ * sends).  0, or -1 with *why set (e-mail without LOOM_SMTP_URL, a
+ * channel of no known kind); out is then empty, and alert_msg_free is safe
+ * either way.
+ */
+int		 alert_render(const struct channel *ch, const struct event *e,
+		    const struct alert_ctx *, struct alert_msg *out, const char **why);
+/*
+ * A test message for ch (POST /api/crons/channels/{id}/test): the same
+ * shape, type "channel.test", event_id 0, no monitor or check-in.
+ */
+int		 alert_render_test(const struct channel *ch, const struct alert_ctx *,
+		    struct alert_msg *out, const char **why);
+/* req borrows msg's strings: msg must outlive courier_send (which copies them). */
+void		 alert_msg_request(const struct alert_msg *msg, struct courier_req *req);
+void		 alert_msg_free(struct alert_msg *);
 
 /* ---------- server.c ---------- */
 

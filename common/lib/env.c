@@ -74,6 +74,25 @@ origin_valid(const char *s, size_t n)
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
 }
 
+/*
+ * A mail server URL as it may be shown: its user:password@, if any, as
+ * ***@ (in buf).
+ */
+static const char *
+mail_url_shown(const char *s, char *buf, size_t len)
+{
+	const char	*auth = strstr(s, "://"), *at, *end;
+
+	if (auth == NULL)
+		return s;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	if ((at = memrchr(auth, '@', (size_t)(end - auth))) == NULL)
+		return s;
+	snprintf(buf, len, "%.*s***%s", (int)(auth - s), s, at);
+	return buf;
+}
+
 static const char *const size_units[] = { "", "K", "M", "G", NULL };
 static const uint64_t size_scale[] = { 1, 1ULL << 10, 1ULL << 20, 1ULL << 30 };
 static const char *const ms_units[] = { "", "ms", "s", "m", "h", NULL };
@@ -110,6 +129,17 @@ parse_value(const struct env_var *v, const char *s, void *out, char *why, size_t
 		    strpbrk(s, " \t\r\n\"") != NULL) {
 			snprintf(why, wl, "\"%s\" is not an http(s):// URL without a trailing /",
 			    s);
+			return -1;
+		}
+		break;
+	}
+	case ENV_T_MAIL_URL: {
+		size_t scheme = strncmp(s, "smtps://", 8) == 0 ? 8 :
+		    strncmp(s, "smtp://", 7) == 0 ? 7 : 0;
+
+		if (scheme == 0 || strlen(s) <= scheme || strpbrk(s, " \t\r\n\"") != NULL) {
+			snprintf(why, wl, "\"%s\" is not an smtp:// or smtps:// URL",
+			    mail_url_shown(s, host, sizeof(host)));
 			return -1;
 		}
 		break;
@@ -207,8 +237,11 @@ env_print(const struct env_var *tab, FILE *fp)
 			fprintf(fp, "%s=%" PRIu64 "%s", v->name, n, v->type == ENV_T_MS ? "ms" : "");
 		} else {
 			const char *s = *(const char **)v->target;
+			char buf[1024];
+
 			fprintf(fp, "%s=%s", v->name,
-			    s == NULL ? "" : v->type == ENV_T_SECRET ? "(set)" : s);
+			    s == NULL ? "" : v->type == ENV_T_SECRET ? "(set)" :
+			    v->type == ENV_T_MAIL_URL ? mail_url_shown(s, buf, sizeof(buf)) : s);
 		}
 		fprintf(fp, "\t# %s (default: %s)\n", v->doc, def);
 	}

@@ -20,6 +20,8 @@ enum env_type {
 	ENV_T_PATH,	/* const char *: a file system path */
 	ENV_T_ADDR,	/* const char *: host:port (IPv4, [IPv6] or name) */
 	ENV_T_URL,	/* const char *: http:// or https:// base URL, no trailing / */
+	ENV_T_MAIL_URL,	/* const char *: smtp:// or smtps:// server URL; a user:password@
+			   in it is printed as ***@ */
 	ENV_T_ORIGINS,	/* const char *: comma-separated http(s)://host[:port] origins */
 	ENV_T_ENDPOINT,	/* const char *: ZeroMQ endpoint (ipc://, tcp://, inproc://) */
 	ENV_T_UINT,	/* uint64_t: decimal within [min, max] */
@@ -41,6 +43,7 @@ struct env_var {
 #define ENV_PATH(n, d, t, doc)		{ n, ENV_T_PATH, d, t, 0, 0, doc }
 #define ENV_ADDR(n, d, t, doc)		{ n, ENV_T_ADDR, d, t, 0, 0, doc }
 #define ENV_URL(n, d, t, doc)		{ n, ENV_T_URL, d, t, 0, 0, doc }
+#define ENV_MAIL_URL(n, t, doc)		{ n, ENV_T_MAIL_URL, NULL, t, 0, 0, doc }
 #define ENV_ORIGINS(n, t, doc)		{ n, ENV_T_ORIGINS, NULL, t, 0, 0, doc }
 #define ENV_ENDPOINT(n, d, t, doc)	{ n, ENV_T_ENDPOINT, d, t, 0, 0, doc }
 #define ENV_UINT(n, d, t, lo, hi, doc)	{ n, ENV_T_UINT, d, t, lo, hi, doc }

@@ -83,6 +83,10 @@ def test_every_variable_a_daemon_reads_is_in_the_readme_with_its_default(daemon)
     ("ingestd", "LOOM_PUBLIC_URL", "ftp://x", "is not an http(s):// URL"),
     ("ingestd", "LOOM_CORS_ORIGINS", "https://app.example.com/, *",
      '"https://app.example.com/" is not an origin'),
+    ("streamd", "LOOM_SMTP_URL", "https://mail.example.com",
+     '"https://mail.example.com" is not an smtp:// or smtps:// URL'),
+    ("streamd", "LOOM_WEBHOOK_ALLOW_PRIVATE", "yes", '"yes" is not a number in 0-1'),
+    ("streamd", "LOOM_ALERT_TIMEOUT", "0", '"0" is not a duration'),
 ])
 def test_a_bad_value_stops_the_daemon_with_78_naming_the_variable(daemon, var, value, why):
     if not exists(daemon):

@@ -68,6 +68,15 @@ static const struct {
 	{ ENV_T_URL, 0, 0, "example.com", false, 0,
 	    "\"example.com\" is not an http(s):// URL without a trailing /" },
 
+	/* a mail server; a password in it is never shown */
+	{ ENV_T_MAIL_URL, 0, 0, "smtp://127.0.0.1:2525", true, 0, NULL },
+	{ ENV_T_MAIL_URL, 0, 0, "smtps://loom:pa55@mail.example.com:465", true, 0, NULL },
+	{ ENV_T_MAIL_URL, 0, 0, "smtp://", false, 0, "\"smtp://\" is not an smtp:// or smtps:// URL" },
+	{ ENV_T_MAIL_URL, 0, 0, "http://mail.example.com", false, 0,
+	    "\"http://mail.example.com\" is not an smtp:// or smtps:// URL" },
+	{ ENV_T_MAIL_URL, 0, 0, "smtps://loom:se cret@mail.example.com", false, 0,
+	    "\"smtps://***@mail.example.com\" is not an smtp:// or smtps:// URL" },
+
 	/* browser origins, comma-separated */
 #define NOT_ORIGIN " is not an origin such as https://app.example.com or http://localhost:3000"
 	{ ENV_T_ORIGINS, 0, 0, "https://app.example.com", true, 0, NULL },
@@ -380,6 +389,38 @@ test_print(void **state)
 }
 
 static void
+test_print_hides_a_mail_password(void **state)
+{
+	static const char	*mail;
+	static const struct env_var tab[] = {
+		ENV_MAIL_URL("LOOM_T_MAIL", &mail, "mail server"),
+		ENV_END
+	};
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	(void)state;
+	setenv("LOOM_T_MAIL", "smtps://loom:pa55word@mail.example.com:465", 1);
+	assert_int_equal(env_load(tab), 0);
+	assert_string_equal(mail, "smtps://loom:pa55word@mail.example.com:465");	/* loaded whole */
+	assert_non_null(fp = open_memstream(&out, &len));
+	env_print(tab, fp);
+	fclose(fp);
+	assert_string_equal(out, "LOOM_T_MAIL=smtps://***@mail.example.com:465\t# mail server "
+	    "(default: unset)\n");
+	free(out);
+	setenv("LOOM_T_MAIL", "smtp://127.0.0.1:2525", 1);
+	assert_int_equal(env_load(tab), 0);
+	assert_non_null(fp = open_memstream(&out, &len));
+	env_print(tab, fp);
+	fclose(fp);
+	unsetenv("LOOM_T_MAIL");
+	assert_non_null(strstr(out, "LOOM_T_MAIL=smtp://127.0.0.1:2525\t"));
+	free(out);
+}
+
+static void
 test_split_addr(void **state)
 {
 	static const struct {
@@ -433,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_all_bad_reported),
 		cmocka_unit_test(test_bad_default),
 		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_print_hides_a_mail_password),
 		cmocka_unit_test(test_split_addr),
 	};
 	return cmocka_run_group_tests_name("env", tests, NULL, NULL);
