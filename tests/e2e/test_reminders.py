@@ -120,6 +120,21 @@ def test_a_paused_monitor_gets_no_reminders(loom_clock):
     assert jobs.events("monitor.reminder", mon) == []
 
 
+def test_a_restarted_schedd_still_reminds(loom_clock):
+    """The reminder comes back from storaged's snapshot (its track map carries
+    renotify and alerted_at), not from schedd's memory."""
+    loom = loom_clock
+    jobs, stream = Jobs(loom), Stream(loom)
+    mon, alerted = missed_monitor(loom, jobs, stream)
+
+    loom.kill("schedd")
+    loom.restart("schedd")
+    none_until(jobs, stream, mon, alerted + 30 * MIN)
+    jobs.goto(alerted + 30 * MIN + 1)
+    assert len(reminders(stream.until("monitor.reminder", mon), mon)) == 1
+    assert len(jobs.events("monitor.reminder", mon)) == 1
+
+
 @pytest.mark.daemons("storaged")
 def test_verdict_reminder_conditions(loom_clock):
     """storaged's side alone: never early, never twice, never after recovery."""
