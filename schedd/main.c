@@ -9,10 +9,11 @@
  * max runtime, status and health, and per open run its timeout_at; it
  * computes health and thresholds and publishes monitor.healthy itself.
  * schedd owns time: it keeps those deadlines (next_expected_at + margin,
- * and each open run's timeout_at) in one priority queue, sleeps until the
- * earliest, and when one passes asks storaged a conditional verdict
- * (verdict.missed {monitor_id, expected_at}, verdict.timeout {monitor_id,
- * checkin_id, timeout_at}).  storaged applies it only if it still holds,
+ * each open run's timeout_at, and a failing monitor's next reminder) in
+ * one priority queue, sleeps until the earliest, and when one passes asks
+ * storaged a conditional verdict (verdict.missed {monitor_id, expected_at},
+ * verdict.timeout {monitor_id, checkin_id, timeout_at}, verdict.reminder
+ * {monitor_id, alerted_at}).  storaged applies it only if it still holds,
  * and publishes the result like any other change, which is how schedd
  * learns the next deadline.  Exactly-once comes from those conditions, so
  * schedd can retry, restart or catch up without doubling anything.  See

@@ -52,6 +52,14 @@ struct call {
 	struct msg_verdict	 verdict;	/* a verdict's: what was judged */
 };
 
+/* True for the requests verdicts.c sends (the rest are follow.c's). */
+static bool
+is_verdict(enum proto_msg type)
+{
+	return type == MSG_VERDICT_MISSED || type == MSG_VERDICT_TIMEOUT ||
+	    type == MSG_VERDICT_REMINDER;
+}
+
 /* Hands an answer (or none: no body) to whoever asked. */
 static void
 on_answer(void *arg, const struct rpc_reply *r)
@@ -59,7 +67,7 @@ on_answer(void *arg, const struct rpc_reply *r)
 	struct call		*c = arg;
 	const struct rpc_reply	*reply = r->body != NULL ? r : NULL;
 
-	if (c->type == MSG_VERDICT_MISSED || c->type == MSG_VERDICT_TIMEOUT)
+	if (is_verdict(c->type))
 		verdicts_on_reply(c->sd->v, c->type, &c->verdict, reply, clock_now_us());
 	else
 		follow_on_reply(c->sd->f, c->type, reply, clock_mono_us());
@@ -74,7 +82,7 @@ send_request(void *arg, struct proto_req *req)
 
 	c->sd = arg;
 	c->type = req->type;
-	if (req->type == MSG_VERDICT_MISSED || req->type == MSG_VERDICT_TIMEOUT)
+	if (is_verdict(req->type))
 		c->verdict = req->u.verdict;
 	if (rpc_send(c->sd->rpc, req, on_answer, c) == NULL) {
 		free(c);

@@ -127,6 +127,8 @@ load_monitors(struct watch *w, const msgpack_object_array *monitors)
 		tr.next_expected_at = pt.next_expected_at;
 		tr.margin_min = pt.margin_min;
 		tr.max_runtime_min = pt.max_runtime_min;
+		tr.renotify_min = pt.renotify_min;
+		tr.alerted_at = pt.alerted_at;
 		tr.rev = pt.rev;
 		if ((m = watch_load(w, &tr)) != NULL && pt.runs != NULL)
 			load_runs(w, m, tr.id, pt.runs);

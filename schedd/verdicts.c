@@ -3,8 +3,10 @@
  * answers.
  *
  * A verdict is a question storaged can check: "is the run expected at E
- * still the monitor's next expected run, with its margin passed?" or "is
- * check-in C still in progress with timeout T, and T passed?".  storaged
+ * still the monitor's next expected run, with its margin passed?", "is
+ * check-in C still in progress with timeout T, and T passed?" or "is the
+ * monitor still failing since the alert at A, with renotify minutes
+ * passed?".  storaged
  * applies it only if so, in the same transaction that records the missed
  * or timed-out check-in and publishes the event.  So schedd may repeat a
  * verdict (after a timeout, a restart, a clock step) without doubling it,
@@ -13,9 +15,9 @@
  *
  * After an answer the deadline is queued again, so nothing is ever left
  * unwatched:
- *   applied	the event (monitor.missed / .timeout, already on its way on
- *		the feed) re-arms the deadline at the next expected run; the
- *		re-check in RECHECK_US is only a safety net
+ *   applied	the event (monitor.missed / .timeout / .reminder, already on
+ *		its way on the feed) re-arms the deadline at the next expected
+ *		run or reminder; the re-check in RECHECK_US is only a safety net
  *   stale	a check-in, edit or pause came first; its event re-arms it
  *   early	storaged's clock is behind ours: ask again after a back-off
  *   error or no answer	ask again after a back-off (250 ms doubling to
@@ -83,6 +85,7 @@ build(struct deadline *d, struct proto_req *q)
 {
 	struct watch_mon	*m;
 	struct watch_run	*r;
+	struct watch_remind	*rm;
 
 	if ((m = watch_mon_of(d)) != NULL) {
 		if (m->expected_at == 0)
@@ -97,6 +100,12 @@ build(struct deadline *d, struct proto_req *q)
 		watch_mon_id(r->mon, q->u.verdict.monitor_id);
 		watch_run_id(r, q->u.verdict.checkin_id);
 		q->u.verdict.timeout_at = r->timeout_at;
+		return 0;
+	}
+	if ((rm = watch_remind_of(d)) != NULL) {
+		proto_req_init(q, MSG_VERDICT_REMINDER);
+		watch_mon_id(rm->mon, q->u.verdict.monitor_id);
+		q->u.verdict.alerted_at = rm->alerted_at;
 		return 0;
 	}
 	return -1;
@@ -183,6 +192,7 @@ verdicts_on_reply(struct verdicts *v, enum proto_msg type, const struct msg_verd
 	enum next_step		 step = judge_answer(v, type, sent, reply);
 	struct watch_mon	*m = watch_find(v->w, sent->monitor_id);
 	struct watch_run	*r;
+	struct watch_remind	*rm;
 	struct deadline		*d;
 
 	if (v->inflight > 0)
@@ -193,8 +203,12 @@ verdicts_on_reply(struct verdicts *v, enum proto_msg type, const struct msg_verd
 		if (m->expected_at != sent->expected_at)
 			return;
 		d = &m->dl;
+	} else if (type == MSG_VERDICT_REMINDER) {
+		if ((rm = watch_find_remind(v->w, m)) == NULL || rm->alerted_at != sent->alerted_at)
+			return;
+		d = &rm->dl;
 	} else {
-		if ((r = watch_find_run(m, sent->checkin_id)) == NULL ||
+		if ((r = watch_find_run(v->w, m, sent->checkin_id)) == NULL ||
 		    r->timeout_at != sent->timeout_at)
 			return;
 		d = &r->dl;

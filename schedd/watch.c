@@ -4,7 +4,9 @@
  * Memory is what limits how many monitors one schedd can watch, so a
  * record holds only what a deadline needs (64 bytes for a monitor), ids
  * are kept without their prefix, and records come from pools of
- * 4096-record blocks (no per-record malloc header).
+ * 4096-record blocks (no per-record malloc header).  A monitor finds its
+ * runs and its reminder by their numbers in their pools (4 bytes each,
+ * not 8-byte pointers), which keeps it within 64 bytes.
  *
  * The id index is an open-addressing hash table, at most 70% full, with
  * linear probing and backward-shift deletion (no tombstones).  A slot is
@@ -19,6 +21,8 @@
 
 _Static_assert(MARGIN_MAX_MIN <= UINT16_MAX, "margins fit 16 bits");
 _Static_assert(RUNTIME_MAX_MIN <= UINT16_MAX, "max runtimes fit 16 bits");
+_Static_assert(RENOTIFY_MAX_MIN <= UINT16_MAX, "reminder intervals fit 16 bits");
+_Static_assert(sizeof(struct watch_mon) <= 64, "a monitor record stays within 64 bytes");
 
 #define POOL_SHIFT	12
 #define POOL_BLOCK	(1u << POOL_SHIFT)	/* records per pool block */
@@ -50,6 +54,7 @@ struct watch {
 	size_t			 nrun;		/* runs held */
 	struct pool		 mons;
 	struct pool		 runs;
+	struct pool		 reminds;	/* reminders held: reminds.live */
 };
 
 /* ---------- pool ---------- */
@@ -208,6 +213,7 @@ watch_new(struct deadlines *dq)
 	w->dq = dq;
 	w->mons.size = sizeof(struct watch_mon);
 	w->runs.size = sizeof(struct watch_run);
+	w->reminds.size = sizeof(struct watch_remind);
 	grow(w);
 	return w;
 }
@@ -218,6 +224,7 @@ watch_clear(struct watch *w)
 	deadlines_clear(w->dq);
 	pool_free_all(&w->mons);
 	pool_free_all(&w->runs);
+	pool_free_all(&w->reminds);
 	memset(w->slots, 0, w->cap * sizeof(*w->slots));
 	w->nmon = w->nrun = 0;
 }
@@ -243,17 +250,30 @@ watch_find(const struct watch *w, const char *id)
 	return suffix != NULL ? mon_in(w, slot_of(w, suffix, hash_id(suffix))) : NULL;
 }
 
+/* The monitor's first open run; NULL when none. */
+static struct watch_run *
+runs_of(const struct watch *w, const struct watch_mon *m)
+{
+	return m->runs != 0 ? pool_at(&w->runs, m->runs) : NULL;
+}
+
 struct watch_run *
-watch_find_run(const struct watch_mon *m, const char *checkin_id)
+watch_find_run(const struct watch *w, const struct watch_mon *m, const char *checkin_id)
 {
 	const char	*suffix = suffix_of("chk", checkin_id);
 
 	if (suffix == NULL)
 		return NULL;
-	for (struct watch_run *r = m->runs; r != NULL; r = r->next)
+	for (struct watch_run *r = runs_of(w, m); r != NULL; r = r->next)
 		if (memcmp(r->id, suffix, WATCH_ID_CHARS) == 0)
 			return r;
 	return NULL;
+}
+
+struct watch_remind *
+watch_find_remind(const struct watch *w, const struct watch_mon *m)
+{
+	return m->remind != 0 ? pool_at(&w->reminds, m->remind) : NULL;
 }
 
 /* prefix (4 bytes, with the '_') + stored suffix -> a NUL-terminated id. */
@@ -289,10 +309,22 @@ watch_run_of(struct deadline *d)
 	return d->kind == WATCH_TIMEOUT ? (struct watch_run *)(void *)d : NULL;
 }
 
+struct watch_remind *
+watch_remind_of(struct deadline *d)
+{
+	return d->kind == WATCH_REMIND ? (struct watch_remind *)(void *)d : NULL;
+}
+
 int64_t
 watch_missed_at(const struct watch_mon *m)
 {
 	return m->expected_at != 0 ? m->expected_at + (int64_t)m->margin_min * US_PER_MIN : 0;
+}
+
+int64_t
+watch_remind_at(const struct watch_remind *r)
+{
+	return r->alerted_at + (int64_t)r->renotify_min * US_PER_MIN;
 }
 
 /* Queues d at `at` (or takes it out when 0) as a fresh deadline: no verdict pending. */
@@ -311,27 +343,75 @@ arm(struct watch *w, struct deadline *d, int64_t at)
 static void
 run_free(struct watch *w, struct watch_run *r)
 {
-	struct watch_run **pp;
+	struct watch_run *p = runs_of(w, r->mon);
 
-	for (pp = &r->mon->runs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == r) {
-			*pp = r->next;
-			break;
-		}
+	if (p == r) {
+		r->mon->runs = r->next != NULL ? r->next->ref : 0;
+	} else {
+		while (p != NULL && p->next != r)
+			p = p->next;
+		if (p != NULL)
+			p->next = r->next;
+	}
 	deadlines_cancel(w->dq, &r->dl);
 	pool_put(&w->runs, r->ref);
 	w->nrun--;
 }
 
-/* Forgets a monitor: its runs, its deadline, its index slot, its record. */
+/* Takes the monitor's reminder out of the queue and frees it, if it has one. */
+static void
+remind_free(struct watch *w, struct watch_mon *m)
+{
+	struct watch_remind	*r = watch_find_remind(w, m);
+
+	if (r == NULL)
+		return;
+	deadlines_cancel(w->dq, &r->dl);
+	pool_put(&w->reminds, r->ref);
+	m->remind = 0;
+}
+
+/*
+ * The reminder of a monitor whose health, renotify and alerted_at are
+ * these: none unless it is failing with renotify on and has been alerted;
+ * else due renotify minutes after that alert.  Re-armed only when the
+ * alert or the interval changed, so a verdict in flight for it stays valid.
+ */
+static void
+remind_set(struct watch *w, struct watch_mon *m, enum health health, uint32_t renotify_min,
+    int64_t alerted_at)
+{
+	struct watch_remind	*r = watch_find_remind(w, m);
+	uint16_t		 every;
+
+	if (!health_is_failure(health) || renotify_min == 0 || alerted_at == 0) {
+		remind_free(w, m);
+		return;
+	}
+	every = (uint16_t)(renotify_min > RENOTIFY_MAX_MIN ? RENOTIFY_MAX_MIN : renotify_min);
+	if (r == NULL) {
+		r = pool_get(&w->reminds, &m->remind);
+		r->ref = m->remind;
+		r->dl.kind = WATCH_REMIND;
+		r->mon = m;
+	} else if (r->alerted_at == alerted_at && r->renotify_min == every) {
+		return;
+	}
+	r->alerted_at = alerted_at;
+	r->renotify_min = every;
+	arm(w, &r->dl, watch_remind_at(r));
+}
+
+/* Forgets a monitor: its runs, its deadlines, its index slot, its record. */
 static void
 mon_free(struct watch *w, struct watch_mon *m)
 {
 	size_t		 i = slot_of(w, m->id, hash_id(m->id));
 	uint32_t	 ref = w->slots[i].ref;
 
-	while (m->runs != NULL)
-		run_free(w, m->runs);
+	while (m->runs != 0)
+		run_free(w, runs_of(w, m));
+	remind_free(w, m);
 	deadlines_cancel(w->dq, &m->dl);
 	unindex(w, i);
 	pool_put(&w->mons, ref);
@@ -386,7 +466,7 @@ run_set(struct watch *w, struct watch_mon *m, const char *suffix, int64_t timeou
 {
 	struct watch_run	*r;
 
-	for (r = m->runs; r != NULL; r = r->next)
+	for (r = runs_of(w, m); r != NULL; r = r->next)
 		if (memcmp(r->id, suffix, WATCH_ID_CHARS) == 0)
 			break;
 	if (r == NULL) {
@@ -397,8 +477,8 @@ run_set(struct watch *w, struct watch_mon *m, const char *suffix, int64_t timeou
 		r->dl.kind = WATCH_TIMEOUT;
 		memcpy(r->id, suffix, WATCH_ID_CHARS);
 		r->mon = m;
-		r->next = m->runs;
-		m->runs = r;
+		r->next = runs_of(w, m);
+		m->runs = ref;
 		w->nrun++;
 	} else if (r->timeout_at == timeout_at) {
 		r->rev = rev;
@@ -425,11 +505,13 @@ watch_load(struct watch *w, const struct track *t)
 		return NULL;
 	}
 	m = mon_get(w, suffix);
-	/* A reload replaces what was known, runs included. */
-	while (m->runs != NULL)
-		run_free(w, m->runs);
+	/* A reload replaces what was known, runs and reminder included. */
+	while (m->runs != 0)
+		run_free(w, runs_of(w, m));
+	remind_free(w, m);
 	mon_set(w, m, t->next_expected_at, t->margin_min, t->max_runtime_min, t->health, t->rev,
 	    true);
+	remind_set(w, m, t->health, t->renotify_min, t->alerted_at);
 	return m;
 }
 
@@ -456,6 +538,8 @@ watch_apply(struct watch *w, const struct event *e, uint64_t floor)
 	struct watch_mon	*m;
 	bool			 fresh = false;
 
+	if (e->monitor.id[0] == '\0')
+		return WATCH_IGNORED;	/* a channel's event: about no monitor */
 	if (suffix == NULL) {
 		log_warnx("event %" PRIu64 ": bad monitor id \"%.40s\"", e->seq, e->monitor.id);
 		return WATCH_IGNORED;
@@ -475,6 +559,7 @@ watch_apply(struct watch *w, const struct event *e, uint64_t floor)
 	}
 	mon_set(w, m, e->monitor.next_expected_at, e->monitor.margin_min,
 	    e->monitor.max_runtime_min, e->monitor.health, e->seq, fresh);
+	remind_set(w, m, e->monitor.health, e->monitor.renotify_min, e->monitor.alerted_at);
 	if (!e->has_checkin || strcmp(ck->monitor_id, e->monitor.id) != 0)
 		return WATCH_APPLIED;
 	if (ck->untracked)
@@ -487,7 +572,7 @@ watch_apply(struct watch *w, const struct event *e, uint64_t floor)
 		run_set(w, m, ck_suffix, ck->timeout_at, e->seq);
 	} else {
 		/* Finished, timed out, or no max runtime any more. */
-		for (struct watch_run *r = m->runs; r != NULL; r = r->next)
+		for (struct watch_run *r = runs_of(w, m); r != NULL; r = r->next)
 			if (memcmp(r->id, ck_suffix, WATCH_ID_CHARS) == 0) {
 				run_free(w, r);
 				break;
@@ -509,8 +594,14 @@ watch_runs(const struct watch *w)
 }
 
 size_t
+watch_reminders(const struct watch *w)
+{
+	return w->reminds.live;
+}
+
+size_t
 watch_bytes(const struct watch *w)
 {
-	return sizeof(*w) + w->cap * sizeof(*w->slots) +
-	    (w->mons.nblocks * w->mons.size + w->runs.nblocks * w->runs.size) * POOL_BLOCK;
+	return sizeof(*w) + w->cap * sizeof(*w->slots) + (w->mons.nblocks * w->mons.size +
+	    w->runs.nblocks * w->runs.size + w->reminds.nblocks * w->reminds.size) * POOL_BLOCK;
 }

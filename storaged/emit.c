@@ -36,6 +36,12 @@ emit_event(struct ctx *c, enum event_type type, struct monitor *m, struct checki
 
 	if (!tracking_publishes(type, m, ck))
 		return;		/* recorded; raises nothing */
+	/*
+	 * Reminders count from the last alert of a failure; set first, so the
+	 * event carries it and schedd arms the next reminder from it.
+	 */
+	if (event_is_alerting(type))
+		m->alerted_at = type == EVENT_MONITOR_HEALTHY ? 0 : c->now;
 	memset(&e, 0, sizeof(e));
 	e.type = type;
 	memcpy(e.org, m->org, sizeof(e.org));
@@ -50,11 +56,8 @@ emit_event(struct ctx *c, enum event_type type, struct monitor *m, struct checki
 	}
 	e.old_health = old;
 	e.new_health = m->health;
-	if (event_is_alerting(type)) {
+	if (event_is_alerting(type))
 		e.muted = tracking_muted(m, c->now);
-		/* Reminders count from the last alert of a failure. */
-		m->alerted_at = type == EVENT_MONITOR_HEALTHY ? 0 : c->now;
-	}
 	events_append(c, &e);
 	m->rev = e.seq;
 	if (ck != NULL)

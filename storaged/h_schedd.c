@@ -9,6 +9,13 @@
  * the meantime makes it stale.  So a verdict is never early, a check-in
  * committed before it always wins, and a verdict repeated after a crash of
  * either daemon is recognised and not applied twice.
+ *
+ * A reminder verdict names the alert it repeats (alerted_at); it is
+ * applied only while the monitor is active and failing with reminders on,
+ * that alert is still its last, and renotify minutes have passed since by
+ * our clock.  Publishing the reminder moves alerted_at (emit.c), so the
+ * same verdict again is stale, and a recovery (alerted_at 0) or a newer
+ * alert makes it stale too.
  */
 #include "records.h"
 #include "storaged.h"
@@ -45,7 +52,8 @@ encode_track(struct db_txn *t, struct mpw *w, const struct monitor *m)
 {
 	struct proto_track tr = { .status = m->status, .health = m->health,
 	    .next_expected_at = m->next_expected_at, .margin_min = m->margin_min,
-	    .max_runtime_min = m->max_runtime_min, .rev = m->rev };
+	    .max_runtime_min = m->max_runtime_min, .renotify_min = m->renotify_min,
+	    .alerted_at = m->alerted_at, .rev = m->rev };
 
 	memcpy(tr.id, m->id, sizeof(tr.id));
 	codec_open(w, &proto_track_desc, &tr);
@@ -178,6 +186,35 @@ handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
 	old = tracking_count_run(&m, CHECKIN_TIMEOUT);
 	emit_event(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
 	rec_checkin_put(c, &ck);
+	rec_monitor_put(c, &m, &m);
+	reply_verdict(c, true, NULL);
+}
+
+void
+handle_verdict_reminder(struct ctx *c, const struct msg_verdict *q)
+{
+	struct monitor		 m;
+	int			 rc;
+
+	if ((rc = rec_monitor_get(c->t, q->monitor_id, &m)) != 0) {
+		if (rc == MDB_NOTFOUND)
+			reply_verdict(c, false, "no such monitor");
+		return;
+	}
+	if (m.status != MONITOR_ACTIVE) {
+		reply_verdict(c, false, "monitor is not active");
+		return;
+	}
+	if (!health_is_failure(m.health) || m.renotify_min == 0 || m.alerted_at == 0 ||
+	    m.alerted_at != q->alerted_at) {
+		reply_verdict(c, false, "stale: recovered, reminders off, or a newer alert");
+		return;
+	}
+	if (c->now < m.alerted_at + (int64_t)m.renotify_min * US_PER_MIN) {
+		reply_verdict(c, false, "early: the reminder interval has not passed");
+		return;
+	}
+	emit_event(c, EVENT_MONITOR_REMINDER, &m, NULL, m.health);
 	rec_monitor_put(c, &m, &m);
 	reply_verdict(c, true, NULL);
 }

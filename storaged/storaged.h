@@ -146,6 +146,7 @@ void	 handle_events_after(struct ctx *, const struct msg_events_after *);
 void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
 void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
+void	 handle_verdict_reminder(struct ctx *, const struct msg_verdict *);
 
 /* Replies (reply.c). */
 /* The "ok" reply of the request's message: its reply struct (proto.h), NULL for {}. */

@@ -76,12 +76,6 @@ failure_health(enum checkin_status outcome)
 	}
 }
 
-static bool
-is_failure(enum health h)
-{
-	return h == HEALTH_FAILING || h == HEALTH_MISSED || h == HEALTH_TIMEOUT;
-}
-
 enum health
 tracking_count_run(struct monitor *m, enum checkin_status outcome)
 {
@@ -91,7 +85,7 @@ tracking_count_run(struct monitor *m, enum checkin_status outcome)
 		m->ok_streak++;
 		m->fail_streak = 0;
 		if (m->health == HEALTH_UNKNOWN ||
-		    (is_failure(m->health) && m->ok_streak >= m->recovery_threshold))
+		    (health_is_failure(m->health) && m->ok_streak >= m->recovery_threshold))
 			m->health = HEALTH_HEALTHY;
 		return old;
 	}
@@ -107,7 +101,7 @@ tracking_count_run(struct monitor *m, enum checkin_status outcome)
 bool
 tracking_is_recovery(enum health old_health, enum health new_health)
 {
-	return is_failure(old_health) && new_health == HEALTH_HEALTHY;
+	return health_is_failure(old_health) && new_health == HEALTH_HEALTHY;
 }
 
 bool

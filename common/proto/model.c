@@ -53,6 +53,12 @@ event_is_alerting(enum event_type t)
 	return t > EVENT_NONE && t < EVENT_MAX && event_alerting[t];
 }
 
+bool
+health_is_failure(enum health h)
+{
+	return h == HEALTH_FAILING || h == HEALTH_MISSED || h == HEALTH_TIMEOUT;
+}
+
 void
 checkin_init(struct checkin *c)
 {
@@ -83,6 +89,8 @@ monitor_ref_from(struct monitor_ref *r, const struct monitor *m)
 	r->max_runtime_min = m->max_runtime_min;
 	r->next_expected_at = m->next_expected_at;
 	memcpy(r->timezone, m->timezone, sizeof(r->timezone));
+	r->renotify_min = m->renotify_min;
+	r->alerted_at = m->alerted_at;
 }
 
 static bool

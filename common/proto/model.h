@@ -292,8 +292,10 @@ enum event_type {
 extern const char *const event_type_names[];
 /* True for the events subscribers see on the SSE stream by default. */
 bool	 event_is_public(enum event_type);
-/* True for checkin.error, monitor.missed, monitor.timeout and monitor.healthy. */
+/* True for checkin.error, monitor.missed, .timeout, .healthy and .reminder. */
 bool	 event_is_alerting(enum event_type);
+/* True for the healths of a failing monitor: failing, missed, timeout. */
+bool	 health_is_failure(enum health);
 
 /* The part of a monitor that events carry (enough for schedd and streamd). */
 struct monitor_ref {
@@ -306,6 +308,8 @@ struct monitor_ref {
 	uint32_t		 max_runtime_min;
 	int64_t			 next_expected_at;
 	char			 timezone[TIMEZONE_MAX + 1];	/* "": UTC */
+	uint32_t		 renotify_min;		/* reminder interval, minutes; 0: off */
+	int64_t			 alerted_at;		/* its last failure alert or reminder; 0: none */
 };
 
 struct event {

@@ -51,6 +51,7 @@ proto_msg_writes(enum proto_msg m)
 	case MSG_ORG_ROTATE_KEY:
 	case MSG_VERDICT_MISSED:
 	case MSG_VERDICT_TIMEOUT:
+	case MSG_VERDICT_REMINDER:
 	case MSG_CHANNEL_CREATE:
 	case MSG_CHANNEL_UPDATE:
 	case MSG_CHANNEL_DELETE:
@@ -419,6 +420,9 @@ proto_monitor_ref_encode(struct mpw *w, const struct monitor_ref *m)
 	mpw_kv_int(w, "max_runtime", m->max_runtime_min);
 	mpw_kv_time_opt(w, "next_expected_at", m->next_expected_at);
 	mpw_kv_str_opt(w, "timezone", m->timezone);
+	if (m->renotify_min != 0)
+		mpw_kv_int(w, "renotify", m->renotify_min);
+	mpw_kv_time_opt(w, "alerted_at", m->alerted_at);
 	mpw_map_end(w);
 }
 
@@ -435,6 +439,9 @@ proto_monitor_ref_decode(struct mpr *r, struct monitor_ref *m)
 	m->max_runtime_min = (uint32_t)mpr_int(r, "max_runtime", 0, RUNTIME_MAX_MIN, 0, true);
 	m->next_expected_at = get_time(r, "next_expected_at", false);
 	mpr_str(r, "timezone", m->timezone, sizeof(m->timezone), false);
+	/* Absent in events published before reminders: off, never alerted. */
+	m->renotify_min = (uint32_t)mpr_int(r, "renotify", 0, RENOTIFY_MAX_MIN, 0, false);
+	m->alerted_at = get_time(r, "alerted_at", false);
 }
 
 void
@@ -773,6 +780,11 @@ static const struct codec_field q_verdict_timeout[] = {
 	CF_TIME("timeout_at", R, Q, u.verdict.timeout_at),
 };
 
+static const struct codec_field q_verdict_reminder[] = {
+	CF_ID("monitor_id", R, Q, u.verdict.monitor_id, "mon"),
+	CF_TIME("alerted_at", R, Q, u.verdict.alerted_at),
+};
+
 #define CH(m)	u.channel.m
 static const struct codec_field q_channel_create[] = {
 	CF_ID("org", R, Q, CH(org), "org"),
@@ -841,6 +853,7 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_SNAPSHOT] = CODEC_DESC("snapshot", Q, q_snapshot, NULL),
 	[MSG_VERDICT_MISSED] = CODEC_DESC("verdict.missed", Q, q_verdict_missed, NULL),
 	[MSG_VERDICT_TIMEOUT] = CODEC_DESC("verdict.timeout", Q, q_verdict_timeout, NULL),
+	[MSG_VERDICT_REMINDER] = CODEC_DESC("verdict.reminder", Q, q_verdict_reminder, NULL),
 	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", Q, q_checkin_get, NULL),
 	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", Q, q_org_by_id, NULL),
 	[MSG_CHANNEL_CREATE] = CODEC_DESC("channel.create", Q, q_channel_create, NULL),
@@ -1080,6 +1093,8 @@ static const struct codec_field a_track[] = {
 	CF_TIME("next_expected_at", O, P, next_expected_at),
 	CF_INT("margin", R, P, margin_min, 1, MARGIN_MAX_MIN, 1),
 	CF_INT("max_runtime", R, P, max_runtime_min, 0, RUNTIME_MAX_MIN, 0),
+	CF_INT("renotify", O, P, renotify_min, 0, RENOTIFY_MAX_MIN, 0),
+	CF_TIME("alerted_at", O, P, alerted_at),
 	CF_UINT("rev", R, P, rev),
 	CF_ARRAY("runs", 0, P, runs, &proto_run_desc, PROTO_RUNS_MAX),
 };
@@ -1186,6 +1201,8 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	[MSG_VERDICT_MISSED] = CODEC_DESC("verdict.missed", struct reply_verdict, a_verdict,
 	    NULL),
 	[MSG_VERDICT_TIMEOUT] = CODEC_DESC("verdict.timeout", struct reply_verdict, a_verdict,
+	    NULL),
+	[MSG_VERDICT_REMINDER] = CODEC_DESC("verdict.reminder", struct reply_verdict, a_verdict,
 	    NULL),
 	[MSG_CHECKIN_GET] = CODEC_DESC("checkin.get", struct reply_checkin, a_checkin, NULL),
 	[MSG_ORG_ROTATE_KEY] = CODEC_DESC("org.rotate_ping_key", struct reply_org, a_org,

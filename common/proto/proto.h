@@ -100,6 +100,7 @@
 	X(SNAPSHOT,	"snapshot",		"schedd -> storaged")	\
 	X(VERDICT_MISSED, "verdict.missed",	"schedd -> storaged")	\
 	X(VERDICT_TIMEOUT, "verdict.timeout",	"schedd -> storaged")	\
+	X(VERDICT_REMINDER, "verdict.reminder",	"schedd -> storaged")	\
 	X(CHECKIN_GET,	"checkin.get",		"ingestd -> storaged")	\
 	X(ORG_ROTATE_KEY, "org.rotate_ping_key", "ingestd -> storaged")	\
 	X(CHANNEL_CREATE, "channel.create",	"ingestd -> storaged")	\
@@ -352,7 +353,8 @@ struct msg_events_after {
  * monitors whose id sorts after cursor, in id order, for schedd.  Reply ok
  * {head uint (last committed seq when the page was read), monitors [track
  * map], next str ("" when done)}.  A track map is {id, status, health,
- * next_expected_at, margin, max_runtime, rev, runs [{id, timeout_at, rev}]}.
+ * next_expected_at, margin, max_runtime, renotify (opt), alerted_at (opt),
+ * rev, runs [{id, timeout_at, rev}]}.
  */
 struct msg_snapshot {
 	char			 cursor[ID_SIZE];
@@ -367,13 +369,21 @@ struct msg_snapshot {
  * overrides a check-in committed in the meantime.
  * verdict.timeout {monitor_id, checkin_id, timeout_at}: the run is still
  * in progress and its timeout_at (moved by keep-alives) is unchanged.
- * Reply ok {applied bool, reason str (when not applied)}.
+ * verdict.reminder {monitor_id, alerted_at}: the monitor is still failing
+ * since its last alert.  Applied (publishing monitor.reminder, which moves
+ * alerted_at to now) only if the monitor is active, its health is a
+ * failure, its renotify is not 0, its alerted_at is still the one given,
+ * and alerted_at + renotify has passed by storaged's clock; so a reminder
+ * is never early, never sent twice for one alert, never after a recovery.
+ * Reply ok {applied bool, reason str (when not applied; "early..." when
+ * only the time has not come)}.
  */
 struct msg_verdict {
 	char			 monitor_id[ID_SIZE];
-	char			 checkin_id[ID_SIZE];
-	int64_t			 expected_at;
-	int64_t			 timeout_at;
+	char			 checkin_id[ID_SIZE];	/* timeout */
+	int64_t			 expected_at;		/* missed */
+	int64_t			 timeout_at;		/* timeout */
+	int64_t			 alerted_at;		/* reminder */
 };
 
 /*
@@ -450,7 +460,7 @@ struct proto_req {
 		struct msg_org			 org;		/* create, get, rotate_ping_key */
 		struct msg_events_after		 events_after;
 		struct msg_snapshot		 snapshot;
-		struct msg_verdict		 verdict;	/* missed, timeout */
+		struct msg_verdict		 verdict;	/* missed, timeout, reminder */
 		struct msg_channel		 channel;	/* create .. list, delivery.list */
 		struct msg_channel_load		 channel_load;
 		struct msg_channel_progress	 channel_progress;
@@ -590,6 +600,8 @@ struct proto_track {
 	int64_t			 next_expected_at;	/* 0: not tracking */
 	uint32_t		 margin_min;
 	uint32_t		 max_runtime_min;
+	uint32_t		 renotify_min;		/* 0 (also when absent): no reminders */
+	int64_t			 alerted_at;		/* last failure alert or reminder; 0: none */
 	uint64_t		 rev;
 	const msgpack_object_array *runs;	/* open runs (proto_run_at); NULL when none */
 };
@@ -601,7 +613,7 @@ struct proto_run {
 	uint64_t		 rev;
 };
 
-/* verdict.missed, verdict.timeout. */
+/* verdict.missed, verdict.timeout, verdict.reminder. */
 struct reply_verdict {
 	bool			 applied;
 	char			 reason[160];	/* when not applied */

@@ -55,8 +55,18 @@ test_names(void **state)
 		{ MSG_SNAPSHOT, "snapshot", false },
 		{ MSG_VERDICT_MISSED, "verdict.missed", true },
 		{ MSG_VERDICT_TIMEOUT, "verdict.timeout", true },
+		{ MSG_VERDICT_REMINDER, "verdict.reminder", true },
 		{ MSG_CHECKIN_GET, "checkin.get", false },
 		{ MSG_ORG_ROTATE_KEY, "org.rotate_ping_key", true },
+		{ MSG_CHANNEL_CREATE, "channel.create", true },
+		{ MSG_CHANNEL_UPDATE, "channel.update", true },
+		{ MSG_CHANNEL_DELETE, "channel.delete", true },
+		{ MSG_CHANNEL_GET, "channel.get", false },
+		{ MSG_CHANNEL_LIST, "channel.list", false },
+		{ MSG_CHANNEL_TEST, "channel.test", true },
+		{ MSG_DELIVERY_LIST, "delivery.list", false },
+		{ MSG_CHANNEL_LOAD, "channel.load", false },
+		{ MSG_CHANNEL_PROGRESS, "channel.progress", true },
 	};
 
 	(void)state;
@@ -324,6 +334,13 @@ f_verdict_timeout(struct proto_req *q)
 }
 
 static void
+f_verdict_reminder(struct proto_req *q)
+{
+	strlcpy_loom(q->u.verdict.monitor_id, MON, sizeof(q->u.verdict.monitor_id));
+	q->u.verdict.alerted_at = T0 - 1;
+}
+
+static void
 f_nothing(struct proto_req *q)
 {
 	(void)q;
@@ -360,6 +377,7 @@ static const struct {
 	{ MSG_SNAPSHOT, f_snapshot, 0 },
 	{ MSG_VERDICT_MISSED, f_verdict_missed, 0 },
 	{ MSG_VERDICT_TIMEOUT, f_verdict_timeout, T0 },
+	{ MSG_VERDICT_REMINDER, f_verdict_reminder, T0 },
 };
 
 /* Compares borrowed output by content, then the rest of the request byte for byte. */
@@ -812,6 +830,9 @@ test_event_codec(void **state)
 		e.type = with ? EVENT_MONITOR_TIMEOUT : EVENT_MONITOR_CREATED;
 		e.ts = T0;
 		strlcpy_loom(e.org, ORG, sizeof(e.org));
+		/* What reminders need, carried when set, 0 when absent. */
+		m.renotify_min = with ? 30 : 0;
+		m.alerted_at = with ? T0 - 1 : 0;
 		monitor_ref_from(&e.monitor, &m);
 		if (with) {
 			e.has_checkin = true;
@@ -1110,6 +1131,14 @@ static const struct {
 	    "field \"checkin_id\": missing" },
 	{ MSG_VERDICT_TIMEOUT, "{" V "monitor_id: '" MON "', checkin_id: '" CHK "', "
 	    "timeout_at: 'x'}", "timeout_at", "field \"timeout_at\": not an integer" },
+	{ MSG_VERDICT_REMINDER, "{" V "monitor_id: '" MON "'}", "alerted_at",
+	    "field \"alerted_at\": missing" },
+	{ MSG_VERDICT_REMINDER, "{" V "monitor_id: '" CHK "', alerted_at: 1}", "monitor_id",
+	    "field \"monitor_id\": not a valid mon_ id" },
+	{ MSG_VERDICT_REMINDER, "{" V "monitor_id: '" MON "', alerted_at: 'x'}", "alerted_at",
+	    "field \"alerted_at\": not an integer" },
+	{ MSG_VERDICT_REMINDER, "{" V "monitor_id: '" MON "', alerted_at: -1}", "alerted_at",
+	    "field \"alerted_at\": -1 is out of range 0-253402300799999999" },
 };
 
 static void
@@ -1642,7 +1671,8 @@ test_reply_streams(void **state)
 	struct reply_monitor_list	 ml = { 0 }, ml2;
 	struct reply_snapshot		 sn = { .head = 12 }, sn2;
 	struct proto_track		 tr = { .id = MON, .status = MONITOR_ACTIVE,
-	    .health = HEALTH_HEALTHY, .next_expected_at = T0, .margin_min = 5, .rev = 11 }, tr2;
+	    .health = HEALTH_MISSED, .next_expected_at = T0, .margin_min = 5,
+	    .renotify_min = 30, .alerted_at = T0 - 1, .rev = 11 }, tr2;
 	struct proto_run		 run = { .id = CHK, .timeout_at = T0 + 1, .rev = 10 }, run2;
 	struct monitor			 m, m2;
 
@@ -1675,6 +1705,8 @@ test_reply_streams(void **state)
 	assert_string_equal(tr2.id, MON);
 	assert_int_equal(tr2.margin_min, 5);
 	assert_int_equal(tr2.next_expected_at, T0);
+	assert_int_equal(tr2.renotify_min, 30);
+	assert_int_equal(tr2.alerted_at, T0 - 1);
 	assert_int_equal(tr2.runs->size, 1);
 	assert_int_equal(proto_run_at(tr2.runs, 0, &run2, &err), 0);
 	assert_memory_equal(&run, &run2, sizeof(run));

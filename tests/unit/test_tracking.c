@@ -315,14 +315,15 @@ test_is_recovery(void **state)
 			fail_msg("row %zu", i);
 }
 
-/* The alerting events are exactly the four that tell of a problem or its end. */
+/* The alerting events are exactly the five that tell of a problem, repeat it, or end it. */
 static void
 test_alerting_events(void **state)
 {
 	(void)state;
 	for (int t = EVENT_NONE; t <= EVENT_MAX; t++) {
 		bool want = t == EVENT_CHECKIN_ERROR || t == EVENT_MONITOR_MISSED ||
-		    t == EVENT_MONITOR_TIMEOUT || t == EVENT_MONITOR_HEALTHY;
+		    t == EVENT_MONITOR_TIMEOUT || t == EVENT_MONITOR_HEALTHY ||
+		    t == EVENT_MONITOR_REMINDER;
 
 		if (event_is_alerting((enum event_type)t) != want)
 			fail_msg("%s", t > EVENT_NONE && t < EVENT_MAX ? event_type_names[t] : "none");

@@ -255,7 +255,53 @@ test_timeout_verdicts_name_the_run(void **state)
 	watch_apply(fx->w, &e, 0);
 	answer(fx, 0, false, "stale: the run finished or was kept alive", T0 + 31 * S);
 	assert_int_equal(deadlines_at(fx->dq,
-	    &watch_find_run(mon(fx, 2), fx->chk)->dl), T0 + 90 * S);
+	    &watch_find_run(fx->w, mon(fx, 2), fx->chk)->dl), T0 + 90 * S);
+}
+
+/* A failing monitor's reminder: the verdict names the alert it repeats. */
+static void
+test_reminder_verdicts_name_the_alert(void **state)
+{
+	struct fixture		*fx = *state;
+	struct watch_remind	*r;
+	struct event		 e;
+	char			 id[ID_SIZE];
+
+	ids_new("mon", id);
+	memset(&e, 0, sizeof(e));
+	e.seq = 2;
+	e.type = EVENT_MONITOR_MISSED;
+	strlcpy_loom(e.monitor.id, id, sizeof(e.monitor.id));
+	e.monitor.status = MONITOR_ACTIVE;
+	e.monitor.health = HEALTH_MISSED;
+	e.monitor.margin_min = 1;
+	e.monitor.next_expected_at = T0 + 600 * MINUTE;
+	e.monitor.renotify_min = 30;
+	e.monitor.alerted_at = T0;
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	assert_non_null(r = watch_find_remind(fx->w, watch_find(fx->w, id)));
+	/* Not before alerted_at + 30 minutes (the three missed verdicts go first). */
+	assert_int_equal(verdicts_fire(fx->v, T0 + 30 * MINUTE - 1, 100), 3);
+	assert_int_equal(verdicts_fire(fx->v, T0 + 30 * MINUTE, 100), 1);
+	assert_int_equal(fx->sent[3].type, MSG_VERDICT_REMINDER);
+	assert_string_equal(fx->sent[3].u.verdict.monitor_id, id);
+	assert_int_equal(fx->sent[3].u.verdict.alerted_at, T0);
+	assert_int_equal(r->dl.state, WATCH_INFLIGHT);
+	/* storaged's clock is behind ours: asked again after a back-off. */
+	answer(fx, 3, false, "early: the reminder interval has not passed", T0 + 30 * MINUTE);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 30 * MINUTE + verdicts_backoff_us(1));
+	assert_int_equal(verdicts_fire(fx->v, T0 + 31 * MINUTE, 100), 1);
+	assert_int_equal(fx->sent[4].type, MSG_VERDICT_REMINDER);
+	/* Applied: its event re-arms the reminder from the new alert time... */
+	e.seq = 3;
+	e.type = EVENT_MONITOR_REMINDER;
+	e.monitor.alerted_at = T0 + 31 * MINUTE;
+	watch_apply(fx->w, &e, 0);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 61 * MINUTE);
+	/* ...and the answer, arriving after it, leaves that alone. */
+	answer(fx, 4, true, NULL, T0 + 31 * MINUTE);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 61 * MINUTE);
+	assert_int_equal(r->dl.state, WATCH_IDLE);
 }
 
 static void
@@ -284,6 +330,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_answer_for_a_moved_deadline_is_ignored, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_timeout_verdicts_name_the_run, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reminder_verdicts_name_the_alert, setup,
 		    teardown),
 		cmocka_unit_test(test_backoff_doubles_to_a_minute),
 	};

@@ -1,8 +1,8 @@
 /*
  * test_watch.c -- schedd's monitor and run table (schedd/watch.c): what
  * snapshot records and events do to it and to the deadline queue, the rev
- * and floor rules that keep older events from undoing newer state, and a
- * large table with many removals.
+ * and floor rules that keep older events from undoing newer state, the
+ * reminders of failing monitors, and a large table with many removals.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "timefmt.h"
+#include "testlib.h"
 #include "../../schedd/watch.h"
 
 #define T0	(1795000000LL * US_PER_S)
@@ -108,7 +109,7 @@ test_snapshot_arms_deadlines(void **state)
 	assert_ptr_equal(watch_find(fx->w, fx->mon), m);
 	watch_mon_id(m, id);
 	assert_string_equal(id, fx->mon);
-	watch_run_id(watch_find_run(m, fx->chk1), id);
+	watch_run_id(watch_find_run(fx->w, m, fx->chk1), id);
 	assert_string_equal(id, fx->chk1);
 
 	/* Active but not tracking yet (no first check-in): held, no deadline. */
@@ -225,8 +226,8 @@ test_overlapping_runs_are_separate(void **state)
 	    CHECKIN_IN_PROGRESS, T0 + 12 * MIN);
 	watch_apply(fx->w, &e, 0);
 	m = watch_find(fx->w, fx->mon);
-	r1 = watch_find_run(m, fx->chk1);
-	r2 = watch_find_run(m, fx->chk2);
+	r1 = watch_find_run(fx->w, m, fx->chk1);
+	r2 = watch_find_run(fx->w, m, fx->chk2);
 	assert_non_null(r1);
 	assert_non_null(r2);
 	assert_ptr_equal(deadlines_peek(fx->dq, NULL), &r1->dl);
@@ -240,8 +241,8 @@ test_overlapping_runs_are_separate(void **state)
 	e = ev(4, EVENT_CHECKIN_OK, fx->mon, MONITOR_ACTIVE, T0 + 62 * MIN, 5, fx->chk2,
 	    CHECKIN_OK, 0);
 	watch_apply(fx->w, &e, 0);
-	assert_null(watch_find_run(m, fx->chk2));
-	assert_non_null(watch_find_run(m, fx->chk1));
+	assert_null(watch_find_run(fx->w, m, fx->chk2));
+	assert_non_null(watch_find_run(fx->w, m, fx->chk1));
 	/* Run 1 times out (storaged applied the verdict): it goes too. */
 	e = ev(5, EVENT_MONITOR_TIMEOUT, fx->mon, MONITOR_ACTIVE, T0 + 62 * MIN, 5, fx->chk1,
 	    CHECKIN_TIMEOUT, T0 + 20 * MIN);
@@ -267,7 +268,7 @@ test_untracked_checkins_arm_nothing(void **state)
 	    CHECKIN_IN_PROGRESS, T0 + 10 * MIN);
 	e.checkin.untracked = true;
 	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
-	assert_null(watch_find_run(m, fx->chk2));
+	assert_null(watch_find_run(fx->w, m, fx->chk2));
 	assert_int_equal(deadlines_count(fx->dq), 1);
 	assert_int_equal(deadlines_at(fx->dq, &m->dl), T0 + 65 * MIN);
 }
@@ -303,6 +304,178 @@ test_inflight_verdict_survives_unrelated_changes(void **state)
 	e = ev(14, EVENT_MONITOR_UPDATED, fx->mon, MONITOR_ACTIVE, 0, 15, NULL, 0, 0);
 	watch_apply(fx->w, &e, 0);
 	assert_false(deadlines_queued(&m->dl));
+}
+
+/* An event of a monitor that is failing (missed) with reminders every renotify minutes. */
+static struct event
+ev_failing(uint64_t seq, enum event_type type, const char *id, uint32_t renotify,
+    int64_t alerted_at)
+{
+	struct event	 e = ev(seq, type, id, MONITOR_ACTIVE, T0 + 120 * MIN, 5, NULL, 0, 0);
+
+	e.monitor.health = HEALTH_MISSED;
+	e.monitor.renotify_min = renotify;
+	e.monitor.alerted_at = alerted_at;
+	return e;
+}
+
+static void
+test_snapshot_arms_reminders_of_failing_monitors(void **state)
+{
+	struct fixture		*fx = *state;
+	struct track		 t = tr(fx->mon, T0 + 120 * MIN, 5, 10);
+	struct watch_mon	*m;
+	struct watch_remind	*r;
+
+	/* Healthy with reminders on: nothing to remind of. */
+	t.renotify_min = 30;
+	t.alerted_at = T0;
+	m = watch_load(fx->w, &t);
+	assert_null(watch_find_remind(fx->w, m));
+	assert_int_equal(deadlines_count(fx->dq), 1);
+	/* Failing: due 30 minutes after its last alert, a third kind of deadline. */
+	t.health = HEALTH_TIMEOUT;
+	m = watch_load(fx->w, &t);
+	assert_non_null(r = watch_find_remind(fx->w, m));
+	assert_int_equal(watch_remind_at(r), T0 + 30 * MIN);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 30 * MIN);
+	assert_ptr_equal(deadlines_peek(fx->dq, NULL), &r->dl);
+	assert_ptr_equal(watch_remind_of(&r->dl), r);
+	assert_null(watch_mon_of(&r->dl));
+	assert_null(watch_run_of(&r->dl));
+	assert_null(watch_remind_of(&m->dl));
+	assert_ptr_equal(r->mon, m);
+	assert_int_equal(watch_reminders(fx->w), 1);
+	assert_int_equal(deadlines_count(fx->dq), 2);
+	/* A reload replaces it. */
+	t.alerted_at = T0 + 10 * MIN;
+	m = watch_load(fx->w, &t);
+	assert_int_equal(watch_reminders(fx->w), 1);
+	assert_int_equal(deadlines_at(fx->dq, &watch_find_remind(fx->w, m)->dl), T0 + 40 * MIN);
+	/* Never alerted (a record from before reminders) or renotify 0: none. */
+	t.alerted_at = 0;
+	m = watch_load(fx->w, &t);
+	assert_null(watch_find_remind(fx->w, m));
+	t.alerted_at = T0;
+	t.renotify_min = 0;
+	m = watch_load(fx->w, &t);
+	assert_null(watch_find_remind(fx->w, m));
+	assert_int_equal(watch_reminders(fx->w), 0);
+	assert_int_equal(deadlines_count(fx->dq), 1);
+}
+
+static void
+test_reminder_follows_alerts_until_recovery(void **state)
+{
+	struct fixture		*fx = *state;
+	struct watch_mon	*m;
+	struct watch_remind	*r;
+	struct event		 e;
+
+	/* The missed alert: the first reminder 30 minutes after it. */
+	e = ev_failing(1, EVENT_MONITOR_MISSED, fx->mon, 30, T0);
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	m = watch_find(fx->w, fx->mon);
+	assert_non_null(r = watch_find_remind(fx->w, m));
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 30 * MIN);
+	/* verdicts.c took it out and asked storaged. */
+	deadlines_cancel(fx->dq, &r->dl);
+	r->dl.state = WATCH_INFLIGHT;
+	/* A change that leaves the alert and interval alone keeps it pending. */
+	e = ev_failing(2, EVENT_MONITOR_UPDATED, fx->mon, 30, T0);
+	e.monitor.margin_min = 10;
+	watch_apply(fx->w, &e, 0);
+	assert_int_equal(r->dl.state, WATCH_INFLIGHT);
+	assert_false(deadlines_queued(&r->dl));
+	/* The reminder storaged published moves alerted_at: the next one from there. */
+	e = ev_failing(3, EVENT_MONITOR_REMINDER, fx->mon, 30, T0 + 30 * MIN);
+	watch_apply(fx->w, &e, 0);
+	assert_ptr_equal(watch_find_remind(fx->w, m), r);
+	assert_int_equal(r->dl.state, WATCH_IDLE);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 60 * MIN);
+	/* Another failure alert (a second missed run) counts from itself. */
+	e = ev_failing(4, EVENT_MONITOR_MISSED, fx->mon, 30, T0 + 45 * MIN);
+	watch_apply(fx->w, &e, 0);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 75 * MIN);
+	/* A new interval re-arms from the same alert. */
+	e = ev_failing(5, EVENT_MONITOR_UPDATED, fx->mon, 60, T0 + 45 * MIN);
+	watch_apply(fx->w, &e, 0);
+	assert_int_equal(deadlines_at(fx->dq, &r->dl), T0 + 105 * MIN);
+	/* Recovery (alerted_at back to 0): no more reminders. */
+	e = ev(6, EVENT_MONITOR_HEALTHY, fx->mon, MONITOR_ACTIVE, T0 + 180 * MIN, 5, NULL, 0, 0);
+	e.monitor.renotify_min = 60;
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	assert_null(watch_find_remind(fx->w, m));
+	assert_int_equal(watch_reminders(fx->w), 0);
+	assert_int_equal(deadlines_count(fx->dq), 1);
+	assert_ptr_equal(deadlines_peek(fx->dq, NULL), &m->dl);
+}
+
+static void
+test_reminder_stops_when_off_paused_or_deleted(void **state)
+{
+	struct fixture		*fx = *state;
+	struct watch_mon	*m;
+	struct event		 e;
+
+	e = ev_failing(1, EVENT_CHECKIN_ERROR, fx->mon, 30, T0);
+	e.monitor.health = HEALTH_FAILING;
+	watch_apply(fx->w, &e, 0);
+	m = watch_find(fx->w, fx->mon);
+	assert_non_null(watch_find_remind(fx->w, m));
+	/* renotify set to 0. */
+	e = ev_failing(2, EVENT_MONITOR_UPDATED, fx->mon, 0, T0);
+	watch_apply(fx->w, &e, 0);
+	assert_null(watch_find_remind(fx->w, m));
+	assert_int_equal(deadlines_count(fx->dq), 1);
+	/* Back on: armed again from the same alert. */
+	e = ev_failing(3, EVENT_MONITOR_UPDATED, fx->mon, 30, T0);
+	watch_apply(fx->w, &e, 0);
+	assert_int_equal(deadlines_at(fx->dq, &watch_find_remind(fx->w, m)->dl), T0 + 30 * MIN);
+	/* Paused: the monitor goes, reminder and all. */
+	e = ev_failing(4, EVENT_MONITOR_UPDATED, fx->mon, 30, T0);
+	e.monitor.status = MONITOR_PAUSED;
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	assert_null(watch_find(fx->w, fx->mon));
+	assert_int_equal(watch_reminders(fx->w), 0);
+	assert_int_equal(deadlines_count(fx->dq), 0);
+	/* Resumed while still failing: reminded again (due at once when overdue). */
+	e = ev_failing(5, EVENT_MONITOR_UPDATED, fx->mon, 30, T0);
+	watch_apply(fx->w, &e, 0);
+	m = watch_find(fx->w, fx->mon);
+	assert_int_equal(deadlines_at(fx->dq, &watch_find_remind(fx->w, m)->dl), T0 + 30 * MIN);
+	/* Deleted. */
+	e = ev_failing(6, EVENT_MONITOR_DELETED, fx->mon, 30, T0);
+	assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_APPLIED);
+	assert_int_equal(watch_monitors(fx->w), 0);
+	assert_int_equal(watch_reminders(fx->w), 0);
+	assert_int_equal(deadlines_count(fx->dq), 0);
+}
+
+/* channel.changed, .failing, .test are about no monitor: ignored, and quietly. */
+static void
+test_channel_events_are_ignored_quietly(void **state)
+{
+	static const enum event_type types[] = { EVENT_CHANNEL_CHANGED, EVENT_CHANNEL_FAILING,
+		EVENT_CHANNEL_TEST };
+	struct fixture	*fx = *state;
+	struct capture	*cap = &capbuf;
+
+	for (size_t i = 0; i < nitems(types); i++) {
+		struct event	 e;
+
+		memset(&e, 0, sizeof(e));
+		e.seq = 1 + i;
+		e.type = types[i];
+		e.ts = T0;
+		ids_new("org", e.org);
+		ids_new("chn", e.channel_id);
+		capture_begin(cap);
+		assert_int_equal(watch_apply(fx->w, &e, 0), WATCH_IGNORED);
+		assert_int_equal(capture_end(cap), 0);
+	}
+	assert_int_equal(watch_monitors(fx->w), 0);
+	assert_int_equal(deadlines_count(fx->dq), 0);
 }
 
 static void
@@ -363,6 +536,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_untracked_checkins_arm_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inflight_verdict_survives_unrelated_changes,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_arms_reminders_of_failing_monitors,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reminder_follows_alerts_until_recovery, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reminder_stops_when_off_paused_or_deleted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_channel_events_are_ignored_quietly, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_many_monitors_with_removals, setup, teardown),
 	};
 
