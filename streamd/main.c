@@ -58,6 +58,9 @@ static const struct env_var streamd_env[] = {
 	    "(the password is never printed); unset: e-mail channels cannot deliver"),
 	ENV_STR("LOOM_SMTP_FROM", NULL, &cfg.smtp_from,
 	    "the sender of alert e-mail; unset: loom-crons@<hostname>"),
+	ENV_MS("LOOM_ALERT_RETRY_FOR", "24h", &cfg.alert_retry_for_ms, 1000, 30ULL * 86400000,
+	    "a failing alert delivery is retried this long, then given up and its channel "
+	    "marked failing"),
 	ENV_URL("LOOM_PUBLIC_URL", NULL, &cfg.public_url,
 	    "the dashboard's base URL, for links in alerts; unset: no links"),
 	ENV_END

@@ -156,10 +156,21 @@ on_feed_delivered(void *arg)
 	sse_flush_all(arg);
 }
 
+/* Every event of the feed, in order: the alert channels walk it too. */
+static void
+on_feed_event(void *arg, const struct event *e)
+{
+	struct streamd *sd = arg;
+
+	if (sd->alerts != NULL)
+		alerts_event(sd->alerts, e);
+}
+
 static const struct follow_hooks feed_hooks = {
 	.started = on_feed_started,
 	.log_restarted = on_feed_restarted,
 	.delivered = on_feed_delivered,
+	.event = on_feed_event,
 };
 
 struct streamd *
@@ -216,6 +227,8 @@ streamd_new(const struct streamd_cfg *cfg)
 	sd->fanout = fanout_new(sse_deliver);
 	sd->follow = follow_new(sd->loop, sd->rpc, cfg->storaged_pub, sd->fanout, &feed_hooks,
 	    sd);
+	if ((sd->alerts = alerts_new(sd)) == NULL)
+		log_warnx("alert delivery is off: libcurl could not start");
 	return sd;
 }
 
@@ -286,6 +299,7 @@ streamd_destroy(struct streamd **sdp)
 		sse_release(c);
 	}
 	quota_clear(&sd->per_org);
+	alerts_destroy(&sd->alerts);
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);
 	fanout_destroy(&sd->fanout);

@@ -23,6 +23,8 @@
  *
  *   main.c
  *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
+ *   alerts.c      -- alert channels: each walks the log from its position and
+ *                 delivers what it takes, one event at a time (docs/alerts.md)
  *   endpoint.c    -- GET /api/crons/stream: the token (checked again every
  *                 heartbeat), the parameters, the per-organization cap
  *   sse.c         -- one client: its states, queue, writes and replay
@@ -72,6 +74,7 @@ struct streamd_cfg {
 	const char	*smtp_url;		/* smtp:// or smtps://; NULL: e-mail cannot go */
 	const char	*smtp_from;		/* the envelope and From: sender */
 	const char	*public_url;		/* the dashboard's base URL; NULL: no links */
+	uint64_t	 alert_retry_for_ms;	/* a failing delivery is given up after this */
 };
 
 /* ---------- frame.c: SSE frames, serialized once, shared by reference ---------- */
@@ -553,6 +556,16 @@ int		 alert_render_test(const struct channel *ch, const struct alert_ctx *,
 void		 alert_msg_request(const struct alert_msg *msg, struct courier_req *req);
 void		 alert_msg_free(struct alert_msg *);
 
+/* ---------- alerts.c: delivery of alerting events to channels ---------- */
+
+struct alerts;
+/* Loads the channels and delivers from their positions on; NULL after logging why. */
+struct alerts	*alerts_new(struct streamd *);
+/* Each event of the feed, in order (follow_hooks.event). */
+void		 alerts_event(struct alerts *, const struct event *);
+/* Cancels what is in flight (delivered again at the next start) and frees. */
+void		 alerts_destroy(struct alerts **);
+
 /* ---------- server.c ---------- */
 
 /*
@@ -573,6 +586,7 @@ struct streamd {
 	struct rpc		*rpc;
 	struct follow		*follow;
 	struct fanout		*fanout;
+	struct alerts		*alerts;
 	struct frame		*heartbeat;	/* shared ": heartbeat" frame */
 	struct frame		*retry;		/* shared "retry:" frame */
 	h2o_linklist_t		 clients;	/* every struct client, by .all */

@@ -12,7 +12,8 @@
 
 #define PUBLIC	((1u << EVENT_CHECKIN_STARTED) | (1u << EVENT_CHECKIN_OK) | \
 		 (1u << EVENT_CHECKIN_ERROR) | (1u << EVENT_MONITOR_MISSED) | \
-		 (1u << EVENT_MONITOR_TIMEOUT) | (1u << EVENT_MONITOR_HEALTHY))
+		 (1u << EVENT_MONITOR_TIMEOUT) | (1u << EVENT_MONITOR_HEALTHY) | \
+		 (1u << EVENT_MONITOR_REMINDER) | (1u << EVENT_CHANNEL_FAILING))
 
 static const struct {
 	const char	*query;		/* NULL: no query */
