@@ -44,6 +44,8 @@ static const char *const table_names[T_MAX] = {
 	[T_EVENTS] = "events",
 	[T_IDEM] = "idempotency",
 	[T_IDEM_TIMES] = "idempotency_times",
+	[T_RUN_IDS] = "run_ids",
+	[T_OPEN_COUNTS] = "open_run_counts",
 };
 
 struct db *

@@ -13,6 +13,9 @@
  *            counted.
  *   2 -> 3   the idempotency tables (idempotency, idempotency_times) exist,
  *            empty: nothing to convert.
+ *   3 -> 4   open_runs keys get the run's class (keys.h); open_run_counts
+ *            counts each monitor's open runs; run_ids indexes every
+ *            check-in with a run id (v4_run_index).
  */
 #include "records.h"
 #include "storaged.h"
@@ -120,9 +123,105 @@ to_v3(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_IDEM));
 }
 
+/* Old open_runs keys converted per pass: memory stays bounded. */
+#define V4_BATCH	256
+
+/*
+ * open_runs: a layout-3 key (monitor + ts + check-in) becomes a key with
+ * the run's class, and is counted (rec_run_index_put).  The same runs stay
+ * open: a timed-out run a start superseded was taken off, and stays off.
+ * New keys sort after a monitor's old ones (the class byte is above a
+ * timestamp's first), so each pass resumes after the last old key it saw.
+ */
+static size_t
+v4_open_runs(struct ctx *c)
+{
+	char		 ids[V4_BATCH][ID_SIZE];
+	unsigned char	 from[KEY_CHECKIN], last[KEY_CHECKIN];
+	struct checkin	 ck;
+	struct key	 k;
+	struct db_iter	 it;
+	size_t		 n, total = 0;
+	bool		 resume = false;
+
+	do {
+		n = 0;
+		db_iter_init(&it, c->t, T_OPEN_RUNS, NULL, 0, false);
+		if (resume)
+			db_iter_seek(&it, from, sizeof(from));
+		while (n < V4_BATCH && db_iter_next(&it)) {
+			if (it.k.mv_size != KEY_CHECKIN)
+				continue;	/* converted */
+			memcpy(last, it.k.mv_data, KEY_CHECKIN);
+			key_checkin_id(it.k.mv_data, ids[n++]);
+		}
+		db_iter_close(&it);
+		for (size_t i = 0; i < n && c->t->ret == 0; i++) {
+			if (rec_checkin_get(c->t, ids[i], &ck) != 0) {
+				c->t->ret = MDB_CORRUPTED;	/* an open run without its record */
+				break;
+			}
+			key_checkin(&k, ck.monitor_id, ck.ts, ck.id);
+			db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+			rec_run_index_put(c->t, &ck);
+		}
+		memcpy(from, last, sizeof(from));
+		resume = true;
+		total += n;
+	} while (n == V4_BATCH && c->t->ret == 0);
+	return total;
+}
+
+/*
+ * run_ids: every check-in with a run id, in time order, so that of several
+ * with one run id the newest is the one found (as a layout-3 storaged
+ * would have, among open runs).  After v4_open_runs, which writes some too.
+ */
+static size_t
+v4_run_ids(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct checkin	 ck;
+	struct key	 k;
+	size_t		 n = 0;
+
+	db_iter_init(&it, c->t, T_CHECKINS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (rec_checkin_decode(&it.v, &ck) != 0) {
+			c->t->ret = MDB_CORRUPTED;	/* nothing of the upgrade is kept */
+			break;
+		}
+		if (ck.run_id[0] == '\0')
+			continue;
+		key_run_id(&k, ck.monitor_id, ck.untracked, ck.run_id);
+		db_put(c->t, T_RUN_IDS, k.b, k.len, ck.id, ID_LEN);
+		n++;
+	}
+	db_iter_close(&it);
+	return n;
+}
+
+/* The run indexes of layout 4 (runindex.c), from the check-ins and open runs. */
+static void
+v4_run_index(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	size_t	 open = v4_open_runs(c);
+	size_t	 named = v4_run_ids(c);
+
+	snprintf(summary, SUMMARY_MAX, "%zu open runs of %zu monitors re-keyed and counted, "
+	    "%zu check-ins indexed by run id", open, db_count(c->t, T_OPEN_COUNTS), named);
+}
+
+static void
+to_v4(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	v4_run_index(c, summary);
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
 	[2] = to_v3,
+	[3] = to_v4,
 };
 
 /*

@@ -193,11 +193,13 @@ rec_checkin_by_key(struct db_txn *t, const MDB_val *key, struct checkin *c)
 	char	 id[ID_SIZE];
 	int	 rc;
 
-	if (key->mv_size != KEY_CHECKIN) {
+	if (key->mv_size != KEY_CHECKIN && key->mv_size != KEY_OPEN_RUN) {
 		t->ret = MDB_CORRUPTED;
 		return MDB_CORRUPTED;
 	}
-	key_checkin_id(key->mv_data, id);
+	/* Both keys end with the check-in id. */
+	memcpy(id, (const char *)key->mv_data + key->mv_size - ID_LEN, ID_LEN);
+	id[ID_LEN] = '\0';
 	if ((rc = rec_checkin_get(t, id, c)) == MDB_NOTFOUND)
 		t->ret = rc = MDB_CORRUPTED;	/* an index entry without its record */
 	return rc;
@@ -218,65 +220,21 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 	db_put(c->t, T_CHECKINS, ck->id, ID_LEN, data, len);
 	key_checkin(&k, ck->monitor_id, ck->ts, ck->id);
 	db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
-	/* A timed-out run stays open until completed: a late completion lands on it. */
-	if (ck->status == CHECKIN_IN_PROGRESS ||
-	    (ck->status == CHECKIN_TIMEOUT && ck->finished_at == 0))
-		db_put(c->t, T_OPEN_RUNS, k.b, k.len, ck->run_id, strlen(ck->run_id));
-	else
-		db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+	rec_run_index_put(c->t, ck);
 }
 
 void
 rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
 {
 	struct key	 k;
+	struct checkin	 ck;
 
+	/* Its run indexes are found from the record: its class and run id. */
+	if (rec_checkin_get(t, id, &ck) == 0)
+		rec_run_index_delete(t, &ck);
 	db_del(t, T_CHECKINS, id, ID_LEN);
 	key_checkin(&k, monitor_id, ts, id);
 	db_del(t, T_MON_CHECKINS, k.b, k.len);
-	db_del(t, T_OPEN_RUNS, k.b, k.len);
-}
-
-int
-rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
-    bool untracked, struct checkin *c)
-{
-	struct key	 k;
-	struct db_iter	 it;
-	char		 id[ID_SIZE];
-	size_t		 rl = run_id == NULL ? 0 : strlen(run_id);
-	int		 rc = MDB_NOTFOUND;
-
-	/* Newest first: "the latest open run" is the first without a run id filter. */
-	key_checkin_prefix(&k, monitor_id);
-	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, true);
-	while (rc == MDB_NOTFOUND && db_iter_next(&it)) {
-		if (it.k.mv_size != KEY_CHECKIN ||
-		    (rl != 0 && (it.v.mv_size != rl || memcmp(it.v.mv_data, run_id, rl) != 0)))
-			continue;
-		key_checkin_id(it.k.mv_data, id);
-		if ((rc = rec_checkin_get(t, id, c)) == 0 && c->untracked != untracked)
-			rc = MDB_NOTFOUND;
-	}
-	db_iter_close(&it);
-	return rc == MDB_NOTFOUND && t->ret != 0 ? t->ret : rc;
-}
-
-size_t
-rec_open_run_ids(struct db_txn *t, const char *monitor_id, bool unnamed, char ids[][ID_SIZE],
-    size_t max)
-{
-	struct key	 k;
-	struct db_iter	 it;
-	size_t		 n = 0;
-
-	key_checkin_prefix(&k, monitor_id);
-	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
-	while (n < max && db_iter_next(&it))
-		if (it.k.mv_size == KEY_CHECKIN && (!unnamed || it.v.mv_size == 0))
-			key_checkin_id(it.k.mv_data, ids[n++]);
-	db_iter_close(&it);
-	return n;
 }
 
 int
