@@ -1,7 +1,7 @@
 """Upgrading in place: a database written by the storaged of an older layout
-(LAYOUT_1, LAYOUT_2: the last commit whose storaged writes it, built here from
-git) is upgraded at start to CURRENT, and everything in it is still there and
-works."""
+(LAYOUT_1, LAYOUT_2, LAYOUT_3: the last commit whose storaged writes it, built
+here from git) is upgraded at start to CURRENT, and everything in it is still
+there and works."""
 
 import os
 import shutil
@@ -15,7 +15,8 @@ from loomtest import BUILD, Loom, Wire, wait_for
 
 LAYOUT_1 = "08c81a1"
 LAYOUT_2 = "d8c5e41"
-CURRENT = 3
+LAYOUT_3 = "0acfe8e"
+CURRENT = 4
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
 
@@ -45,7 +46,14 @@ def old_storaged(commit):
 
 def meta(loom):
     """storaged's meta table, read with mdb_dump (lmdb-utils)."""
-    text = subprocess.run(["mdb_dump", "-p", "-s", "meta", loom.data_dir],
+    return table(loom, "meta", printable=True)
+
+
+def table(loom, name, printable=False):
+    """A table of storaged's, read with mdb_dump (lmdb-utils): {key: value},
+    printable text (-p) or hex."""
+    text = subprocess.run(["mdb_dump"] + (["-p"] if printable else []) +
+                          ["-s", name, loom.data_dir],
                           capture_output=True, text=True, check=True).stdout
     lines = [line.strip() for line in text.split("HEADER=END", 1)[1].splitlines()
              if line.strip() and line.strip() != "DATA=END"]
@@ -181,6 +189,99 @@ def test_a_layout_2_database_is_upgraded_in_place():
         assert first.status == again.status == 200 and first.body == again.body
         assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 2
         assert meta(loom)["version"] == str(CURRENT)
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def write_layout3_runs(loom):
+    """Open and finished runs, with and without run ids, tracked and not,
+    written by the storaged of layout 3."""
+    env = {k: v for k, v in loom.env.items() if k != "LOOM_OPEN_RUNS_MAX"}
+    old = subprocess.Popen([old_storaged(LAYOUT_3)], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                 timeout=15)
+        w = Wire(loom.cmd_endpoint)
+        org = w.ok("token.verify", token=loom.admin_token)["org"]
+        mon = w.ok("monitor.create", org=org, monitor={
+            "slug": "runs", "schedule": HOURLY, "environments": ["production"],
+            "max_runtime": 60})["monitor"]
+        other = w.ok("monitor.create", org=org, monitor={
+            "slug": "other", "schedule": HOURLY})["monitor"]
+        ra, rb, rc = (str(uuid.uuid4()) for _ in range(3))
+        runs = {}
+
+        def record(name, kind, key=mon["ping_key"], **fields):
+            got = w.ok("checkin.record", key=key, kind=kind, source="ping", **fields)
+            if name:
+                runs[name] = got["checkin_id"]
+        record("a", "start", run_id=ra)                     # tracked, named
+        record("b", "start", run_id=rb)
+        record("c", "start", run_id=rc)
+        record(None, "ok", run_id=rc)                       # c finished
+        record("d", "start", run_id=ra, env="staging")      # untracked, a's run id
+        record("e", "start")                                # tracked, no run id
+        record("f", "start", env="staging")                 # untracked, no run id
+        record("o", "start", key=other["ping_key"], run_id=rb)
+        w.close()
+    finally:
+        old.terminate()
+        assert old.wait(10) == 0
+    return mon, other, {"a": ra, "b": rb, "c": rc}, runs
+
+
+def test_a_layout_3_database_gets_its_run_indexes():
+    """Layout 4 keys open runs by class, counts them and indexes run ids: after
+    the upgrade, finishes by run id land on the runs the old storaged opened,
+    the counts hold (the cap closes the oldest at once), and a finished run's
+    run id is known."""
+    loom = Loom(env={"LOOM_OPEN_RUNS_MAX": "5"})
+    try:
+        mon, other, rid, runs = write_layout3_runs(loom)
+        assert meta(loom)["version"] == "3"
+        loom.start()
+        assert loom.daemons["storaged"].log().count(
+            f"lmdb: layout 3 upgraded to {CURRENT}: 6 open runs of 2 monitors re-keyed "
+            "and counted, 5 check-ins indexed by run id") == 1, loom.logs()
+        loom.daemons["storaged"].stop()
+        counts = table(loom, "open_run_counts")
+        assert {bytes.fromhex(k).decode(): int(v, 16) for k, v in counts.items()} == {
+            mon["id"]: 5, other["id"]: 1}
+        assert len(table(loom, "run_ids")) == 5
+        loom.restart("storaged")
+
+        api, anon = loom.http(), loom.http(token=None)
+        key = mon["ping_key"]
+
+        def runs_now():
+            got = api.get("/api/crons/monitors/runs/checkins").json()["checkins"]
+            return {c["id"]: c["status"] for c in got}
+        # Five open: a sixth start closes the oldest, a.
+        g = anon.get(f"/ping/{key}/start?rid={uuid.uuid4()}").json()["checkin_id"]
+        assert runs_now()[runs["a"]] == "timeout"
+        assert anon.get(f"/ping/{key}/0?rid={rid['b']}").status == 200
+        assert anon.get(f"/ping/{key}/fail?rid={rid['a']}&env=staging").status == 200
+        assert anon.get(f"/ping/{key}/fail?rid={rid['c']}").status == 200   # a retry
+        assert anon.get(f"/ping/{key}").status == 200                       # the latest: g
+        assert anon.get(f"/ping/{key}?env=staging").status == 200           # f
+        assert runs_now() == {runs["a"]: "timeout", runs["b"]: "ok", runs["c"]: "ok",
+                              runs["d"]: "error", runs["e"]: "in_progress",
+                              runs["f"]: "ok", g: "ok"}
+        assert anon.get(f"/ping/{key}").status == 200                       # then e
+        assert runs_now()[runs["e"]] == "ok"
+        # The other monitor's run with b's run id was its own.
+        assert anon.get(f"/ping/{other['ping_key']}?rid={rid['b']}").status == 200
+        got = api.get("/api/crons/monitors/other/checkins").json()["checkins"]
+        assert [(c["id"], c["status"]) for c in got] == [(runs["o"], "ok")]
+        loom.daemons["storaged"].stop()
+        assert table(loom, "open_run_counts") == {}
+        loom.restart("storaged")
     except Exception:
         print(loom.logs())
         raise
