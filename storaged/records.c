@@ -210,6 +210,7 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 {
 	struct mpw	*w = &c->sd->scratch;
 	struct key	 k;
+	MDB_val		 v;
 	const char	*data;
 	size_t		 len;
 
@@ -218,8 +219,10 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 	data = mpw_data(w, &len);
 	/* Ids grow with time: new check-ins are appended, pages stay few. */
 	db_put(c->t, T_CHECKINS, ck->id, ID_LEN, data, len);
+	/* A rewrite (keep-alive, finish) leaves the time index's page alone. */
 	key_checkin(&k, ck->monitor_id, ck->ts, ck->id);
-	db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
+	if (db_get(c->t, T_MON_CHECKINS, k.b, k.len, &v) == MDB_NOTFOUND)
+		db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
 	rec_run_index_put(c->t, ck);
 }
 
