@@ -91,10 +91,9 @@ def count_open(http, slug):
             return n
 
 
-@pytest.mark.env(LOOM_OPEN_RUNS_MAX=str(CAP))
-def test_runs_that_never_finish_do_not_starve_others(loom):
-    http = loom.http()
-    r = http.post("/api/crons/monitors", {
+def abandoned(loom):
+    """The attacked monitor, its PILE runs open: its ping key."""
+    r = loom.http().post("/api/crons/monitors", {
         "name": "abandoned", "slug": "abandoned", "max_runtime_minutes": 60,
         "schedule": {"type": "interval", "value": 1, "unit": "day"}})
     assert r.status == 201, r
@@ -102,6 +101,13 @@ def test_runs_that_never_finish_do_not_starve_others(loom):
     t0 = time.monotonic()
     pile_up(loom, key)
     print(f"{PILE} runs opened in {time.monotonic() - t0:.1f} s")
+    return key
+
+
+@pytest.mark.env(LOOM_OPEN_RUNS_MAX=str(CAP))
+def test_runs_that_never_finish_do_not_starve_others(loom):
+    http = loom.http()
+    key = abandoned(loom)
     victim = Victim(loom)
     attacks = []
 
