@@ -16,7 +16,7 @@
  * A run id makes retries safe: a start or a finish whose run id names a
  * run that has ended (completed, or closed by the cap) records nothing and
  * answers with that run as it is.  The run id index keeps ended runs
- * until retention removes their check-ins (runindex.c).
+ * until retention removes their check-ins (runindex.c; docs/runs.md).
  *
  * Every body or SDK output sent for a run is added to its output, in
  * arrival order (common/proto/output.h): nothing sent earlier is replaced.
