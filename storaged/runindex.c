@@ -50,8 +50,13 @@ count_add(struct db_txn *t, const char *monitor_id, int delta)
 	uint64_t	 n = rec_open_run_count(t, monitor_id);
 	unsigned char	 b[8];
 
+	/*
+	 * An open run that was never counted: a damaged count must not fail
+	 * every batch the monitor's runs are in; it heals at zero.
+	 */
 	if (delta < 0 && n == 0) {
-		t->ret = MDB_CORRUPTED;	/* an open run that was never counted */
+		log_warnx("lmdb: monitor %.*s: open run count below zero, kept at 0", ID_LEN,
+		    monitor_id);
 		return;
 	}
 	n = delta < 0 ? n - 1 : n + 1;
