@@ -3,7 +3,8 @@
  * check-in counts for, the bucket record, and the sum over a window.
  *
  * A bucket is a msgpack map {ok, error, missed, timeout, dur_n, dur_sum,
- * hist}, hist being durhist's sparse [bin, count, ...] array.
+ * hist} (proto_stat_hour_encode), hist being durhist's sparse
+ * [bin, count, ...] array.
  */
 #include "stathours.h"
 
@@ -108,18 +109,11 @@ stat_hour_decode(const MDB_val *v, struct stat_hour *h)
 
 	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == -1) {
 		log_error("lmdb: stored stats hour is not msgpack: %s", why);
+		mpk_doc_free(&doc);
 		return -1;
 	}
 	mpr_init(&r, &doc.up.data, &err);
-	h->ok = mpr_uint(&r, "ok", false);
-	h->error = mpr_uint(&r, "error", false);
-	h->missed = mpr_uint(&r, "missed", false);
-	h->timeout = mpr_uint(&r, "timeout", false);
-	h->dur_n = mpr_uint(&r, "dur_n", false);
-	h->dur_sum = mpr_uint(&r, "dur_sum", false);
-	if (mpr_ok(&r) &&
-	    durhist_decode(mpr_array(&r, "hist", 2 * DURHIST_BINS, false), &h->hist) != 0)
-		mpr_fail(&r, "hist", "not a histogram");
+	proto_stat_hour_decode(&r, h);
 	if (!mpr_ok(&r)) {
 		log_error("lmdb: stored stats hour: %s", err.why);
 		rc = -1;
@@ -142,16 +136,7 @@ stat_hour_put(struct db_txn *t, struct mpw *w, const char *monitor_id, int64_t h
 		return;
 	}
 	mpw_reset(w);
-	mpw_map_begin(w);
-	mpw_kv_uint(w, "ok", h->ok);
-	mpw_kv_uint(w, "error", h->error);
-	mpw_kv_uint(w, "missed", h->missed);
-	mpw_kv_uint(w, "timeout", h->timeout);
-	mpw_kv_uint(w, "dur_n", h->dur_n);
-	mpw_kv_uint(w, "dur_sum", h->dur_sum);
-	mpw_key(w, "hist");
-	durhist_encode(w, &h->hist);
-	mpw_map_end(w);
+	proto_stat_hour_encode(w, h);
 	data = mpw_data(w, &len);
 	db_put(t, T_STAT_HOURS, k.b, k.len, data, len);
 }

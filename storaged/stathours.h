@@ -7,7 +7,8 @@
  * of that monitor whose ts falls in the hour and that are tracked finished
  * runs (ok, error, missed, timeout): a count per status, the sum and count
  * of their known durations, and a duration histogram (durhist.h) for the
- * p95.  In-progress and untracked check-ins play no part.
+ * p95 (struct stat_hour, model.h; its codec is proto.c's).  In-progress
+ * and untracked check-ins play no part.
  *
  * One rule, stat_part_of, says what part a check-in plays; records.c
  * applies the difference between a check-in's stored version and its new
@@ -19,7 +20,6 @@
 #define LOOM_STORAGED_STATHOURS_H
 
 #include "storaged.h"
-#include "durhist.h"
 #include "timefmt.h"
 
 #define STAT_HOUR_US		(INT64_C(3600) * US_PER_S)
@@ -29,14 +29,6 @@ struct stat_part {
 	int64_t			 hour;		/* start of the hour of its ts */
 	enum checkin_status	 status;	/* CHECKIN_STATUS_NONE: no part */
 	int64_t			 duration_ms;	/* NONE: no duration counted */
-};
-
-/* One bucket, or any sum of check-ins. */
-struct stat_hour {
-	uint64_t		 ok, error, missed, timeout;
-	uint64_t		 dur_n;
-	uint64_t		 dur_sum;	/* ms, modulo 2^64: subtraction stays exact */
-	struct durhist		 hist;
 };
 
 /* The start of the hour holding ts. */

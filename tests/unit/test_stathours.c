@@ -165,8 +165,8 @@ test_rank(void **state)
 		qsort(d, n, sizeof(*d), cmp_i64);
 		for (uint64_t rank = 1; rank <= n; rank += 1 + n / 7)
 			assert_int_equal(durhist_sum_rank(&sum, rank), trunc8(d[rank - 1]));
-		assert_int_equal(durhist_sum_rank(&sum, n + 1), NONE);
-		assert_int_equal(durhist_sum_rank(&sum, 0), NONE);
+		assert_int_equal(durhist_sum_rank(&sum, n + 1), -1);
+		assert_int_equal(durhist_sum_rank(&sum, 0), -1);
 		for (int p = 0; p < 3; p++)
 			durhist_free(&parts[p]);
 		durhist_sum_free(&sum);

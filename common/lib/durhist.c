@@ -3,7 +3,6 @@
  */
 #include "common.h"
 #include "durhist.h"
-#include "model.h"
 
 uint32_t
 durhist_bin(int64_t ms)
@@ -141,11 +140,11 @@ durhist_sum_rank(const struct durhist_sum *s, uint64_t rank)
 	uint64_t	 seen = 0;
 
 	if (rank == 0 || rank > s->total)
-		return NONE;
+		return -1;
 	for (uint32_t bin = 0; bin < DURHIST_BINS; bin++)
 		if ((seen += s->counts[bin]) >= rank)
 			return durhist_low(bin);
-	return NONE;	/* unreachable: the counts add up to total */
+	return -1;	/* unreachable: the counts add up to total */
 }
 
 void

@@ -1,6 +1,6 @@
 /*
- * durhist.h -- a log-linear histogram of run durations (ms), HDR-style,
- * for the p95 of monitor.stats kept in hour buckets (stathours.h).
+ * durhist.h -- a log-linear histogram of durations (ms), HDR-style: the
+ * p95 of monitor.stats, summed from storaged's hour buckets.
  *
  * A value below DURHIST_EXACT (256) is a bin of its own.  A value v with
  * 2^e <= v < 2^(e+1), e >= 8, shares its bin with the values that have the
@@ -14,8 +14,8 @@
  * In memory and on disk only non-empty bins are kept, in bin order; on
  * disk as a msgpack array of bin, count, bin, count, ... pairs.
  */
-#ifndef LOOM_STORAGED_DURHIST_H
-#define LOOM_STORAGED_DURHIST_H
+#ifndef LOOM_DURHIST_H
+#define LOOM_DURHIST_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +55,7 @@ int	 durhist_decode(const msgpack_object_array *, struct durhist *h);
 /*
  * The sum of many histograms (dense, DURHIST_BINS counters allocated at
  * the first add) and the rank query: the lowest value of the bin holding
- * the rank-th smallest duration (1-based), or NONE when there is none.
+ * the rank-th smallest duration (1-based), or -1 when there is none.
  */
 struct durhist_sum {
 	uint64_t	*counts;
