@@ -234,7 +234,7 @@ struct stats {
 	uint64_t		 total;		/* finished runs: the four below */
 	uint64_t		 ok, error, missed, timeout;
 	int64_t			 avg_duration_ms;	/* NONE: no durations */
-	int64_t			 p95_duration_ms;	/* nearest rank; NONE */
+	int64_t			 p95_duration_ms;	/* nearest rank, its bin's low (durhist.h); NONE */
 	int32_t			 uptime_permille;	/* ok/total, 0-1000; NONE */
 };
 

@@ -288,7 +288,10 @@ struct msg_checkin_get {
 	char			 checkin_id[ID_SIZE];
 };
 
-/* monitor.stats {org, slug, period}.  Reply ok {stats map}. */
+/*
+ * monitor.stats {org, slug, period}.  Reply ok {stats map}: from the start
+ * of the hour holding now - period ("from") through now ("to").
+ */
 struct msg_monitor_stats {
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
