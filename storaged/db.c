@@ -44,6 +44,7 @@ static const char *const table_names[T_MAX] = {
 	[T_EVENTS] = "events",
 	[T_IDEM] = "idempotency",
 	[T_IDEM_TIMES] = "idempotency_times",
+	[T_STAT_HOURS] = "stat_hours",
 };
 
 struct db *

@@ -30,6 +30,7 @@ enum db_table {
 	T_EVENTS,		/* seq -> event map */
 	T_IDEM,			/* hash(message, scope, key) -> created, fingerprint, reply */
 	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
+	T_STAT_HOURS,		/* monitor id + hour start -> that hour's stats (stathours.h) */
 	T_MAX
 };
 

@@ -13,6 +13,7 @@
 
 #define KEY_TS		8
 #define KEY_CHECKIN	(ID_LEN + KEY_TS + ID_LEN)	/* monitor + ts + check-in */
+#define KEY_STAT_HOUR	(ID_LEN + KEY_TS)			/* monitor + hour */
 #define KEY_SLUG_MAX	(ID_LEN + 64)
 
 struct key {
@@ -32,6 +33,8 @@ void	 key_checkin_prefix(struct key *, const char *monitor_id);
 void	 key_checkin_from(struct key *, const char *monitor_id, int64_t ts);
 /* The check-in id at the end of a T_MON_CHECKINS / T_OPEN_RUNS key. */
 void	 key_checkin_id(const void *key, char out[ID_SIZE]);
+/* T_STAT_HOURS: monitor + the hour's start (UTC µs); the prefix is key_checkin_prefix's. */
+void	 key_stat_hour(struct key *, const char *monitor_id, int64_t hour);
 /* T_ORG_ENVS: org + environment name. */
 void	 key_org_env(struct key *, const char *org, const char *env);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */

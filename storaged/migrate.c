@@ -13,9 +13,12 @@
  *            counted.
  *   2 -> 3   the idempotency tables (idempotency, idempotency_times) exist,
  *            empty: nothing to convert.
+ *   3 -> 4   stat_hours: every monitor's hour buckets for monitor.stats are
+ *            summed from its check-ins (v4_stats_buckets), one monitor and
+ *            one hour at a time.
  */
 #include "records.h"
-#include "storaged.h"
+#include "stathours.h"
 #include "clock.h"
 
 #define SUMMARY_MAX	320
@@ -120,9 +123,75 @@ to_v3(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_IDEM));
 }
 
+/* One monitor's buckets from its check-ins, in time order: one hour in memory. */
+static size_t
+v4_monitor_hours(struct ctx *c, const char *monitor_id, struct stat_hour *h)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+	struct stat_part p;
+	int64_t		 hour = 0;
+	size_t		 hours = 0;
+
+	key_checkin_prefix(&k, monitor_id);
+	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, false);
+	while (db_iter_next(&it) && rec_checkin_by_key(c->t, &it.k, &ck) == 0) {
+		stat_part_of(&ck, &p);
+		if (p.status == CHECKIN_STATUS_NONE)
+			continue;
+		if (p.hour != hour && !stat_hour_empty(h)) {
+			stat_hour_put(c->t, &c->sd->scratch, monitor_id, hour, h);
+			hours++;
+			*h = (struct stat_hour){ .hist = h->hist };
+			durhist_clear(&h->hist);
+		}
+		hour = p.hour;
+		stat_hour_apply(h, &p, 1);
+	}
+	db_iter_close(&it);
+	if (!stat_hour_empty(h)) {
+		stat_hour_put(c->t, &c->sd->scratch, monitor_id, hour, h);
+		hours++;
+	}
+	*h = (struct stat_hour){ .hist = h->hist };
+	durhist_clear(&h->hist);
+	return hours;
+}
+
+/* stat_hours, from every monitor's check-ins. */
+static size_t
+v4_stats_buckets(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct stat_hour h = { 0 };
+	char		 id[ID_SIZE];
+	size_t		 hours = 0;
+
+	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
+	while (c->t->ret == 0 && db_iter_next(&it)) {
+		if (it.k.mv_size != ID_LEN)
+			continue;
+		memcpy(id, it.k.mv_data, ID_LEN);
+		id[ID_LEN] = '\0';
+		hours += v4_monitor_hours(c, id, &h);
+	}
+	db_iter_close(&it);
+	stat_hour_free(&h);
+	return hours;
+}
+
+static void
+to_v4(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "%zu stats hours were summed from the check-ins",
+	    v4_stats_buckets(c));
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
 	[2] = to_v3,
+	[3] = to_v4,
 };
 
 /*

@@ -228,8 +228,8 @@ test_checkin_put_get_delete(void **state)
 	db_abort(&f->t);
 
 	begin(f, true);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);	/* twice: nothing left, no error */
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);	/* twice: nothing left, no error */
 	commit(f);
 	begin(f, false);
 	assert_int_equal(rec_checkin_get(&f->t, c.id, &got), MDB_NOTFOUND);
@@ -370,7 +370,7 @@ test_open_run_find(void **state)
 	db_abort(&f->t);
 }
 
-/* Deleting a monitor removes its check-ins and every index entry; others stay. */
+/* Deleting a monitor removes its check-ins, every index entry and its stats; others stay. */
 static void
 test_monitor_delete(void **state)
 {
@@ -394,6 +394,9 @@ test_monitor_delete(void **state)
 	new_checkin(&kc, &kept, CHECKIN_IN_PROGRESS, T0 + 1, NULL);
 	rec_checkin_put(&f->c, &kc);
 	commit(f);
+	begin(f, false);
+	assert_true(db_count(&f->t, T_STAT_HOURS) > 0);	/* gone's finished runs */
+	db_abort(&f->t);
 
 	begin(f, true);
 	rec_monitor_delete(&f->c, &gone);
@@ -405,6 +408,7 @@ test_monitor_delete(void **state)
 	/* What is left is exactly the kept monitor and its one open check-in. */
 	for (size_t i = 0; i < nitems(tables); i++)
 		assert_int_equal(after[i], 1);
+	assert_int_equal(db_count(&f->t, T_STAT_HOURS), 0);	/* kept's run is still open */
 	assert_int_equal(rec_monitor_get(&f->t, gone.id, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
