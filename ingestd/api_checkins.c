@@ -24,12 +24,26 @@ reply_created(struct call *c, const struct rpc_reply *r)
 	    enum_name(checkin_status_names, (int)a.status), "tracked", a.tracked, "recorded", 1));
 }
 
+/* The first member of a monitor_config only an admin token may set, or NULL. */
+static const char *
+admin_only_field(const struct monitor_spec *s)
+{
+	if (s->set & SPEC_NAME)
+		return "monitor_config.name";
+	if (s->set & SPEC_STATUS)
+		return "monitor_config.status";
+	if (s->set & SPEC_ENVIRONMENTS)
+		return "monitor_config.environments";
+	return NULL;
+}
+
 void
 api_checkin_create(struct call *c)
 {
 	struct proto_req		*q = call_req(c, MSG_CHECKIN_RECORD);
 	struct msg_checkin_record	*ck = &q->u.checkin_record;
 	struct api_error		 e;
+	const char			*field;
 
 	if (!model_slug_valid(c->param)) {
 		respond_error(c->req, 404, "not_found", "slug", "no monitor \"%s\"", c->param);
@@ -39,7 +53,17 @@ api_checkin_create(struct call *c)
 		respond_api_error(c->req, &e);
 		return;
 	}
-	/* Like Sentry's SDKs, a check-in token may create its monitor (monitor_config). */
+	/*
+	 * Like Sentry's SDKs, a check-in token may create its monitor and set
+	 * what Sentry's upsert sets; the rest of a monitor is the admin's.
+	 */
+	if (ck->has_monitor && !(c->scopes & SCOPE_ADMIN) &&
+	    (field = admin_only_field(&ck->monitor)) != NULL) {
+		respond_error(c->req, 403, "forbidden", field, "only an admin token may set %s "
+		    "(a checkins token's monitor_config sets schedule, timezone, margin, "
+		    "max runtime and thresholds)", field);
+		return;
+	}
 	memcpy(ck->org, c->org, sizeof(c->org));
 	strlcpy_loom(ck->slug, c->param, sizeof(ck->slug));
 	ck->source = SOURCE_SDK;

@@ -4,22 +4,30 @@
  * Each accepted connection gets a record, found from any of its requests
  * through its socket's close callback, which also ends the record.  The
  * record counts the requests being handled (from on_req to disposal): with
- * none, the connection is idle and waits in the idle list, oldest first.
+ * none, the connection is idle and waits in the idle list, oldest first;
+ * until its first request begins it is fresh, in the fresh list.
  *
  * - At LOOM_MAX_CONNECTIONS (lowered to the open-files limit less
  *   FD_RESERVE, kept for storaged, streamd relays and logs), a new
- *   connection makes room by closing the one idle longest; with none
- *   idle, accepting pauses until a connection closes.
+ *   connection makes room by closing the one idle (or fresh) longest;
+ *   with none, accepting pauses until a connection closes.
  * - accept() failing for want of descriptors or memory (EMFILE, ENFILE,
  *   ENOBUFS, ENOMEM) pauses accepting for ACCEPT_PAUSE_MS, instead of
  *   spinning on a listener that stays readable.
  * - A connection idle for LOOM_HTTP_IDLE_TIMEOUT is closed, whatever it
- *   sends meanwhile (HTTP/2 PINGs, a request's head a byte at a time).
+ *   sends meanwhile (HTTP/2 PINGs, a request's head a byte at a time);
+ *   one that begins no request within LOOM_HTTP_HEADER_TIMEOUT of being
+ *   accepted, HTTP/1 or HTTP/2, is closed then (h2o's own timeout covers
+ *   the heads of later HTTP/1 requests).
  * - An HTTP/2 connection whose client cancels more than
  *   LOOM_HTTP2_RESET_MAX requests before their answer within
  *   RESET_WINDOW_MS (rapid reset, CVE-2023-44487) is told GOAWAY
  *   ENHANCE_YOUR_CALM and closed: its requests are refused from then on,
- *   and CALM_GRACE_MS later it is shut.  libh2o 2.2 has no such limit and
+ *   and CALM_GRACE_MS later it is shut.  Its address is then refused for
+ *   CALM_PENALTY_MS: each new connection from it is closed as it is
+ *   accepted, before h2o parses a byte, for a client that reconnects to
+ *   reset again would otherwise cost the loop the parsing of its flood of
+ *   HEADERS on every connection.  libh2o 2.2 has no such limit and
  *   no public way to send a GOAWAY (Debian's http2_internal.h cannot even
  *   be included: it needs khash.h), so the frame is written straight to
  *   the socket when h2o has no write under way there, i.e. between two
@@ -38,10 +46,18 @@
 #define FD_RESERVE	128	/* descriptors kept from connections */
 #define ACCEPT_BATCH	64	/* connections accepted per wake-up */
 #define ACCEPT_PAUSE_MS	100	/* accepting waits this long after EMFILE */
-#define SWEEP_MS	1000	/* idle and calming connections are checked this often */
+#define SWEEP_MS	1000	/* timeouts and calming connections are checked this often */
 #define RESET_WINDOW_MS	10000
 #define CALM_GRACE_MS	2000	/* a connection told GOAWAY has this long to finish */
 #define LOG_EVERY_MS	10000	/* abuse is summed up in one line at most this often */
+#define CALM_PENALTY_MS	10000	/* an address told GOAWAY is refused this long */
+#define PENALTY_SLOTS	64	/* addresses refused at once; the soonest free is reused */
+
+/* An address told to calm down, refused until a loop time. */
+struct penalty {
+	uint8_t		 addr[16];	/* IPv4 as IPv4-mapped IPv6 */
+	uint64_t	 until;		/* loop ms; 0: a free slot */
+};
 
 struct client_list {
 	struct client	*head, *tail;
@@ -56,12 +72,14 @@ struct clients {
 	h2o_timeout_entry_t	 resume;
 	h2o_timeout_t		 sweep_timeout;	/* SWEEP_MS */
 	h2o_timeout_entry_t	 sweep;
+	struct client_list	 fresh;		/* no request begun yet; oldest first */
 	struct client_list	 idle;		/* no request in progress; oldest first */
 	struct client_list	 busy;		/* requests in progress */
 	struct client_list	 calming;	/* told GOAWAY; oldest first */
 	struct client_list	 shut;		/* shut down; h2o is closing them */
-	size_t			 max;		/* idle + busy at most */
-	uint64_t		 evicted, calmed, fd_pauses, full_pauses;	/* since logged */
+	size_t			 max;		/* fresh + idle + busy at most */
+	struct penalty		 penalties[PENALTY_SLOTS];
+	uint64_t		 evicted, calmed, refused, fd_pauses, full_pauses;	/* since logged */
 	uint64_t		 logged_at;	/* loop ms */
 };
 
@@ -110,7 +128,25 @@ client_release(struct client *cl)
 static bool
 open_list(const struct client *cl)
 {
-	return cl->list == &cl->set->idle || cl->list == &cl->set->busy;
+	return cl->list == &cl->set->fresh || cl->list == &cl->set->idle ||
+	    cl->list == &cl->set->busy;
+}
+
+static size_t
+open_count(const struct clients *set)
+{
+	return set->fresh.n + set->idle.n + set->busy.n;
+}
+
+/* The connection waiting longest without a request in progress, or NULL. */
+static struct client *
+longest_waiting(const struct clients *set)
+{
+	struct client *f = set->fresh.head, *i = set->idle.head;
+
+	if (f == NULL || (i != NULL && i->since < f->since))
+		return i;
+	return f;
 }
 
 bool
@@ -136,15 +172,78 @@ report(struct clients *set)
 {
 	uint64_t now = now_ms(set);
 
-	if (set->evicted + set->calmed + set->fd_pauses + set->full_pauses == 0 ||
+	if (set->evicted + set->calmed + set->refused + set->fd_pauses + set->full_pauses == 0 ||
 	    (set->logged_at != 0 && now - set->logged_at < LOG_EVERY_MS))
 		return;
 	log_warnx("connections: %" PRIu64 " idle closed at the cap of %zu, %" PRIu64
-	    " told GOAWAY for cancelling too many requests, accepting paused %" PRIu64
-	    " times at the cap and %" PRIu64 " times out of descriptors",
-	    set->evicted, set->max, set->calmed, set->full_pauses, set->fd_pauses);
-	set->evicted = set->calmed = set->fd_pauses = set->full_pauses = 0;
+	    " told GOAWAY for cancelling too many requests, %" PRIu64 " refused from their "
+	    "addresses, accepting paused %" PRIu64 " times at the cap and %" PRIu64
+	    " times out of descriptors", set->evicted, set->max, set->calmed, set->refused,
+	    set->full_pauses, set->fd_pauses);
+	set->evicted = set->calmed = set->refused = set->fd_pauses = set->full_pauses = 0;
 	set->logged_at = now;
+}
+
+/* ---------- addresses told to calm down ---------- */
+
+/* sock's peer address as 16 bytes; false if it has none (a Unix socket). */
+static bool
+peer_address(h2o_socket_t *sock, uint8_t addr[16])
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*v6 = (struct sockaddr_in6 *)&ss;
+
+	if (h2o_socket_getpeername(sock, (struct sockaddr *)&ss) == 0)
+		return false;
+	if (ss.ss_family == AF_INET6) {
+		memcpy(addr, &v6->sin6_addr, 16);
+		return true;
+	}
+	if (ss.ss_family != AF_INET)
+		return false;
+	memset(addr, 0, 10);
+	addr[10] = addr[11] = 0xff;
+	memcpy(addr + 12, &v4->sin_addr, 4);
+	return true;
+}
+
+static struct penalty *
+penalty_of(struct clients *set, const uint8_t addr[16])
+{
+	uint64_t now = now_ms(set);
+
+	for (size_t i = 0; i < PENALTY_SLOTS; i++)
+		if (set->penalties[i].until > now && memcmp(set->penalties[i].addr, addr, 16) == 0)
+			return &set->penalties[i];
+	return NULL;
+}
+
+/* Refuses sock's address for CALM_PENALTY_MS, in the slot that frees soonest. */
+static void
+penalize(struct clients *set, h2o_socket_t *sock)
+{
+	struct penalty	*p;
+	uint8_t		 addr[16];
+
+	if (!peer_address(sock, addr))
+		return;
+	if ((p = penalty_of(set, addr)) == NULL) {
+		p = &set->penalties[0];
+		for (size_t i = 1; i < PENALTY_SLOTS; i++)
+			if (set->penalties[i].until < p->until)
+				p = &set->penalties[i];
+		memcpy(p->addr, addr, 16);
+	}
+	p->until = now_ms(set) + CALM_PENALTY_MS;
+}
+
+static bool
+penalized(struct clients *set, h2o_socket_t *sock)
+{
+	uint8_t addr[16];
+
+	return peer_address(sock, addr) && penalty_of(set, addr) != NULL;
 }
 
 /* ---------- accepting ---------- */
@@ -184,7 +283,7 @@ on_close(void *data)
 
 	cl->sock = NULL;
 	move(cl, NULL);
-	if (set->paused && set->idle.n + set->busy.n < set->max)
+	if (set->paused && open_count(set) < set->max)
 		resume_accepting(set);
 	client_release(cl);
 }
@@ -199,7 +298,7 @@ track(struct clients *set, h2o_socket_t *sock)
 	cl->refs = 1;		/* the socket's, until on_close */
 	sock->on_close.cb = on_close;
 	sock->on_close.data = cl;
-	move(cl, &set->idle);
+	move(cl, &set->fresh);
 }
 
 static void
@@ -211,14 +310,10 @@ on_accept(h2o_socket_t *listener, const char *err)
 	if (err != NULL)
 		return;
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		if (set->idle.n + set->busy.n >= set->max) {
-			if (set->idle.head == NULL) {
-				set->full_pauses++;
-				pause_accepting(set);
-				break;
-			}
-			shut(set->idle.head);	/* room for the newcomer */
-			set->evicted++;
+		if (open_count(set) >= set->max && longest_waiting(set) == NULL) {
+			set->full_pauses++;
+			pause_accepting(set);
+			break;
 		}
 		if ((sock = h2o_evloop_socket_accept(listener)) == NULL) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -227,6 +322,15 @@ on_accept(h2o_socket_t *listener, const char *err)
 				pause_accepting(set);
 			}
 			break;
+		}
+		if (penalized(set, sock)) {
+			h2o_socket_close(sock);
+			set->refused++;
+			continue;
+		}
+		if (open_count(set) >= set->max) {
+			shut(longest_waiting(set));	/* room for the newcomer */
+			set->evicted++;
 		}
 		track(set, sock);
 		h2o_accept(&set->ig->accept_ctx, sock);
@@ -286,6 +390,7 @@ static void
 calm(struct client *cl)
 {
 	cl->goaway = write_goaway(cl->sock);
+	penalize(cl->set, cl->sock);
 	move(cl, &cl->set->calming);
 	cl->set->calmed++;
 }
@@ -340,18 +445,23 @@ client_begin(struct clients *set, h2o_req_t *req)
 	client_hold(cl);
 	if (req->version >= 0x200)
 		cl->h2 = true;
-	if (cl->requests++ == 0 && cl->list == &cl->set->idle)
+	if (cl->requests++ == 0 && (cl->list == &cl->set->idle || cl->list == &cl->set->fresh))
 		move(cl, &cl->set->busy);
 }
 
 static void
 on_sweep(h2o_timeout_entry_t *entry)
 {
-	struct clients	*set = H2O_STRUCT_FROM_MEMBER(struct clients, sweep, entry);
-	uint64_t	 now = now_ms(set);
+	struct clients		*set = H2O_STRUCT_FROM_MEMBER(struct clients, sweep, entry);
+	const struct ingestd_cfg *cfg = set->ig->cfg;
+	uint64_t		 now = now_ms(set);
 	struct client	*cl;
 
-	while ((cl = set->idle.head) != NULL && now - cl->since >= set->ig->cfg->idle_timeout_ms)
+	while ((cl = set->idle.head) != NULL && now - cl->since >= cfg->idle_timeout_ms)
+		shut(cl);
+	while ((cl = set->fresh.head) != NULL &&
+	    now - cl->since >= (cfg->header_timeout_ms < cfg->idle_timeout_ms ?
+	    cfg->header_timeout_ms : cfg->idle_timeout_ms))
 		shut(cl);
 	for (cl = set->calming.head; cl != NULL; cl = cl->next)
 		if (!cl->goaway)	/* h2o was writing: try again */

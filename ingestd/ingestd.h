@@ -139,7 +139,7 @@ struct client {
 	h2o_socket_t		*sock;		/* NULL once closed */
 	bool			 h2;		/* it served an HTTP/2 request */
 	bool			 goaway;	/* it was told GOAWAY ENHANCE_YOUR_CALM */
-	struct client_list	*list;		/* idle, busy, calming or shut (client.c) */
+	struct client_list	*list;		/* fresh, idle, busy, calming or shut (client.c) */
 	struct client		*prev, *next;	/* in that list */
 	uint64_t		 since;		/* loop ms: when it entered that list */
 	unsigned		 refs;		/* its socket, its requests, their calls */

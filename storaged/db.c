@@ -46,6 +46,7 @@ static const char *const table_names[T_MAX] = {
 	[T_IDEM_TIMES] = "idempotency_times",
 	[T_RUN_IDS] = "run_ids",
 	[T_OPEN_COUNTS] = "open_run_counts",
+	[T_STAT_HOURS] = "stat_hours",
 };
 
 struct db *

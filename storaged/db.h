@@ -32,6 +32,7 @@ enum db_table {
 	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
 	T_RUN_IDS,		/* monitor id + tracked flag + run id -> check-in id */
 	T_OPEN_COUNTS,		/* monitor id -> be64 number of its open runs */
+	T_STAT_HOURS,		/* monitor id + hour start -> that hour's stats (stathours.h) */
 	T_MAX
 };
 

@@ -80,6 +80,14 @@ key_checkin_from(struct key *k, const char *monitor_id, int64_t ts)
 }
 
 void
+key_stat_hour(struct key *k, const char *monitor_id, int64_t hour)
+{
+	k->len = 0;
+	add_id(k, monitor_id);
+	add_ts(k, hour);
+}
+
+void
 key_checkin_id(const void *key, char out[ID_SIZE])
 {
 	memcpy(out, (const char *)key + ID_LEN + KEY_TS, ID_LEN);

@@ -15,6 +15,7 @@
 #define KEY_TS		8
 #define KEY_CHECKIN	(ID_LEN + KEY_TS + ID_LEN)	/* monitor + ts + check-in */
 #define KEY_OPEN_RUN	(ID_LEN + 1 + KEY_TS + ID_LEN)	/* monitor + class + ts + check-in */
+#define KEY_STAT_HOUR	(ID_LEN + KEY_TS)			/* monitor + hour */
 #define KEY_SLUG_MAX	(ID_LEN + 64)
 
 struct key {
@@ -46,6 +47,8 @@ void	 key_open_run(struct key *, const char *monitor_id, unsigned char cls, int6
 void	 key_open_run_prefix(struct key *, const char *monitor_id, unsigned char cls);
 /* T_RUN_IDS: monitor + 't' or 'u' (tracked or not) + run id. */
 void	 key_run_id(struct key *, const char *monitor_id, bool untracked, const char *run_id);
+/* T_STAT_HOURS: monitor + the hour's start (UTC µs); the prefix is key_checkin_prefix's. */
+void	 key_stat_hour(struct key *, const char *monitor_id, int64_t hour);
 /* T_ORG_ENVS: org + environment name. */
 void	 key_org_env(struct key *, const char *org, const char *env);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */

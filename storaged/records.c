@@ -3,6 +3,7 @@
  * README.md for the layout).
  */
 #include "records.h"
+#include "stathours.h"
 
 /* Decodes a stored msgpack map with fn. */
 static int
@@ -141,6 +142,21 @@ rec_monitor_put(struct ctx *c, const struct monitor *m, const struct monitor *ol
 		db_put(c->t, T_PING_KEYS, m->ping_key, UUID_LEN, m->id, ID_LEN);
 }
 
+/* Removes a check-in and its indexes; its part in the stats is the caller's. */
+static void
+checkin_unlink(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
+{
+	struct key	 k;
+	struct checkin	 ck;
+
+	/* Its run indexes are found from the record: its class and run id. */
+	if (rec_checkin_get(t, id, &ck) == 0)
+		rec_run_index_delete(t, &ck);
+	db_del(t, T_CHECKINS, id, ID_LEN);
+	key_checkin(&k, monitor_id, ts, id);
+	db_del(t, T_MON_CHECKINS, k.b, k.len);
+}
+
 void
 rec_monitor_delete(struct ctx *c, const struct monitor *m)
 {
@@ -165,8 +181,9 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 	}
 	db_iter_close(&it);
 	for (size_t i = 0; i < n; i++)
-		rec_checkin_delete(c->t, m->id, doomed[i].ts, doomed[i].id);
+		checkin_unlink(c->t, m->id, doomed[i].ts, doomed[i].id);
 	free(doomed);
+	stathours_delete_monitor(c->t, m->id);	/* what the check-ins summed, at once */
 
 	db_del(c->t, T_MONITORS, m->id, ID_LEN);
 	key_slug(&ck, m->org, m->slug);
@@ -205,15 +222,28 @@ rec_checkin_by_key(struct db_txn *t, const MDB_val *key, struct checkin *c)
 	return rc;
 }
 
+/* The part the stored version of check-in id plays in the stats (none when absent). */
+static void
+stored_part(struct db_txn *t, const char *id, struct stat_part *p)
+{
+	struct checkin	 old;
+
+	stat_part_of(rec_checkin_get(t, id, &old) == 0 ? &old : NULL, p);
+}
+
 void
 rec_checkin_put(struct ctx *c, const struct checkin *ck)
 {
 	struct mpw	*w = &c->sd->scratch;
 	struct key	 k;
 	MDB_val		 v;
+	struct stat_part was, is;
 	const char	*data;
 	size_t		 len;
 
+	/* Every check-in write comes here: the stats follow its status and duration. */
+	stored_part(c->t, ck->id, &was);
+	stat_part_of(ck, &is);
 	mpw_reset(w);
 	proto_checkin_encode(w, ck, true);
 	data = mpw_data(w, &len);
@@ -224,20 +254,19 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 	if (db_get(c->t, T_MON_CHECKINS, k.b, k.len, &v) == MDB_NOTFOUND)
 		db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
 	rec_run_index_put(c->t, ck);
+	stathours_apply(c->t, w, ck->monitor_id, &was, &is);	/* scratch is free again */
 }
 
 void
-rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
+rec_checkin_delete(struct db_txn *t, struct mpw *scratch, const char *monitor_id, int64_t ts,
+    const char *id)
 {
-	struct key	 k;
-	struct checkin	 ck;
+	struct stat_part was, none;
 
-	/* Its run indexes are found from the record: its class and run id. */
-	if (rec_checkin_get(t, id, &ck) == 0)
-		rec_run_index_delete(t, &ck);
-	db_del(t, T_CHECKINS, id, ID_LEN);
-	key_checkin(&k, monitor_id, ts, id);
-	db_del(t, T_MON_CHECKINS, k.b, k.len);
+	stored_part(t, id, &was);
+	stat_part_of(NULL, &none);
+	stathours_apply(t, scratch, monitor_id, &was, &none);
+	checkin_unlink(t, monitor_id, ts, id);
 }
 
 int

@@ -19,7 +19,7 @@ int	 rec_monitor_by_slug(struct db_txn *, const char *org, const char *slug, str
 int	 rec_monitor_by_ping_key(struct db_txn *, const char *key, struct monitor *);
 /* Writes the monitor and its indexes; old is the stored version (NULL when new). */
 void	 rec_monitor_put(struct ctx *, const struct monitor *m, const struct monitor *old);
-/* Removes the monitor, its indexes and all its check-ins. */
+/* Removes the monitor, its indexes, all its check-ins and its stats hours. */
 void	 rec_monitor_delete(struct ctx *, const struct monitor *);
 int	 rec_monitor_decode(const MDB_val *, struct monitor *);
 
@@ -29,11 +29,13 @@ int	 rec_checkin_by_key(struct db_txn *, const MDB_val *key, struct checkin *);
 int	 rec_checkin_decode(const MDB_val *, struct checkin *);
 /*
  * Writes a check-in and its indexes; an in_progress one, or a timed-out one
- * not completed yet, is listed as an open run.
+ * not completed yet, is listed as an open run.  Its monitor's stats hour
+ * (stathours.h) changes by the difference from the stored version.
  */
 void	 rec_checkin_put(struct ctx *, const struct checkin *);
-/* Removes a check-in and its indexes (retention). */
-void	 rec_checkin_delete(struct db_txn *, const char *monitor_id, int64_t ts, const char *id);
+/* Removes a check-in, its indexes and its part in the stats (retention); scratch encodes. */
+void	 rec_checkin_delete(struct db_txn *, struct mpw *scratch, const char *monitor_id,
+	    int64_t ts, const char *id);
 
 /*
  * Open runs and run ids (runindex.c).  rec_checkin_put and

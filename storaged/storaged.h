@@ -18,7 +18,7 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		4
+#define LAYOUT_VERSION		5
 
 /* The reader threads that answer queries (readers.h). */
 struct readers_cfg {

@@ -107,7 +107,7 @@ struct loom_monitor_config {
 	unsigned	 interval;		/* every interval interval_units, if no cron */
 	const char	*interval_unit;		/* "minute" (NULL), "hour", "day", "week", "month" */
 	const char	*timezone;		/* IANA name, e.g. "Europe/Berlin" */
-	const char	*name;			/* shown to people; the slug by default */
+	const char	*name;			/* shown to people; the slug by default; admin tokens only */
 	unsigned	 checkin_margin_minutes;	/* grace after the expected time */
 	unsigned	 max_runtime_minutes;	/* a run open longer times out */
 	unsigned	 failure_issue_threshold;	/* failed runs in a row before "failing" */

@@ -525,6 +525,36 @@ def test_scopes(loom, api):
         "scopes"
 
 
+@pytest.mark.parametrize("field,value", [("name", "Renamed"), ("status", "disabled"),
+                                         ("environments", ["staging"])])
+def test_a_checkins_tokens_monitor_config_sets_only_what_sentrys_upsert_sets(
+        loom, api, field, value):
+    create(api, "upsert-scope", name="Nightly")
+    sdk = Http(loom.http_addr, api.post("/api/crons/tokens",
+                                        {"scopes": ["checkins"]}).json()["token"])
+    before = api.get("/api/crons/monitors/upsert-scope").json()["monitor"]
+    cfg = {"schedule": {"type": "cron", "expression": "0 * * * *"}, field: value}
+    for slug in ("upsert-scope", "upsert-new"):
+        err = error_of(sdk.post(f"/api/crons/monitors/{slug}/checkins",
+                                {"status": "ok", "monitor_config": cfg}), 403)
+        assert (err["code"], err["field"]) == ("forbidden", f"monitor_config.{field}")
+    # Refused whole: neither the monitor nor its check-ins changed, none was created.
+    assert api.get("/api/crons/monitors/upsert-scope").json()["monitor"] == before
+    assert api.get("/api/crons/monitors/upsert-scope/checkins").json()["checkins"] == []
+    assert api.get("/api/crons/monitors/upsert-new").status == 404
+    # What Sentry's upsert sets is the SDK's to set; an admin token may set the rest.
+    del cfg[field]
+    cfg.update(timezone="Europe/Berlin", checkin_margin=4, max_runtime=9,
+               failure_issue_threshold=2, recovery_threshold=3)
+    assert sdk.post("/api/crons/monitors/upsert-scope/checkins",
+                    {"status": "ok", "monitor_config": cfg}).status == 201
+    cfg[field] = value
+    assert api.post("/api/crons/monitors/upsert-scope/checkins",
+                    {"status": "ok", "monitor_config": cfg}).status in (200, 201)
+    m = api.get("/api/crons/monitors/upsert-scope").json()["monitor"]
+    assert m[field] == value and m["timezone"] == "Europe/Berlin"
+
+
 def test_another_organizations_monitors_are_not_found(loom, api):
     mine = create(api, "private")
     r = api.post("/api/crons/organizations", {"name": "tenant-b", "monitor_limit": 10})

@@ -230,8 +230,8 @@ test_checkin_put_get_delete(void **state)
 	db_abort(&f->t);
 
 	begin(f, true);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);	/* twice: nothing left, no error */
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);	/* twice: nothing left, no error */
 	commit(f);
 	begin(f, false);
 	assert_int_equal(rec_checkin_get(&f->t, c.id, &got), MDB_NOTFOUND);
@@ -413,9 +413,9 @@ test_run_ids_counts_oldest(void **state)
 	assert_string_equal(got.id, plain.id);
 
 	/* Deleted (retention): every index entry goes, the count with it. */
-	rec_checkin_delete(&f->t, m.id, named.ts, named.id);
-	rec_checkin_delete(&f->t, m.id, plain.ts, plain.id);
-	rec_checkin_delete(&f->t, m.id, untracked.ts, untracked.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, named.ts, named.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, plain.ts, plain.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, untracked.ts, untracked.id);
 	assert_int_equal(rec_open_run_count(&f->t, m.id), 0);
 	assert_int_equal(db_count(&f->t, T_RUN_IDS), 0);
 	assert_int_equal(db_count(&f->t, T_OPEN_COUNTS), 0);
@@ -424,7 +424,7 @@ test_run_ids_counts_oldest(void **state)
 	commit(f);
 }
 
-/* Deleting a monitor removes its check-ins and every index entry; others stay. */
+/* Deleting a monitor removes its check-ins, every index entry and its stats; others stay. */
 static void
 test_monitor_delete(void **state)
 {
@@ -448,6 +448,9 @@ test_monitor_delete(void **state)
 	new_checkin(&kc, &kept, CHECKIN_IN_PROGRESS, T0 + 1, NULL);
 	rec_checkin_put(&f->c, &kc);
 	commit(f);
+	begin(f, false);
+	assert_true(db_count(&f->t, T_STAT_HOURS) > 0);	/* gone's finished runs */
+	db_abort(&f->t);
 
 	begin(f, true);
 	rec_monitor_delete(&f->c, &gone);
@@ -459,6 +462,7 @@ test_monitor_delete(void **state)
 	/* What is left is exactly the kept monitor and its one open check-in. */
 	for (size_t i = 0; i < nitems(tables); i++)
 		assert_int_equal(after[i], 1);
+	assert_int_equal(db_count(&f->t, T_STAT_HOURS), 0);	/* kept's run is still open */
 	assert_int_equal(rec_monitor_get(&f->t, gone.id, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
