@@ -114,9 +114,13 @@ rec_run_index_put(struct db_txn *t, const struct checkin *ck)
 	open_set(t, ck, stays_open(ck));
 	if (ck->run_id[0] == '\0')
 		return;
-	/* A keep-alive rewrites its run: only a new run writes the entry. */
+	/*
+	 * The newest check-in with the run id keeps the entry (ids sort by
+	 * time): a keep-alive writes nothing, nor does a rewrite of an older
+	 * run that shares the run id (data of older layouts).
+	 */
 	key_run_id(&k, ck->monitor_id, ck->untracked, ck->run_id);
-	if (run_id_get(t, &k, id) != 0 || strcmp(id, ck->id) != 0)
+	if (run_id_get(t, &k, id) != 0 || strcmp(id, ck->id) < 0)
 		db_put(t, T_RUN_IDS, k.b, k.len, ck->id, ID_LEN);
 }
 
