@@ -53,6 +53,12 @@ def hoard(loom):
     return lambda: Attack(t.hoard, loom.http_addr, start_after=t.CAP)
 
 
+def open_runs(loom):
+    import test_abuse_open_runs as t
+    key = t.abandoned(loom)
+    return lambda: Attack(t.open_runs_forever, loom.http_addr, key, t.CLIENTS)
+
+
 # name: (environment of the daemons, setup(loom) -> a new attack each call)
 ATTACKS = {
     "reads-8": ({}, readers(8)),
@@ -60,6 +66,7 @@ ATTACKS = {
     "streams": ({"LOOM_STREAMS_PER_ORG": "4", "LOOM_SSE_HEARTBEAT": "200ms"}, stream_churn),
     "conns": ({"LOOM_MAX_CONNECTIONS": "300", "LOOM_HTTP_IDLE_TIMEOUT": "2s"}, hoard),
     "h2-reset": ({}, h2_reset),
+    "open-runs": ({"LOOM_OPEN_RUNS_MAX": "2000"}, open_runs),    # test_abuse_open_runs.CAP
 }
 
 

@@ -26,10 +26,13 @@ enum db_table {
 	T_PING_KEYS,		/* ping key -> monitor id */
 	T_CHECKINS,		/* check-in id (time-ordered) -> check-in map */
 	T_MON_CHECKINS,		/* monitor id + ts + check-in id -> "" */
-	T_OPEN_RUNS,		/* monitor id + ts + check-in id -> run id */
+	T_OPEN_RUNS,		/* monitor id + class + ts + check-in id -> run id */
 	T_EVENTS,		/* seq -> event map */
 	T_IDEM,			/* hash(message, scope, key) -> created, fingerprint, reply */
 	T_IDEM_TIMES,		/* be64 created + hash(message, scope, key) -> "" */
+	T_RUN_IDS,		/* monitor id + tracked flag + run id -> check-in id */
+	T_OPEN_COUNTS,		/* monitor id -> be64 number of its open runs */
+	T_STAT_HOURS,		/* monitor id + hour start -> that hour's stats (stathours.h) */
 	T_CHANNELS,		/* channel id -> channel map (with secret and position) */
 	T_ORG_CHANNELS,		/* org id + channel id -> "" */
 	T_DELIVERIES,		/* channel id + be64 seq -> delivery map */

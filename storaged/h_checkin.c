@@ -4,12 +4,19 @@
  * checkin.list): the semantics of DESIGN.md.
  *
  *   start	opens a run (in_progress); with the run id of an open run it is a
- *		keep-alive that moves the run's timeout forward.
+ *		keep-alive that moves the run's timeout forward.  A monitor
+ *		has at most LOOM_OPEN_RUNS_MAX runs open: past it, a start
+ *		first closes the oldest as timed out (runs_make_room).
  *   ok/error	completes the open run with the same run id, or the latest
  *		open run; with none open, records a finished check-in.  A
  *		completion of a run that already timed out is recorded on it
  *		(finished_at, duration, output) and changes nothing else.
  *   log	adds output to the open run (or the latest check-in) only.
+ *
+ * A run id makes retries safe: a start or a finish whose run id names a
+ * run that has ended (completed, or closed by the cap) records nothing and
+ * answers with that run as it is.  The run id index keeps ended runs
+ * until retention removes their check-ins (runindex.c; docs/runs.md).
  *
  * Every body or SDK output sent for a run is added to its output, in
  * arrival order (common/proto/output.h): nothing sent earlier is replaced.
@@ -163,7 +170,6 @@ complete(struct ctx *c, struct monitor *m, struct checkin *run, const struct fin
 static void
 prune_timed_out(struct ctx *c, const struct monitor *m)
 {
-	struct key	 k;
 	struct checkin	 ck;
 	char		 ids[16][ID_SIZE];
 	size_t		 n = rec_open_run_ids(c->t, m->id, true, ids, nitems(ids));
@@ -171,10 +177,8 @@ prune_timed_out(struct ctx *c, const struct monitor *m)
 	for (size_t i = 0; i < n; i++) {
 		if (rec_checkin_get(c->t, ids[i], &ck) != 0)
 			return;
-		if (ck.status == CHECKIN_TIMEOUT) {
-			key_checkin(&k, ck.monitor_id, ck.ts, ck.id);
-			db_del(c->t, T_OPEN_RUNS, k.b, k.len);
-		}
+		if (ck.status == CHECKIN_TIMEOUT)
+			rec_open_run_remove(c->t, &ck);
 	}
 }
 
@@ -195,22 +199,38 @@ checkin_new(struct checkin *ck, const struct monitor *m, const struct msg_checki
 }
 
 /*
- * The open run q (a keep-alive, finish or log) lands on: the one with q's
- * run id, else the latest.  An untracked q only lands on untracked runs,
- * so it never moves a tracked one; a tracked q prefers tracked runs, else
- * lands on an untracked one, which stays untracked (a finish that names
- * no environment).
+ * The run q (a keep-alive, finish or log) is about: the one with q's run
+ * id, open or ended (rec_run_is_open tells), else the latest open run.
+ * An untracked q only lands on untracked runs, so it never moves a
+ * tracked one; a tracked q prefers tracked runs, else lands on an
+ * untracked one, which stays untracked (a finish that names no
+ * environment).
  */
 static int
 find_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_record *q,
     struct checkin *run)
 {
 	bool	 untracked = !model_monitor_tracks_env(m, q->environment);
-	int	 rc = rec_open_run_find(t, m->id, q->run_id, untracked, run);
+	int	 rc;
 
-	if (rc == MDB_NOTFOUND && !untracked)
-		rc = rec_open_run_find(t, m->id, q->run_id, true, run);
+	for (int pass = 0; pass < 2; pass++, untracked = true) {
+		rc = q->run_id[0] != '\0' ?
+		    rec_run_by_id(t, m->id, q->run_id, untracked, run) :
+		    rec_open_run_find(t, m->id, NULL, untracked, run);
+		if (rc != MDB_NOTFOUND || untracked)
+			break;
+	}
 	return rc;
+}
+
+/* As find_run, open runs only. */
+static int
+find_open_run(struct db_txn *t, const struct monitor *m, const struct msg_checkin_record *q,
+    struct checkin *run)
+{
+	int	 rc = find_run(t, m, q, run);
+
+	return rc == 0 && !rec_run_is_open(t, run) ? MDB_NOTFOUND : rc;
 }
 
 /*
@@ -226,9 +246,13 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	struct output	 out;
 	int64_t		 now = storaged_stamp(c);
 
-	/* A keep-alive keeps the run's start. */
-	if (q->run_id[0] != '\0' && find_run(c->t, m, q, &ck) == 0 &&
-	    ck.status == CHECKIN_IN_PROGRESS) {
+	if (q->run_id[0] != '\0' && find_run(c->t, m, q, &ck) == 0) {
+		/* A run that has ended: a retried start, answered as it is. */
+		if (ck.status != CHECKIN_IN_PROGRESS) {
+			*recorded = ck;
+			return 0;
+		}
+		/* A keep-alive keeps the run's start. */
 		add_output(&ck, &out, q->output, q->output_len, q->output_truncated);
 		runs_keepalive(c, m, &ck, now);
 		*recorded = ck;
@@ -239,6 +263,7 @@ record_start(struct ctx *c, struct monitor *m, const struct msg_checkin_record *
 	checkin_new(&ck, m, q, now);
 	if (q->run_id[0] == '\0' && !ck.untracked)
 		prune_timed_out(c, m);
+	runs_make_room(c, m, now);
 	ck.status = CHECKIN_IN_PROGRESS;
 	ck.started_at = q->started_at != 0 ? q->started_at : now;
 	ck.last_seen_at = now;
@@ -270,8 +295,14 @@ record_finish(struct ctx *c, struct monitor *m, const struct msg_checkin_record 
 	};
 	int		 rc;
 
+	rc = find_run(c->t, m, q, &ck);
+	/* A run that has ended already: a retried finish, answered as it is. */
+	if (rc == 0 && !rec_run_is_open(c->t, &ck)) {
+		*recorded = ck;
+		return 0;
+	}
 	/* With no open run to complete, the run is recorded as it ended. */
-	if ((rc = find_run(c->t, m, q, &ck)) == MDB_NOTFOUND) {
+	if (rc == MDB_NOTFOUND) {
 		checkin_new(&ck, m, q, now);
 		track_checkin(m, &ck);
 		envs_note(c, m->org, &ck.environment, 1);
@@ -308,7 +339,7 @@ record_log(struct ctx *c, struct monitor *m, const struct msg_checkin_record *q,
 	struct output	 buf;
 	int		 rc;
 
-	if ((rc = find_run(c->t, m, q, ck)) == MDB_NOTFOUND)
+	if ((rc = find_open_run(c->t, m, q, ck)) == MDB_NOTFOUND)
 		rc = latest_checkin(c->t, m->id, ck);
 	if (rc == MDB_NOTFOUND) {
 		reply_err(c, ERR_NOT_FOUND, "key", "the monitor has no check-in to add a log to");
@@ -450,7 +481,7 @@ check_record_times(struct ctx *c, const struct msg_checkin_record *q, const stru
 	int64_t		 started_at = q->started_at;
 
 	if (started_at == 0 && q->finished_at != 0 && m != NULL &&
-	    find_run(c->t, m, q, &run) == 0)
+	    find_open_run(c->t, m, q, &run) == 0)
 		started_at = run.started_at;
 	return check_times(c, q->kind, started_at, q->finished_at);
 }

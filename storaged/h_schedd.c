@@ -159,7 +159,6 @@ handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
 {
 	struct monitor		 m;
 	struct checkin		 ck;
-	enum health		 old;
 	int			 rc;
 
 	if ((rc = rec_checkin_get(c->t, q->checkin_id, &ck)) != 0 ||
@@ -182,11 +181,7 @@ handle_verdict_timeout(struct ctx *c, const struct msg_verdict *q)
 		return;
 	}
 	/* Still listed among the open runs: a late completion is recorded on it. */
-	ck.status = CHECKIN_TIMEOUT;
-	old = tracking_count_run(&m, CHECKIN_TIMEOUT);
-	emit_event(c, EVENT_MONITOR_TIMEOUT, &m, &ck, old);
-	rec_checkin_put(c, &ck);
-	rec_monitor_put(c, &m, &m);
+	runs_time_out(c, &m, &ck);
 	reply_verdict(c, true, NULL);
 }
 

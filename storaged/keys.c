@@ -80,10 +80,55 @@ key_checkin_from(struct key *k, const char *monitor_id, int64_t ts)
 }
 
 void
+key_stat_hour(struct key *k, const char *monitor_id, int64_t hour)
+{
+	k->len = 0;
+	add_id(k, monitor_id);
+	add_ts(k, hour);
+}
+
+void
 key_checkin_id(const void *key, char out[ID_SIZE])
 {
 	memcpy(out, (const char *)key + ID_LEN + KEY_TS, ID_LEN);
 	out[ID_LEN] = '\0';
+}
+
+unsigned char
+key_run_class(bool untracked, bool named)
+{
+	unsigned char	 cls = untracked ? 'u' : 't';
+
+	return named ? (unsigned char)(cls - 'a' + 'A') : cls;
+}
+
+void
+key_open_run(struct key *k, const char *monitor_id, unsigned char cls, int64_t ts,
+    const char *checkin_id)
+{
+	key_open_run_prefix(k, monitor_id, cls);
+	add_ts(k, ts);
+	add_id(k, checkin_id);
+}
+
+void
+key_open_run_prefix(struct key *k, const char *monitor_id, unsigned char cls)
+{
+	k->len = 0;
+	add_id(k, monitor_id);
+	if (cls != 0)
+		add(k, &cls, 1);
+}
+
+void
+key_run_id(struct key *k, const char *monitor_id, bool untracked, const char *run_id)
+{
+	unsigned char	 flag = key_run_class(untracked, false);
+
+	k->len = 0;
+	add_id(k, monitor_id);
+	add(k, &flag, 1);
+	add(k, run_id, strlen(run_id));
 }
 
 void

@@ -49,6 +49,8 @@ static const struct env_var storaged_env[] = {
 	    "queries of one organization queued or running; past it busy (HTTP 503)"),
 	ENV_UINT("LOOM_READ_SCAN_MAX", "10000", &cfg.read_scan_max, 100, 10000000,
 	    "check-ins one page of a list examines; past it the page ends with a cursor"),
+	ENV_UINT("LOOM_OPEN_RUNS_MAX", "1000", &cfg.open_runs_max, 1, 1000000,
+	    "open runs one monitor may have; past it a start closes its oldest as timed out"),
 	ENV_UINT("LOOM_CHANNELS_PER_ORG", "100", &cfg.channels_per_org, 1, 100000,
 	    "alert channels of one organization, at most"),
 	ENV_UINT("LOOM_READER_NICE", "19", &cfg.readers.nice, 0, 19,

@@ -13,9 +13,17 @@
  *            counted.
  *   2 -> 3   the idempotency tables (idempotency, idempotency_times) exist,
  *            empty: nothing to convert.
+ *   3 -> 4   stat_hours: every monitor's hour buckets for monitor.stats are
+ *            summed from its check-ins (v4_stats_buckets), one monitor and
+ *            one hour at a time.
+ *   4 -> 5   open_runs keys get the run's class (keys.h); open_run_counts
+ *            counts each monitor's open runs; run_ids indexes every
+ *            check-in with a run id (v5_run_index).
+ *   5 -> 6   the alert channel tables (channels, org_channels, deliveries)
+ *            exist, empty: nothing to convert.
  */
 #include "records.h"
-#include "storaged.h"
+#include "stathours.h"
 #include "clock.h"
 
 #define SUMMARY_MAX	320
@@ -120,9 +128,179 @@ to_v3(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_IDEM));
 }
 
+/* One monitor's buckets from its check-ins, in time order: one hour in memory. */
+static size_t
+v4_monitor_hours(struct ctx *c, const char *monitor_id, struct stat_hour *h)
+{
+	struct key	 k;
+	struct db_iter	 it;
+	struct checkin	 ck;
+	struct stat_part p;
+	int64_t		 hour = 0;
+	size_t		 hours = 0;
+
+	key_checkin_prefix(&k, monitor_id);
+	db_iter_init(&it, c->t, T_MON_CHECKINS, k.b, k.len, false);
+	while (db_iter_next(&it) && rec_checkin_by_key(c->t, &it.k, &ck) == 0) {
+		stat_part_of(&ck, &p);
+		if (p.status == CHECKIN_STATUS_NONE)
+			continue;
+		if (p.hour != hour && !stat_hour_empty(h)) {
+			stat_hour_put(c->t, &c->sd->scratch, monitor_id, hour, h);
+			hours++;
+			*h = (struct stat_hour){ .hist = h->hist };
+			durhist_clear(&h->hist);
+		}
+		hour = p.hour;
+		stat_hour_apply(h, &p, 1);
+	}
+	db_iter_close(&it);
+	if (!stat_hour_empty(h)) {
+		stat_hour_put(c->t, &c->sd->scratch, monitor_id, hour, h);
+		hours++;
+	}
+	*h = (struct stat_hour){ .hist = h->hist };
+	durhist_clear(&h->hist);
+	return hours;
+}
+
+/* stat_hours, from every monitor's check-ins. */
+static size_t
+v4_stats_buckets(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct stat_hour h = { 0 };
+	char		 id[ID_SIZE];
+	size_t		 hours = 0;
+
+	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
+	while (c->t->ret == 0 && db_iter_next(&it)) {
+		if (it.k.mv_size != ID_LEN)
+			continue;
+		memcpy(id, it.k.mv_data, ID_LEN);
+		id[ID_LEN] = '\0';
+		hours += v4_monitor_hours(c, id, &h);
+	}
+	db_iter_close(&it);
+	stat_hour_free(&h);
+	return hours;
+}
+
+static void
+to_v4(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "%zu stats hours were summed from the check-ins",
+	    v4_stats_buckets(c));
+}
+
+/* Old open_runs keys converted per pass: memory stays bounded. */
+#define V5_BATCH	256
+
+/*
+ * open_runs: a layout-4 key (monitor + ts + check-in) becomes a key with
+ * the run's class, and is counted (rec_run_index_put).  The same runs stay
+ * open: a timed-out run a start superseded was taken off, and stays off.
+ * New keys sort after a monitor's old ones (the class byte is above a
+ * timestamp's first), so each pass resumes after the last old key it saw.
+ */
+static size_t
+v5_open_runs(struct ctx *c)
+{
+	char		 ids[V5_BATCH][ID_SIZE];
+	unsigned char	 from[KEY_CHECKIN], last[KEY_CHECKIN];
+	struct checkin	 ck;
+	struct key	 k;
+	struct db_iter	 it;
+	size_t		 n, total = 0;
+	bool		 resume = false;
+
+	do {
+		n = 0;
+		db_iter_init(&it, c->t, T_OPEN_RUNS, NULL, 0, false);
+		if (resume)
+			db_iter_seek(&it, from, sizeof(from));
+		while (n < V5_BATCH && db_iter_next(&it)) {
+			if (it.k.mv_size != KEY_CHECKIN)
+				continue;	/* converted */
+			memcpy(last, it.k.mv_data, KEY_CHECKIN);
+			key_checkin_id(it.k.mv_data, ids[n++]);
+		}
+		db_iter_close(&it);
+		for (size_t i = 0; i < n && c->t->ret == 0; i++) {
+			if (rec_checkin_get(c->t, ids[i], &ck) != 0) {
+				c->t->ret = MDB_CORRUPTED;	/* an open run without its record */
+				break;
+			}
+			key_checkin(&k, ck.monitor_id, ck.ts, ck.id);
+			db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+			rec_run_index_put(c->t, &ck);
+		}
+		memcpy(from, last, sizeof(from));
+		resume = true;
+		total += n;
+	} while (n == V5_BATCH && c->t->ret == 0);
+	return total;
+}
+
+/*
+ * run_ids: every check-in with a run id, in time order, so that of several
+ * with one run id the newest is the one found (as a layout-4 storaged
+ * would have, among open runs).  After v5_open_runs, which writes some too.
+ */
+static size_t
+v5_run_ids(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct checkin	 ck;
+	struct key	 k;
+	size_t		 n = 0;
+
+	db_iter_init(&it, c->t, T_CHECKINS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (rec_checkin_decode(&it.v, &ck) != 0) {
+			c->t->ret = MDB_CORRUPTED;	/* nothing of the upgrade is kept */
+			break;
+		}
+		if (ck.run_id[0] == '\0')
+			continue;
+		key_run_id(&k, ck.monitor_id, ck.untracked, ck.run_id);
+		db_put(c->t, T_RUN_IDS, k.b, k.len, ck.id, ID_LEN);
+		n++;
+	}
+	db_iter_close(&it);
+	return n;
+}
+
+/* The run indexes of layout 5 (runindex.c), from the check-ins and open runs. */
+static void
+v5_run_index(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	size_t	 open = v5_open_runs(c);
+	size_t	 named = v5_run_ids(c);
+
+	snprintf(summary, SUMMARY_MAX, "%zu open runs of %zu monitors re-keyed and counted, "
+	    "%zu check-ins indexed by run id", open, db_count(c->t, T_OPEN_COUNTS), named);
+}
+
+static void
+to_v5(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	v5_run_index(c, summary);
+}
+
+static void
+to_v6(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "alert channels can be kept (%zu so far)",
+	    db_count(c->t, T_CHANNELS));
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
 	[2] = to_v3,
+	[3] = to_v4,
+	[4] = to_v5,
+	[5] = to_v6,
 };
 
 /*

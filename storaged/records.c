@@ -3,6 +3,7 @@
  * README.md for the layout).
  */
 #include "records.h"
+#include "stathours.h"
 
 /* Decodes a stored msgpack map with fn. */
 static int
@@ -141,6 +142,21 @@ rec_monitor_put(struct ctx *c, const struct monitor *m, const struct monitor *ol
 		db_put(c->t, T_PING_KEYS, m->ping_key, UUID_LEN, m->id, ID_LEN);
 }
 
+/* Removes a check-in and its indexes; its part in the stats is the caller's. */
+static void
+checkin_unlink(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
+{
+	struct key	 k;
+	struct checkin	 ck;
+
+	/* Its run indexes are found from the record: its class and run id. */
+	if (rec_checkin_get(t, id, &ck) == 0)
+		rec_run_index_delete(t, &ck);
+	db_del(t, T_CHECKINS, id, ID_LEN);
+	key_checkin(&k, monitor_id, ts, id);
+	db_del(t, T_MON_CHECKINS, k.b, k.len);
+}
+
 void
 rec_monitor_delete(struct ctx *c, const struct monitor *m)
 {
@@ -165,8 +181,9 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 	}
 	db_iter_close(&it);
 	for (size_t i = 0; i < n; i++)
-		rec_checkin_delete(c->t, m->id, doomed[i].ts, doomed[i].id);
+		checkin_unlink(c->t, m->id, doomed[i].ts, doomed[i].id);
 	free(doomed);
+	stathours_delete_monitor(c->t, m->id);	/* what the check-ins summed, at once */
 
 	db_del(c->t, T_MONITORS, m->id, ID_LEN);
 	key_slug(&ck, m->org, m->slug);
@@ -193,14 +210,25 @@ rec_checkin_by_key(struct db_txn *t, const MDB_val *key, struct checkin *c)
 	char	 id[ID_SIZE];
 	int	 rc;
 
-	if (key->mv_size != KEY_CHECKIN) {
+	if (key->mv_size != KEY_CHECKIN && key->mv_size != KEY_OPEN_RUN) {
 		t->ret = MDB_CORRUPTED;
 		return MDB_CORRUPTED;
 	}
-	key_checkin_id(key->mv_data, id);
+	/* Both keys end with the check-in id. */
+	memcpy(id, (const char *)key->mv_data + key->mv_size - ID_LEN, ID_LEN);
+	id[ID_LEN] = '\0';
 	if ((rc = rec_checkin_get(t, id, c)) == MDB_NOTFOUND)
 		t->ret = rc = MDB_CORRUPTED;	/* an index entry without its record */
 	return rc;
+}
+
+/* The part the stored version of check-in id plays in the stats (none when absent). */
+static void
+stored_part(struct db_txn *t, const char *id, struct stat_part *p)
+{
+	struct checkin	 old;
+
+	stat_part_of(rec_checkin_get(t, id, &old) == 0 ? &old : NULL, p);
 }
 
 void
@@ -208,75 +236,37 @@ rec_checkin_put(struct ctx *c, const struct checkin *ck)
 {
 	struct mpw	*w = &c->sd->scratch;
 	struct key	 k;
+	MDB_val		 v;
+	struct stat_part was, is;
 	const char	*data;
 	size_t		 len;
 
+	/* Every check-in write comes here: the stats follow its status and duration. */
+	stored_part(c->t, ck->id, &was);
+	stat_part_of(ck, &is);
 	mpw_reset(w);
 	proto_checkin_encode(w, ck, true);
 	data = mpw_data(w, &len);
 	/* Ids grow with time: new check-ins are appended, pages stay few. */
 	db_put(c->t, T_CHECKINS, ck->id, ID_LEN, data, len);
+	/* A rewrite (keep-alive, finish) leaves the time index's page alone. */
 	key_checkin(&k, ck->monitor_id, ck->ts, ck->id);
-	db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
-	/* A timed-out run stays open until completed: a late completion lands on it. */
-	if (ck->status == CHECKIN_IN_PROGRESS ||
-	    (ck->status == CHECKIN_TIMEOUT && ck->finished_at == 0))
-		db_put(c->t, T_OPEN_RUNS, k.b, k.len, ck->run_id, strlen(ck->run_id));
-	else
-		db_del(c->t, T_OPEN_RUNS, k.b, k.len);
+	if (db_get(c->t, T_MON_CHECKINS, k.b, k.len, &v) == MDB_NOTFOUND)
+		db_put(c->t, T_MON_CHECKINS, k.b, k.len, "", 0);
+	rec_run_index_put(c->t, ck);
+	stathours_apply(c->t, w, ck->monitor_id, &was, &is);	/* scratch is free again */
 }
 
 void
-rec_checkin_delete(struct db_txn *t, const char *monitor_id, int64_t ts, const char *id)
+rec_checkin_delete(struct db_txn *t, struct mpw *scratch, const char *monitor_id, int64_t ts,
+    const char *id)
 {
-	struct key	 k;
+	struct stat_part was, none;
 
-	db_del(t, T_CHECKINS, id, ID_LEN);
-	key_checkin(&k, monitor_id, ts, id);
-	db_del(t, T_MON_CHECKINS, k.b, k.len);
-	db_del(t, T_OPEN_RUNS, k.b, k.len);
-}
-
-int
-rec_open_run_find(struct db_txn *t, const char *monitor_id, const char *run_id,
-    bool untracked, struct checkin *c)
-{
-	struct key	 k;
-	struct db_iter	 it;
-	char		 id[ID_SIZE];
-	size_t		 rl = run_id == NULL ? 0 : strlen(run_id);
-	int		 rc = MDB_NOTFOUND;
-
-	/* Newest first: "the latest open run" is the first without a run id filter. */
-	key_checkin_prefix(&k, monitor_id);
-	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, true);
-	while (rc == MDB_NOTFOUND && db_iter_next(&it)) {
-		if (it.k.mv_size != KEY_CHECKIN ||
-		    (rl != 0 && (it.v.mv_size != rl || memcmp(it.v.mv_data, run_id, rl) != 0)))
-			continue;
-		key_checkin_id(it.k.mv_data, id);
-		if ((rc = rec_checkin_get(t, id, c)) == 0 && c->untracked != untracked)
-			rc = MDB_NOTFOUND;
-	}
-	db_iter_close(&it);
-	return rc == MDB_NOTFOUND && t->ret != 0 ? t->ret : rc;
-}
-
-size_t
-rec_open_run_ids(struct db_txn *t, const char *monitor_id, bool unnamed, char ids[][ID_SIZE],
-    size_t max)
-{
-	struct key	 k;
-	struct db_iter	 it;
-	size_t		 n = 0;
-
-	key_checkin_prefix(&k, monitor_id);
-	db_iter_init(&it, t, T_OPEN_RUNS, k.b, k.len, false);
-	while (n < max && db_iter_next(&it))
-		if (it.k.mv_size == KEY_CHECKIN && (!unnamed || it.v.mv_size == 0))
-			key_checkin_id(it.k.mv_data, ids[n++]);
-	db_iter_close(&it);
-	return n;
+	stored_part(t, id, &was);
+	stat_part_of(NULL, &none);
+	stathours_apply(t, scratch, monitor_id, &was, &none);
+	checkin_unlink(t, monitor_id, ts, id);
 }
 
 int

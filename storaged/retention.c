@@ -2,7 +2,9 @@
  * retention.c -- removes check-ins and events older than
  * LOOM_RETENTION_DAYS, oldest first, in small transactions run between
  * batches, so ingestion never waits long and LMDB reuses the freed pages
- * instead of growing the file.  The newest event is always kept: the
+ * instead of growing the file.  A check-in takes its part in its
+ * monitor's stats hour with it (records.c), so stats never count a
+ * check-in that is gone.  The newest event is always kept: the
  * sequence resumes after it on restart.
  *
  * A step runs 5 s after start, then every LOOM_RETENTION_PERIOD (60 s by
@@ -20,7 +22,7 @@
  * Check-in ids begin with their time, so the oldest come first.
  */
 static bool
-trim_checkins(struct db_txn *t, int64_t cutoff)
+trim_checkins(struct db_txn *t, struct mpw *scratch, int64_t cutoff)
 {
 	struct db_iter	 it;
 	struct checkin	 ck;
@@ -47,7 +49,7 @@ trim_checkins(struct db_txn *t, int64_t cutoff)
 	}
 	db_iter_close(&it);
 	for (size_t i = 0; i < n; i++)
-		rec_checkin_delete(t, doomed[i].monitor, doomed[i].ts, doomed[i].id);
+		rec_checkin_delete(t, scratch, doomed[i].monitor, doomed[i].ts, doomed[i].id);
 	return more;
 }
 
@@ -113,7 +115,7 @@ retention_step(struct storaged *sd)
 
 	if (db_begin(sd->db, &t, true) != 0)
 		return false;
-	more = trim_checkins(&t, cutoff);
+	more = trim_checkins(&t, &sd->scratch, cutoff);
 	more |= trim_events(&t, cutoff, sd->last_seq, &first);
 	more |= idem_trim(&t, clock_now_us() - (int64_t)sd->cfg->idem_ttl_ms * 1000, STEP_MAX);
 	if ((rc = db_commit(&t)) != 0) {

@@ -18,7 +18,7 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		3
+#define LAYOUT_VERSION		6
 
 /* The reader threads that answer queries (readers.h). */
 struct readers_cfg {
@@ -43,6 +43,7 @@ struct storaged_cfg {
 	uint64_t	 read_scan_max;		/* records a query's page examines, at most */
 	struct readers_cfg readers;
 	uint64_t	 idem_ttl_ms;		/* how long an Idempotency-Key is remembered */
+	uint64_t	 open_runs_max;		/* LOOM_OPEN_RUNS_MAX: open runs per monitor */
 	uint64_t	 channels_per_org;	/* alert channels of one organization, at most */
 };
 
@@ -243,11 +244,16 @@ int	 monitors_upsert(struct ctx *, const char *org, const char *slug,
 /*
  * runs.c: open runs.  timeout_at: when run, alive at from, times out (0:
  * never); keepalive: the run's timeout moves forward, with its event;
- * rearm: fresh timeouts for m's open runs (resume, max runtime edits).
+ * rearm: fresh timeouts for m's open runs (resume, max runtime edits);
+ * time_out: the run times out now, with its event and health (schedd's
+ * verdict and the cap); make_room: before m opens a run, while it has
+ * LOOM_OPEN_RUNS_MAX open, its oldest is closed as timed out.
  */
 int64_t	 runs_timeout_at(const struct monitor *, const struct checkin *run, int64_t from);
 void	 runs_keepalive(struct ctx *, struct monitor *, struct checkin *run, int64_t now);
 void	 runs_rearm(struct ctx *, struct monitor *, int64_t now);
+void	 runs_time_out(struct ctx *, struct monitor *, struct checkin *run);
+void	 runs_make_room(struct ctx *, struct monitor *, int64_t now);
 
 /* events.c */
 /* Numbers e, logs it in the transaction and stages it for publishing. */

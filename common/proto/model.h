@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "durhist.h"
 #include "ids.h"
 
 /* Field limits (bytes, without the terminating NUL). */
@@ -255,8 +256,20 @@ struct stats {
 	uint64_t		 total;		/* finished runs: the four below */
 	uint64_t		 ok, error, missed, timeout;
 	int64_t			 avg_duration_ms;	/* NONE: no durations */
-	int64_t			 p95_duration_ms;	/* nearest rank; NONE */
+	int64_t			 p95_duration_ms;	/* nearest rank, its bin's low (durhist.h); NONE */
 	int32_t			 uptime_permille;	/* ok/total, 0-1000; NONE */
+};
+
+/*
+ * What storaged keeps per monitor and hour for stats (storaged/stathours.h),
+ * or any sum of check-ins: finished tracked runs by status, and their
+ * known durations.
+ */
+struct stat_hour {
+	uint64_t		 ok, error, missed, timeout;
+	uint64_t		 dur_n;
+	uint64_t		 dur_sum;	/* ms, modulo 2^64: subtraction stays exact */
+	struct durhist		 hist;
 };
 
 /*

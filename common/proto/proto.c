@@ -533,6 +533,35 @@ proto_stats_decode(struct mpr *r, struct stats *s)
 }
 
 void
+proto_stat_hour_encode(struct mpw *w, const struct stat_hour *h)
+{
+	mpw_map_begin(w);
+	mpw_kv_uint(w, "ok", h->ok);
+	mpw_kv_uint(w, "error", h->error);
+	mpw_kv_uint(w, "missed", h->missed);
+	mpw_kv_uint(w, "timeout", h->timeout);
+	mpw_kv_uint(w, "dur_n", h->dur_n);
+	mpw_kv_uint(w, "dur_sum", h->dur_sum);
+	mpw_key(w, "hist");
+	durhist_encode(w, &h->hist);
+	mpw_map_end(w);
+}
+
+void
+proto_stat_hour_decode(struct mpr *r, struct stat_hour *h)
+{
+	h->ok = mpr_uint(r, "ok", false);
+	h->error = mpr_uint(r, "error", false);
+	h->missed = mpr_uint(r, "missed", false);
+	h->timeout = mpr_uint(r, "timeout", false);
+	h->dur_n = mpr_uint(r, "dur_n", false);
+	h->dur_sum = mpr_uint(r, "dur_sum", false);
+	if (mpr_ok(r) &&
+	    durhist_decode(mpr_array(r, "hist", 2 * DURHIST_BINS, false), &h->hist) != 0)
+		mpr_fail(r, "hist", "not a duration histogram");
+}
+
+void
 proto_event_encode(struct mpw *w, const struct event *e)
 {
 	mpw_map_begin(w);

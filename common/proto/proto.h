@@ -300,7 +300,10 @@ struct msg_checkin_get {
 	char			 checkin_id[ID_SIZE];
 };
 
-/* monitor.stats {org, slug, period}.  Reply ok {stats map}. */
+/*
+ * monitor.stats {org, slug, period}.  Reply ok {stats map}: from the start
+ * of the hour holding now - period ("from") through now ("to").
+ */
 struct msg_monitor_stats {
 	char			 org[ID_SIZE];
 	char			 slug[SLUG_MAX + 1];
@@ -701,6 +704,10 @@ void	 proto_token_info_encode(struct mpw *, const struct token_info *);
 void	 proto_token_info_decode(struct mpr *, struct token_info *);
 void	 proto_stats_encode(struct mpw *, const struct stats *);
 void	 proto_stats_decode(struct mpr *, struct stats *);
+/* storaged's stat_hours record {ok, error, missed, timeout, dur_n, dur_sum, hist};
+ * decoding reuses h's histogram memory. */
+void	 proto_stat_hour_encode(struct mpw *, const struct stat_hour *);
+void	 proto_stat_hour_decode(struct mpr *, struct stat_hour *);
 void	 proto_scopes_encode(struct mpw *, uint32_t scopes);
 uint32_t proto_scopes_decode(struct mpr *, const char *key);
 

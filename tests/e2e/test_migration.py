@@ -1,7 +1,7 @@
 """Upgrading in place: a database written by the storaged of an older layout
-(LAYOUT_1, LAYOUT_2: the last commit whose storaged writes it, built here from
-git) is upgraded at start to CURRENT, and everything in it is still there and
-works."""
+(LAYOUT_1 to LAYOUT_5: the last commit whose storaged writes it, built here
+from git) is upgraded at start to CURRENT, and everything in it is still
+there and works."""
 
 import os
 import shutil
@@ -15,14 +15,18 @@ from loomtest import BUILD, Loom, Wire, wait_for
 
 LAYOUT_1 = "08c81a1"
 LAYOUT_2 = "d8c5e41"
-CURRENT = 3
+LAYOUT_3 = "0acfe8e"
+LAYOUT_4 = "8eded58"
+LAYOUT_5 = "ac4680e"
+CURRENT = 6
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
 
 
-def old_storaged(commit):
-    """storaged as of commit, built once into the build directory."""
-    out = os.path.join(BUILD, "layout", commit, "storaged")
+def old_storaged(commit, testhooks=False):
+    """storaged as of commit, built once into the build directory (testhooks:
+    the test build, whose clock follows LOOM_TEST_CLOCK_FILE)."""
+    out = os.path.join(BUILD, "layout", commit, "storaged" + ("-testhooks" if testhooks else ""))
     if os.path.exists(out):
         return out
     if subprocess.run(["git", "-C", REPO, "cat-file", "-e", commit + "^{commit}"],
@@ -33,10 +37,10 @@ def old_storaged(commit):
         archive = subprocess.run(["git", "-C", REPO, "archive", commit],
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
-        subprocess.run(["make", "-C", src, "-j2", "build/bin/storaged"], check=True,
-                       capture_output=True)
+        target = "build/testhooks/bin/storaged" if testhooks else "build/bin/storaged"
+        subprocess.run(["make", "-C", src, "-j2", target], check=True, capture_output=True)
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        shutil.copy(os.path.join(src, "build", "bin", "storaged"), out + ".tmp")
+        shutil.copy(os.path.join(src, target), out + ".tmp")
         os.replace(out + ".tmp", out)
     finally:
         shutil.rmtree(src, ignore_errors=True)
@@ -45,7 +49,14 @@ def old_storaged(commit):
 
 def meta(loom):
     """storaged's meta table, read with mdb_dump (lmdb-utils)."""
-    text = subprocess.run(["mdb_dump", "-p", "-s", "meta", loom.data_dir],
+    return table(loom, "meta", printable=True)
+
+
+def table(loom, name, printable=False):
+    """A table of storaged's, read with mdb_dump (lmdb-utils): {key: value},
+    printable text (-p) or hex."""
+    text = subprocess.run(["mdb_dump"] + (["-p"] if printable else []) +
+                          ["-s", name, loom.data_dir],
                           capture_output=True, text=True, check=True).stdout
     lines = [line.strip() for line in text.split("HEADER=END", 1)[1].splitlines()
              if line.strip() and line.strip() != "DATA=END"]
@@ -181,6 +192,212 @@ def test_a_layout_2_database_is_upgraded_in_place():
         assert first.status == again.status == 200 and first.body == again.body
         assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 2
         assert meta(loom)["version"] == str(CURRENT)
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def stats_of(w, org, slug):
+    """monitor.stats for each period, without the window's ends (layout 4 starts
+    the window at a whole hour)."""
+    return {p: {k: v for k, v in w.ok("monitor.stats", org=org, slug=slug,
+                                     period=p)["stats"].items() if k not in ("from", "to")}
+            for p in ("day", "week", "month")}
+
+
+def write_layout3_checkins(loom, w):
+    """Check-ins of every kind the stats count or leave out, over four days, by
+    the storaged of layout 3; returns the stats it gave."""
+    org = w.ok("token.verify", token=loom.admin_token)["org"]
+    m = w.ok("monitor.create", org=org, monitor={
+        "slug": "figures", "schedule": {"type": "cron", "expression": "* * * * *"},
+        "margin": 1, "environments": ["production"]})["monitor"]
+    key = m["ping_key"]
+
+    def record(kind, **extra):
+        w.ok("checkin.record", key=key, kind=kind, source="ping", env="production", **extra)
+
+    record("ok", duration_ms=120)          # three days before the rest: week and month only
+    loom.advance(3 * 86400)
+    record("error", duration_ms=1000)
+    expected = w.ok("monitor.get", org=org, slug="figures")["monitor"]["next_expected_at"]
+    loom.advance((expected - loom.now_us()) / 1e6 + 90)
+    assert w.ok("verdict.missed", monitor_id=m["id"], expected_at=expected)["applied"]
+    for ms in (40, 250, 200, 130):          # over several hours
+        record("ok", duration_ms=ms)
+        loom.advance(1800)
+    record("error", duration_ms=2048)
+    record("ok")                            # no duration
+    w.ok("checkin.record", key=key, kind="ok", source="ping", env="staging",
+         duration_ms=99999)                 # untracked: left out
+    record("start")                         # open: not a finished run
+    got = stats_of(w, org, "figures")
+    assert (got["day"]["total"], got["week"]["total"]) == (8, 9), got
+    return org, got
+
+
+def test_a_layout_3_database_keeps_its_stats():
+    """Layout 4 keeps stats in hour buckets: the upgrade sums them from the
+    check-ins the storaged of layout 3 wrote, and stats are what it answered."""
+    loom = Loom(daemons=["storaged"], testhooks=True)
+    try:
+        old = subprocess.Popen([old_storaged(LAYOUT_3, testhooks=True)], env=loom.env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        try:
+            wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                     timeout=15)
+            w = Wire(loom.cmd_endpoint)
+            org, before = write_layout3_checkins(loom, w)
+            w.close()
+        finally:
+            old.terminate()
+            assert old.wait(10) == 0
+        assert meta(loom)["version"] == "3"
+        loom.start()
+        assert loom.daemons["storaged"].log().count(
+            f"lmdb: layout 3 upgraded to {CURRENT}") == 1, loom.logs()
+        w = loom.wire()
+        # Every duration is exact in its bin (below 256 ms, or 1000 and 2048), so the
+        # p95 too is what the old storaged's exact nearest rank gave.
+        assert stats_of(w, org, "figures") == before
+        # New check-ins add to the upgraded buckets.
+        w.ok("checkin.record", org=org, slug="figures", kind="error", source="sdk",
+             env="production", duration_ms=10)
+        after = stats_of(w, org, "figures")["day"]
+        assert (after["total"], after["error"]) == (before["day"]["total"] + 1,
+                                                    before["day"]["error"] + 1)
+        assert meta(loom)["version"] == str(CURRENT)
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def write_runs(loom, commit):
+    """Open and finished runs, with and without run ids, tracked and not,
+    written by the storaged of commit."""
+    env = {k: v for k, v in loom.env.items() if k != "LOOM_OPEN_RUNS_MAX"}
+    old = subprocess.Popen([old_storaged(commit)], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                 timeout=15)
+        w = Wire(loom.cmd_endpoint)
+        org = w.ok("token.verify", token=loom.admin_token)["org"]
+        mon = w.ok("monitor.create", org=org, monitor={
+            "slug": "runs", "schedule": HOURLY, "environments": ["production"],
+            "max_runtime": 60})["monitor"]
+        other = w.ok("monitor.create", org=org, monitor={
+            "slug": "other", "schedule": HOURLY})["monitor"]
+        ra, rb, rc = (str(uuid.uuid4()) for _ in range(3))
+        runs = {}
+
+        def record(name, kind, key=mon["ping_key"], **fields):
+            got = w.ok("checkin.record", key=key, kind=kind, source="ping", **fields)
+            if name:
+                runs[name] = got["checkin_id"]
+        record("a", "start", run_id=ra)                     # tracked, named
+        record("b", "start", run_id=rb)
+        record("c", "start", run_id=rc)
+        record(None, "ok", run_id=rc)                       # c finished
+        record("d", "start", run_id=ra, env="staging")      # untracked, a's run id
+        record("e", "start")                                # tracked, no run id
+        record("f", "start", env="staging")                 # untracked, no run id
+        record("o", "start", key=other["ping_key"], run_id=rb)
+        w.close()
+    finally:
+        old.terminate()
+        assert old.wait(10) == 0
+    return mon, other, {"a": ra, "b": rb, "c": rc}, runs
+
+
+@pytest.mark.parametrize("layout,commit", [(3, LAYOUT_3), (4, LAYOUT_4)])
+def test_a_database_of_layout_3_or_4_gets_its_run_indexes(layout, commit):
+    """Layout 5 keys open runs by class, counts them and indexes run ids: after
+    the upgrade, finishes by run id land on the runs the old storaged opened,
+    the counts hold (the cap closes the oldest at once), and a finished run's
+    run id is known."""
+    loom = Loom(env={"LOOM_OPEN_RUNS_MAX": "5"})
+    try:
+        mon, other, rid, runs = write_runs(loom, commit)
+        assert meta(loom)["version"] == str(layout)
+        loom.start()
+        log = loom.daemons["storaged"].log()
+        assert log.count(f"lmdb: layout {layout} upgraded to {CURRENT}") == 1, log
+        assert log.count("6 open runs of 2 monitors re-keyed and counted, "
+                         "5 check-ins indexed by run id") == 1, log
+        loom.daemons["storaged"].stop()
+        counts = table(loom, "open_run_counts")
+        assert {bytes.fromhex(k).decode(): int(v, 16) for k, v in counts.items()} == {
+            mon["id"]: 5, other["id"]: 1}
+        assert len(table(loom, "run_ids")) == 5
+        loom.restart("storaged")
+
+        api, anon = loom.http(), loom.http(token=None)
+        key = mon["ping_key"]
+
+        def runs_now():
+            got = api.get("/api/crons/monitors/runs/checkins").json()["checkins"]
+            return {c["id"]: c["status"] for c in got}
+        # Five open: a sixth start closes the oldest, a.
+        g = anon.get(f"/ping/{key}/start?rid={uuid.uuid4()}").json()["checkin_id"]
+        assert runs_now()[runs["a"]] == "timeout"
+        assert anon.get(f"/ping/{key}/0?rid={rid['b']}").status == 200
+        assert anon.get(f"/ping/{key}/fail?rid={rid['a']}&env=staging").status == 200
+        assert anon.get(f"/ping/{key}/fail?rid={rid['c']}").status == 200   # a retry
+        assert anon.get(f"/ping/{key}").status == 200                       # the latest: g
+        assert anon.get(f"/ping/{key}?env=staging").status == 200           # f
+        assert runs_now() == {runs["a"]: "timeout", runs["b"]: "ok", runs["c"]: "ok",
+                              runs["d"]: "error", runs["e"]: "in_progress",
+                              runs["f"]: "ok", g: "ok"}
+        assert anon.get(f"/ping/{key}").status == 200                       # then e
+        assert runs_now()[runs["e"]] == "ok"
+        # The other monitor's run with b's run id was its own.
+        assert anon.get(f"/ping/{other['ping_key']}?rid={rid['b']}").status == 200
+        got = api.get("/api/crons/monitors/other/checkins").json()["checkins"]
+        assert [(c["id"], c["status"]) for c in got] == [(runs["o"], "ok")]
+        loom.daemons["storaged"].stop()
+        assert table(loom, "open_run_counts") == {}
+        loom.restart("storaged")
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def test_a_layout_5_database_gets_alert_channels():
+    """Layout 6 adds the channel tables: a layout 5 database keeps its
+    monitors and runs, and takes channels and their deliveries."""
+    loom = Loom(env={"LOOM_WEBHOOK_ALLOW_PRIVATE": "1"})
+    try:
+        mon, other, rid, runs = write_runs(loom, LAYOUT_5)
+        assert meta(loom)["version"] == "5"
+        loom.start()
+        log = loom.daemons["storaged"].log()
+        assert log.count(f"lmdb: layout 5 upgraded to {CURRENT}") == 1, log
+        api, anon = loom.http(), loom.http(token=None)
+        assert anon.get(f"/ping/{mon['ping_key']}/0?rid={rid['b']}").status == 200
+        got = api.get("/api/crons/monitors/runs/checkins").json()["checkins"]
+        assert {c["id"]: c["status"] for c in got}[runs["b"]] == "ok"
+        r = api.post("/api/crons/channels", {"kind": "webhook", "url": "http://127.0.0.1:9/x"})
+        assert r.status == 201, r
+        assert [c["id"] for c in api.get("/api/crons/channels").json()["channels"]] == \
+            [r.json()["id"]]
+        loom.daemons["storaged"].stop()
+        assert meta(loom)["version"] == str(CURRENT)
+        assert len(table(loom, "channels")) == 1
+        loom.restart("storaged")
     except Exception:
         print(loom.logs())
         raise

@@ -1,5 +1,7 @@
 """storaged over ZeroMQ, black-box: the wire protocol of common/proto/proto.h."""
 
+import subprocess
+
 import msgpack
 import pytest
 
@@ -353,6 +355,29 @@ def test_org_create_and_isolation(loom):
 
 # --- stats --------------------------------------------------------------
 
+HOUR = 3600 * US
+
+
+def hour_start(t):
+    return t - t % HOUR
+
+
+def p95_bin(ms):
+    """The documented p95 rule: the nearest-rank duration with all but its 8
+    leading binary digits cleared (exact below 256 ms)."""
+    drop = max(ms.bit_length() - 8, 0)
+    return ms >> drop << drop
+
+
+def stats(w, org, slug, period="month"):
+    return w.ok("monitor.stats", org=org, slug=slug, period=period)["stats"]
+
+
+def figures(s):
+    return (s["total"], s["ok"], s["error"], s["missed"], s["timeout"],
+            s.get("avg_duration_ms"), s.get("p95_duration_ms"))
+
+
 @pytest.mark.daemons("storaged")
 def test_stats_figures(loom_clock):
     loom = loom_clock
@@ -380,16 +405,108 @@ def test_stats_figures(loom_clock):
     s = w.ok("monitor.stats", org=org, slug="stats", period="day")["stats"]
     assert (s["total"], s["ok"], s["error"], s["missed"], s["timeout"]) == (21, 18, 2, 1, 0)
     assert s["avg_duration_ms"] == 1050           # (100 + ... + 2000) / 20
-    assert s["p95_duration_ms"] == 1900           # nearest rank: the 19th of 20
+    # nearest rank: the 19th of 20, 1900 ms, in its bin: 1896 (8 significant bits)
+    assert s["p95_duration_ms"] == p95_bin(1900) == 1896
     assert s["uptime_permille"] == 857            # 18 / 21 = 0.8571
-    assert s["to"] - s["from"] == 86400 * US
+    assert s["from"] == hour_start(s["to"] - 86400 * US)     # whole hours back
     week = w.ok("monitor.stats", org=org, slug="stats", period="week")["stats"]
-    assert week["to"] - week["from"] == 7 * 86400 * US and week["total"] == 21
+    assert week["from"] == hour_start(week["to"] - 7 * 86400 * US) and week["total"] == 21
 
     # A month later, the day and week are empty but the month still counts them.
     loom.advance(8 * 86400)
     assert w.ok("monitor.stats", org=org, slug="stats", period="week")["stats"]["total"] == 0
     assert w.ok("monitor.stats", org=org, slug="stats", period="month")["stats"]["total"] == 21
+
+
+@pytest.mark.daemons("storaged")
+def test_stats_follow_a_run_from_start_to_finish(loom_clock):
+    loom = loom_clock
+    w = loom.wire()
+    org = org_of(loom, w)
+    m = create(w, org, "runs")
+    run = "22222222-2222-4222-8222-222222222222"
+    w.ok("checkin.record", key=m["ping_key"], kind="start", source="ping", run_id=run)
+    assert figures(stats(w, org, "runs")) == (0, 0, 0, 0, 0, None, None)   # open: no run yet
+    loom.advance(5000)          # into another hour: the run stays in its start's hour
+    w.ok("checkin.record", key=m["ping_key"], kind="error", source="ping", run_id=run,
+         duration_ms=4321)
+    assert figures(stats(w, org, "runs")) == (1, 0, 1, 0, 0, 4321, p95_bin(4321))
+    assert p95_bin(4321) == 4320
+    # A start and finish without a run id: the same run, counted once.
+    w.ok("checkin.record", key=m["ping_key"], kind="start", source="ping")
+    w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping", duration_ms=100)
+    assert figures(stats(w, org, "runs")) == (2, 1, 1, 0, 0, 2211, p95_bin(4321))
+    assert figures(stats(w, org, "runs", "day")) == figures(stats(w, org, "runs"))
+
+
+@pytest.mark.daemons("storaged")
+def test_stats_count_a_timeout_then_its_late_completion(loom_clock):
+    loom = loom_clock
+    w = loom.wire()
+    org = org_of(loom, w)
+    m = create(w, org, "slow", max_runtime=1)
+    run = "33333333-3333-4333-8333-333333333333"
+    cid = w.ok("checkin.record", key=m["ping_key"], kind="start", source="ping",
+               run_id=run)["checkin_id"]
+    timeout_at = checkins(w, org, "slow")[0]["timeout_at"]
+    loom.advance(90)
+    assert w.ok("verdict.timeout", monitor_id=m["id"], checkin_id=cid,
+                timeout_at=timeout_at)["applied"] is True
+    assert figures(stats(w, org, "slow")) == (1, 0, 0, 0, 1, None, None)
+    # The late completion gives the timed-out run its duration; it stays one timeout.
+    w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping", run_id=run,
+         duration_ms=95000)
+    assert checkins(w, org, "slow")[0]["status"] == "timeout"
+    assert figures(stats(w, org, "slow")) == (1, 0, 0, 0, 1, 95000, p95_bin(95000))
+    assert p95_bin(95000) == 94720
+
+
+def stat_hours_rows(loom):
+    """The entries of storaged's stat_hours table, read with mdb_dump."""
+    text = subprocess.run(["mdb_dump", "-s", "stat_hours", loom.data_dir],
+                          capture_output=True, text=True, check=True).stdout
+    body = text.split("HEADER=END", 1)[1].split("DATA=END", 1)[0]
+    return len([line for line in body.splitlines() if line.strip()]) // 2
+
+
+@pytest.mark.daemons("storaged")
+def test_stats_of_a_deleted_monitor_are_deleted(loom_clock):
+    loom = loom_clock
+    w = loom.wire()
+    org = org_of(loom, w)
+    m = create(w, org, "brief")
+    for hours in range(3):
+        w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping", duration_ms=10)
+        loom.advance(3600)
+    assert stats(w, org, "brief")["total"] == 3
+    assert stat_hours_rows(loom) == 3
+    w.ok("monitor.delete", org=org, slug="brief")
+    assert stat_hours_rows(loom) == 0
+    create(w, org, "brief")                     # the slug again: a new monitor, no history
+    assert figures(stats(w, org, "brief")) == (0, 0, 0, 0, 0, None, None)
+
+
+@pytest.mark.daemons("storaged")
+@pytest.mark.env(LOOM_RETENTION_DAYS="1", LOOM_RETENTION_PERIOD="200ms")
+def test_stats_lose_what_retention_removes(loom_clock):
+    loom = loom_clock
+    w = loom.wire()
+    org = org_of(loom, w)
+    m = create(w, org, "trimmed", schedule={"type": "interval", "value": 1, "unit": "week"})
+    w.ok("checkin.record", key=m["ping_key"], kind="error", source="ping", duration_ms=5000)
+    loom.advance(600)           # the same hour's bucket, mostly
+    w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping", duration_ms=7)
+    loom.advance(23 * 3600)
+    w.ok("checkin.record", key=m["ping_key"], kind="ok", source="ping", duration_ms=3)
+    assert figures(stats(w, org, "trimmed")) == (3, 2, 1, 0, 0, 1670, p95_bin(5000))
+
+    # Two hours later the first two are more than a day old: retention removes them,
+    # and the month's stats -- which reach back past them -- no longer count them.
+    loom.advance(2 * 3600)
+    wait_for("retention to remove the old check-ins",
+             lambda: len(checkins(w, org, "trimmed")) == 1)
+    assert figures(stats(w, org, "trimmed")) == (1, 1, 0, 0, 0, 3, 3)
+    assert stat_hours_rows(loom) == 1
 
 
 # --- retention ----------------------------------------------------------

@@ -2,7 +2,8 @@
  * test_migrate.c -- storaged's layout upgrades (storaged/migrate.c) on a
  * real LMDB environment: records of layout 1, written as storaged wrote
  * them, brought to layout 2; a second start changes nothing; a corrupt
- * record keeps the old layout whole; a newer layout is refused.
+ * record keeps the old layout whole; a newer layout is refused; check-ins
+ * of layout 3 get the stats hours of layout 4.
  * (tests/e2e/test_migration.py upgrades a database written by the old
  * storaged itself.)
  */
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "../../storaged/records.h"
+#include "../../storaged/stathours.h"
 #include "spec.h"
 #include "testlib.h"
 
@@ -193,6 +195,99 @@ test_a_corrupt_record_keeps_layout_1(void **state)
 	assert_int_equal(root.environment_count, 0);
 }
 
+/* Deletes every stats hour: the database as layout 3, which had none, left it. */
+static void
+drop_stat_hours(struct fixture *f)
+{
+	struct db_iter	 it;
+	struct key	*keys = NULL;
+	size_t		 n = 0, cap = 0;
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	db_iter_init(&it, &f->t, T_STAT_HOURS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			keys = xreallocarray(keys, cap, sizeof(*keys));
+		}
+		memcpy(keys[n].b, it.k.mv_data, it.k.mv_size);
+		keys[n++].len = it.k.mv_size;
+	}
+	db_iter_close(&it);
+	for (size_t i = 0; i < n; i++)
+		db_del(&f->t, T_STAT_HOURS, keys[i].b, keys[i].len);
+	db_put(&f->t, T_META, "version", 7, "3", 1);
+	db_put(&f->t, T_META, "root_org", 8, ROOT, ID_LEN);
+	assert_int_equal(db_commit(&f->t), 0);
+	free(keys);
+}
+
+static void
+month_of(struct fixture *f, const char *monitor_id, struct stats *s)
+{
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	stathours_stats(&f->t, monitor_id, T0, T0 + 30 * 86400 * US_PER_S, s);
+	assert_int_equal(f->t.ret, 0);
+	db_abort(&f->t);
+}
+
+/* Two monitors' check-ins over 100 hours: the upgrade sums the same stats hours. */
+static void
+test_layout_3_gets_stats_hours(void **state)
+{
+	static const enum checkin_status statuses[] = { CHECKIN_OK, CHECKIN_ERROR,
+		CHECKIN_MISSED, CHECKIN_IN_PROGRESS, CHECKIN_OK, CHECKIN_TIMEOUT };
+	struct fixture	*f = *state;
+	struct capture	*cap = &capbuf;
+	struct monitor	 m[2];
+	struct checkin	 c;
+	struct stats	 want[2], got;
+	size_t		 hours;
+	char		 buf[8];
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	put_monitor(f, ROOT, "a", NULL, "", &m[0]);
+	put_monitor(f, ROOT, "b", "prod", "prod", &m[1]);
+	for (int i = 0; i < 1000; i++) {
+		checkin_init(&c);
+		ids_new_at("chk", T0 + i * 6 * 60 * US_PER_S, c.id);
+		memcpy(c.monitor_id, m[i % 2].id, sizeof(c.monitor_id));
+		c.status = statuses[i % nitems(statuses)];
+		c.source = SOURCE_PING;
+		c.ts = T0 + i * 6 * 60 * US_PER_S;
+		if (c.status == CHECKIN_OK || c.status == CHECKIN_ERROR) {
+			c.finished_at = c.ts;
+			c.duration_ms = i * 997 % 100000;
+		}
+		c.untracked = i % 7 == 0;
+		rec_checkin_put(&f->c, &c);
+	}
+	assert_int_equal(db_commit(&f->t), 0);
+	month_of(f, m[0].id, &want[0]);
+	month_of(f, m[1].id, &want[1]);
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	hours = db_count(&f->t, T_STAT_HOURS);
+	db_abort(&f->t);
+	assert_true(hours > 100 && want[0].total > 0 && want[1].p95_duration_ms > 256);
+
+	drop_stat_hours(f);
+	month_of(f, m[0].id, &got);
+	assert_int_equal(got.total, 0);
+	capture_begin(cap);
+	assert_int_equal(migrate(&f->sd), 0);
+	capture_end(cap);
+	assert_int_equal(cap->n, 1);
+	assert_non_null(strstr(cap->rec[0], "lmdb: layout 3 upgraded to " LAYOUT));
+	assert_string_equal(version(f, buf), LAYOUT);
+	for (int i = 0; i < 2; i++) {
+		month_of(f, m[i].id, &got);
+		assert_memory_equal(&got, &want[i], sizeof(got));
+	}
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	assert_int_equal(db_count(&f->t, T_STAT_HOURS), hours);
+	db_abort(&f->t);
+}
+
 static void
 test_a_newer_layout_is_refused(void **state)
 {
@@ -208,6 +303,120 @@ test_a_newer_layout_is_refused(void **state)
 	capture_end(cap);
 	assert_int_equal(cap->n, 1);
 	assert_non_null(strstr(cap->rec[0], "layout version is newer; this storaged reads 1 to " LAYOUT));
+}
+
+/* A check-in as layouts 1 to 4 stored it: open runs keyed by monitor + ts + id. */
+static void
+put_v4_checkin(struct fixture *f, const struct checkin *c, bool open)
+{
+	struct mpw	 w;
+	struct key	 k;
+	const char	*data;
+	size_t		 len;
+
+	mpw_init(&w);
+	proto_checkin_encode(&w, c, true);
+	data = mpw_data(&w, &len);
+	db_put(&f->t, T_CHECKINS, c->id, ID_LEN, data, len);
+	mpw_destroy(&w);
+	key_checkin(&k, c->monitor_id, c->ts, c->id);
+	db_put(&f->t, T_MON_CHECKINS, k.b, k.len, "", 0);
+	if (open)
+		db_put(&f->t, T_OPEN_RUNS, k.b, k.len, c->run_id, strlen(c->run_id));
+}
+
+#define V4_RUNS	700	/* more than one pass of the conversion (256) */
+
+/*
+ * Layout 4 -> 5: every open run is re-keyed and counted, whatever its
+ * class; a timed-out run a start superseded stays closed; run ids find
+ * their newest check-in, open or not.
+ */
+static void
+test_layout_4_open_runs_are_rekeyed_and_counted(void **state)
+{
+	struct fixture	*f = *state;
+	struct capture	*cap = &capbuf;
+	struct monitor	 ms[2];
+	struct checkin	 c, got, pruned;
+	uint64_t	 open[2] = { 0, 0 };
+	char		 rid[40], buf[8];
+	int		 rc;
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, true), 0);
+	db_put(&f->t, T_META, "version", 7, "4", 1);
+	db_put(&f->t, T_META, "root_org", 8, ROOT, ID_LEN);
+	put_monitor(f, ROOT, "a", NULL, "", &ms[0]);
+	put_monitor(f, ROOT, "b", NULL, "", &ms[1]);
+	/* put_monitor's check-ins went through layout 5's writer: take that back. */
+	db_del(&f->t, T_OPEN_COUNTS, ms[0].id, ID_LEN);
+	db_del(&f->t, T_OPEN_COUNTS, ms[1].id, ID_LEN);
+	for (int i = 0; i < V4_RUNS; i++) {
+		int	 mi = i % 2;
+		bool	 is_open = i % 3 != 0;
+
+		checkin_init(&c);
+		ids_new_at("chk", T0 + i, c.id);
+		memcpy(c.monitor_id, ms[mi].id, sizeof(c.monitor_id));
+		c.source = SOURCE_PING;
+		c.ts = T0 + i;
+		c.status = is_open ? CHECKIN_IN_PROGRESS : CHECKIN_OK;
+		c.finished_at = is_open ? 0 : T0 + i;
+		c.untracked = i % 5 == 0;
+		/* Run ids repeat every 100 runs: the newest of each is the one found. */
+		if (i % 4 != 0) {
+			snprintf(rid, sizeof(rid), "00000000-0000-4000-8000-%012d", i % 100);
+			strlcpy_loom(c.run_id, rid, sizeof(c.run_id));
+		}
+		put_v4_checkin(f, &c, is_open);
+		open[mi] += is_open;
+	}
+	/* Timed out, not completed, superseded by a start: not an open run. */
+	checkin_init(&pruned);
+	ids_new_at("chk", T0 + V4_RUNS, pruned.id);
+	memcpy(pruned.monitor_id, ms[0].id, sizeof(pruned.monitor_id));
+	pruned.ts = T0 + V4_RUNS;
+	pruned.status = CHECKIN_TIMEOUT;
+	pruned.source = SOURCE_PING;
+	put_v4_checkin(f, &pruned, false);
+	assert_int_equal(db_commit(&f->t), 0);
+
+	capture_begin(cap);
+	rc = migrate(&f->sd);
+	capture_end(cap);
+	if (rc != 0 || cap->n != 1)
+		fail_msg("migrate: %d, %zu lines: %s", rc, (size_t)cap->n, cap->n ? cap->rec[0] : "");
+	assert_non_null(strstr(cap->rec[0], "lmdb: layout 4 upgraded to " LAYOUT));
+	assert_string_equal(version(f, buf), LAYOUT);
+
+	assert_int_equal(db_begin(f->sd.db, &f->t, false), 0);
+	assert_int_equal(rec_open_run_count(&f->t, ms[0].id), open[0]);
+	assert_int_equal(rec_open_run_count(&f->t, ms[1].id), open[1]);
+	assert_int_equal(db_count(&f->t, T_OPEN_RUNS), open[0] + open[1]);
+	assert_false(rec_run_is_open(&f->t, &pruned));
+	/* The oldest open run: i = 1 (i = 0 finished); the latest tracked of a: i = 698. */
+	assert_int_equal(rec_open_run_oldest(&f->t, ms[1].id, &got), 0);
+	assert_int_equal(got.ts, T0 + 1);
+	assert_int_equal(rec_open_run_find(&f->t, ms[0].id, "", false, &got), 0);
+	assert_int_equal(got.ts, T0 + 698);
+	/* Run id ...0001 last on b at i = 601 (tracked, open). */
+	assert_int_equal(rec_run_by_id(&f->t, ms[1].id, "00000000-0000-4000-8000-000000000001",
+	    false, &got), 0);
+	assert_int_equal(got.ts, T0 + 601);
+	assert_true(rec_run_is_open(&f->t, &got));
+	/* ...0003 last at i = 603: ok (603 % 3 == 0), still found. */
+	assert_int_equal(rec_run_by_id(&f->t, ms[1].id, "00000000-0000-4000-8000-000000000003",
+	    false, &got), 0);
+	assert_int_equal(got.ts, T0 + 603);
+	assert_false(rec_run_is_open(&f->t, &got));
+	/* ...0005 is untracked every time (i % 5 == 0). */
+	assert_int_equal(rec_run_by_id(&f->t, ms[1].id, "00000000-0000-4000-8000-000000000005",
+	    false, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_run_by_id(&f->t, ms[1].id, "00000000-0000-4000-8000-000000000005",
+	    true, &got), 0);
+	assert_int_equal(got.ts, T0 + 605);
+	assert_int_equal(f->t.ret, 0);
+	db_abort(&f->t);
 }
 
 /* A new database has nothing to upgrade: bootstrap() stamps it. */
@@ -232,8 +441,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_layout_1_is_upgraded_once),
 		T(test_a_corrupt_record_keeps_layout_1),
+		T(test_layout_3_gets_stats_hours),
 		T(test_a_newer_layout_is_refused),
 		T(test_a_new_database_is_left_to_bootstrap),
+		T(test_layout_4_open_runs_are_rekeyed_and_counted),
 	};
 #undef T
 	return cmocka_run_group_tests_name("migrate", tests, NULL, NULL);

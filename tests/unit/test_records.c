@@ -71,11 +71,13 @@ is_open(struct db_txn *t, const struct checkin *c)
 	struct key	 k;
 	MDB_val		 v;
 
-	key_checkin(&k, c->monitor_id, c->ts, c->id);
+	key_open_run(&k, c->monitor_id, key_run_class(c->untracked, c->run_id[0] != '\0'), c->ts,
+	    c->id);
 	if (db_get(t, T_OPEN_RUNS, k.b, k.len, &v) != 0)
 		return false;
 	assert_int_equal(v.mv_size, strlen(c->run_id));
 	assert_memory_equal(v.mv_data, c->run_id, v.mv_size);
+	assert_true(rec_run_is_open(t, c));
 	return true;
 }
 
@@ -228,8 +230,8 @@ test_checkin_put_get_delete(void **state)
 	db_abort(&f->t);
 
 	begin(f, true);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);
-	rec_checkin_delete(&f->t, m.id, c.ts, c.id);	/* twice: nothing left, no error */
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, c.ts, c.id);	/* twice: nothing left, no error */
 	commit(f);
 	begin(f, false);
 	assert_int_equal(rec_checkin_get(&f->t, c.id, &got), MDB_NOTFOUND);
@@ -370,12 +372,64 @@ test_open_run_find(void **state)
 	db_abort(&f->t);
 }
 
-/* Deleting a monitor removes its check-ins and every index entry; others stay. */
+/*
+ * The run-id index keeps finished runs until their check-in goes; the count
+ * follows the open runs; the oldest open run is found across classes.
+ */
+static void
+test_run_ids_counts_oldest(void **state)
+{
+	struct fixture	*f = *state;
+	struct monitor	 m;
+	struct checkin	 named, plain, untracked, got;
+
+	new_monitor(&m, ORG, "job");
+	new_checkin(&named, &m, CHECKIN_IN_PROGRESS, T0 + 300, RUN1);
+	new_checkin(&plain, &m, CHECKIN_IN_PROGRESS, T0 + 200, NULL);
+	new_checkin(&untracked, &m, CHECKIN_IN_PROGRESS, T0 + 100, RUN3);
+	untracked.untracked = true;
+	begin(f, true);
+	rec_monitor_put(&f->c, &m, NULL);
+	rec_checkin_put(&f->c, &named);
+	rec_checkin_put(&f->c, &named);	/* rewritten (a keep-alive): counted once */
+	rec_checkin_put(&f->c, &plain);
+	rec_checkin_put(&f->c, &untracked);
+	assert_int_equal(rec_open_run_count(&f->t, m.id), 3);
+	assert_int_equal(rec_open_run_oldest(&f->t, m.id, &got), 0);
+	assert_string_equal(got.id, untracked.id);
+	assert_int_equal(rec_run_by_id(&f->t, m.id, RUN3, false, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_run_by_id(&f->t, m.id, RUN3, true, &got), 0);
+
+	/* Finished: no longer open, still found by its run id. */
+	named.status = CHECKIN_OK;
+	named.finished_at = T0 + 400;
+	rec_checkin_put(&f->c, &named);
+	assert_int_equal(rec_open_run_count(&f->t, m.id), 2);
+	assert_int_equal(rec_open_run_find(&f->t, m.id, RUN1, false, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_run_by_id(&f->t, m.id, RUN1, false, &got), 0);
+	assert_string_equal(got.id, named.id);
+	assert_false(rec_run_is_open(&f->t, &got));
+	assert_int_equal(rec_open_run_find(&f->t, m.id, "", false, &got), 0);
+	assert_string_equal(got.id, plain.id);
+
+	/* Deleted (retention): every index entry goes, the count with it. */
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, named.ts, named.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, plain.ts, plain.id);
+	rec_checkin_delete(&f->t, &f->sd.scratch, m.id, untracked.ts, untracked.id);
+	assert_int_equal(rec_open_run_count(&f->t, m.id), 0);
+	assert_int_equal(db_count(&f->t, T_RUN_IDS), 0);
+	assert_int_equal(db_count(&f->t, T_OPEN_COUNTS), 0);
+	assert_int_equal(db_count(&f->t, T_OPEN_RUNS), 0);
+	assert_int_equal(f->t.ret, 0);
+	commit(f);
+}
+
+/* Deleting a monitor removes its check-ins, every index entry and its stats; others stay. */
 static void
 test_monitor_delete(void **state)
 {
 	static const enum db_table tables[] = { T_MONITORS, T_SLUGS, T_PING_KEYS, T_CHECKINS,
-		T_MON_CHECKINS, T_OPEN_RUNS };
+		T_MON_CHECKINS, T_OPEN_RUNS, T_OPEN_COUNTS };
 	struct fixture	*f = *state;
 	struct monitor	 gone, kept, got;
 	struct checkin	 c, kc;
@@ -394,6 +448,9 @@ test_monitor_delete(void **state)
 	new_checkin(&kc, &kept, CHECKIN_IN_PROGRESS, T0 + 1, NULL);
 	rec_checkin_put(&f->c, &kc);
 	commit(f);
+	begin(f, false);
+	assert_true(db_count(&f->t, T_STAT_HOURS) > 0);	/* gone's finished runs */
+	db_abort(&f->t);
 
 	begin(f, true);
 	rec_monitor_delete(&f->c, &gone);
@@ -405,6 +462,7 @@ test_monitor_delete(void **state)
 	/* What is left is exactly the kept monitor and its one open check-in. */
 	for (size_t i = 0; i < nitems(tables); i++)
 		assert_int_equal(after[i], 1);
+	assert_int_equal(db_count(&f->t, T_STAT_HOURS), 0);	/* kept's run is still open */
 	assert_int_equal(rec_monitor_get(&f->t, gone.id, &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_slug(&f->t, ORG, "gone", &got), MDB_NOTFOUND);
 	assert_int_equal(rec_monitor_by_ping_key(&f->t, gone.ping_key, &got), MDB_NOTFOUND);
@@ -577,6 +635,7 @@ main(void)
 		T(test_checkin_put_get_delete),
 		T(test_open_run_index),
 		T(test_open_run_find),
+		T(test_run_ids_counts_oldest),
 		T(test_monitor_delete),
 		T(test_org),
 		T(test_org_ping_key),
