@@ -8,8 +8,9 @@
  * as follow.c hands them out; one that is behind (just loaded, or busy
  * while events of its organization went by) reads its organization's
  * events from storaged's log (events.after) a page at a time until it has
- * caught up.  So nothing is buffered per channel but the one event it is
- * delivering.
+ * caught up, keeping up to AHEAD of the events a page holds for it (so a
+ * channel that takes one event in a hundred reads each page once).  So a
+ * channel holds at most AHEAD + 1 events, however far behind it is.
  *
  * An event a channel takes is delivered by courier.c; the outcome is
  * committed with channel.progress before the channel moves on: a 2xx
@@ -29,6 +30,7 @@
 #define IDLE_COMMIT_US	(5 * 1000000)	/* or an idle channel's, this long after the last */
 #define TICK_MS		200	/* retries and failed commits are looked at this often */
 #define LOAD_PAGE	PROTO_CHANNELS_MAX
+#define AHEAD		16	/* events of a page a channel keeps for later */
 
 enum achan_state {
 	AC_IDLE,		/* caught up, or waiting for its turn to fetch */
@@ -40,18 +42,26 @@ enum achan_state {
 	AC_COMMIT_WAIT,		/* channel.progress failed: again at the next tick */
 };
 
+/* An event a channel keeps: a copy, with its output tail. */
+struct kept_event {
+	struct event		 ev;
+	char			 output[ALERT_OUTPUT_TAIL];
+};
+
 struct achan {
 	struct alerts		*al;
 	struct channel		 ch;
 	enum achan_state	 state;
 	uint64_t		 done;		/* the last event it is done with */
+	uint64_t		 scanned;	/* the last event it has looked at (>= done) */
+	struct kept_event	*ahead;		/* AHEAD slots, once needed: a ring */
+	size_t			 ahead_first, ahead_n;	/* wanted events in (done, scanned] */
 	uint64_t		 committed;	/* the position storaged has */
 	int64_t			 committed_at;	/* real µs of the last commit */
 	bool			 behind;	/* events after done went by unseen */
 	bool			 gone;		/* deleted: freed when its call returns */
 	bool			 has_event;
-	struct event		 ev;		/* the event being delivered */
-	char			 output[ALERT_OUTPUT_TAIL];	/* its output tail */
+	struct kept_event	 cur;		/* the event being delivered */
 	struct delivery		 d;
 	enum channel_state	 new_state;	/* to commit with the delivery; NONE: same */
 	struct rpc_call		*call;
@@ -112,7 +122,7 @@ add(struct alerts *al, const struct channel *ch)
 
 	ac->al = al;
 	ac->ch = *ch;
-	ac->done = ac->committed = ch->position;
+	ac->done = ac->scanned = ac->committed = ch->position;
 	ac->behind = true;
 	if (al->n == al->cap) {
 		al->cap = al->cap ? al->cap * 2 : 16;
@@ -125,6 +135,7 @@ static void
 free_chan(struct achan *ac)
 {
 	sodium_memzero(&ac->ch, sizeof(ac->ch));
+	free(ac->ahead);
 	free(ac);
 }
 
@@ -155,30 +166,48 @@ drop(struct achan *ac)
 static void
 update(struct achan *ac, const struct channel *ch)
 {
-	uint64_t done = ac->done, committed = ac->committed;
+	uint64_t done = ac->done, committed = ac->committed, from;
 
 	ac->ch = *ch;
 	/* Re-enabled: storaged moved it past what happened meanwhile. */
 	ac->done = ch->position > done ? ch->position : done;
 	ac->committed = ch->position > committed ? ch->position : committed;
+	if (ac->scanned < ac->done)
+		ac->scanned = ac->done;
+	/* Its filters may have changed: what it kept is looked at again. */
+	from = ac->has_event && ac->d.seq > ac->done ? ac->d.seq : ac->done;
+	ac->ahead_n = 0;
+	ac->ahead_first = 0;
+	if (ac->scanned > from) {
+		ac->scanned = from;
+		ac->behind = true;
+	}
 }
 
 /* ---------- delivering one event ---------- */
 
+/* Copies e, whose output is borrowed from a reply, to keep it past the reply. */
+static void
+keep(struct kept_event *k, const struct event *e)
+{
+	k->ev = *e;
+	k->ev.checkin.output = NULL;
+	k->ev.checkin.output_len = 0;
+	if (e->has_checkin && e->checkin.output != NULL) {
+		size_t n = e->checkin.output_len < sizeof(k->output) ?
+		    e->checkin.output_len : sizeof(k->output);
+
+		memcpy(k->output, e->checkin.output, n);
+		k->ev.checkin.output = k->output;
+		k->ev.checkin.output_len = n;
+	}
+}
+
+/* Starts delivering e. */
 static void
 take(struct achan *ac, const struct event *e)
 {
-	ac->ev = *e;
-	ac->ev.checkin.output = NULL;
-	ac->ev.checkin.output_len = 0;
-	if (e->has_checkin && e->checkin.output != NULL) {
-		size_t n = e->checkin.output_len < sizeof(ac->output) ?
-		    e->checkin.output_len : sizeof(ac->output);
-
-		memcpy(ac->output, e->checkin.output, n);
-		ac->ev.checkin.output = ac->output;
-		ac->ev.checkin.output_len = n;
-	}
+	keep(&ac->cur, e);
 	ac->has_event = true;
 	memset(&ac->d, 0, sizeof(ac->d));
 	memcpy(ac->d.channel_id, ac->ch.id, sizeof(ac->d.channel_id));
@@ -189,6 +218,13 @@ take(struct achan *ac, const struct event *e)
 	ac->d.first_attempt_at = now_us();
 	ac->new_state = CHANNEL_STATE_NONE;
 	ac->state = AC_QUEUED;
+}
+
+/* The event being delivered is done with; so is what was skipped up to the next kept one. */
+static void
+done_with(struct achan *ac)
+{
+	ac->done = ac->ahead_n > 0 ? ac->d.seq : ac->scanned;
 }
 
 static void
@@ -211,13 +247,13 @@ on_sent(void *arg, const struct courier_result *res)
 	if (res->ok) {
 		ac->al->delivered++;
 		ac->d.status = DELIVERY_DELIVERED;
-		ac->done = ac->d.seq;
+		done_with(ac);
 		if (ac->ch.state == CHANNEL_FAILING)
 			ac->new_state = CHANNEL_OK;
 	} else if (now - ac->d.first_attempt_at >= (int64_t)cfg->alert_retry_for_ms * 1000) {
 		ac->al->failed++;
 		ac->d.status = DELIVERY_GAVE_UP;
-		ac->done = ac->d.seq;
+		done_with(ac);
 		ac->new_state = CHANNEL_FAILING;
 	} else {
 		ac->d.status = DELIVERY_RETRYING;
@@ -248,9 +284,9 @@ send_event(struct achan *ac)
 
 	if (h2o_linklist_is_linked(&ac->queued))
 		h2o_linklist_unlink(&ac->queued);
-	rc = ac->ev.type == EVENT_CHANNEL_TEST ?
+	rc = ac->cur.ev.type == EVENT_CHANNEL_TEST ?
 	    alert_render_test(&ac->ch, &ctx, &msg, &why) :
-	    alert_render(&ac->ch, &ac->ev, &ctx, &msg, &why);
+	    alert_render(&ac->ch, &ac->cur.ev, &ctx, &msg, &why);
 	if (rc == -1) {
 		alert_msg_free(&msg);
 		strlcpy_loom(res.error, why, sizeof(res.error));
@@ -329,6 +365,18 @@ commit(struct achan *ac)
 
 /* ---------- walking the log ---------- */
 
+/* Keeps e for after the event being delivered; false when there is no room. */
+static bool
+keep_ahead(struct achan *ac, const struct event *e)
+{
+	if (ac->ahead_n == AHEAD)
+		return false;
+	if (ac->ahead == NULL)
+		ac->ahead = xcalloc(AHEAD, sizeof(*ac->ahead));
+	keep(&ac->ahead[(ac->ahead_first + ac->ahead_n++) % AHEAD], e);
+	return true;
+}
+
 static void
 on_page(void *arg, const struct rpc_reply *r)
 {
@@ -337,6 +385,7 @@ on_page(void *arg, const struct rpc_reply *r)
 	struct proto_events_page	 pg;
 	struct mpr_err			 err;
 	struct event			 e;
+	bool				 full = false;
 
 	ac->call = NULL;
 	if (ac->gone) {
@@ -350,24 +399,22 @@ on_page(void *arg, const struct rpc_reply *r)
 	}
 	if (pg.head > al->head)
 		al->head = pg.head;
-	for (uint32_t i = 0; i < pg.events->size; i++) {
+	for (uint32_t i = 0; i < pg.events->size && !full; i++) {
 		if (proto_event_decode(&pg.events->ptr[i], &e, &err) == -1) {
 			log_warnx("alerts: a bad event in the log: %s", err.why);
 			continue;
 		}
-		if (e.seq <= ac->done)
+		if (e.seq <= ac->scanned)
 			continue;
-		if (channel_wants(&ac->ch, &e)) {
-			take(ac, &e);	/* copies what it keeps of the reply */
-			send_event(ac);
-			return;
-		}
-		ac->done = e.seq;
+		if (channel_wants(&ac->ch, &e) && !keep_ahead(ac, &e))
+			full = true;	/* the next page starts at it */
+		else
+			ac->scanned = e.seq;
 	}
-	if (pg.last > ac->done)
-		ac->done = pg.last;
+	if (!full && pg.last > ac->scanned)
+		ac->scanned = pg.last;
 	/* Live events that went by while the page was on its way count too. */
-	ac->behind = ac->done < al->head;
+	ac->behind = ac->scanned < al->head;
 	step(ac);
 }
 
@@ -378,7 +425,7 @@ fetch(struct achan *ac)
 	struct msg_events_after		*p = &q.u.events_after;
 
 	proto_req_init(&q, MSG_EVENTS_AFTER);
-	p->after = ac->done;
+	p->after = ac->scanned;
 	p->limit = PAGE;
 	memcpy(p->org, ac->ch.org, sizeof(p->org));
 	ac->state = AC_FETCHING;
@@ -386,12 +433,23 @@ fetch(struct achan *ac)
 		ac->state = AC_IDLE;	/* the next tick tries again */
 }
 
-/* What an idle channel does next: catch up, or commit what it skipped. */
+/* What an idle channel does next: deliver what it kept, catch up, or commit what it skipped. */
 static void
 step(struct achan *ac)
 {
 	if (ac->state != AC_IDLE || ac->al->sd->quitting)
 		return;
+	if (ac->ahead_n > 0) {
+		struct kept_event *k = &ac->ahead[ac->ahead_first];
+
+		ac->ahead_first = (ac->ahead_first + 1) % AHEAD;
+		ac->ahead_n--;
+		take(ac, &k->ev);
+		send_event(ac);
+		return;
+	}
+	if (ac->scanned > ac->done)
+		ac->done = ac->scanned;
 	if (ac->behind)
 		fetch(ac);
 	else if (ac->done >= ac->committed + SKIP_COMMIT ||
@@ -516,14 +574,15 @@ alerts_event(struct alerts *al, const struct event *e)
 	for (size_t i = 0; i < al->n; i++) {
 		struct achan *ac = al->chans[i];
 
-		if (e->seq <= ac->done || ac->behind)
+		if (e->seq <= ac->scanned || ac->behind)
 			continue;
-		if (ac->state != AC_IDLE) {
+		if (ac->state != AC_IDLE || ac->ahead_n > 0) {
 			/* Busy: it reads what went by from the log afterwards. */
 			if (strcmp(e->org, ac->ch.org) == 0)
 				ac->behind = true;
 			continue;
 		}
+		ac->scanned = e->seq;
 		if (channel_wants(&ac->ch, e)) {
 			take(ac, e);
 			send_event(ac);

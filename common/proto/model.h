@@ -354,7 +354,7 @@ struct event {
 #define CHANNEL_HEADER_VALUE_MAX 512
 #define CHANNEL_RECIPIENTS_MAX	10	/* email */
 #define EMAIL_ADDR_MAX		254
-#define CHANNEL_MONITORS_MAX	64	/* the monitors filter: slugs; none: every monitor */
+#define CHANNEL_MONITORS_MAX	100	/* the monitors filter: slugs; none: every monitor */
 #define CHANNEL_SECRET_MAX	64	/* "whsec_" and 43 characters of base64url */
 #define DELIVERY_ERROR_MAX	200
 #define ALERT_OUTPUT_TAIL	1024	/* bytes of a run's output an alerting event carries */

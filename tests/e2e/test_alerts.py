@@ -250,3 +250,47 @@ def test_private_targets_are_refused():
         wait_for("a refused attempt", lambda: any(
             "not allowed" in (d["last_error"] or "") for d in deliveries(api, ch)), timeout=15)
     assert hook.requests == []
+
+
+def readme_block(language):
+    """The ```language block of README.md's "Alert channels" section."""
+    import os
+    import re
+    with open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")) as f:
+        text = f.read()
+    section = text[text.index("\n### Alert channels\n"):]
+    section = section[:section.index("\n## ", 1)]
+    [block] = re.findall(rf"```{language}\n(.*?)```", section, re.S)
+    return block
+
+
+def test_the_readmes_signature_checks_verify_a_real_delivery():
+    import shutil
+    import subprocess
+    hook = Hook()
+    with system() as loom:
+        api = loom.http()
+        ch = channel(api, kind="webhook", url=hook.url)
+        assert api.post(f"/api/crons/channels/{ch['id']}/test").status == 202
+        [r] = hook.wait(1, timeout=20)
+    scope = {}
+    exec(readme_block("python"), scope)
+    assert scope["verify"](ch["secret"], r["headers"], r["body"]) is True
+    assert scope["verify"](ch["secret"], r["headers"], r["body"] + b" ") is False
+    assert scope["verify"]("whsec_other", r["headers"], r["body"]) is False
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed (scripts/deps installs it)")
+    headers = {k.lower(): v for k, v in r["headers"].items()}
+    js = readme_block("js") + """
+const [secret, headers, body] = JSON.parse(require("node:fs").readFileSync(0, "utf8"));
+const raw = Buffer.from(body, "base64");
+console.log(JSON.stringify([verify(secret, headers, raw),
+    verify(secret, headers, Buffer.concat([raw, Buffer.from(" ")])),
+    verify("whsec_other", headers, raw)]));
+"""
+    import base64
+    out = subprocess.run(["node", "-e", js], capture_output=True, text=True, timeout=30,
+                         input=json.dumps([ch["secret"], headers,
+                                           base64.b64encode(r["body"]).decode()]))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [True, False, False]

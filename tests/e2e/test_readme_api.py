@@ -69,6 +69,9 @@ def with_real_ids(api, command):
     command = re.sub(r"\bcurl -s(i?) ", r"curl -sS\1 --fail-with-body ", command)
     if "chk_…" in command:
         command = command.replace("chk_…", latest_checkin(api))
+    if "chn_…" in command:
+        channels = api.get("/api/crons/channels").json()["channels"]
+        command = command.replace("chn_…", channels[-1]["id"] if channels else "chn_none")
     if "tok_…" in command:
         tokens = [t for t in api.get("/api/crons/tokens").json()["tokens"] if t["name"] == "ci"]
         command = command.replace("tok_…", tokens[-1]["id"])
