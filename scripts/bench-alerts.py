@@ -22,6 +22,7 @@ failures went in at (deliveries cannot outrun their events).
 import argparse
 import asyncio
 import http.client
+import multiprocessing
 import os
 import statistics
 import sys
@@ -40,62 +41,84 @@ SENDERS = 8
 
 
 class Receiver:
-    """Counts deliveries: arrival time of each (channel path, Loom-Event-Id)."""
+    """Counts deliveries in a process of its own (so that the senders' threads
+    do not delay its clock readings): the first arrival of each (channel path,
+    Loom-Event-Id), on the system-wide monotonic clock, with its monitor."""
 
     def __init__(self):
+        ctx = multiprocessing.get_context("fork")
         self.port = free_port()
-        self.arrivals = {}          # (path, event id) -> monotonic time, first arrival
-        self.slugs = {}             # event id -> monitor slug (from the path's channel)
-        self.held = 0               # requests waiting for the gate
-        self.loop = asyncio.new_event_loop()
-        self.gate = None
-        ready = threading.Event()
-        threading.Thread(target=self._run, args=(ready,), daemon=True).start()
+        self.open = ctx.Event()
+        self.open.set()
+        self.held = ctx.Value("i", 0, lock=False)
+        self.seen = ctx.Value("i", 0, lock=False)
+        self.ask, self.answer = ctx.Pipe()
+        ready = ctx.Event()
+        self.proc = ctx.Process(target=self._run, args=(ready,), daemon=True)
+        self.proc.start()
         ready.wait()
 
     def _run(self, ready):
-        asyncio.set_event_loop(self.loop)
-        self.gate = asyncio.Event()
-        self.gate.set()
-        server = self.loop.run_until_complete(
-            asyncio.start_server(self._serve, "127.0.0.1", self.port, backlog=1024))
-        ready.set()
-        self.loop.run_until_complete(server.serve_forever())
+        arrivals, slugs = {}, {}
+        loop = asyncio.new_event_loop()
 
-    async def _serve(self, reader, writer):
-        try:
+        async def gate():
+            while not self.open.is_set():
+                await asyncio.sleep(0.001)
+
+        async def serve(reader, writer):
+            try:
+                while True:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    lines = head.decode("latin-1").split("\r\n")
+                    path = lines[0].split(" ")[1]
+                    fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+                    body = await reader.readexactly(int(fields.get("Content-Length", "0")))
+                    if not self.open.is_set():
+                        self.held.value += 1
+                        await gate()
+                    key = (path, fields.get("Loom-Event-Id"))
+                    if key not in arrivals:
+                        arrivals[key] = time.monotonic()
+                        self.seen.value += 1
+                        marker = body.find(b'"slug":"')
+                        if marker >= 0:
+                            slugs[key] = body[marker + 8:body.index(b'"', marker + 8)].decode()
+                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    await writer.drain()
+            except (asyncio.IncompleteReadError, ConnectionError):
+                pass
+            finally:
+                writer.close()
+
+        async def report():
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                fields = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-                length = int(fields.get("Content-Length", "0"))
-                body = await reader.readexactly(length)
-                if not self.gate.is_set():
-                    self.held += 1
-                    await self.gate.wait()
-                key = (path, fields.get("Loom-Event-Id"))
-                if key not in self.arrivals:
-                    self.arrivals[key] = time.monotonic()
-                    marker = body.find(b'"slug":"')
-                    if marker >= 0:
-                        end = body.index(b'"', marker + 8)
-                        self.slugs[key] = body[marker + 8:end].decode()
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+                if self.answer.poll():
+                    self.answer.recv()
+                    self.answer.send((arrivals, slugs))
+                await asyncio.sleep(0.05)
+
+        loop.run_until_complete(asyncio.start_server(serve, "127.0.0.1", self.port,
+                                                     backlog=1024))
+        ready.set()
+        loop.run_until_complete(report())
 
     def count(self):
-        return len(self.arrivals)
+        return self.seen.value
 
     def hold(self):
-        self.loop.call_soon_threadsafe(self.gate.clear)
+        self.open.clear()
 
     def release(self):
-        self.loop.call_soon_threadsafe(self.gate.set)
+        self.open.set()
+
+    def arrivals(self):
+        """{(path, event id): monotonic time}, {(path, event id): monitor slug}."""
+        self.ask.send("report")
+        return self.ask.recv()
+
+    def stop(self):
+        self.proc.kill()
 
 
 def fail_all(addr, keys, rate=None):
@@ -168,29 +191,34 @@ def main():
         acked, took = fail_all(loom.http_addr, keys)
         ping_rate = len(keys) / took
         end = time.monotonic() + 30
-        while rx.held < CHANNELS and time.monotonic() < end:
+        while rx.held.value < CHANNELS and time.monotonic() < end:
             time.sleep(0.05)
         opened = time.monotonic()
         rx.release()
         got = wait_count(rx, len(keys), 120)
-        burst = got / max(max(rx.arrivals.values()) - opened, 1e-9) if got else 0.0
+        arrived, _ = rx.arrivals()
+        burst = got / max(max(arrived.values()) - opened, 1e-9) if got else 0.0
 
         # steady: --rate failures per second, each monitor once more
-        before = dict(rx.arrivals)
+        before = set(arrived)
         n = min(len(keys), int(args.rate * args.seconds))
         acked, _ = fail_all(loom.http_addr, keys[:n], rate=args.rate)
         wait_count(rx, len(before) + n, 60)
+        arrived, slugs = rx.arrivals()
         latencies = []
         slug_ack = {slug_of[k]: t for k, t in acked.items()}
-        for key, t in rx.arrivals.items():
-            if key not in before and rx.slugs.get(key) in slug_ack:
-                latencies.append(t - slug_ack[rx.slugs[key]])
+        for key, t in arrived.items():
+            if key not in before and slugs.get(key) in slug_ack:
+                latencies.append(t - slug_ack[slugs[key]])
         latencies.sort()
         p50 = latencies[len(latencies) // 2] if latencies else float("inf")
         p99 = latencies[int(len(latencies) * 0.99)] if latencies else float("inf")
         rss = rss_bytes(loom.daemons["streamd"].proc.pid)
     finally:
+        rx.stop()
         codes = loom.stop()
+        summary = [line for line in loom.daemons["streamd"].log().splitlines()
+                   if "alerts:" in line and "delivered" in line]
         loom.cleanup()
         if any(c != 0 for c in codes.values()):
             print(f"a daemon exited badly: {codes}", file=sys.stderr)
@@ -201,7 +229,8 @@ def main():
     print(f"steady {args.rate:.0f} events/s for {args.seconds:.0f} s: {len(latencies)} "
           f"deliveries, ping -> delivery p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; "
           f"target p99 <= 1000 ms: {'PASS' if lat_ok else 'FAIL'}")
-    print(f"streamd RSS {rss / 2**20:.1f} MiB")
+    print(f"streamd RSS {rss / 2**20:.1f} MiB; " + (summary[-1].split("info: ")[-1]
+                                                    if summary else "no alerts summary"))
     tsv = os.environ.get("BENCH_TSV")
     if tsv:
         with open(tsv, "a") as f:

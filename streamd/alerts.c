@@ -12,11 +12,15 @@
  * channel that takes one event in a hundred reads each page once).  So a
  * channel holds at most AHEAD + 1 events, however far behind it is.
  *
- * An event a channel takes is delivered by courier.c; the outcome is
- * committed with channel.progress before the channel moves on: a 2xx
- * delivers and moves the position past it; a failure is logged and
- * retried after alert_backoff_ms(); after LOOM_ALERT_RETRY_FOR the
- * delivery is given up, the channel turns failing and moves on.  Events a
+ * An event a channel takes is delivered by courier.c and its outcome
+ * committed with channel.progress: a 2xx delivers and moves the position
+ * past it; a failure is logged and retried after alert_backoff_ms();
+ * after LOOM_ALERT_RETRY_FOR the delivery is given up, the channel turns
+ * failing and moves on.  Commits are pipelined (up to COMMITS_MAX in
+ * flight per channel; storaged keeps the largest position): the next
+ * delivery need not wait for the last one's commit.  A crash before a
+ * commit only makes deliveries happen again (at least once; receivers
+ * dedupe on Loom-Event-Id).  Events a
  * channel skips move its position lazily (every SKIP_COMMIT events, or
  * when it goes idle): after a crash they are only skipped again.
  */
@@ -31,6 +35,7 @@
 #define TICK_MS		200	/* retries and failed commits are looked at this often */
 #define LOAD_PAGE	PROTO_CHANNELS_MAX
 #define AHEAD		16	/* events of a page a channel keeps for later */
+#define COMMITS_MAX	4	/* channel.progress in flight per channel */
 
 enum achan_state {
 	AC_IDLE,		/* caught up, or waiting for its turn to fetch */
@@ -38,8 +43,6 @@ enum achan_state {
 	AC_QUEUED,		/* has an event to deliver; waits for room in the courier */
 	AC_SENDING,		/* the courier is delivering it */
 	AC_RETRY_WAIT,		/* failed; tries again at d.next_retry_at */
-	AC_COMMITTING,		/* channel.progress is on its way */
-	AC_COMMIT_WAIT,		/* channel.progress failed: again at the next tick */
 };
 
 /* An event a channel keeps: a copy, with its output tail. */
@@ -63,10 +66,20 @@ struct achan {
 	bool			 has_event;
 	struct kept_event	 cur;		/* the event being delivered */
 	struct delivery		 d;
-	enum channel_state	 new_state;	/* to commit with the delivery; NONE: same */
-	struct rpc_call		*call;
+	struct rpc_call		*fetch;		/* the events.after under way */
+	h2o_linklist_t		 commits;	/* struct commit under way, oldest first */
+	size_t			 ncommits;
+	bool			 recommit;	/* a commit failed: the position again */
 	struct courier_call	*send;
 	h2o_linklist_t		 queued;	/* in al->waiting while AC_QUEUED */
+};
+
+/* A channel.progress under way. */
+struct commit {
+	struct achan		*ac;
+	struct rpc_call		*call;
+	uint64_t		 position;
+	h2o_linklist_t		 link;		/* in ac->commits */
 };
 
 /* A channel.changed being looked up. */
@@ -91,12 +104,12 @@ struct alerts {
 	h2o_timeout_t		 tick_timeout;
 	h2o_timeout_entry_t	 tick;
 	h2o_timeout_entry_t	 kick;		/* room in the courier: send the waiting */
-	uint64_t		 delivered, failed;	/* since start, for the log */
+	uint64_t		 delivered, failed, pages;	/* since start, for the log */
 };
 
 static void	 step(struct achan *);
 static void	 fetch(struct achan *);
-static void	 commit(struct achan *);
+static void	 commit(struct achan *, const struct delivery *, enum channel_state);
 
 static int64_t
 now_us(void)
@@ -124,11 +137,26 @@ add(struct alerts *al, const struct channel *ch)
 	ac->ch = *ch;
 	ac->done = ac->scanned = ac->committed = ch->position;
 	ac->behind = true;
+	h2o_linklist_init_anchor(&ac->commits);
 	if (al->n == al->cap) {
 		al->cap = al->cap ? al->cap * 2 : 16;
 		al->chans = xreallocarray(al->chans, al->cap, sizeof(*al->chans));
 	}
 	al->chans[al->n++] = ac;
+}
+
+/* Abandons the channel's commits under way (the position is committed again at start). */
+static void
+cancel_commits(struct achan *ac)
+{
+	while (!h2o_linklist_is_empty(&ac->commits)) {
+		struct commit *c = H2O_STRUCT_FROM_MEMBER(struct commit, link, ac->commits.next);
+
+		rpc_cancel(c->call);
+		h2o_linklist_unlink(&c->link);
+		free(c);
+	}
+	ac->ncommits = 0;
 }
 
 static void
@@ -156,7 +184,8 @@ drop(struct achan *ac)
 	}
 	if (h2o_linklist_is_linked(&ac->queued))
 		h2o_linklist_unlink(&ac->queued);
-	if (ac->call != NULL)
+	cancel_commits(ac);
+	if (ac->fetch != NULL)
 		ac->gone = true;	/* its callback frees it */
 	else
 		free_chan(ac);
@@ -216,7 +245,6 @@ take(struct achan *ac, const struct event *e)
 	memcpy(ac->d.monitor_slug, e->monitor.slug, sizeof(ac->d.monitor_slug));
 	ac->d.http_status = NONE;
 	ac->d.first_attempt_at = now_us();
-	ac->new_state = CHANNEL_STATE_NONE;
 	ac->state = AC_QUEUED;
 }
 
@@ -233,6 +261,7 @@ on_sent(void *arg, const struct courier_result *res)
 	struct achan		*ac = arg;
 	const struct streamd_cfg *cfg = ac->al->sd->cfg;
 	int64_t			 now = now_us();
+	enum channel_state	 state;
 
 	ac->send = NULL;
 	/* A slot is free: the oldest waiting channel gets it, at the end of the turn. */
@@ -243,24 +272,29 @@ on_sent(void *arg, const struct courier_result *res)
 	ac->d.http_status = res->http_status;
 	strlcpy_loom(ac->d.last_error, res->ok ? "" : res->error, sizeof(ac->d.last_error));
 	ac->d.next_retry_at = 0;
-	ac->new_state = CHANNEL_STATE_NONE;
 	if (res->ok) {
 		ac->al->delivered++;
 		ac->d.status = DELIVERY_DELIVERED;
-		done_with(ac);
-		if (ac->ch.state == CHANNEL_FAILING)
-			ac->new_state = CHANNEL_OK;
+		state = ac->ch.state == CHANNEL_FAILING ? CHANNEL_OK : CHANNEL_STATE_NONE;
 	} else if (now - ac->d.first_attempt_at >= (int64_t)cfg->alert_retry_for_ms * 1000) {
 		ac->al->failed++;
 		ac->d.status = DELIVERY_GAVE_UP;
-		done_with(ac);
-		ac->new_state = CHANNEL_FAILING;
+		state = CHANNEL_FAILING;
 	} else {
 		ac->d.status = DELIVERY_RETRYING;
 		ac->d.next_retry_at = now + alert_backoff_ms(ac->d.attempts,
 		    randombytes_random()) * 1000;
+		commit(ac, &ac->d, CHANNEL_STATE_NONE);
+		ac->state = AC_RETRY_WAIT;
+		return;
 	}
-	commit(ac);
+	done_with(ac);
+	if (state != CHANNEL_STATE_NONE)
+		ac->ch.state = state;
+	commit(ac, &ac->d, state);
+	ac->has_event = false;
+	ac->state = AC_IDLE;
+	step(ac);
 }
 
 /*
@@ -311,56 +345,59 @@ send_event(struct achan *ac)
 static void
 on_committed(void *arg, const struct rpc_reply *r)
 {
-	struct achan			*ac = arg;
+	struct commit			*c = arg;
+	struct achan			*ac = c->ac;
 	struct reply_channel_progress	 a;
 	struct mpr_err			 err;
+	uint64_t			 position = c->position;
 
-	ac->call = NULL;
-	if (ac->gone) {
-		free_chan(ac);
-		return;
-	}
+	h2o_linklist_unlink(&c->link);
+	ac->ncommits--;
+	free(c);
 	if (!r->ok || proto_reply_decode(MSG_CHANNEL_PROGRESS, r->body->map, &a, &err) == -1) {
-		log_warnx("alerts: channel.progress failed: %s",
-		    r->ok ? err.why : r->message);
-		ac->state = AC_COMMIT_WAIT;	/* the next tick tries again */
+		log_warnx("alerts: channel.progress failed: %s", r->ok ? err.why : r->message);
+		ac->recommit = true;	/* the position again, at the next step */
 		return;
 	}
 	if (!a.applied) {	/* deleted meanwhile: channel.changed will say so too */
 		drop(ac);
 		return;
 	}
-	ac->committed = ac->done;
+	if (position > ac->committed)
+		ac->committed = position;
 	ac->committed_at = now_us();
-	if (ac->new_state != CHANNEL_STATE_NONE)
-		ac->ch.state = ac->new_state;
-	if (ac->has_event && ac->d.status == DELIVERY_RETRYING) {
-		ac->state = AC_RETRY_WAIT;
-		return;
-	}
-	ac->has_event = false;
-	ac->state = AC_IDLE;
 	step(ac);
 }
 
-/* Commits the position (and the delivery's outcome, when there is one). */
+/*
+ * Commits the position, with a delivery's outcome for its log and the
+ * channel's new state (NONE: the same) when there is one.
+ */
 static void
-commit(struct achan *ac)
+commit(struct achan *ac, const struct delivery *d, enum channel_state state)
 {
 	struct proto_req		 q;
 	struct msg_channel_progress	*p = &q.u.channel_progress;
+	struct commit			*c = xcalloc(1, sizeof(*c));
 
 	proto_req_init(&q, MSG_CHANNEL_PROGRESS);
 	memcpy(p->channel_id, ac->ch.id, sizeof(p->channel_id));
 	p->position = ac->done;
-	if (ac->has_event) {
+	if (d != NULL) {
 		p->has_delivery = true;
-		p->delivery = ac->d;
-		p->state = ac->new_state;
+		p->delivery = *d;
+		p->state = state;
 	}
-	ac->state = AC_COMMITTING;
-	if ((ac->call = rpc_send(ac->al->sd->rpc, &q, on_committed, ac)) == NULL)
-		ac->state = AC_COMMIT_WAIT;
+	c->ac = ac;
+	c->position = ac->done;
+	if ((c->call = rpc_send(ac->al->sd->rpc, &q, on_committed, c)) == NULL) {
+		free(c);
+		ac->recommit = true;
+		return;
+	}
+	ac->recommit = false;
+	h2o_linklist_insert(&ac->commits, &c->link);
+	ac->ncommits++;
 }
 
 /* ---------- walking the log ---------- */
@@ -387,7 +424,7 @@ on_page(void *arg, const struct rpc_reply *r)
 	struct event			 e;
 	bool				 full = false;
 
-	ac->call = NULL;
+	ac->fetch = NULL;
 	if (ac->gone) {
 		free_chan(ac);
 		return;
@@ -424,12 +461,13 @@ fetch(struct achan *ac)
 	struct proto_req		 q;
 	struct msg_events_after		*p = &q.u.events_after;
 
+	ac->al->pages++;
 	proto_req_init(&q, MSG_EVENTS_AFTER);
 	p->after = ac->scanned;
 	p->limit = PAGE;
 	memcpy(p->org, ac->ch.org, sizeof(p->org));
 	ac->state = AC_FETCHING;
-	if ((ac->call = rpc_send(ac->al->sd->rpc, &q, on_page, ac)) == NULL)
+	if ((ac->fetch = rpc_send(ac->al->sd->rpc, &q, on_page, ac)) == NULL)
 		ac->state = AC_IDLE;	/* the next tick tries again */
 }
 
@@ -437,8 +475,10 @@ fetch(struct achan *ac)
 static void
 step(struct achan *ac)
 {
-	if (ac->state != AC_IDLE || ac->al->sd->quitting)
+	if (ac->state != AC_IDLE || ac->al->sd->quitting || ac->ncommits >= COMMITS_MAX)
 		return;
+	if (ac->recommit && ac->ncommits == 0)
+		commit(ac, NULL, CHANNEL_STATE_NONE);
 	if (ac->ahead_n > 0) {
 		struct kept_event *k = &ac->ahead[ac->ahead_first];
 
@@ -452,9 +492,9 @@ step(struct achan *ac)
 		ac->done = ac->scanned;
 	if (ac->behind)
 		fetch(ac);
-	else if (ac->done >= ac->committed + SKIP_COMMIT ||
-	    (ac->done > ac->committed && now_us() - ac->committed_at >= IDLE_COMMIT_US))
-		commit(ac);
+	else if (ac->ncommits == 0 && (ac->done >= ac->committed + SKIP_COMMIT ||
+	    (ac->done > ac->committed && now_us() - ac->committed_at >= IDLE_COMMIT_US)))
+		commit(ac, NULL, CHANNEL_STATE_NONE);
 }
 
 /* ---------- the feed ---------- */
@@ -572,23 +612,25 @@ alerts_event(struct alerts *al, const struct event *e)
 	if (e->type == EVENT_CHANNEL_CHANGED && al->loaded)
 		reload(al, e->channel_id);
 	for (size_t i = 0; i < al->n; i++) {
-		struct achan *ac = al->chans[i];
+		struct achan	*ac = al->chans[i];
+		bool		 wanted;
 
 		if (e->seq <= ac->scanned || ac->behind)
 			continue;
-		if (ac->state != AC_IDLE || ac->ahead_n > 0) {
-			/* Busy: it reads what went by from the log afterwards. */
-			if (strcmp(e->org, ac->ch.org) == 0)
-				ac->behind = true;
-			continue;
-		}
-		ac->scanned = e->seq;
-		if (channel_wants(&ac->ch, e)) {
-			take(ac, e);
-			send_event(ac);
+		wanted = channel_wants(&ac->ch, e);
+		if (ac->state == AC_IDLE && ac->ahead_n == 0) {
+			ac->scanned = e->seq;
+			if (wanted) {
+				take(ac, e);
+				send_event(ac);
+			} else {
+				ac->done = e->seq;
+				step(ac);
+			}
+		} else if (!wanted || keep_ahead(ac, e)) {
+			ac->scanned = e->seq;	/* busy: kept for later, or nothing to it */
 		} else {
-			ac->done = e->seq;
-			step(ac);
+			ac->behind = true;	/* no room: it reads the log afterwards */
 		}
 	}
 }
@@ -623,8 +665,6 @@ on_tick(h2o_timeout_entry_t *entry)
 
 		if (ac->state == AC_RETRY_WAIT && now >= ac->d.next_retry_at)
 			send_event(ac);
-		else if (ac->state == AC_COMMIT_WAIT)
-			commit(ac);
 		else
 			step(ac);
 	}
@@ -670,8 +710,9 @@ alerts_destroy(struct alerts **alp)
 		h2o_timeout_unlink(&al->kick);
 	courier_destroy(&al->courier);	/* cancels every delivery: they run again at start */
 	for (size_t i = 0; i < al->n; i++) {
-		if (al->chans[i]->call != NULL)
-			rpc_cancel(al->chans[i]->call);
+		if (al->chans[i]->fetch != NULL)
+			rpc_cancel(al->chans[i]->fetch);
+		cancel_commits(al->chans[i]);
 		free_chan(al->chans[i]);
 	}
 	if (al->load_call != NULL)
@@ -683,8 +724,8 @@ alerts_destroy(struct alerts **alp)
 		h2o_linklist_unlink(&rl->link);
 		free(rl);
 	}
-	log_info("alerts: %" PRIu64 " delivered, %" PRIu64 " given up", al->delivered,
-	    al->failed);
+	log_info("alerts: %" PRIu64 " delivered, %" PRIu64 " given up, %" PRIu64 " pages of the "
+	    "log read", al->delivered, al->failed, al->pages);
 	free(al->chans);
 	free(al);
 	*alp = NULL;
