@@ -5,7 +5,7 @@ import pytest
 
 from loomtest import Http
 
-HOOK = {"kind": "webhook", "url": "http://127.0.0.1:9/hook"}
+HOOK = {"kind": "webhook", "url": "https://hooks.example.com/loom"}
 
 
 def error_of(r, status):

@@ -14,7 +14,7 @@ import urllib.parse
 
 import pytest
 
-from loomtest import Http, binary, exists, free_port
+from loomtest import Http, binary, exists, free_port, wait_for
 
 LOOMCTL = binary("loomctl")
 
@@ -402,6 +402,45 @@ def test_tokens_create_list_revoke(loom):
     assert r.returncode == 1 and r.stderr.startswith("loomctl: 401 unauthorized: ")
     r = ctl(loom, "tokens", "create", "--scope", "everything")
     assert r.returncode == 1 and "(field: scopes)" in r.stderr
+
+
+@pytest.mark.env(LOOM_WEBHOOK_ALLOW_PRIVATE="1")
+def test_channels_create_list_test_deliveries_delete(loom):
+    from alertsink import Hook
+    hook = Hook()
+    r = ctl(loom, "channels", "create", "--kind", "email", "--to", "ops@example.com",
+            "--to", "dev@example.com", "--name", "Ops", "--event", "monitor.missed",
+            "--monitor", "db")
+    assert r.returncode == 0, r.stderr
+    said, secret = r.stdout.rstrip("\n").split("\n")
+    assert said.startswith("created chn_") and said.endswith(
+        "(email Ops); its signing secret, shown only now:"), said
+    assert secret.startswith("whsec_")
+    mail_id = said.split()[1]
+    r = ctl(loom, "channels", "list")
+    rows = {row["ID"]: row for row in table(r.stdout)}
+    assert (rows[mail_id]["KIND"], rows[mail_id]["STATE"], rows[mail_id]["TARGET"]) == \
+        ("email", "ok", "ops@example.com, dev@example.com")
+    assert secret not in r.stdout
+    r = ctl(loom, "--json", "channels", "list")
+    assert json.loads(r.stdout) == loom.http().get("/api/crons/channels").json()
+    # a webhook's test message, then its delivery in the log
+    r = ctl(loom, "--json", "channels", "create", "--kind", "webhook", "--url", hook.url)
+    hook_id = json.loads(r.stdout)["id"]
+    r = ctl(loom, "channels", "test", hook_id)
+    assert r.returncode == 0 and r.stdout.startswith("test message queued as event "), r
+    hook.wait(1, timeout=20)
+    wait_for("the delivery logged", lambda: "delivered" in ctl(
+        loom, "channels", "deliveries", hook_id).stdout)
+    [row] = table(ctl(loom, "channels", "deliveries", hook_id, "--limit", "5").stdout)
+    assert (row["TYPE"], row["STATUS"], row["HTTP"], row["ATTEMPTS"]) == \
+        ("channel.test", "delivered", "200", "1")
+    r = ctl(loom, "channels", "delete", mail_id)
+    assert (r.returncode, r.stdout) == (0, f"deleted {mail_id}\n"), r
+    r = ctl(loom, "channels", "create", "--kind", "webhook", "--url", "ftp://x/y")
+    assert r.returncode == 1 and "(field: url)" in r.stderr
+    r = ctl(loom, "channels", "create", "--url", "https://x.example/y")
+    assert r.returncode == 64 and "--kind" in r.stderr
 
 
 def test_a_refusal_for_want_of_scope_names_the_real_path(loom):
