@@ -57,7 +57,7 @@ def test_a_webhook_gets_error_missed_and_healthy_signed_in_order():
     hook = Hook()
     with system(testhooks=True) as loom:
         api = loom.http()
-        ch = channel(api, kind="webhook", url=hook.url, headers={"X-Team": "ops"})
+        ch = channel(api, kind="webhook", url=hook.url, headers={"X-Team": "ops-7f3a"})
         m = monitor(api, "backup", timezone="Europe/Berlin", name="Nightly backup",
                     schedule={"type": "interval", "value": 1, "unit": "hour"})
         ping(loom, m, "/fail", b"step 3: disk full")
@@ -66,6 +66,9 @@ def test_a_webhook_gets_error_missed_and_healthy_signed_in_order():
         ping(loom, m)                             # and it recovers
         reqs = hook.wait(3)
         healthy = json.loads(reqs[2]["body"])
+        time.sleep(0.5)
+        logs = loom.logs()
+    assert ch["secret"] not in logs and "ops-7f3a" not in logs   # no secret is logged
     assert [e["type"] for e in (err, missed, healthy)] == \
         ["checkin.error", "monitor.missed", "monitor.healthy"]
     assert err["schema"] == "loom.alert.v1"
@@ -78,7 +81,7 @@ def test_a_webhook_gets_error_missed_and_healthy_signed_in_order():
     assert healthy["new_health"] == "healthy"
     for r in reqs:
         h = r["headers"]
-        assert h["Content-Type"].startswith("application/json") and h["X-Team"] == "ops"
+        assert h["Content-Type"].startswith("application/json") and h["X-Team"] == "ops-7f3a"
         assert int(h["Loom-Event-Id"]) == json.loads(r["body"])["event_id"]
         assert verify(ch["secret"], r), "the signature does not verify"
         assert not verify("whsec_wrong", r)
@@ -294,3 +297,19 @@ console.log(JSON.stringify([verify(secret, headers, raw),
                                            base64.b64encode(r["body"]).decode()]))
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == [True, False, False]
+
+
+def test_reminders_go_where_the_failure_went():
+    hook = Hook()
+    with system(testhooks=True) as loom:
+        api = loom.http()
+        channel(api, kind="webhook", url=hook.url, events=["checkin.error"])
+        m = monitor(api, "nag", schedule={"type": "interval", "value": 1, "unit": "day"})
+        assert api.patch("/api/crons/monitors/nag", {"renotify_minutes": 30}).status == 200
+        ping(loom, m, "/fail")
+        [err] = hook.events(1, timeout=20)
+        loom.advance(31 * 60)
+        reminder = hook.events(2, timeout=20)[1]
+    assert err["type"] == "checkin.error"
+    assert (reminder["type"], reminder["reminder"]) == ("monitor.reminder", True)
+    assert reminder["monitor"]["slug"] == "nag" and reminder["new_health"] == "failing"
