@@ -12,6 +12,7 @@ condition until a deadline and fails with what it last saw.
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -39,10 +40,25 @@ def exists(name):
     return os.path.exists(binary(name))
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, never the same twice in this process: the
+    kernel may hand the same ephemeral port to two binds to 0 in a row (a
+    system's HTTP and stream ports once collided so).  Taken below the
+    ephemeral range, where no outgoing connection's source port lands."""
+    while True:
+        port = random.randrange(20000, 32000)
+        if port in _ports_given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _ports_given.add(port)
+        return port
 
 
 def wait_for(what, check, timeout=10.0, interval=0.01):
