@@ -227,6 +227,7 @@ void	 api_orgs_create(struct call *);
 void	 api_org_get(struct call *);
 void	 api_org_rotate_ping_key(struct call *);
 void	 api_channels_list(struct call *);
+void	 api_schedule_preview(struct call *);
 void	 api_channels_create(struct call *);
 void	 api_channel_get(struct call *);
 void	 api_channel_update(struct call *);

@@ -36,6 +36,7 @@ static const struct route routes[] = {
 	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
 	{ "POST", API "/organization/ping-key", SCOPE_ADMIN, false, false, api_org_rotate_ping_key },
 	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
+	{ "GET", API "/schedule/preview", SCOPE_READ, false, false, api_schedule_preview },
 	{ "GET", API "/channels", SCOPE_ADMIN, false, false, api_channels_list },
 	{ "POST", API "/channels", SCOPE_ADMIN, true, false, api_channels_create },
 	{ "GET", API "/channels/{}", SCOPE_ADMIN, false, false, api_channel_get },

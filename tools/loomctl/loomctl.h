@@ -23,6 +23,7 @@ int	 cmd_checkins(struct ctl *, int argc, char **argv);
 int	 cmd_stats(struct ctl *, int argc, char **argv);
 int	 cmd_tokens(struct ctl *, int argc, char **argv);
 int	 cmd_channels(struct ctl *, int argc, char **argv);
+int	 cmd_schedule(struct ctl *, int argc, char **argv);
 int	 cmd_stream(struct ctl *, int argc, char **argv);
 
 /* monitor_edit.c: monitors create and monitors update. */

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "       loomctl [--json] monitors pause|resume|delete SLUG\n"
     "       loomctl [--json] checkins SLUG [--limit N] [--status STATUS]\n"
     "       loomctl [--json] stats SLUG [--period day|week|month]\n"
+    "       loomctl [--json] schedule EXPR [--tz ZONE] [--count N]\n"
     "       loomctl [--json] tokens list\n"
     "       loomctl [--json] tokens create --scope SCOPE... [--name NAME]\n"
     "       loomctl [--json] tokens revoke TOKEN_ID\n"
@@ -124,6 +125,7 @@ main(int argc, char *argv[])
 		{ "stats", cmd_stats },
 		{ "tokens", cmd_tokens },
 		{ "channels", cmd_channels },
+		{ "schedule", cmd_schedule },
 		{ "stream", cmd_stream },
 	};
 	struct ctl	 ctl = { 0 };
