@@ -10,7 +10,11 @@
  * - At LOOM_MAX_CONNECTIONS (lowered to the open-files limit less
  *   FD_RESERVE, kept for storaged, streamd relays and logs), a new
  *   connection makes room by closing the one idle (or fresh) longest;
- *   with none, accepting pauses until a connection closes.
+ *   with none, accepting pauses until a connection closes.  But one from
+ *   an address that already holds half the cap is closed at once instead:
+ *   a client hoarding connections then only churns against itself, each
+ *   of its reconnections costing an accept and a close, and never pushes
+ *   anyone else's connection out.
  * - accept() failing for want of descriptors or memory (EMFILE, ENFILE,
  *   ENOBUFS, ENOMEM) pauses accepting for ACCEPT_PAUSE_MS, instead of
  *   spinning on a listener that stays readable.
@@ -39,6 +43,7 @@
  * pulled from under it.
  */
 #include "ingestd.h"
+#include "peers.h"
 
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -79,7 +84,9 @@ struct clients {
 	struct client_list	 shut;		/* shut down; h2o is closing them */
 	size_t			 max;		/* fresh + idle + busy at most */
 	struct penalty		 penalties[PENALTY_SLOTS];
-	uint64_t		 evicted, calmed, refused, fd_pauses, full_pauses;	/* since logged */
+	struct peers		*peers;		/* open connections per address */
+	uint64_t		 evicted, calmed, refused, crowded, fd_pauses, full_pauses;
+						/* since logged */
 	uint64_t		 logged_at;	/* loop ms */
 };
 
@@ -172,15 +179,18 @@ report(struct clients *set)
 {
 	uint64_t now = now_ms(set);
 
-	if (set->evicted + set->calmed + set->refused + set->fd_pauses + set->full_pauses == 0 ||
+	if (set->evicted + set->calmed + set->refused + set->crowded + set->fd_pauses +
+	    set->full_pauses == 0 ||
 	    (set->logged_at != 0 && now - set->logged_at < LOG_EVERY_MS))
 		return;
 	log_warnx("connections: %" PRIu64 " idle closed at the cap of %zu, %" PRIu64
 	    " told GOAWAY for cancelling too many requests, %" PRIu64 " refused from their "
-	    "addresses, accepting paused %" PRIu64 " times at the cap and %" PRIu64
+	    "addresses, %" PRIu64 " refused at the cap from an address holding half of it, "
+	    "accepting paused %" PRIu64 " times at the cap and %" PRIu64
 	    " times out of descriptors", set->evicted, set->max, set->calmed, set->refused,
-	    set->full_pauses, set->fd_pauses);
-	set->evicted = set->calmed = set->refused = set->fd_pauses = set->full_pauses = 0;
+	    set->crowded, set->full_pauses, set->fd_pauses);
+	set->evicted = set->calmed = set->refused = set->crowded = set->fd_pauses =
+	    set->full_pauses = 0;
 	set->logged_at = now;
 }
 
@@ -238,13 +248,6 @@ penalize(struct clients *set, h2o_socket_t *sock)
 	p->until = now_ms(set) + CALM_PENALTY_MS;
 }
 
-static bool
-penalized(struct clients *set, h2o_socket_t *sock)
-{
-	uint8_t addr[16];
-
-	return peer_address(sock, addr) && penalty_of(set, addr) != NULL;
-}
 
 /* ---------- accepting ---------- */
 
@@ -283,16 +286,23 @@ on_close(void *data)
 
 	cl->sock = NULL;
 	move(cl, NULL);
+	if (cl->counted)
+		peers_remove(set->peers, cl->addr);
 	if (set->paused && open_count(set) < set->max)
 		resume_accepting(set);
 	client_release(cl);
 }
 
 static void
-track(struct clients *set, h2o_socket_t *sock)
+track(struct clients *set, h2o_socket_t *sock, const uint8_t *addr)
 {
 	struct client *cl = xcalloc(1, sizeof(*cl));
 
+	if (addr != NULL) {
+		memcpy(cl->addr, addr, sizeof(cl->addr));
+		cl->counted = true;
+		peers_add(set->peers, addr);
+	}
 	cl->set = set;
 	cl->sock = sock;
 	cl->refs = 1;		/* the socket's, until on_close */
@@ -306,6 +316,8 @@ on_accept(h2o_socket_t *listener, const char *err)
 {
 	struct clients	*set = listener->data;
 	h2o_socket_t	*sock;
+	uint8_t		 addr[16];
+	bool		 known;
 
 	if (err != NULL)
 		return;
@@ -323,16 +335,22 @@ on_accept(h2o_socket_t *listener, const char *err)
 			}
 			break;
 		}
-		if (penalized(set, sock)) {
+		known = peer_address(sock, addr);
+		if (known && penalty_of(set, addr) != NULL) {
 			h2o_socket_close(sock);
 			set->refused++;
 			continue;
 		}
 		if (open_count(set) >= set->max) {
+			if (known && peers_count(set->peers, addr) >= set->max / 2) {
+				h2o_socket_close(sock);	/* it has its share: no eviction */
+				set->crowded++;
+				continue;
+			}
 			shut(longest_waiting(set));	/* room for the newcomer */
 			set->evicted++;
 		}
-		track(set, sock);
+		track(set, sock, known ? addr : NULL);
 		h2o_accept(&set->ig->accept_ctx, sock);
 	}
 	report(set);
@@ -492,6 +510,7 @@ clients_new(struct ingestd *ig, int fd)
 			set->max = room;
 		}
 	}
+	set->peers = peers_new(set->max);
 	h2o_timeout_init(ig->loop, &set->pause_timeout, ACCEPT_PAUSE_MS);
 	set->resume.cb = on_resume;
 	h2o_timeout_init(ig->loop, &set->sweep_timeout, SWEEP_MS);
@@ -527,6 +546,7 @@ clients_destroy(struct clients **setp)
 	if (h2o_timeout_is_linked(&set->sweep))
 		h2o_timeout_unlink(&set->sweep);
 	/* The records go with their sockets; h2o keeps no way to close those mid-flight. */
+	peers_free(&set->peers);
 	free(set);
 	*setp = NULL;
 }

@@ -148,6 +148,8 @@ struct client {
 	uint32_t		 inflight;	/* its calls queued or at storaged (call.c's) */
 	uint64_t		 window_start;	/* loop ms: the window of resets */
 	uint32_t		 resets;	/* its requests cancelled unanswered in that window */
+	bool			 counted;	/* it is in the per-address count (addr) */
+	uint8_t			 addr[16];	/* its peer, IPv4 as IPv4-mapped IPv6 */
 };
 struct clients	*clients_new(struct ingestd *, int listen_fd);
 /* Stops accepting (drain). */
