@@ -17,6 +17,7 @@
 #include "common.h"
 #include "clock.h"
 #include "db.h"
+#include "mpk.h"
 
 #include <pthread.h>
 
@@ -355,4 +356,28 @@ db_iter_close(struct db_iter *it)
 	if (it->cur != NULL)
 		mdb_cursor_close(it->cur);
 	it->cur = NULL;
+}
+
+int
+db_decode(const MDB_val *v, void (*fn)(struct mpr *, void *), void *out)
+{
+	struct mpk_doc	 doc;
+	struct mpr_err	 err = { 0 };
+	struct mpr	 r;
+	const char	*why;
+	int		 rc = 0;
+
+	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == -1) {
+		log_error("lmdb: stored record is not msgpack: %s", why);
+		rc = MDB_CORRUPTED;
+	} else {
+		mpr_init(&r, &doc.up.data, &err);
+		fn(&r, out);
+		if (!mpr_ok(&r)) {
+			log_error("lmdb: stored record: %s", err.why);
+			rc = MDB_CORRUPTED;
+		}
+	}
+	mpk_doc_free(&doc);
+	return rc;
 }

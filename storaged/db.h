@@ -77,6 +77,12 @@ void		 db_put(struct db_txn *, enum db_table, const void *k, size_t klen, const 
 void		 db_del(struct db_txn *, enum db_table, const void *k, size_t klen);
 /* Number of entries in a table. */
 size_t		 db_count(struct db_txn *, enum db_table);
+/*
+ * Decodes a stored msgpack map with fn (a record codec's decoder): 0, or
+ * MDB_CORRUPTED, logged with the reason.
+ */
+struct mpr;
+int		 db_decode(const MDB_val *, void (*fn)(struct mpr *, void *), void *out);
 
 /*
  * Iteration over the keys that start with prefix, forward or backward.

@@ -28,28 +28,6 @@ delivery_fn(struct mpr *r, void *out)
 	proto_delivery_decode(r, out);
 }
 
-/* Decodes a stored map with fn: 0, or MDB_CORRUPTED (logged). */
-static int
-decode(const MDB_val *v, void (*fn)(struct mpr *, void *), void *out)
-{
-	struct mpk_doc	 doc;
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-	const char	*why;
-	int		 rc = MDB_CORRUPTED;
-
-	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == 0) {
-		mpr_init(&r, &doc.up.data, &err);
-		fn(&r, out);
-		if (mpr_ok(&r))
-			rc = 0;
-	}
-	if (rc != 0)
-		log_error("lmdb: a stored channel record is malformed");
-	mpk_doc_free(&doc);
-	return rc;
-}
-
 static int
 channel_get(struct db_txn *t, const char *id, struct channel *ch)
 {
@@ -58,7 +36,7 @@ channel_get(struct db_txn *t, const char *id, struct channel *ch)
 
 	if ((rc = db_get(t, T_CHANNELS, id, ID_LEN, &v)) != 0)
 		return rc;
-	if ((rc = decode(&v, channel_fn, ch)) != 0)
+	if ((rc = db_decode(&v, channel_fn, ch)) != 0)
 		t->ret = rc;
 	return rc;
 }
@@ -342,7 +320,7 @@ handle_channel_load(struct ctx *c, const struct msg_channel_load *q)
 			memcpy(a.next, ch->id, sizeof(a.next));	/* the last one sent */
 			break;
 		}
-		if (decode(&it.v, channel_fn, ch) != 0)
+		if (db_decode(&it.v, channel_fn, ch) != 0)
 			continue;
 		proto_channel_encode(w, ch, true);
 		n++;
@@ -428,7 +406,7 @@ handle_delivery_list(struct ctx *c, const struct msg_channel *q)
 		db_iter_seek(&it, from.b, from.len);
 	}
 	while (db_iter_next(&it)) {
-		if (decode(&it.v, delivery_fn, &d) != 0 || (q->before != 0 && d.seq >= q->before))
+		if (db_decode(&it.v, delivery_fn, &d) != 0 || (q->before != 0 && d.seq >= q->before))
 			continue;
 		if (n == q->limit) {
 			a.next = d.seq + 1;	/* the next page starts with it */

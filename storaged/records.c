@@ -5,31 +5,6 @@
 #include "records.h"
 #include "stathours.h"
 
-/* Decodes a stored msgpack map with fn. */
-static int
-decode(const MDB_val *v, void (*fn)(struct mpr *, void *), void *out)
-{
-	struct mpk_doc	 doc;
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-	const char	*why;
-	int		 rc = 0;
-
-	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == -1) {
-		log_error("lmdb: stored record is not msgpack: %s", why);
-		rc = MDB_CORRUPTED;
-	} else {
-		mpr_init(&r, &doc.up.data, &err);
-		fn(&r, out);
-		if (!mpr_ok(&r)) {
-			log_error("lmdb: stored record: %s", err.why);
-			rc = MDB_CORRUPTED;
-		}
-	}
-	mpk_doc_free(&doc);
-	return rc;
-}
-
 static void
 monitor_fn(struct mpr *r, void *out)
 {
@@ -51,13 +26,13 @@ org_fn(struct mpr *r, void *out)
 int
 rec_monitor_decode(const MDB_val *v, struct monitor *m)
 {
-	return decode(v, monitor_fn, m);
+	return db_decode(v, monitor_fn, m);
 }
 
 int
 rec_checkin_decode(const MDB_val *v, struct checkin *c)
 {
-	return decode(v, checkin_fn, c);
+	return db_decode(v, checkin_fn, c);
 }
 
 int
@@ -277,7 +252,7 @@ rec_org_get(struct db_txn *t, const char *id, struct org *o)
 
 	if ((rc = db_get(t, T_ORGS, id, ID_LEN, &v)) != 0)
 		return rc;
-	if ((rc = decode(&v, org_fn, o)) != 0)
+	if ((rc = db_decode(&v, org_fn, o)) != 0)
 		t->ret = rc;
 	return rc;
 }

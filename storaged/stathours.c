@@ -97,29 +97,17 @@ stat_hour_free(struct stat_hour *h)
 	durhist_free(&h->hist);
 }
 
+static void
+hour_fn(struct mpr *r, void *out)
+{
+	proto_stat_hour_decode(r, out);
+}
+
 /* Decodes a stored bucket into h (its histogram's memory is reused); 0 or -1 (logged). */
 static int
 stat_hour_decode(const MDB_val *v, struct stat_hour *h)
 {
-	struct mpk_doc	 doc;
-	struct mpr_err	 err = { 0 };
-	struct mpr	 r;
-	const char	*why;
-	int		 rc = 0;
-
-	if (mpk_parse(&doc, v->mv_data, v->mv_size, &why) == -1) {
-		log_error("lmdb: stored stats hour is not msgpack: %s", why);
-		mpk_doc_free(&doc);
-		return -1;
-	}
-	mpr_init(&r, &doc.up.data, &err);
-	proto_stat_hour_decode(&r, h);
-	if (!mpr_ok(&r)) {
-		log_error("lmdb: stored stats hour: %s", err.why);
-		rc = -1;
-	}
-	mpk_doc_free(&doc);
-	return rc;
+	return db_decode(v, hour_fn, h) == 0 ? 0 : -1;
 }
 
 void
