@@ -159,20 +159,11 @@ api_channel_update(struct call *c)
 		call_send(c, reply_channel);
 }
 
-static void
-reply_deleted(struct call *c, const struct rpc_reply *r)
-{
-	if (!r->ok)
-		respond_rpc_error(c->req, r);
-	else
-		respond_empty(c->req, 204);
-}
-
 void
 api_channel_delete(struct call *c)
 {
 	if (about(c, MSG_CHANNEL_DELETE) != NULL)
-		call_send(c, reply_deleted);
+		call_send(c, call_reply_no_content);
 }
 
 static void

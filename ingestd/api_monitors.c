@@ -154,20 +154,11 @@ api_monitor_update(struct call *c)
 	call_send(c, reply_monitor_200);
 }
 
-static void
-reply_deleted(struct call *c, const struct rpc_reply *r)
-{
-	if (!r->ok)
-		respond_rpc_error(c->req, r);
-	else
-		respond_empty(c->req, 204);
-}
-
 void
 api_monitor_delete(struct call *c)
 {
 	if (target(c, MSG_MONITOR_DELETE))
-		call_send(c, reply_deleted);
+		call_send(c, call_reply_no_content);
 }
 
 static void

@@ -64,15 +64,6 @@ api_tokens_list(struct call *c)
 	call_send(c, reply_tokens);
 }
 
-static void
-reply_revoked(struct call *c, const struct rpc_reply *r)
-{
-	if (!r->ok)
-		respond_rpc_error(c->req, r);
-	else
-		respond_empty(c->req, 204);
-}
-
 void
 api_token_revoke(struct call *c)
 {
@@ -84,7 +75,7 @@ api_token_revoke(struct call *c)
 	}
 	memcpy(q->u.token.org, c->org, sizeof(c->org));
 	memcpy(q->u.token.token_id, c->param, ID_SIZE);
-	call_send(c, reply_revoked);
+	call_send(c, call_reply_no_content);
 }
 
 static void

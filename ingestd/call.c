@@ -204,3 +204,12 @@ call_bad_reply(struct call *c, const struct mpr_err *err)
 {
 	respond_error(c->req, 500, "internal", NULL, "bad reply from storage: %s", err->why);
 }
+
+void
+call_reply_no_content(struct call *c, const struct rpc_reply *r)
+{
+	if (!r->ok)
+		respond_rpc_error(c->req, r);
+	else
+		respond_empty(c->req, 204);
+}

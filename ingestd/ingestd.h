@@ -111,6 +111,8 @@ void		 calls_init(struct ingestd *);
 bool		 call_reply(struct call *, const struct rpc_reply *, void *out);
 /* Answers 500 for a reply (or a record in it) that does not decode. */
 void		 call_bad_reply(struct call *, const struct mpr_err *);
+/* A reply callback for requests answered {}: 204, or the error. */
+void		 call_reply_no_content(struct call *, const struct rpc_reply *);
 
 /* route.c: the admin and SDK API. */
 struct route {
