@@ -615,7 +615,8 @@ alerts_event(struct alerts *al, const struct event *e)
 		struct achan	*ac = al->chans[i];
 		bool		 wanted;
 
-		if (e->seq <= ac->scanned || ac->behind)
+		/* Another organization's events are nothing to it: not even a position. */
+		if (e->seq <= ac->scanned || ac->behind || strcmp(e->org, ac->ch.org) != 0)
 			continue;
 		wanted = channel_wants(&ac->ch, e);
 		if (ac->state == AC_IDLE && ac->ahead_n == 0) {
@@ -624,8 +625,7 @@ alerts_event(struct alerts *al, const struct event *e)
 				take(ac, e);
 				send_event(ac);
 			} else {
-				ac->done = e->seq;
-				step(ac);
+				ac->done = e->seq;	/* committed by the tick, lazily */
 			}
 		} else if (!wanted || keep_ahead(ac, e)) {
 			ac->scanned = e->seq;	/* busy: kept for later, or nothing to it */
