@@ -177,8 +177,12 @@ bool		 idempotency_key(h2o_req_t *, char out[IDEM_KEY_MAX + 1]);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);
+/* badge.c: /badge/{badge-key}[/{slug}].svg|.json, without a token. */
+int		 badge_handle(struct ingestd *, h2o_req_t *);
 
 /* respond.c */
+/* body (len bytes of type, kept until the answer is sent: in req's pool). */
+void	 respond_body(h2o_req_t *, int status, const char *type, const char *body, size_t len);
 void	 respond_json(h2o_req_t *, int status, json_t *body);	/* steals body */
 void	 respond_error(h2o_req_t *, int status, const char *code, const char *field,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -228,6 +232,7 @@ void	 api_tokens_list(struct call *);
 void	 api_tokens_create(struct call *);
 void	 api_token_revoke(struct call *);
 void	 api_orgs_create(struct call *);
+void	 api_org_rotate_badge_key(struct call *);
 void	 api_org_get(struct call *);
 void	 api_org_rotate_ping_key(struct call *);
 void	 api_channels_list(struct call *);

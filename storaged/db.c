@@ -51,6 +51,9 @@ static const char *const table_names[T_MAX] = {
 	[T_CHANNELS] = "channels",
 	[T_ORG_CHANNELS] = "org_channels",
 	[T_DELIVERIES] = "deliveries",
+	[T_ORG_BADGE_KEYS] = "org_badge_keys",
+	[T_MONITOR_BADGES] = "monitor_badges",
+	[T_ORG_BADGE_COUNTS] = "org_badge_counts",
 };
 
 struct db *
@@ -223,6 +226,15 @@ db_del(struct db_txn *t, enum db_table tab, const void *k, size_t klen)
 		return;
 	rc = mdb_del(t->txn, t->db->dbi[tab], &key, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
+		t->ret = rc;
+}
+
+void
+db_clear(struct db_txn *t, enum db_table tab)
+{
+	int rc;
+
+	if (t->ret == 0 && (rc = mdb_drop(t->txn, t->db->dbi[tab], 0)) != 0)
 		t->ret = rc;
 }
 
