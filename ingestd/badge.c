@@ -11,6 +11,11 @@
  * names nothing -- a malformed or unknown key, an unknown slug, another
  * organization's slug -- is the same 404, so a client learns nothing about
  * which part was wrong.  Answers are revalidated (no-cache) with an ETag.
+ *
+ * Badges are anyone's to fetch, so they never take the places pings need:
+ * at most a sixteenth of LOOM_INFLIGHT_MAX badge requests are answered at
+ * once (past it: 503 busy, Retry-After), and storaged puts every badge
+ * query in one share of its readers (storaged/readers.c).
  */
 #include "ingestd.h"
 #include "badge_svg.h"
@@ -144,6 +149,30 @@ respond_badge(h2o_req_t *req, int status, const struct badge_req *b, const char 
 	free(text);
 }
 
+/* A badge request ends (answered, or its client gone): its place is free. */
+static void
+badge_done(void *p)
+{
+	struct ingestd *ig = *(struct ingestd **)p;
+
+	ig->badges_inflight--;
+}
+
+/* Takes a place for req among the badges in flight; false when none is left. */
+static bool
+badge_admit(struct ingestd *ig, h2o_req_t *req)
+{
+	uint64_t	 max = ig->cfg->inflight_max / 16 > 0 ? ig->cfg->inflight_max / 16 : 1;
+	struct ingestd	**held;
+
+	if (ig->badges_inflight >= max)
+		return false;
+	held = h2o_mem_alloc_shared(&req->pool, sizeof(*held), badge_done);
+	*held = ig;
+	ig->badges_inflight++;
+	return true;
+}
+
 static void
 respond_not_found(h2o_req_t *req, const struct badge_req *b)
 {
@@ -186,6 +215,11 @@ badge_handle(struct ingestd *ig, h2o_req_t *req)
 	}
 	if (!badge_path(req->path_normalized, &b)) {
 		respond_not_found(req, &b);
+		return 0;
+	}
+	if (!badge_admit(ig, req)) {
+		add_header(req, H2O_TOKEN_RETRY_AFTER, "1");
+		respond_error(req, 503, "busy", NULL, "too many badge requests at once; retry");
 		return 0;
 	}
 	c = call_new(ig, req);

@@ -45,6 +45,7 @@ struct ingestd {
 	h2o_socket_t		*signals;	/* the daemon's signal pipe */
 	struct rpc		*rpc;
 	size_t			 inflight;	/* calls queued or waiting for storaged (call.c) */
+	size_t			 badges_inflight;	/* badge requests not yet freed (badge.c) */
 	struct call		*queued;	/* admitted calls, leaving at the turn's end (call.c) */
 	struct call		**queued_tail;
 	h2o_timeout_entry_t	 turn_end;	/* sends them (call.c) */

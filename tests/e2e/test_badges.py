@@ -230,3 +230,43 @@ def test_an_overdue_run_is_late_then_down(loom_clock):
     wait_for("the missed verdict",
              lambda: svg(anon, f"/badge/{key}/hourly.svg")[1] == "down")
     assert svg(anon, f"/badge/{key}.svg")[1] == "1 down"
+
+
+@pytest.mark.env(LOOM_INFLIGHT_MAX="16")
+def test_a_flood_of_badges_takes_only_its_share_and_pings_still_land(loom, api, anon):
+    """At most LOOM_INFLIGHT_MAX / 16 badges are answered at once (here 1): the
+    others are 503 busy at once, and pings keep their places."""
+    import socket
+    import threading
+
+    key = badge_key(api)
+    mon = create(api, "backup")
+    request = (f"GET /badge/{key}/backup.svg HTTP/1.1\r\nHost: x\r\n"
+               "Connection: close\r\n\r\n").encode()
+    host, port = loom.http_addr.rsplit(":", 1)
+    statuses, pings = [], []
+
+    def ping_all():
+        p = Http(loom.http_addr)
+        for _ in range(20):
+            pings.append(p.get(f"/ping/{mon['ping_key']}").status)
+    pinger = threading.Thread(target=ping_all)
+    pinger.start()
+    for _ in range(10):
+        socks = [socket.create_connection((host, int(port))) for _ in range(30)]
+        for s in socks:
+            s.sendall(request)
+        for s in socks:
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+            s.close()
+            statuses.append(int(data.split(b" ", 2)[1]))
+        if 503 in statuses:
+            break
+    pinger.join()
+    assert set(statuses) <= {200, 503} and statuses.count(200) >= 1, statuses
+    assert 503 in statuses, statuses
+    assert pings == [200] * 20
+    assert len(api.get("/api/crons/monitors/backup/checkins").json()["checkins"]) == 20
+    assert anon.get(f"/badge/{key}/backup.svg").status == 200   # the places came back
