@@ -270,3 +270,38 @@ def test_a_flood_of_badges_takes_only_its_share_and_pings_still_land(loom, api, 
     assert pings == [200] * 20
     assert len(api.get("/api/crons/monitors/backup/checkins").json()["checkins"]) == 20
     assert anon.get(f"/badge/{key}/backup.svg").status == 200   # the places came back
+
+
+def test_loomctl_prints_the_badge_urls(loom, api, anon):
+    import json
+    import urllib.parse
+
+    from test_loomctl import ctl
+
+    mon = create(api, "backup", name="Nightly backup")
+    anon.get(f"/ping/{mon['ping_key']}")
+    key = badge_key(api)
+    r = ctl(loom, "--json", "badge", "backup")
+    assert r.returncode == 0, r.stderr
+    urls = json.loads(r.stdout)
+    assert urls["svg"] == f"{loom.base_url}/badge/{key}/backup.svg"
+    assert urls["json"] == f"{loom.base_url}/badge/{key}/backup.json"
+    assert urls["markdown"] == f"![Nightly backup]({urls['svg']})"
+    shields_url = urllib.parse.urlparse(urls["shields"])
+    assert shields_url.netloc == "img.shields.io" and shields_url.path == "/endpoint"
+    assert urllib.parse.parse_qs(shields_url.query)["url"] == [urls["json"]]
+    path = urllib.parse.urlparse(urls["svg"]).path
+    assert svg(anon, path) == ("Nightly backup", "up")   # the URL it prints works
+
+    r = ctl(loom, "badge")
+    assert r.returncode == 0, r.stderr
+    assert f"{loom.base_url}/badge/{key}.svg" in r.stdout and "markdown" in r.stdout
+    # --rotate: new URLs, and the old ones are dead
+    r = ctl(loom, "--json", "badge", "--rotate")
+    assert r.returncode == 0, r.stderr
+    new = json.loads(r.stdout)["svg"]
+    assert key not in new and badge_key(api) in new
+    assert anon.get(path).status == 404
+    # a slug that does not exist is the API's 404, not a broken URL
+    r = ctl(loom, "badge", "nope")
+    assert r.returncode == 1 and "not_found" in r.stderr
