@@ -36,6 +36,8 @@ enum db_table {
 	T_CHANNELS,		/* channel id -> channel map (with secret and position) */
 	T_ORG_CHANNELS,		/* org id + channel id -> "" */
 	T_DELIVERIES,		/* channel id + be64 seq -> delivery map */
+	T_SESSIONS,		/* sha256(session secret) -> session map */
+	T_TOKEN_SESSIONS,	/* token id + be64 expires + sha256 -> "" */
 	T_ORG_BADGE_KEYS,	/* an organization's badge key -> org id */
 	T_MONITOR_BADGES,	/* monitor id -> its counted badge state (1 byte, badge.h) */
 	T_ORG_BADGE_COUNTS,	/* org id + badge state (1 byte) -> be64 monitors in it */

@@ -21,7 +21,8 @@
  *            check-in with a run id (v5_run_index).
  *   5 -> 6   the alert channel tables (channels, org_channels, deliveries)
  *            exist, empty: nothing to convert.
- *   6 -> 7   every organization gets a badge key (org_badge_keys); every
+ *   6 -> 7   the session tables (sessions, token_sessions) exist, empty.
+ *   7 -> 8   every organization gets a badge key (org_badge_keys); every
  *            monitor's badge state is recorded (monitor_badges) and counted
  *            per organization (org_badge_counts), one monitor at a time.
  */
@@ -299,9 +300,16 @@ to_v6(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_CHANNELS));
 }
 
+static void
+to_v7(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "dashboard sessions can be kept (%zu so far)",
+	    db_count(c->t, T_SESSIONS));
+}
+
 /* Every organization gets a badge key. */
 static size_t
-v7_badge_keys(struct ctx *c)
+v8_badge_keys(struct ctx *c)
 {
 	struct org	 o;
 	char		(*ids)[ID_SIZE];
@@ -322,7 +330,7 @@ v7_badge_keys(struct ctx *c)
  * badge tables under a cursor of monitors moves nothing.
  */
 static size_t
-v7_badge_counts(struct ctx *c)
+v8_badge_counts(struct ctx *c)
 {
 	struct db_iter	 it;
 	struct monitor	 m;
@@ -342,12 +350,12 @@ v7_badge_counts(struct ctx *c)
 }
 
 static void
-to_v7(struct ctx *c, char summary[SUMMARY_MAX])
+to_v8(struct ctx *c, char summary[SUMMARY_MAX])
 {
-	size_t orgs = v7_badge_keys(c);
+	size_t orgs = v8_badge_keys(c);
 
 	snprintf(summary, SUMMARY_MAX, "%zu organizations got a badge key, %zu monitors' "
-	    "badge states counted", orgs, v7_badge_counts(c));
+	    "badge states counted", orgs, v8_badge_counts(c));
 }
 
 static step_fn *const steps[LAYOUT_VERSION] = {
@@ -357,6 +365,7 @@ static step_fn *const steps[LAYOUT_VERSION] = {
 	[4] = to_v5,
 	[5] = to_v6,
 	[6] = to_v7,
+	[7] = to_v8,
 };
 
 /*

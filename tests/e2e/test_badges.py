@@ -154,6 +154,10 @@ def test_the_badge_key_opens_nothing_else(api, anon):
         r = anon.get(path, token=key)
         assert r.status == 401, (path, r)
     assert anon.post("/api/crons/monitors/backup/pause", token=key).status == 401
+    # nor as a dashboard session cookie, nor traded for one
+    r = anon.get("/api/crons/monitors", headers={"Cookie": f"loom_session={key}"})
+    assert r.status == 401, r
+    assert anon.post("/api/crons/session", {"token": key}).status == 401
     for path in (f"/ping/{key}", f"/ping/{key}/backup", f"/ping/{key}/backup/fail",
                  f"/ping/{key}/backup?create=1"):
         assert anon.get(path).status in (400, 404), path
