@@ -3,6 +3,7 @@
 from git) is upgraded at start to CURRENT, and everything in it is still
 there and works."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -52,6 +53,21 @@ def old_storaged(commit, testhooks=False):
 def meta(loom):
     """storaged's meta table, read with mdb_dump (lmdb-utils)."""
     return table(loom, "meta", printable=True)
+
+
+@contextlib.contextmanager
+def stopped_after(loom):
+    """Runs a test's body on loom: prints its logs if the body fails, then
+    stops it, and fails unless every daemon exits 0."""
+    try:
+        yield loom
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
 
 
 def table(loom, name, printable=False):
@@ -166,7 +182,7 @@ def test_a_layout_2_database_is_upgraded_in_place():
     """Layout 3 adds the idempotency tables: a database of layout 2 keeps its
     data, and keyed retries work on it at once."""
     loom = Loom()
-    try:
+    with stopped_after(loom):
         old = subprocess.Popen([old_storaged(LAYOUT_2)], env=loom.env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -195,13 +211,6 @@ def test_a_layout_2_database_is_upgraded_in_place():
         assert first.status == again.status == 200 and first.body == again.body
         assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 2
         assert meta(loom)["version"] == str(CURRENT)
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def stats_of(w, org, slug):
@@ -247,7 +256,7 @@ def test_a_layout_3_database_keeps_its_stats():
     """Layout 4 keeps stats in hour buckets: the upgrade sums them from the
     check-ins the storaged of layout 3 wrote, and stats are what it answered."""
     loom = Loom(daemons=["storaged"], testhooks=True)
-    try:
+    with stopped_after(loom):
         old = subprocess.Popen([old_storaged(LAYOUT_3, testhooks=True)], env=loom.env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -275,13 +284,6 @@ def test_a_layout_3_database_keeps_its_stats():
         assert (after["total"], after["error"]) == (before["day"]["total"] + 1,
                                                     before["day"]["error"] + 1)
         assert meta(loom)["version"] == str(CURRENT)
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def write_runs(loom, commit):
@@ -329,7 +331,7 @@ def test_a_database_of_layout_3_or_4_gets_its_run_indexes(layout, commit):
     the counts hold (the cap closes the oldest at once), and a finished run's
     run id is known."""
     loom = Loom(env={"LOOM_OPEN_RUNS_MAX": "5"})
-    try:
+    with stopped_after(loom):
         mon, other, rid, runs = write_runs(loom, commit)
         assert meta(loom)["version"] == str(layout)
         loom.start()
@@ -370,20 +372,13 @@ def test_a_database_of_layout_3_or_4_gets_its_run_indexes(layout, commit):
         loom.daemons["storaged"].stop()
         assert table(loom, "open_run_counts") == {}
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def test_a_layout_5_database_gets_alert_channels():
     """Layout 6 adds the channel tables: a layout 5 database keeps its
     monitors and runs, and takes channels and their deliveries."""
     loom = Loom(env={"LOOM_WEBHOOK_ALLOW_PRIVATE": "1"})
-    try:
+    with stopped_after(loom):
         mon, other, rid, runs = write_runs(loom, LAYOUT_5)
         assert meta(loom)["version"] == "5"
         loom.start()
@@ -401,20 +396,13 @@ def test_a_layout_5_database_gets_alert_channels():
         assert meta(loom)["version"] == str(CURRENT)
         assert len(table(loom, "channels")) == 1
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def test_a_layout_6_database_takes_sessions():
     """Layout 7 adds the dashboard's session tables: a layout 6 database
     keeps its monitors and runs, and its tokens sign in."""
     loom = Loom()
-    try:
+    with stopped_after(loom):
         mon, _, rid, runs = write_runs(loom, LAYOUT_6)
         assert meta(loom)["version"] == "6"
         loom.start()
@@ -433,13 +421,6 @@ def test_a_layout_6_database_takes_sessions():
         assert meta(loom)["version"] == str(CURRENT)
         assert len(table(loom, "sessions")) == 1 and len(table(loom, "token_sessions")) == 1
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def write_healths(loom, commit):
@@ -476,7 +457,7 @@ def test_a_layout_7_database_gets_badge_keys_and_counts():
     by badge state: after the upgrade both organizations' badges read what
     the old storaged recorded, and the counts keep up with new check-ins."""
     loom = Loom()
-    try:
+    with stopped_after(loom):
         team_b = write_healths(loom, LAYOUT_7)
         assert meta(loom)["version"] == "7"
         loom.start()
@@ -507,13 +488,6 @@ def test_a_layout_7_database_gets_badge_keys_and_counts():
         assert sorted(int(v, 16) for v in counts.values()) == [1, 1, 1, 2]  # b up; up, new, paused
         loom.restart("storaged")
         assert api.get("/api/crons/organization").json()["badge_key"] == key
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def test_a_new_database_is_of_the_current_layout(loom):
