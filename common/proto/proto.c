@@ -8,6 +8,8 @@
 #include "common.h"
 #include "proto.h"
 
+#include <ctype.h>
+
 static const char *const msg_names[] = {
 	NULL,
 #define X(id, name, dir)	name,
@@ -744,12 +746,16 @@ static const struct codec_field q_monitor_by_slug[] = {
 	CF_SLUG("slug", RO, Q, u.monitor.slug),
 };
 
+static void check_monitor_list(struct mpr *, const void *);
+
 static const struct codec_field q_monitor_list[] = {
-	CF_ID("org", R, Q, u.monitor_list.org, "org"),
+	CF_ID("org", O, Q, u.monitor_list.org, "org"),
 	CF_ENUM("status", O, Q, u.monitor_list.status, monitor_status_names),
 	CF_ENUM("health", O, Q, u.monitor_list.health, health_names),
 	CF_INT("limit", 0, Q, u.monitor_list.limit, 1, 1000, 100),
 	CF_SLUG("after", O, Q, u.monitor_list.after),
+	CF_BOOL("all", O, Q, u.monitor_list.all, 0),
+	CF_ID("after_org", O, Q, u.monitor_list.after_org, "org"),
 };
 
 static const struct codec_field q_monitor_stats[] = {
@@ -871,7 +877,7 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_MONITOR_UPDATE] = CODEC_DESC("monitor.update", Q, q_monitor_update, NULL),
 	[MSG_MONITOR_DELETE] = CODEC_DESC("monitor.delete", Q, q_monitor_by_slug, NULL),
 	[MSG_MONITOR_GET] = CODEC_DESC("monitor.get", Q, q_monitor_by_slug, NULL),
-	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", Q, q_monitor_list, NULL),
+	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", Q, q_monitor_list, check_monitor_list),
 	[MSG_MONITOR_STATS] = CODEC_DESC("monitor.stats", Q, q_monitor_stats, NULL),
 	[MSG_TOKEN_CREATE] = CODEC_DESC("token.create", Q, q_token_create, check_token_create),
 	[MSG_TOKEN_LIST] = CODEC_DESC("token.list", Q, q_token_list, NULL),
@@ -894,8 +900,23 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_DELIVERY_LIST] = CODEC_DESC("delivery.list", Q, q_delivery_list, NULL),
 	[MSG_CHANNEL_LOAD] = CODEC_DESC("channel.load", Q, q_channel_load, NULL),
 	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", Q, q_channel_progress, NULL),
+	[MSG_STATS_GET] = CODEC_EMPTY("stats.get"),
 };
 #undef Q
+
+/* One organization's monitors, or (all) every organization's, never both. */
+static void
+check_monitor_list(struct mpr *r, const void *s)
+{
+	const struct msg_monitor_list *l = &((const struct proto_req *)s)->u.monitor_list;
+
+	if (l->all && l->org[0] != '\0')
+		mpr_fail(r, "all", "not with org");
+	else if (!l->all && l->org[0] == '\0')
+		mpr_fail(r, "org", "missing");
+	else if (!l->all && l->after_org[0] != '\0')
+		mpr_fail(r, "after_org", "only with all");
+}
 
 /* The cross-field rules of a check-in: what identifies its monitor, and its ids. */
 static void
@@ -1065,6 +1086,29 @@ static const struct codec_field a_monitor[] = {
 static const struct codec_field a_monitor_list[] = {
 	CF_ARRAY("monitors", R, struct reply_monitor_list, monitors, &rec_monitor, UINT32_MAX),
 	CF_STR("next", O, struct reply_monitor_list, next),
+	CF_ID("next_org", O, struct reply_monitor_list, next_org, "org"),
+};
+
+/* stats.get's samples: Prometheus samples without labels. */
+const char *const sample_type_names[] = { NULL, "counter", "gauge", "summary", NULL };
+
+static void check_sample(struct mpr *, const void *);
+
+#define P	struct proto_sample
+static const struct codec_field f_sample[] = {
+	CF_STR("name", R, P, name),
+	CF_ENUM("type", R, P, type, sample_type_names),
+	CF_STR("help", O, P, help),
+	CF_INT("value", 0, P, value, INT64_MIN, INT64_MAX, 0),
+};
+#undef P
+
+static const struct codec_desc rec_sample = CODEC_DESC("sample", struct proto_sample, f_sample,
+    check_sample);
+
+static const struct codec_field a_stats[] = {
+	CF_STR("daemon", R, struct reply_stats, daemon),
+	CF_ARRAY("samples", R, struct reply_stats, samples, &rec_sample, PROTO_SAMPLES_MAX),
 };
 
 static const struct codec_field a_checkin_list[] = {
@@ -1252,6 +1296,7 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	    a_channel_load, NULL),
 	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", struct reply_channel_progress,
 	    a_channel_progress, NULL),
+	[MSG_STATS_GET] = CODEC_DESC("stats.get", struct reply_stats, a_stats, NULL),
 };
 #undef R
 #undef O
@@ -1265,6 +1310,52 @@ check_checkin_recorded(struct mpr *r, const void *s)
 
 	if (a->recorded && a->checkin_id[0] == '\0')
 		mpr_fail(r, "checkin_id", "missing");
+}
+
+bool
+proto_sample_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PROTO_SAMPLE_NAME_MAX || isdigit((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != ':')
+			return false;
+	return true;
+}
+
+/* A sample's name is a metric name, and a summary's ends in _sum or _count. */
+static void
+check_sample(struct mpr *r, const void *s)
+{
+	const struct proto_sample	*p = s;
+	size_t				 n = strlen(p->name);
+
+	if (!proto_sample_name_valid(p->name))
+		mpr_fail(r, "name", "not a metric name");
+	else if (p->type == SAMPLE_SUMMARY &&
+	    !(n > 4 && strcmp(p->name + n - 4, "_sum") == 0) &&
+	    !(n > 6 && strcmp(p->name + n - 6, "_count") == 0))
+		mpr_fail(r, "name", "a summary's sample ends in _sum or _count");
+}
+
+void
+proto_sample_put(struct mpw *w, const char *name, enum sample_type type, const char *help,
+    int64_t value)
+{
+	struct proto_sample s = { .type = type, .value = value };
+
+	strlcpy_loom(s.name, name, sizeof(s.name));
+	strlcpy_loom(s.help, help, sizeof(s.help));
+	codec_write(w, &rec_sample, &s);
+}
+
+int
+proto_sample_at(const msgpack_object_array *a, uint32_t i, struct proto_sample *s,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_sample, s, err);
 }
 
 const struct codec_desc *
