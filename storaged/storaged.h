@@ -86,7 +86,8 @@ struct storaged {
 	struct mpw		 scratch;		/* record encoding */
 
 	int64_t			 next_retention_us;	/* monotonic */
-	uint64_t		 commits, requests;	/* counters, for logs */
+	uint64_t		 commits, requests;	/* counters, for logs and stats.get */
+	uint64_t		 batches;		/* batches served (requests / batches: their size) */
 	uint64_t		 too_many_refused;	/* messages over PROTO_BATCH_MAX */
 	int64_t			 us_stage, us_commit;	/* time spent, monotonic µs */
 	int64_t			 us_answer;
@@ -148,6 +149,7 @@ void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
 void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_reminder(struct ctx *, const struct msg_verdict *);
+void	 handle_stats_get(struct ctx *);
 
 /* Replies (reply.c). */
 /* The "ok" reply of the request's message: its reply struct (proto.h), NULL for {}. */
