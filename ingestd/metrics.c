@@ -43,6 +43,7 @@ struct row {
 	enum health	 health;
 	enum monitor_status status;
 	int64_t		 last_checkin_at;	/* UTC µs; 0: never */
+	int64_t		 last_duration_ms;	/* NONE: no finished run with a duration */
 	int64_t		 next_expected_at;	/* UTC µs; 0: not tracking */
 };
 
@@ -159,6 +160,14 @@ value_last(const struct row *r, int64_t now, double *v)
 	(void)now;
 	*v = (double)r->last_checkin_at / 1e6;
 	return r->last_checkin_at != 0;
+}
+
+static bool
+value_duration(const struct row *r, int64_t now, double *v)
+{
+	(void)now;
+	*v = (double)r->last_duration_ms / 1e3;
+	return r->last_duration_ms >= 0;
 }
 
 static bool
@@ -282,6 +291,9 @@ answer(struct scrape *s)
 	    "Seconds since the monitor's latest check-in (absent: none yet).", value_age, now);
 	write_per_monitor(&t, s, "loom_monitor_last_checkin_timestamp_seconds",
 	    "Unix time of the monitor's latest check-in (absent: none yet).", value_last, now);
+	write_per_monitor(&t, s, "loom_monitor_last_duration_seconds",
+	    "Duration of the latest finished run (absent: none with a known duration).",
+	    value_duration, now);
 	write_per_monitor(&t, s, "loom_monitor_next_expected_timestamp_seconds",
 	    "Unix time the next run is expected by (absent: not tracking).", value_next, now);
 	write_org_totals(&t, s, "loom_org_monitors_by_health", "health", health_names,
@@ -390,6 +402,7 @@ keep(struct scrape *s, const struct monitor *m)
 	r->health = m->health;
 	r->status = m->status;
 	r->last_checkin_at = m->last_checkin_at;
+	r->last_duration_ms = m->last_duration_ms;
 	r->next_expected_at = m->next_expected_at;
 }
 

@@ -216,7 +216,8 @@ void	 emit_event(struct ctx *, enum event_type, struct monitor *m, struct checki
 
 /*
  * track.c: tracking rules (storaged/tracking.h) applied to a stored monitor.
- * track_seen: a check-in (or its completion, at t) is the monitor's latest;
+ * track_seen: a check-in (or its completion, at t) is the monitor's latest, and
+ * a finished run's known duration its last_duration_ms;
  * track_checkin: a new check-in is seen and anchors the next expected run;
  * track_restart: resume or schedule edit at t, if tracking had started;
  * track_stop: pause or disable.  Untracked check-ins change none of it.

@@ -311,6 +311,8 @@ proto_monitor_encode(struct mpw *w, const struct monitor *m)
 	mpw_kv_int(w, "created_at", m->created_at);
 	mpw_kv_int(w, "updated_at", m->updated_at);
 	mpw_kv_time_opt(w, "last_checkin_at", m->last_checkin_at);
+	if (m->last_duration_ms >= 0)
+		mpw_kv_int(w, "last_duration_ms", m->last_duration_ms);
 	mpw_kv_time_opt(w, "anchor_at", m->anchor_at);
 	mpw_kv_time_opt(w, "next_expected_at", m->next_expected_at);
 	mpw_kv_int(w, "fail_streak", m->fail_streak);
@@ -347,6 +349,8 @@ proto_monitor_decode(struct mpr *r, struct monitor *m)
 	m->created_at = get_time(r, "created_at", true);
 	m->updated_at = get_time(r, "updated_at", true);
 	m->last_checkin_at = get_time(r, "last_checkin_at", false);
+	/* absent in records written before it existed, and until a run finishes */
+	m->last_duration_ms = mpr_int(r, "last_duration_ms", 0, INT64_MAX, NONE, false);
 	m->anchor_at = get_time(r, "anchor_at", false);
 	m->next_expected_at = get_time(r, "next_expected_at", false);
 	m->fail_streak = (uint32_t)mpr_int(r, "fail_streak", 0, UINT32_MAX, 0, false);

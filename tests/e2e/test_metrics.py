@@ -72,10 +72,12 @@ def ping(loom, monitor, suffix=""):
 
 
 def known_states(loom):
-    """healthy (pinged), failing (/fail), paused (never pinged) in the first
-    organization; returns its id."""
+    """healthy (pinged, then a run of 1.5 s reported), failing (/fail), paused
+    (never pinged) in the first organization; returns its id."""
     api = loom.http()
     ping(loom, create(api, "healthy-job"))
+    r = api.post("/api/crons/monitors/healthy-job/checkins", {"status": "ok", "duration_ms": 1500})
+    assert r.status == 201, r
     ping(loom, create(api, "failing-job"), "/fail")
     create(api, "paused-job", status="paused")
     return api.get("/api/crons/organization").json()["id"]
@@ -111,6 +113,9 @@ def test_monitors_in_known_states(loom):
     assert abs(last - time.time()) < 60, last
     # never pinged: no age at all rather than a made-up one
     assert value(s, "loom_monitor_last_checkin_age_seconds", org=org, slug="paused-job") is None
+    assert value(s, "loom_monitor_last_duration_seconds", org=org, slug="healthy-job") == 1.5
+    # a /fail ping reports no duration: none is shown
+    assert value(s, "loom_monitor_last_duration_seconds", org=org, slug="failing-job") is None
     assert value(s, "loom_org_monitors_by_health", org=org, health="healthy") == 1
     assert value(s, "loom_org_monitors_by_health", org=org, health="failing") == 1
     assert value(s, "loom_org_monitors_by_health", org=org, health="unknown") == 1
@@ -170,7 +175,9 @@ def test_each_daemon_reports_its_own_figures(loom):
     assert value(s, "loom_storaged_batch_requests_count") >= 1
     assert value(s, "loom_storaged_lmdb_used_bytes") > 0
     assert value(s, "loom_storaged_lmdb_map_bytes") >= value(s, "loom_storaged_lmdb_used_bytes")
-    assert value(s, "loom_schedd_monitors") == 2                # the paused one is not watched
+    # schedd follows the feed: it watches the two active monitors soon, not at once
+    wait_for("schedd to watch the active monitors", lambda: value(
+        parse(scrape(loom, loom.admin_token)), "loom_schedd_monitors") == 2)
     assert value(s, "loom_schedd_synced") == 1
     assert value(s, "loom_schedd_deadlines") is not None
     assert value(s, "loom_streamd_sse_clients") == 0

@@ -493,6 +493,7 @@ sample_monitor(struct monitor *m)
 	m->created_at = T0;
 	m->updated_at = T0 + 1;
 	m->last_checkin_at = T0 + 2;
+	m->last_duration_ms = 1500;
 	m->anchor_at = T0 + 3;
 	m->next_expected_at = T0 + 4;
 	m->fail_streak = 7;
@@ -519,6 +520,7 @@ test_monitor_codec(void **state)
 			m.schedule.every = 2;
 			m.schedule.unit = UNIT_WEEK;
 			m.last_checkin_at = m.anchor_at = m.next_expected_at = 0;
+			m.last_duration_ms = NONE;	/* absent: as in records from before it */
 			m.n_envs = 0;
 			memset(m.envs, 0, sizeof(m.envs));
 			m.health = HEALTH_UNKNOWN;
@@ -529,6 +531,7 @@ test_monitor_codec(void **state)
 		proto_monitor_decode(&r, &back);
 		if (!mpr_ok(&r))
 			fail_msg("pass %d: %s", pass, err.why);
+		assert_int_equal(mpr_has(&r, "last_duration_ms"), pass == 0);
 		assert_memory_equal(&m, &back, sizeof(m));
 		mpk_doc_free(&rdoc);
 	}
