@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 
 import pytest
@@ -122,6 +123,42 @@ def test_monitors_in_known_states(loom):
     assert value(s, "loom_org_monitors_by_status", org=org, status="active") == 2
     assert value(s, "loom_org_monitors_by_status", org=org, status="paused") == 1
     assert value(s, "loom_scrape_monitors_truncated") == 0
+
+
+def create_many(loom, slugs, token):
+    """Creates the monitors over four keep-alive connections (storaged commits them in groups)."""
+    def work(part):
+        api = Http(loom.http_addr, token)
+        for slug in part:
+            create(api, slug)
+    threads = [threading.Thread(target=work, args=(slugs[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+@pytest.mark.env(LOOM_METRICS_TOKEN=METRICS_TOKEN)
+def test_pages_through_more_monitors_than_a_page_in_every_organization(loom):
+    """1000 monitors make a page: 1001 in one organization and 2 in another
+    take the listing across a page boundary, and with LOOM_METRICS_TOKEN also
+    from one organization to the next, each monitor shown once."""
+    other, other_id = other_org(loom)
+    create(other, "their-second")
+    slugs = [f"job-{i:04d}" for i in range(1001)]
+    create_many(loom, slugs, loom.admin_token)
+    org = loom.http().get("/api/crons/organization").json()["id"]
+
+    def ups(samples):
+        return sorted((dict(k[1])["org"], dict(k[1])["slug"]) for k in samples
+                      if k[0] == "loom_monitor_up")
+    everyone = parse(scrape(loom, METRICS_TOKEN))
+    assert ups(everyone) == sorted([(org, s) for s in slugs] +
+                                   [(other_id, "their-job"), (other_id, "their-second")])
+    assert value(everyone, "loom_org_monitors_by_health", org=org, health="unknown") == 1001
+    assert value(everyone, "loom_org_monitors_by_health", org=other_id, health="unknown") == 2
+    mine = parse(scrape(loom, loom.admin_token))
+    assert ups(mine) == sorted((org, s) for s in slugs)
 
 
 def test_a_token_sees_its_own_organization_only(loom):
