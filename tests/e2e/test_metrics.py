@@ -271,3 +271,27 @@ def test_promtool_accepts_the_output(loom):
     r = subprocess.run([promtool, "check", "metrics"], input=text.encode(),
                        capture_output=True, timeout=30)
     assert r.returncode == 0, (r.stdout + r.stderr).decode() + "\n" + text
+
+
+def test_control_sockets_answer_stats_and_refuse_the_rest(loom):
+    """stats.get on the wire: storaged's command socket, schedd's and
+    streamd's control sockets; an unknown or malformed message gets an error
+    and the daemon goes on answering."""
+    for daemon, endpoint in (("storaged", loom.cmd_endpoint),
+                             ("schedd", loom.schedd_endpoint),
+                             ("streamd", f"ipc://{loom.run_dir}/streamd.ctl")):
+        w = loom.wire(endpoint)
+        try:
+            reply = w.ok("stats.get")
+            assert reply["daemon"] == daemon
+            names = [s["name"] for s in reply["samples"]]
+            assert names and all(n.startswith(f"loom_{daemon}_") for n in names), names
+            assert all(s["type"] in ("counter", "gauge", "summary") for s in reply["samples"])
+            if daemon != "storaged":   # storaged's own refusals are test_storaged_wire's
+                name, err = w.call("monitor.delete", org="x", slug="y")
+                assert name == "err" and err["code"] == "bad_request", err
+            name, err = w.call("stats.get", v=2)
+            assert name == "err" and err["code"] == "bad_request", err
+            assert w.ok("ping")["daemon"] == daemon
+        finally:
+            w.close()
