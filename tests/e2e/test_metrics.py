@@ -102,12 +102,15 @@ def test_monitors_in_known_states(loom):
     assert up == {"healthy-job": 1, "failing-job": 0, "paused-job": 1}
     for slug, health in (("healthy-job", "healthy"), ("failing-job", "failing"),
                          ("paused-job", "unknown")):
-        states = {h: value(s, "loom_monitor_health", org=org, slug=slug, health=h)
-                  for h in ("unknown", "healthy", "failing", "missed", "timeout")}
-        assert states == {h: (1 if h == health else 0) for h in states}, (slug, states)
-    assert value(s, "loom_monitor_status", org=org, slug="paused-job", status="paused") == 1
-    assert value(s, "loom_monitor_status", org=org, slug="paused-job", status="active") == 0
-    assert value(s, "loom_monitor_status", org=org, slug="healthy-job", status="active") == 1
+        # one sample per monitor, labelled with its state
+        states = {dict(k[1])["health"]: v for k, v in s.items()
+                  if k[0] == "loom_monitor_health" and dict(k[1])["slug"] == slug}
+        assert states == {health: 1}, (slug, states)
+    for slug, status in (("healthy-job", "active"), ("failing-job", "active"),
+                         ("paused-job", "paused")):
+        states = {dict(k[1])["status"]: v for k, v in s.items()
+                  if k[0] == "loom_monitor_status" and dict(k[1])["slug"] == slug}
+        assert states == {status: 1}, (slug, states)
     age = value(s, "loom_monitor_last_checkin_age_seconds", org=org, slug="healthy-job")
     assert age is not None and 0 <= age < 60, age
     last = value(s, "loom_monitor_last_checkin_timestamp_seconds", org=org, slug="failing-job")
