@@ -2,8 +2,8 @@
  * ingestd -- the HTTP face of Loom Crons.
  *
  * Serves pings (/ping/{key}...), SDK check-ins and the admin API
- * (/api/crons/...) on libh2o's event loop, and proxies the event stream
- * (/api/crons/stream) to streamd.  Never touches the database: every
+ * (/api/crons/...) on libh2o's event loop, Prometheus metrics (/metrics),
+ * and proxies the event stream (/api/crons/stream) to streamd.  Never touches the database: every
  * request becomes a message to storaged (common/proto/proto.h) on the same loop,
  * and a ping is answered 200 only after storaged has committed it.
  *

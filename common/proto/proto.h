@@ -9,6 +9,10 @@
  *                                      |     v
  *                                     [schedd] SUB
  *
+ * For /metrics, ingestd also asks each daemon for stats.get: storaged on
+ * its command socket, schedd and streamd on their control sockets (ROUTERs
+ * at schedd.ctl and streamd.ctl in LOOM_RUN_DIR, which answer ping too).
+ *
  * Framing.  A message is one or more pairs of ZeroMQ frames (after the
  * identity frame a ROUTER adds): an ASCII name from PROTO_MESSAGES (or an
  * event name from model.h's EVENT_TYPES, or "ok"/"err" for replies), then
