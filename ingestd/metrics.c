@@ -5,7 +5,9 @@
  * organization's monitors; LOOM_METRICS_TOKEN, when set, sees every
  * organization's (compared in constant time: both sides are hashed first,
  * so neither the bytes nor the length leak through timing).  Without
- * either: 401, as the API answers.
+ * either: 401, as the API answers.  The daemons' own figures describe the
+ * whole installation, not one tenant: only the operator sees them, that is
+ * LOOM_METRICS_TOKEN or a token of the first organization.
  *
  * What a scrape does, all at once on the loop:
  *   - pages through the monitors with monitor.list (1000 a page, reader
@@ -61,6 +63,7 @@ struct scrape {
 	h2o_req_t		*req;
 	struct call		*call;		/* token.verify, then monitor.list pages */
 	bool			 all;		/* LOOM_METRICS_TOKEN: every organization */
+	bool			 operator;	/* it sees the daemons' figures too */
 	bool			 answered;
 	bool			 truncated;	/* METRICS_MONITORS_MAX reached */
 	unsigned		 pending;	/* the listing and the peers not done yet */
@@ -283,7 +286,8 @@ answer(struct scrape *s)
 	const char	*text;
 
 	promtext_init(&t);
-	write_daemons_up(&t, s);
+	if (s->operator)
+		write_daemons_up(&t, s);
 	write_per_monitor(&t, s, "loom_monitor_up",
 	    "1 unless the monitor's health is failing, missed or timeout.", value_up, now);
 	write_state(&t, s, "loom_monitor_health", "health", health_names, true,
@@ -307,9 +311,11 @@ answer(struct scrape *s)
 	promtext_family(&t, "loom_scrape_monitors_truncated", "gauge",
 	    "1 when the scrape stopped at its limit of monitors.");
 	promtext_sample(&t, "", NULL, s->truncated);
-	for (int p = 0; p < PEER_MAX; p++)
-		write_peer(&t, &s->peers[p]);
-	write_ingestd(&t, s->ig);
+	if (s->operator) {
+		for (int p = 0; p < PEER_MAX; p++)
+			write_peer(&t, &s->peers[p]);
+		write_ingestd(&t, s->ig);
+	}
 
 	text = promtext_text(&t, &len);
 	s->answered = true;
@@ -446,7 +452,8 @@ static void
 start(struct scrape *s)
 {
 	s->pending = 1;		/* the listing */
-	ask_peers(s);
+	if (s->operator)
+		ask_peers(s);
 	ask_page(s, "", "");
 }
 
@@ -469,6 +476,7 @@ on_verified(struct call *c, const struct rpc_reply *r)
 		return;
 	}
 	memcpy(c->org, a.org, sizeof(c->org));
+	s->operator = a.root;
 	start(s);
 }
 
@@ -512,7 +520,7 @@ metrics_handle(struct ingestd *ig, h2o_req_t *req)
 	s->call = c = call_new(ig, req);
 	c->owner = s;
 	if (is_metrics_token(ig->cfg->metrics_token, token)) {
-		s->all = true;
+		s->all = s->operator = true;
 		start(s);
 	} else {
 		memcpy(call_req(c, MSG_TOKEN_VERIFY)->u.token_verify.token, token, sizeof(token));

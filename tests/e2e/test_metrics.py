@@ -174,6 +174,10 @@ def test_a_token_sees_its_own_organization_only(loom):
     assert value(theirs, "loom_monitor_up", org=other_id, slug="their-job") == 1
     assert not [k for k in theirs if dict(k[1]).get("org") == org], "another org's series"
     assert not [k for k in mine if dict(k[1]).get("org") == other_id], "another org's series"
+    # the daemons' figures are the whole installation's: the operator's only
+    assert value(mine, "loom_daemon_up", daemon="storaged") == 1
+    assert not [k for k in theirs if not k[0].startswith(("loom_monitor_", "loom_org_",
+                                                           "loom_scrape_"))], theirs.keys()
 
 
 @pytest.mark.env(LOOM_METRICS_TOKEN=METRICS_TOKEN)
