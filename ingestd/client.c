@@ -88,6 +88,8 @@ struct clients {
 	uint64_t		 evicted, calmed, refused, crowded, fd_pauses, full_pauses;
 						/* since logged */
 	uint64_t		 logged_at;	/* loop ms */
+	uint64_t		 accepted;	/* connections tracked, since start */
+	uint64_t		 answered[6];	/* requests by status class (0: none), since start */
 };
 
 static void	 on_accept(h2o_socket_t *, const char *);
@@ -306,6 +308,7 @@ track(struct clients *set, h2o_socket_t *sock, const uint8_t *addr)
 	cl->set = set;
 	cl->sock = sock;
 	cl->refs = 1;		/* the socket's, until on_close */
+	set->accepted++;
 	sock->on_close.cb = on_close;
 	sock->on_close.data = cl;
 	move(cl, &set->fresh);
@@ -445,6 +448,8 @@ watch_dispose(void *p)
 	/* h2o disposes of a request before freeing it: res.status is still there. */
 	if (w->req->res.status == 0)
 		count_reset(cl);
+	cl->set->answered[w->req->res.status >= 100 && w->req->res.status < 600 ?
+	    w->req->res.status / 100 : 0]++;
 	client_release(cl);
 }
 
@@ -549,4 +554,12 @@ clients_destroy(struct clients **setp)
 	peers_free(&set->peers);
 	free(set);
 	*setp = NULL;
+}
+
+void
+clients_stats(const struct clients *set, struct clients_stats *st)
+{
+	st->open = open_count(set) + set->calming.n;
+	st->accepted = set->accepted;
+	memcpy(st->answered, set->answered, sizeof(st->answered));
 }

@@ -34,6 +34,10 @@ struct ingestd_cfg {
 	uint64_t	 h2_reset_max;		/* HTTP/2 requests cancelled unanswered, per window */
 	uint64_t	 webhook_allow_private;	/* 1: channel URLs may name private addresses */
 	uint64_t	 session_ttl_ms;	/* a dashboard session's life */
+	const char	*metrics_token;		/* LOOM_METRICS_TOKEN; "" or NULL: none */
+	const char	*schedd_ctl;		/* endpoint: stats.get for /metrics */
+	const char	*streamd_ctl;		/* endpoint: stats.get for /metrics */
+	uint64_t	 metrics_timeout_ms;	/* a daemon slower than this is shown down */
 };
 
 struct ingestd {
@@ -53,6 +57,8 @@ struct ingestd {
 	uint64_t		 refused;	/* calls refused for overload, not yet logged */
 	uint64_t		 refused_logged_at;	/* loop ms */
 	bool			 quitting;
+	uint64_t		 pings;		/* ping requests received (ping.c), since start */
+	struct metrics		*metrics;	/* /metrics' links to the daemons (metrics.c) */
 	struct sockaddr_storage	 stream_sa;	/* streamd, for relay.c */
 	socklen_t		 stream_salen;
 };
@@ -97,6 +103,7 @@ struct call {
 	int64_t			 session_expires_at;
 	struct proto_req	 q;
 	void			(*then)(struct call *, const struct rpc_reply *);
+	void			*owner;		/* the handler's own state, if any (metrics.c) */
 };
 
 /* call.c: allocates a call in req's pool. */
@@ -172,6 +179,13 @@ struct client	*client_of(h2o_req_t *);
 bool		 client_closing(const struct client *);
 void		 client_hold(struct client *);
 void		 client_release(struct client *);
+/* For /metrics: connections now and since start, requests by status class. */
+struct clients_stats {
+	uint64_t	 open;		/* connections open (not yet shut) */
+	uint64_t	 accepted;	/* since start */
+	uint64_t	 answered[6];	/* requests ended, by status / 100; [0]: with no status */
+};
+void		 clients_stats(const struct clients *, struct clients_stats *);
 
 /* relay.c: /api/crons/stream, relayed to streamd with flow control. */
 int		 relay_start(struct ingestd *, h2o_req_t *);
@@ -181,6 +195,15 @@ int		 relay_start(struct ingestd *, h2o_req_t *);
  * when it is malformed (empty, too long, repeated, not visible ASCII).
  */
 bool		 idempotency_key(h2o_req_t *, char out[IDEM_KEY_MAX + 1]);
+
+/*
+ * metrics.c: GET /metrics, Prometheus' text format: the monitors a read
+ * token's organization holds (LOOM_METRICS_TOKEN: every organization's),
+ * per-organization totals, and each daemon's own figures (stats.get).
+ */
+struct metrics	*metrics_new(struct ingestd *);
+void		 metrics_destroy(struct metrics **);
+int		 metrics_handle(struct ingestd *, h2o_req_t *);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);

@@ -2,13 +2,14 @@
  * ingestd -- the HTTP face of Loom Crons.
  *
  * Serves pings (/ping/{key}...), SDK check-ins and the admin API
- * (/api/crons/...) on libh2o's event loop, and proxies the event stream
- * (/api/crons/stream) to streamd.  Never touches the database: every
+ * (/api/crons/...) on libh2o's event loop, Prometheus metrics (/metrics),
+ * and proxies the event stream (/api/crons/stream) to streamd.  Never touches the database: every
  * request becomes a message to storaged (common/proto/proto.h) on the same loop,
  * and a ping is answered 200 only after storaged has committed it.
  *
  * Listens:	LOOM_HTTP_ADDR (default 127.0.0.1:8080)
- * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd; streamd at LOOM_STREAM_ADDR
+ * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd; streamd at LOOM_STREAM_ADDR;
+ *		for /metrics, schedd.ctl and streamd.ctl in $LOOM_RUN_DIR (metrics.c)
  * Signals:	SIGTERM/SIGINT stop accepting, answer what is in flight, exit 0
  * Exit codes:	0 clean stop, 1 fatal error, 64 usage, 78 bad configuration
  */
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 static struct ingestd_cfg	 cfg;
-static const char		*cmd_override;
+static const char		*cmd_override, *schedd_ctl_override, *streamd_ctl_override;
 
 static const struct env_var ingestd_env[] = {
 	ENV_ADDR("LOOM_HTTP_ADDR", "127.0.0.1:8080", &cfg.http_addr,
@@ -31,6 +32,13 @@ static const struct env_var ingestd_env[] = {
 	    "base of the ping_urls handed out (default http://$LOOM_HTTP_ADDR)"),
 	ENV_RUN_DIR(&cfg.run_dir),
 	ENV_STORAGED_CMD(&cmd_override),
+	ENV_SCHEDD_CTL(&schedd_ctl_override),
+	ENV_STREAMD_CTL(&streamd_ctl_override),
+	ENV_SECRET("LOOM_METRICS_TOKEN", &cfg.metrics_token,
+	    "bearer token of GET /metrics for every organization (unset: only read tokens, "
+	    "each its own organization)"),
+	ENV_MS("LOOM_METRICS_TIMEOUT", "500ms", &cfg.metrics_timeout_ms, 10, 10000,
+	    "/metrics shows a daemon down when its stats do not come within this time"),
 	ENV_MS("LOOM_STORAGE_TIMEOUT", "5s", &cfg.storage_timeout_ms, 10, 60000,
 	    "answer 503 when storaged has not acknowledged within this time"),
 	ENV_SIZE("LOOM_BODY_MAX", "16M", &cfg.body_max, 65536, 64 << 20,
@@ -62,12 +70,16 @@ int
 main(int argc, char *argv[])
 {
 	struct ingestd	*ig;
-	char		*cmd_ep, *public_url = NULL;
+	char		*cmd_ep, *schedd_ep, *streamd_ep, *public_url = NULL;
 
 	daemon_configure("ingestd", argc, argv, ingestd_env);
 	if (cfg.public_url == NULL)
 		cfg.public_url = public_url = xasprintf("http://%s", cfg.http_addr);
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
+	cfg.schedd_ctl = schedd_ep = daemon_endpoint(schedd_ctl_override, cfg.run_dir,
+	    "schedd.ctl");
+	cfg.streamd_ctl = streamd_ep = daemon_endpoint(streamd_ctl_override, cfg.run_dir,
+	    "streamd.ctl");
 
 	daemon_setup();
 	if (sodium_init() < 0)
@@ -82,6 +94,8 @@ main(int argc, char *argv[])
 	ingestd_drain(ig, 4000);
 	ingestd_destroy(&ig);
 	free(cmd_ep);
+	free(schedd_ep);
+	free(streamd_ep);
 	free(public_url);
 	zsys_shutdown();
 	return 0;

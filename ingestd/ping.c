@@ -90,6 +90,7 @@ ping_handle(struct ingestd *ig, h2o_req_t *req)
 		respond_error(req, 405, "method_not_allowed", NULL, "use GET, HEAD or POST");
 		return 0;
 	}
+	ig->pings++;
 	switch (ping_url_parse(req->path.base, req->path.len, &p, &field, &why)) {
 	case PING_URL_NOT_FOUND:
 		respond_ping(req, 404, "not found\n");

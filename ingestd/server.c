@@ -57,6 +57,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		return relay_start(ig, req);
 	if (has_prefix(path, "/api/"))
 		return route_api(ig, req);
+	if (h2o_memis(path.base, path.len, H2O_STRLIT("/metrics")))
+		return metrics_handle(ig, req);
 	if (h2o_memis(path.base, path.len, H2O_STRLIT("/healthz"))) {
 		req->res.status = 200;
 		req->res.reason = "OK";
@@ -152,6 +154,7 @@ ingestd_new(const struct ingestd_cfg *cfg)
 	h2o_socket_read_start(ig->signals, on_signal);
 
 	ig->rpc = rpc_new(ig->loop, cfg->storaged_cmd, cfg->storage_timeout_ms);
+	ig->metrics = metrics_new(ig);
 	return ig;
 }
 
@@ -186,6 +189,7 @@ ingestd_destroy(struct ingestd **igp)
 
 	if (ig == NULL)
 		return;
+	metrics_destroy(&ig->metrics);
 	rpc_destroy(&ig->rpc);
 	clients_destroy(&ig->clients);
 	/* h2o keeps no way to tear a context down cleanly mid-connection; exit follows. */

@@ -86,11 +86,14 @@ decode(struct request *r)
 	}
 }
 
-/* True for the requests the readers answer: every one that changes nothing, but ping. */
+/*
+ * True for the requests the readers answer: every one that changes nothing,
+ * but ping and stats.get (they read the loop's own counters).
+ */
 static bool
 is_query(enum proto_msg type)
 {
-	return type != MSG_PING && !proto_msg_writes(type);
+	return type != MSG_PING && type != MSG_STATS_GET && !proto_msg_writes(type);
 }
 
 /* Hands a decoded query to the readers; its slot then carries no reply, or "busy". */
@@ -329,6 +332,7 @@ serve_batch(struct storaged *sd)
 	readers_answer(sd->readers, sd->cmd);
 	sd->us_answer += clock_mono_us() - t0;
 	sd->requests += n;
+	sd->batches++;
 	return n;
 }
 

@@ -127,6 +127,17 @@ db_map_size(const struct db *db)
 	return db->map_size;
 }
 
+size_t
+db_used_bytes(const struct db *db)
+{
+	MDB_envinfo	 info;
+	MDB_stat	 st;
+
+	if (mdb_env_info(db->env, &info) != 0 || mdb_env_stat(db->env, &st) != 0)
+		return 0;
+	return (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}
+
 int
 db_grow(struct db *db)
 {

@@ -66,6 +66,8 @@ struct db_txn {
 struct db	*db_open(const char *dir, size_t map_size);
 void		 db_close(struct db **);
 size_t		 db_map_size(const struct db *);
+/* Bytes of the map in use (pages up to the last one written); 0 if unknown. */
+size_t		 db_used_bytes(const struct db *);
 /* Doubles the map (no transaction may be open); 0 or an LMDB error. */
 int		 db_grow(struct db *);
 

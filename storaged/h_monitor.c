@@ -83,14 +83,18 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 	struct monitor	 m;
 	struct reply_monitor_list a = { 0 };
 	struct mpw	*w = reply_open(c, &a);
-	char		 id[ID_SIZE], last[SLUG_MAX + 1] = "";
+	char		 id[ID_SIZE], last[SLUG_MAX + 1] = "", last_org[ID_SIZE] = "";
 	uint32_t	 found = 0, scanned = 0;
 	bool		 more = false;
 
+	/* One organization's slugs, or (all) every key of the table, in key order. */
 	key_slug(&k, q->org, "");
-	db_iter_init(&it, c->t, T_SLUGS, k.b, k.len, false);
-	key_slug(&from, q->org, q->after);
-	db_iter_seek(&it, from.b, from.len);	/* the cursor's own slug is skipped below */
+	db_iter_init(&it, c->t, T_SLUGS, q->all ? NULL : k.b, q->all ? 0 : k.len, false);
+	from.len = 0;
+	if (!q->all || q->after_org[0] != '\0') {
+		key_slug(&from, q->all ? q->after_org : q->org, q->after);
+		db_iter_seek(&it, from.b, from.len);	/* the cursor's own slug is skipped below */
+	}
 	while (db_iter_next(&it)) {
 		if (it.k.mv_size == from.len && memcmp(it.k.mv_data, from.b, from.len) == 0)
 			continue;
@@ -106,6 +110,7 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 		if (rec_monitor_get(c->t, id, &m) != 0)
 			break;
 		strlcpy_loom(last, m.slug, sizeof(last));
+		strlcpy_loom(last_org, m.org, sizeof(last_org));
 		if ((q->status != MONITOR_STATUS_NONE && m.status != q->status) ||
 		    (q->health != HEALTH_NONE && m.health != q->health))
 			continue;
@@ -113,7 +118,10 @@ handle_monitor_list(struct ctx *c, const struct msg_monitor_list *q)
 		found++;
 	}
 	db_iter_close(&it);
-	if (more)
+	if (more) {
 		memcpy(a.next, last, sizeof(a.next));
+		if (q->all)
+			memcpy(a.next_org, last_org, sizeof(a.next_org));
+	}
 	reply_close(c, &a);
 }

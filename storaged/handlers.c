@@ -131,6 +131,9 @@ handle_request(struct ctx *c)
 	case MSG_VERDICT_REMINDER:
 		handle_verdict_reminder(c, &q->u.verdict);
 		break;
+	case MSG_STATS_GET:
+		handle_stats_get(c);
+		break;
 	case MSG_NONE:
 	case MSG_MAX:
 		reply_err(c, ERR_BAD_REQUEST, NULL, "unknown message");

@@ -87,7 +87,8 @@ struct storaged {
 	struct mpw		 scratch;		/* record encoding */
 
 	int64_t			 next_retention_us;	/* monotonic */
-	uint64_t		 commits, requests;	/* counters, for logs */
+	uint64_t		 commits, requests;	/* counters, for logs and stats.get */
+	uint64_t		 batches;		/* batches served (requests / batches: their size) */
 	uint64_t		 too_many_refused;	/* messages over PROTO_BATCH_MAX */
 	int64_t			 us_stage, us_commit;	/* time spent, monotonic µs */
 	int64_t			 us_answer;
@@ -162,6 +163,7 @@ void	 handle_snapshot(struct ctx *, const struct msg_snapshot *);
 void	 handle_verdict_missed(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_timeout(struct ctx *, const struct msg_verdict *);
 void	 handle_verdict_reminder(struct ctx *, const struct msg_verdict *);
+void	 handle_stats_get(struct ctx *);
 
 /* Replies (reply.c). */
 /* The "ok" reply of the request's message: its reply struct (proto.h), NULL for {}. */
@@ -230,7 +232,8 @@ void	 emit_event(struct ctx *, enum event_type, struct monitor *m, struct checki
 
 /*
  * track.c: tracking rules (storaged/tracking.h) applied to a stored monitor.
- * track_seen: a check-in (or its completion, at t) is the monitor's latest;
+ * track_seen: a check-in (or its completion, at t) is the monitor's latest, and
+ * a finished run's known duration its last_duration_ms;
  * track_checkin: a new check-in is seen and anchors the next expected run;
  * track_restart: resume or schedule edit at t, if tracking had started;
  * track_stop: pause or disable.  Untracked check-ins change none of it.

@@ -66,8 +66,11 @@ void
 track_seen(struct monitor *m, const struct checkin *ck, int64_t t)
 {
 	/* Another environment's check-in is recorded, never seen by the monitor. */
-	if (!ck->untracked)
-		m->last_checkin_at = t;
+	if (ck->untracked)
+		return;
+	m->last_checkin_at = t;
+	if (ck->finished_at != 0 && ck->duration_ms != NONE)
+		m->last_duration_ms = ck->duration_ms;
 }
 
 void

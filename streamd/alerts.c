@@ -105,6 +105,7 @@ struct alerts {
 	h2o_timeout_entry_t	 tick;
 	h2o_timeout_entry_t	 kick;		/* room in the courier: send the waiting */
 	uint64_t		 delivered, failed, pages;	/* since start, for the log */
+	uint64_t		 attempts_failed;	/* failed attempts retried, since start */
 };
 
 static void	 step(struct achan *);
@@ -281,6 +282,7 @@ on_sent(void *arg, const struct courier_result *res)
 		ac->d.status = DELIVERY_GAVE_UP;
 		state = CHANNEL_FAILING;
 	} else {
+		ac->al->attempts_failed++;
 		ac->d.status = DELIVERY_RETRYING;
 		ac->d.next_retry_at = now + alert_backoff_ms(ac->d.attempts,
 		    randombytes_random()) * 1000;
@@ -729,4 +731,18 @@ alerts_destroy(struct alerts **alp)
 	free(al->chans);
 	free(al);
 	*alp = NULL;
+}
+
+void
+alerts_stats(const struct alerts *al, struct alert_stats *st)
+{
+	const h2o_linklist_t *n;
+
+	memset(st, 0, sizeof(*st));
+	st->delivered = al->delivered;
+	st->gave_up = al->failed;
+	st->attempts_failed = al->attempts_failed;
+	st->inflight = courier_inflight(al->courier);
+	for (n = al->waiting.next; n != &al->waiting; n = n->next)
+		st->waiting++;
 }

@@ -32,6 +32,8 @@ struct fanout {
 	size_t		 ntopics;
 	bool		 busy;			/* handing out an event */
 	bool		 sweep;			/* empty topics left to free */
+	uint64_t	 events;		/* public events handed out, since start */
+	uint64_t	 deliveries;		/* frames handed to subscribers, since start */
 };
 
 #define BUCKETS_MIN	64
@@ -219,6 +221,7 @@ deliver(struct fanout *fo, struct topic *t, const struct event *e, struct frame 
 		if (*fp == NULL)
 			*fp = frame_event(e);
 		fo->deliver(s, *fp);
+		fo->deliveries++;
 	}
 }
 
@@ -229,6 +232,7 @@ fanout_event(struct fanout *fo, const struct event *e)
 
 	if (!event_is_public(e->type))
 		return;
+	fo->events++;
 	fo->busy = true;
 	deliver(fo, find(fo, e->org, ""), e, &f);
 	deliver(fo, find(fo, e->org, e->monitor.slug), e, &f);
@@ -237,4 +241,11 @@ fanout_event(struct fanout *fo, const struct event *e)
 		sweep(fo);
 	if (f != NULL)
 		frame_unref(f);
+}
+
+void
+fanout_stats(const struct fanout *fo, uint64_t *events, uint64_t *deliveries)
+{
+	*events = fo->events;
+	*deliveries = fo->deliveries;
 }

@@ -9,6 +9,7 @@
  * from the log, one that stopped reading is dropped, neither slows the rest.  Never opens the database.  See docs/stream.md.
  *
  * Listens:	LOOM_STREAM_ADDR (default 127.0.0.1:8081)
+ * Control:	ipc://$LOOM_RUN_DIR/streamd.ctl (ROUTER: ping, stats.get; ctl.c)
  * Talks to:	storaged at ipc://$LOOM_RUN_DIR/storaged.cmd (DEALER) and
  *		.../storaged.pub (SUB); alert channels over HTTP(S), and
  *		LOOM_SMTP_URL for e-mail (courier.c)
@@ -22,7 +23,7 @@
 #include <unistd.h>
 
 static struct streamd_cfg	 cfg;
-static const char		*cmd_override, *pub_override;
+static const char		*cmd_override, *pub_override, *ctl_override;
 
 static const struct env_var streamd_env[] = {
 	ENV_ADDR("LOOM_STREAM_ADDR", "127.0.0.1:8081", &cfg.stream_addr,
@@ -30,6 +31,7 @@ static const struct env_var streamd_env[] = {
 	ENV_RUN_DIR(&cfg.run_dir),
 	ENV_STORAGED_CMD(&cmd_override),
 	ENV_STORAGED_PUB(&pub_override),
+	ENV_STREAMD_CTL(&ctl_override),
 	ENV_MS("LOOM_STORAGE_TIMEOUT", "5s", &cfg.storage_timeout_ms, 10, 60000,
 	    "a token check or log read storaged has not answered by then fails (503)"),
 	ENV_MS("LOOM_SSE_HEARTBEAT", "15s", &cfg.heartbeat_ms, 100, 3600000,
@@ -81,11 +83,12 @@ int
 main(int argc, char *argv[])
 {
 	struct streamd	*sd;
-	char		*cmd_ep, *pub_ep, *smtp_from = NULL;
+	char		*cmd_ep, *pub_ep, *ctl_ep, *smtp_from = NULL;
 
 	daemon_configure("streamd", argc, argv, streamd_env);
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 	cfg.storaged_pub = pub_ep = daemon_endpoint(pub_override, cfg.run_dir, "storaged.pub");
+	cfg.ctl_endpoint = ctl_ep = daemon_endpoint(ctl_override, cfg.run_dir, "streamd.ctl");
 	if (cfg.smtp_from == NULL)
 		cfg.smtp_from = smtp_from = default_sender();
 
@@ -101,6 +104,7 @@ main(int argc, char *argv[])
 	streamd_destroy(&sd);
 	free(cmd_ep);
 	free(pub_ep);
+	free(ctl_ep);
 	free(smtp_from);
 	zsys_shutdown();
 	return 0;

@@ -229,6 +229,8 @@ streamd_new(const struct streamd_cfg *cfg)
 	    sd);
 	if ((sd->alerts = alerts_new(sd)) == NULL)
 		log_warnx("alert delivery is off: libcurl could not start");
+	if ((sd->ctl = ctl_new(sd, cfg->ctl_endpoint)) == NULL)
+		log_warnx("no control socket: /metrics will show streamd down");
 	return sd;
 }
 
@@ -299,6 +301,7 @@ streamd_destroy(struct streamd **sdp)
 		sse_release(c);
 	}
 	quota_clear(&sd->per_org);
+	ctl_destroy(&sd->ctl);
 	alerts_destroy(&sd->alerts);
 	follow_destroy(&sd->follow);
 	rpc_destroy(&sd->rpc);

@@ -61,6 +61,7 @@ struct streamd_cfg {
 	const char	*run_dir;		/* LOOM_RUN_DIR */
 	const char	*storaged_cmd;		/* endpoint: token.verify, events.after, ping */
 	const char	*storaged_pub;		/* endpoint: the event feed */
+	const char	*ctl_endpoint;		/* our control socket (ctl.c) */
 	uint64_t	 storage_timeout_ms;	/* an rpc without reply by then failed */
 	uint64_t	 heartbeat_ms;		/* ": heartbeat" comment period */
 	uint64_t	 retry_ms;		/* "retry:" hint sent on connect */
@@ -292,6 +293,8 @@ void		 fanout_add(struct fanout *, struct subscriber *s, const char *org,
 void		 fanout_remove(struct fanout *, struct subscriber *s);
 /* Serializes e once (if anyone wants it) and hands it to matching subscribers. */
 void		 fanout_event(struct fanout *, const struct event *);
+/* Since start: public events handed out, and frames handed to subscribers. */
+void		 fanout_stats(const struct fanout *, uint64_t *events, uint64_t *deliveries);
 
 /* ---------- follow.c: storaged's feed, gap-free (common/proto/feed.c) ---------- */
 
@@ -565,6 +568,22 @@ struct alerts	*alerts_new(struct streamd *);
 void		 alerts_event(struct alerts *, const struct event *);
 /* Cancels what is in flight (delivered again at the next start) and frees. */
 void		 alerts_destroy(struct alerts **);
+/* Counters since start, and the queue now (stats.get). */
+struct alert_stats {
+	uint64_t	 delivered;		/* deliveries that succeeded */
+	uint64_t	 gave_up;		/* deliveries given up after LOOM_ALERT_RETRY_FOR */
+	uint64_t	 attempts_failed;	/* failed attempts, to be retried */
+	uint64_t	 inflight;		/* deliveries being attempted now */
+	uint64_t	 waiting;		/* channels waiting for a slot */
+};
+void		 alerts_stats(const struct alerts *, struct alert_stats *);
+
+/* ---------- ctl.c: the control socket (ping, stats.get) ---------- */
+
+struct ctl;
+/* Binds endpoint and serves it on sd's loop; NULL after logging why. */
+struct ctl	*ctl_new(struct streamd *, const char *endpoint);
+void		 ctl_destroy(struct ctl **);
 
 /* ---------- server.c ---------- */
 
@@ -587,6 +606,7 @@ struct streamd {
 	struct follow		*follow;
 	struct fanout		*fanout;
 	struct alerts		*alerts;
+	struct ctl		*ctl;		/* ping and stats.get (ctl.c); NULL if not bound */
 	struct frame		*heartbeat;	/* shared ": heartbeat" frame */
 	struct frame		*retry;		/* shared "retry:" frame */
 	h2o_linklist_t		 clients;	/* every struct client, by .all */

@@ -54,6 +54,11 @@ void	 daemon_watchdog(void);
 	"storaged command endpoint (default ipc://$LOOM_RUN_DIR/storaged.cmd)")
 #define ENV_STORAGED_PUB(t)	ENV_ENDPOINT("LOOM_STORAGED_PUB", NULL, t, \
 	"storaged event endpoint (default ipc://$LOOM_RUN_DIR/storaged.pub)")
+/* The control sockets of schedd and streamd: ping and stats.get (proto.h). */
+#define ENV_SCHEDD_CTL(t)	ENV_ENDPOINT("LOOM_SCHEDD_CTL", NULL, t, \
+	"schedd control endpoint (default ipc://$LOOM_RUN_DIR/schedd.ctl)")
+#define ENV_STREAMD_CTL(t)	ENV_ENDPOINT("LOOM_STREAMD_CTL", NULL, t, \
+	"streamd control endpoint (default ipc://$LOOM_RUN_DIR/streamd.ctl)")
 
 /*
  * The endpoint of an inter-daemon socket: the override when set, else

@@ -190,6 +190,8 @@ struct monitor {
 	int64_t			 created_at;
 	int64_t			 updated_at;
 	int64_t			 last_checkin_at;	/* latest tracked check-in, any status */
+	int64_t			 last_duration_ms;	/* of the latest finished tracked run
+							 * whose duration is known; NONE: none */
 	int64_t			 anchor_at;		/* what next_expected_at follows */
 	int64_t			 next_expected_at;	/* 0: not tracking */
 	uint32_t		 fail_streak;		/* consecutive failed runs */

@@ -8,6 +8,8 @@
 #include "common.h"
 #include "proto.h"
 
+#include <ctype.h>
+
 static const char *const msg_names[] = {
 	NULL,
 #define X(id, name, dir)	name,
@@ -312,6 +314,8 @@ proto_monitor_encode(struct mpw *w, const struct monitor *m)
 	mpw_kv_int(w, "created_at", m->created_at);
 	mpw_kv_int(w, "updated_at", m->updated_at);
 	mpw_kv_time_opt(w, "last_checkin_at", m->last_checkin_at);
+	if (m->last_duration_ms >= 0)
+		mpw_kv_int(w, "last_duration_ms", m->last_duration_ms);
 	mpw_kv_time_opt(w, "anchor_at", m->anchor_at);
 	mpw_kv_time_opt(w, "next_expected_at", m->next_expected_at);
 	mpw_kv_int(w, "fail_streak", m->fail_streak);
@@ -348,6 +352,8 @@ proto_monitor_decode(struct mpr *r, struct monitor *m)
 	m->created_at = get_time(r, "created_at", true);
 	m->updated_at = get_time(r, "updated_at", true);
 	m->last_checkin_at = get_time(r, "last_checkin_at", false);
+	/* absent in records written before it existed, and until a run finishes */
+	m->last_duration_ms = mpr_int(r, "last_duration_ms", 0, INT64_MAX, NONE, false);
 	m->anchor_at = get_time(r, "anchor_at", false);
 	m->next_expected_at = get_time(r, "next_expected_at", false);
 	m->fail_streak = (uint32_t)mpr_int(r, "fail_streak", 0, UINT32_MAX, 0, false);
@@ -750,12 +756,16 @@ static const struct codec_field q_monitor_by_slug[] = {
 	CF_SLUG("slug", RO, Q, u.monitor.slug),
 };
 
+static void check_monitor_list(struct mpr *, const void *);
+
 static const struct codec_field q_monitor_list[] = {
-	CF_ID("org", R, Q, u.monitor_list.org, "org"),
+	CF_ID("org", O, Q, u.monitor_list.org, "org"),
 	CF_ENUM("status", O, Q, u.monitor_list.status, monitor_status_names),
 	CF_ENUM("health", O, Q, u.monitor_list.health, health_names),
 	CF_INT("limit", 0, Q, u.monitor_list.limit, 1, 1000, 100),
 	CF_SLUG("after", O, Q, u.monitor_list.after),
+	CF_BOOL("all", O, Q, u.monitor_list.all, 0),
+	CF_ID("after_org", O, Q, u.monitor_list.after_org, "org"),
 };
 
 static const struct codec_field q_monitor_stats[] = {
@@ -892,7 +902,7 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_MONITOR_UPDATE] = CODEC_DESC("monitor.update", Q, q_monitor_update, NULL),
 	[MSG_MONITOR_DELETE] = CODEC_DESC("monitor.delete", Q, q_monitor_by_slug, NULL),
 	[MSG_MONITOR_GET] = CODEC_DESC("monitor.get", Q, q_monitor_by_slug, NULL),
-	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", Q, q_monitor_list, NULL),
+	[MSG_MONITOR_LIST] = CODEC_DESC("monitor.list", Q, q_monitor_list, check_monitor_list),
 	[MSG_MONITOR_STATS] = CODEC_DESC("monitor.stats", Q, q_monitor_stats, NULL),
 	[MSG_TOKEN_CREATE] = CODEC_DESC("token.create", Q, q_token_create, check_token_create),
 	[MSG_TOKEN_LIST] = CODEC_DESC("token.list", Q, q_token_list, NULL),
@@ -919,8 +929,23 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_SESSION_DELETE] = CODEC_DESC("session.delete", Q, q_session_delete, NULL),
 	[MSG_BADGE_GET] = CODEC_DESC("badge.get", Q, q_badge, NULL),
 	[MSG_ORG_ROTATE_BADGE_KEY] = CODEC_DESC("org.rotate_badge_key", Q, q_org_by_id, NULL),
+	[MSG_STATS_GET] = CODEC_EMPTY("stats.get"),
 };
 #undef Q
+
+/* One organization's monitors, or (all) every organization's, never both. */
+static void
+check_monitor_list(struct mpr *r, const void *s)
+{
+	const struct msg_monitor_list *l = &((const struct proto_req *)s)->u.monitor_list;
+
+	if (l->all && l->org[0] != '\0')
+		mpr_fail(r, "all", "not with org");
+	else if (!l->all && l->org[0] == '\0')
+		mpr_fail(r, "org", "missing");
+	else if (!l->all && l->after_org[0] != '\0')
+		mpr_fail(r, "after_org", "only with all");
+}
 
 /* The cross-field rules of a check-in: what identifies its monitor, and its ids. */
 static void
@@ -1099,6 +1124,29 @@ static const struct codec_field a_monitor[] = {
 static const struct codec_field a_monitor_list[] = {
 	CF_ARRAY("monitors", R, struct reply_monitor_list, monitors, &rec_monitor, UINT32_MAX),
 	CF_STR("next", O, struct reply_monitor_list, next),
+	CF_ID("next_org", O, struct reply_monitor_list, next_org, "org"),
+};
+
+/* stats.get's samples: Prometheus samples without labels. */
+const char *const sample_type_names[] = { NULL, "counter", "gauge", "summary", NULL };
+
+static void check_sample(struct mpr *, const void *);
+
+#define P	struct proto_sample
+static const struct codec_field f_sample[] = {
+	CF_STR("name", R, P, name),
+	CF_ENUM("type", R, P, type, sample_type_names),
+	CF_STR("help", O, P, help),
+	CF_INT("value", 0, P, value, INT64_MIN, INT64_MAX, 0),
+};
+#undef P
+
+static const struct codec_desc rec_sample = CODEC_DESC("sample", struct proto_sample, f_sample,
+    check_sample);
+
+static const struct codec_field a_stats[] = {
+	CF_STR("daemon", R, struct reply_stats, daemon),
+	CF_ARRAY("samples", R, struct reply_stats, samples, &rec_sample, PROTO_SAMPLES_MAX),
 };
 
 static const struct codec_field a_checkin_list[] = {
@@ -1300,6 +1348,7 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	[MSG_BADGE_GET] = CODEC_DESC("badge.get", struct reply_badge, a_badge, NULL),
 	[MSG_ORG_ROTATE_BADGE_KEY] = CODEC_DESC("org.rotate_badge_key", struct reply_org, a_org,
 	    NULL),
+	[MSG_STATS_GET] = CODEC_DESC("stats.get", struct reply_stats, a_stats, NULL),
 };
 #undef R
 #undef O
@@ -1313,6 +1362,52 @@ check_checkin_recorded(struct mpr *r, const void *s)
 
 	if (a->recorded && a->checkin_id[0] == '\0')
 		mpr_fail(r, "checkin_id", "missing");
+}
+
+bool
+proto_sample_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > PROTO_SAMPLE_NAME_MAX || isdigit((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '_' && name[i] != ':')
+			return false;
+	return true;
+}
+
+/* A sample's name is a metric name, and a summary's ends in _sum or _count. */
+static void
+check_sample(struct mpr *r, const void *s)
+{
+	const struct proto_sample	*p = s;
+	size_t				 n = strlen(p->name);
+
+	if (!proto_sample_name_valid(p->name))
+		mpr_fail(r, "name", "not a metric name");
+	else if (p->type == SAMPLE_SUMMARY &&
+	    !(n > 4 && strcmp(p->name + n - 4, "_sum") == 0) &&
+	    !(n > 6 && strcmp(p->name + n - 6, "_count") == 0))
+		mpr_fail(r, "name", "a summary's sample ends in _sum or _count");
+}
+
+void
+proto_sample_put(struct mpw *w, const char *name, enum sample_type type, const char *help,
+    int64_t value)
+{
+	struct proto_sample s = { .type = type, .value = value };
+
+	strlcpy_loom(s.name, name, sizeof(s.name));
+	strlcpy_loom(s.help, help, sizeof(s.help));
+	codec_write(w, &rec_sample, &s);
+}
+
+int
+proto_sample_at(const msgpack_object_array *a, uint32_t i, struct proto_sample *s,
+    struct mpr_err *err)
+{
+	return codec_read_at(a, i, &rec_sample, s, err);
 }
 
 const struct codec_desc *

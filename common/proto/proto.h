@@ -9,6 +9,10 @@
  *                                      |     v
  *                                     [schedd] SUB
  *
+ * For /metrics, ingestd also asks each daemon for stats.get: storaged on
+ * its command socket, schedd and streamd on their control sockets (ROUTERs
+ * at schedd.ctl and streamd.ctl in LOOM_RUN_DIR, which answer ping too).
+ *
  * Framing.  A message is one or more pairs of ZeroMQ frames (after the
  * identity frame a ROUTER adds): an ASCII name from PROTO_MESSAGES (or an
  * event name from model.h's EVENT_TYPES, or "ok"/"err" for replies), then
@@ -116,7 +120,8 @@
 	X(SESSION_CREATE, "session.create",	"ingestd -> storaged")	\
 	X(SESSION_DELETE, "session.delete",	"ingestd -> storaged")	\
 	X(BADGE_GET,	"badge.get",		"ingestd -> storaged")	\
-	X(ORG_ROTATE_BADGE_KEY, "org.rotate_badge_key", "ingestd -> storaged")
+	X(ORG_ROTATE_BADGE_KEY, "org.rotate_badge_key", "ingestd -> storaged")	\
+	X(STATS_GET,	"stats.get",		"ingestd -> any daemon")
 
 enum proto_msg {
 	MSG_NONE,
@@ -273,13 +278,18 @@ struct msg_monitor {
  * order, from the slug after `after`.  Reply ok {monitors [map], next opt}: `next`
  * is the slug to continue after, absent on the last page.  A page may hold fewer
  * than `limit` monitors when the filters skip many: the scan is bounded.
+ * With "all" true instead of org (ingestd's /metrics under LOOM_METRICS_TOKEN):
+ * every organization's monitors, in organization then slug order, continuing
+ * after (after_org, after); the reply's next_org goes with next.
  */
 struct msg_monitor_list {
-	char			 org[ID_SIZE];
+	char			 org[ID_SIZE];		/* "" with all */
 	enum monitor_status	 status;
 	enum health		 health;
 	uint32_t		 limit;
 	char			 after[SLUG_MAX + 1];
+	bool			 all;			/* every organization */
+	char			 after_org[ID_SIZE];	/* with all: after's organization */
 };
 
 /*
@@ -482,6 +492,32 @@ struct msg_channel_progress {
 	enum channel_state	 state;		/* NONE: unchanged */
 };
 
+/*
+ * stats.get {}: a daemon's own figures, answered by every daemon (storaged
+ * on its command socket, schedd and streamd on their control sockets).
+ * Reply ok {daemon str, samples [sample map]}: struct proto_sample, at most
+ * PROTO_SAMPLES_MAX, each a Prometheus sample without labels.  A summary
+ * is two samples of one family, its name + "_sum" and + "_count".
+ */
+#define PROTO_SAMPLES_MAX	256
+#define PROTO_SAMPLE_NAME_MAX	80
+#define PROTO_SAMPLE_HELP_MAX	200
+
+enum sample_type {
+	SAMPLE_NONE,
+	SAMPLE_COUNTER,		/* only goes up (from the daemon's start) */
+	SAMPLE_GAUGE,		/* a current value */
+	SAMPLE_SUMMARY,		/* name ends in _sum or _count */
+};
+extern const char *const sample_type_names[];
+
+struct proto_sample {
+	char			 name[PROTO_SAMPLE_NAME_MAX + 1];	/* [a-zA-Z_:][a-zA-Z0-9_:]* */
+	enum sample_type	 type;
+	char			 help[PROTO_SAMPLE_HELP_MAX + 1];
+	int64_t			 value;
+};
+
 struct proto_req {
 	enum proto_msg		 type;
 	uint64_t		 rid;
@@ -562,6 +598,13 @@ struct reply_monitor {
 struct reply_monitor_list {
 	const msgpack_object_array *monitors;	/* monitor maps (proto_monitor_at) */
 	char			 next[SLUG_MAX + 1];	/* "" on the last page */
+	char			 next_org[ID_SIZE];	/* with all: next's organization */
+};
+
+/* stats.get. */
+struct reply_stats {
+	char			 daemon[16];	/* who answered */
+	const msgpack_object_array *samples;	/* sample maps (proto_sample_at) */
 };
 
 struct reply_checkin_list {
@@ -726,6 +769,16 @@ int	 proto_channel_at(const msgpack_object_array *, uint32_t i, struct channel *
 	    struct mpr_err *);
 int	 proto_delivery_at(const msgpack_object_array *, uint32_t i, struct delivery *,
 	    struct mpr_err *);
+int	 proto_sample_at(const msgpack_object_array *, uint32_t i, struct proto_sample *,
+	    struct mpr_err *);
+/*
+ * One sample of a stats.get reply being streamed (after proto_reply_open of
+ * MSG_STATS_GET); the caller counts them up to PROTO_SAMPLES_MAX.
+ */
+void	 proto_sample_put(struct mpw *, const char *name, enum sample_type, const char *help,
+	    int64_t value);
+/* True for a valid Prometheus metric name of at most PROTO_SAMPLE_NAME_MAX bytes. */
+bool	 proto_sample_name_valid(const char *);
 
 /* Clears a request and sets the NONE sentinels of its type. */
 void	 proto_req_init(struct proto_req *, enum proto_msg);

@@ -130,6 +130,7 @@ spec_new_monitor(struct monitor *m, const struct monitor_spec *s, const char *or
 	m->recovery_threshold = DEFAULT_THRESHOLD;
 	m->created_at = now;
 	m->updated_at = now;
+	m->last_duration_ms = NONE;
 	spec_apply(m, s);
 	if (!(s->set & SPEC_NAME))
 		strlcpy_loom(m->name, m->slug, sizeof(m->name));

@@ -68,6 +68,7 @@ replies(enum proto_msg type, const msgpack_object *obj)
 		struct reply_channel_test	 cht;
 		struct reply_channel_progress	 chp;
 		struct reply_delivery_list	 dl;
+		struct reply_stats		 sg;
 	} a;	/* every reply struct: the decoder writes the whole one of type */
 	union {
 		struct monitor		 m;
@@ -75,6 +76,7 @@ replies(enum proto_msg type, const msgpack_object *obj)
 		struct token_info	 t;
 		struct proto_track	 tr;
 		struct proto_run	 r;
+		struct proto_sample	 s;
 	} rec;
 	struct mpr_err		 err;
 	const msgpack_object_array *arr = NULL;
@@ -89,6 +91,9 @@ replies(enum proto_msg type, const msgpack_object *obj)
 		else if (type == MSG_TOKEN_LIST)
 			for (uint32_t i = 0; i < a.tl.tokens->size; i++)
 				(void)proto_token_at(a.tl.tokens, i, &rec.t, &err);
+		else if (type == MSG_STATS_GET)
+			for (uint32_t i = 0; i < a.sg.samples->size; i++)
+				(void)proto_sample_at(a.sg.samples, i, &rec.s, &err);
 		else if (type == MSG_SNAPSHOT)
 			for (uint32_t i = 0; i < a.sn.monitors->size; i++)
 				if (proto_track_at(a.sn.monitors, i, &rec.tr, &err) == 0 &&

@@ -72,6 +72,7 @@ test_names(void **state)
 		{ MSG_SESSION_DELETE, "session.delete", true },
 		{ MSG_BADGE_GET, "badge.get", false },
 		{ MSG_ORG_ROTATE_BADGE_KEY, "org.rotate_badge_key", true },
+		{ MSG_STATS_GET, "stats.get", false },
 	};
 
 	(void)state;
@@ -359,6 +360,15 @@ f_verdict_reminder(struct proto_req *q)
 }
 
 static void
+f_monitor_list_all(struct proto_req *q)
+{
+	q->u.monitor_list.all = true;
+	q->u.monitor_list.limit = 500;
+	strlcpy_loom(q->u.monitor_list.after_org, ORG, sizeof(q->u.monitor_list.after_org));
+	strlcpy_loom(q->u.monitor_list.after, "b-job", sizeof(q->u.monitor_list.after));
+}
+
+static void
 f_session_create(struct proto_req *q)
 {
 	strlcpy_loom(q->u.session.org, ORG, sizeof(q->u.session.org));
@@ -398,6 +408,8 @@ static const struct {
 	{ MSG_MONITOR_DELETE, f_monitor_slug, 0 },
 	{ MSG_MONITOR_GET, f_monitor_slug, 0 },
 	{ MSG_MONITOR_LIST, f_monitor_list, 0 },
+	{ MSG_MONITOR_LIST, f_monitor_list_all, 0 },
+	{ MSG_STATS_GET, f_nothing, T0 },
 	{ MSG_MONITOR_STATS, f_stats, 0 },
 	{ MSG_TOKEN_CREATE, f_token_create, 0 },
 	{ MSG_TOKEN_LIST, f_token_list, 0 },
@@ -518,6 +530,7 @@ sample_monitor(struct monitor *m)
 	m->created_at = T0;
 	m->updated_at = T0 + 1;
 	m->last_checkin_at = T0 + 2;
+	m->last_duration_ms = 1500;
 	m->anchor_at = T0 + 3;
 	m->next_expected_at = T0 + 4;
 	m->fail_streak = 7;
@@ -544,6 +557,7 @@ test_monitor_codec(void **state)
 			m.schedule.every = 2;
 			m.schedule.unit = UNIT_WEEK;
 			m.last_checkin_at = m.anchor_at = m.next_expected_at = 0;
+			m.last_duration_ms = NONE;	/* absent: as in records from before it */
 			m.n_envs = 0;
 			memset(m.envs, 0, sizeof(m.envs));
 			m.health = HEALTH_UNKNOWN;
@@ -554,6 +568,7 @@ test_monitor_codec(void **state)
 		proto_monitor_decode(&r, &back);
 		if (!mpr_ok(&r))
 			fail_msg("pass %d: %s", pass, err.why);
+		assert_int_equal(mpr_has(&r, "last_duration_ms"), pass == 0);
 		assert_memory_equal(&m, &back, sizeof(m));
 		mpk_doc_free(&rdoc);
 	}
@@ -1086,6 +1101,11 @@ static const struct {
 
 	/* lists and stats */
 	{ MSG_MONITOR_LIST, "{" V "}", "org", "field \"org\": missing" },
+	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', all: true}", "all",
+	    "field \"all\": not with org" },
+	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', after_org: '" ORG "'}", "after_org",
+	    "field \"after_org\": only with all" },
+	{ MSG_MONITOR_LIST, "{" V "all: 1}", "all", "field \"all\": not a boolean" },
 	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', status: 'x'}", "status",
 	    "field \"status\": \"x\" is not a known name" },
 	{ MSG_MONITOR_LIST, "{" V "org: '" ORG "', health: 'sick'}", "health",
@@ -1794,6 +1814,52 @@ test_reply_streams(void **state)
 	mpw_destroy(&w);
 }
 
+/* stats.get: samples streamed by the daemon, read back one by one. */
+static void
+test_stats_samples(void **state)
+{
+	struct mpw		 w;
+	struct mpr_err		 err;
+	struct reply_stats	 a = { .daemon = "storaged" }, b;
+	struct proto_sample	 s;
+
+	(void)state;
+	mpw_init(&w);
+	proto_reply_open(&w, 9, MSG_STATS_GET, &a);
+	proto_sample_put(&w, "loom_storaged_commits_total", SAMPLE_COUNTER, "Commits.", 42);
+	proto_sample_put(&w, "loom_storaged_queue", SAMPLE_GAUGE, "", -3);
+	proto_sample_put(&w, "loom_storaged_batch_requests_sum", SAMPLE_SUMMARY, "Batch.",
+	    INT64_MAX);
+	proto_sample_put(&w, "9bad", SAMPLE_GAUGE, "", 1);
+	proto_sample_put(&w, "loom_x_total", SAMPLE_SUMMARY, "", 1);
+	proto_reply_close(&w, MSG_STATS_GET, &a);
+	assert_int_equal(proto_reply_decode(MSG_STATS_GET, record_bytes(&w), &b, &err), 0);
+	assert_string_equal(b.daemon, "storaged");
+	assert_int_equal(b.samples->size, 5);
+	assert_int_equal(proto_sample_at(b.samples, 0, &s, &err), 0);
+	assert_string_equal(s.name, "loom_storaged_commits_total");
+	assert_int_equal(s.type, SAMPLE_COUNTER);
+	assert_string_equal(s.help, "Commits.");
+	assert_int_equal(s.value, 42);
+	assert_int_equal(proto_sample_at(b.samples, 1, &s, &err), 0);
+	assert_int_equal(s.type, SAMPLE_GAUGE);
+	assert_string_equal(s.help, "");
+	assert_int_equal(s.value, -3);
+	assert_int_equal(proto_sample_at(b.samples, 2, &s, &err), 0);
+	assert_true(s.value == INT64_MAX);
+	assert_int_equal(proto_sample_at(b.samples, 3, &s, &err), -1);
+	assert_string_equal(err.field, "name");
+	assert_int_equal(proto_sample_at(b.samples, 4, &s, &err), -1);
+	assert_string_equal(err.why, "sample 4: field \"name\": a summary's sample ends in _sum or _count");
+	mpk_doc_free(&rdoc);
+
+	assert_true(proto_sample_name_valid("loom_a:b_1"));
+	assert_false(proto_sample_name_valid(""));
+	assert_false(proto_sample_name_valid("a-b"));
+	assert_false(proto_sample_name_valid("a b"));
+	mpw_destroy(&w);
+}
+
 /* A malformed reply is refused with the key named. */
 static const struct {
 	enum proto_msg	 type;
@@ -1822,6 +1888,10 @@ static const struct {
 	    "field \"next\": missing" },
 	{ MSG_VERDICT_MISSED, "{" V "applied: false, reason: 7}", "reason",
 	    "field \"reason\": not a string" },
+	{ MSG_STATS_GET, "{" V "samples: []}", "daemon", "field \"daemon\": missing" },
+	{ MSG_STATS_GET, "{" V "daemon: 'x', samples: {}}", "samples",
+	    "field \"samples\": not an array" },
+	{ MSG_STATS_GET, "{" V "daemon: 'x', samples: []}", NULL, NULL },
 };
 
 static void
@@ -1838,6 +1908,7 @@ test_reply_malformed(void **state)
 		struct proto_events_page	 ea;
 		struct reply_snapshot		 sn;
 		struct reply_verdict		 vd;
+		struct reply_stats		 st;
 	} a;
 
 	(void)state;
@@ -1893,6 +1964,7 @@ main(void)
 		cmocka_unit_test(test_reply_replay),
 		cmocka_unit_test(test_reply_streams),
 		cmocka_unit_test(test_reply_malformed),
+		cmocka_unit_test(test_stats_samples),
 		cmocka_unit_test(test_framing),
 	};
 	return cmocka_run_group_tests_name("proto", tests, NULL, teardown_czmq);

@@ -5,7 +5,8 @@
  *	loom-probe [-v] [-t MS] ENDPOINT
  *
  * ENDPOINT is storaged's command socket (ipc://$LOOM_RUN_DIR/storaged.cmd)
- * or schedd's control socket (ipc://$LOOM_RUN_DIR/schedd.ctl).  Used by
+ * or the control socket of schedd or streamd (ipc://$LOOM_RUN_DIR/schedd.ctl,
+ * .../streamd.ctl).  Used by
  * the runit check scripts (scripts/runit/<daemon>/check) and the tests.
  *
  * Exit codes:	0 answered, 1 no answer within the timeout (default 1 s),
