@@ -33,6 +33,7 @@ struct ingestd_cfg {
 	uint64_t	 header_timeout_ms;	/* for a request's head and body to arrive */
 	uint64_t	 h2_reset_max;		/* HTTP/2 requests cancelled unanswered, per window */
 	uint64_t	 webhook_allow_private;	/* 1: channel URLs may name private addresses */
+	const char	*web_dir;		/* LOOM_WEB_DIR: the dashboard's files */
 };
 
 struct ingestd {
@@ -174,6 +175,15 @@ int		 relay_start(struct ingestd *, h2o_req_t *);
  * when it is malformed (empty, too long, repeated, not visible ASCII).
  */
 bool		 idempotency_key(h2o_req_t *, char out[IDEM_KEY_MAX + 1]);
+
+/*
+ * web.c: the dashboard's static files.  web_path: the paths it serves ("/",
+ * "/index.html", "/assets/..."); web_default_dir: <dir of the executable>/
+ * ../share/loom/web, so build/bin and an install both find theirs.
+ */
+bool		 web_path(h2o_iovec_t path);
+int		 web_serve(struct ingestd *, h2o_req_t *);
+char		*web_default_dir(void);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);

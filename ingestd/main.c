@@ -52,6 +52,8 @@ static const struct env_var ingestd_env[] = {
 	    "past it: GOAWAY ENHANCE_YOUR_CALM"),
 	ENV_UINT("LOOM_WEBHOOK_ALLOW_PRIVATE", "0", &cfg.webhook_allow_private, 0, 1,
 	    "1: alert channels may name loopback and private addresses"),
+	ENV_PATH("LOOM_WEB_DIR", NULL, &cfg.web_dir,
+	    "the dashboard's files (default <dir of ingestd>/../share/loom/web)"),
 	ENV_END
 };
 
@@ -59,11 +61,13 @@ int
 main(int argc, char *argv[])
 {
 	struct ingestd	*ig;
-	char		*cmd_ep, *public_url = NULL;
+	char		*cmd_ep, *public_url = NULL, *web_dir = NULL;
 
 	daemon_configure("ingestd", argc, argv, ingestd_env);
 	if (cfg.public_url == NULL)
 		cfg.public_url = public_url = xasprintf("http://%s", cfg.http_addr);
+	if (cfg.web_dir == NULL)
+		cfg.web_dir = web_dir = web_default_dir();
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 
 	daemon_setup();
@@ -78,6 +82,7 @@ main(int argc, char *argv[])
 	ingestd_destroy(&ig);
 	free(cmd_ep);
 	free(public_url);
+	free(web_dir);
 	zsys_shutdown();
 	return 0;
 }
