@@ -192,7 +192,6 @@ def test_sign_in_with_a_token_sets_an_httponly_session_cookie(loom, browser):
     d = browser
     d.get(loom.base_url + "/")
     wait_js(d, "return document.getElementById('token') !== null", "the sign-in form")
-    shot(d, "signin")
     d.find_element(By.ID, "token").send_keys("loom_not-a-token")
     d.find_element(By.CSS_SELECTOR, "#signin button[type=submit]").click()
     wait_js(d, "return document.getElementById('token').getAttribute('aria-invalid') === 'true'",
@@ -274,7 +273,6 @@ def test_a_fail_ping_turns_its_row_failing_within_2s_without_a_reload(loom, brow
     # the change is announced to screen readers
     wait_js(browser, "return document.getElementById('live').textContent.includes('failing')",
             "the announcement")
-    shot(browser, "list")
 
 
 def test_pause_and_resume_from_the_monitor_page(loom, browser):
@@ -338,7 +336,6 @@ def test_a_validation_error_is_shown_on_its_field(loom, browser):
              ["checkin_margin_minutes"] == 15)
     m = h.get("/api/crons/monitors/editable").json()["monitor"]
     assert m["schedule"]["expression"] == "30 4 * * *"
-    shot(browser, "monitor")
 
 
 def test_a_monitor_is_created_from_the_page(loom, browser):
@@ -452,4 +449,57 @@ def test_dark_theme_toggle_is_remembered(loom, browser):
     wait_js(browser, "return document.body.dataset.view === 'list'", "the list")
     assert browser.execute_script(
         "return getComputedStyle(document.body).backgroundColor") == dark
+
+
+def test_screenshots_of_each_view(loom, browser):
+    """build/screenshots/dashboard-{signin,list,monitor,dark}.png, for review and the README."""
+    h = loom.http()
+    jobs = [("db-backup", "Nightly database backup", {"type": "cron", "expression": "0 3 * * *"},
+             "Europe/Berlin", ["production"]),
+            ("invoices", "Send invoices", {"type": "cron", "expression": "*/15 * * * *"}, "UTC",
+             ["production"]),
+            ("reports", "Weekly report", {"type": "cron", "expression": "30 8 * * MON-FRI"},
+             "America/New_York", ["staging"]),
+            ("cache-warm", "Warm the caches", {"type": "interval", "value": 10, "unit": "minute"},
+             "UTC", []),
+            ("search-index", "Rebuild the search index",
+             {"type": "cron", "expression": "0 */6 * * *"}, "Asia/Tokyo", ["production"]),
+            ("cleanup", "Purge old uploads", {"type": "cron", "expression": "@daily"}, "UTC", [])]
+    for slug, name, sched, tz, envs in jobs:
+        create(h, slug, name=name, schedule=sched, timezone=tz, environments=envs)
+    outcomes = {"db-backup": "ok ok ok error ok ok ok ok ok ok ok ok",
+                "invoices": "ok ok ok ok ok ok error error",
+                "reports": "ok ok ok ok ok ok",
+                "search-index": "ok error ok ok ok ok ok ok ok ok"}
+    for slug, seq in outcomes.items():
+        for i, status in enumerate(seq.split()):
+            r = h.post(f"/api/crons/monitors/{slug}/checkins", json_body={
+                "status": status, "duration_ms": 40000 + (i * 7919) % 30000 +
+                (60000 if status == "error" else 0),
+                "exit_code": 0 if status == "ok" else 2,
+                "output": "dumped 18 databases\nuploaded 4.2 GiB" if status == "ok"
+                else "pg_dump: error: connection to server failed"})
+            assert r.status == 201, r
+    h.post("/api/crons/monitors/cleanup/pause")
+
+    browser.get(loom.base_url + "/")
+    wait_js(browser, "return document.getElementById('token') !== null", "the sign-in form")
+    shot(browser, "signin")
+    sign_in(browser, loom)
+    wait_js(browser, "return document.querySelectorAll('.strip.pending').length === 0",
+            "every strip")
+    shot(browser, "list")
+    browser.get(loom.base_url + "/#/monitors/db-backup")
+    wait_js(browser, "return document.querySelector('svg.chart .p95') !== null && "
+            "document.querySelector('#history tbody tr[data-checkin]') !== null",
+            "the chart and the history")
+    # the chart's p95 line is the stats' p95
+    p95 = h.get("/api/crons/monitors/db-backup/stats?period=day").json()["p95_duration_ms"]
+    assert browser.execute_script(
+        "return Number(document.querySelector('svg.chart .p95').dataset.p95)") == p95
+    shot(browser, "monitor")
+    browser.find_element(By.ID, "theme").click()
+    browser.get(loom.base_url + "/#/")
+    wait_js(browser, "return document.body.dataset.view === 'list' && "
+            "document.querySelectorAll('.strip.pending').length === 0", "the list")
     shot(browser, "dark")

@@ -49,6 +49,7 @@ function stripCell(slug) {
   const words = Object.keys(counts).map((k) => counts[k] + " " + k.replace("_", " ")).join(", ");
   strip.setAttribute("aria-label", statuses.length ? "last " + statuses.length + ": " + words
     : "no check-ins yet");
+  if (!statuses.length) strip.append(el("span", { class: "none", "aria-hidden": "true" }, "no runs yet"));
   td.append(strip);
   return td;
 }
@@ -60,7 +61,7 @@ function buildRow(m) {
       el("span", { class: "slug" }, m.slug)),
     el("td", {}, healthBadge(m.health)),
     el("td", { class: "status s-" + m.status },
-      m.status === "paused" ? el("span", { class: "icon", "aria-hidden": "true" }, "⏸ ") : null,
+      m.status === "paused" ? el("span", { class: "icon", "aria-hidden": "true" }, "‖ ") : null,
       m.status, m.muted_until ? el("span", { class: "muted" }, " (muted)") : null),
     el("td", { class: "sched" }, scheduleWords(m.schedule)),
     nextCell(m),
@@ -142,6 +143,9 @@ function drawRows() {
   tbody.replaceChildren(frag);
   applyFilters();
   envOptions();
+  /* for scripts/bench-dashboard: rows in the document, then on screen */
+  performance.mark("loom:rows");
+  requestAnimationFrame(() => setTimeout(() => performance.mark("loom:rows-painted"), 0));
   if (observer) observer.disconnect();
   observer = new IntersectionObserver((entries) => {
     for (const e of entries)

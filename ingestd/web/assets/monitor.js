@@ -105,6 +105,7 @@ function statsBlock(s) {
     fig("p95", duration(s.p95_duration_ms)));
 }
 
+/* The durations of the period's finished runs (those the history's first page holds). */
 function chart(checkins, p95, from) {
   const W = 640, H = 160, PAD = 30;
   const runs = checkins.filter((c) => c.duration_ms !== null && Date.parse(c.created_at) >= from)
@@ -117,9 +118,15 @@ function chart(checkins, p95, from) {
     return box;
   }
   const max = Math.max(1, p95 || 0, ...runs.map((c) => c.duration_ms)) * 1.1;
-  const t0 = from, t1 = Date.now();
-  const x = (c) => PAD + (W - 2 * PAD) * (Date.parse(c.created_at) - t0) / Math.max(1, t1 - t0);
+  /* runs side by side in their order; the axis names the first and the last */
+  const pos = new Map(runs.map((c, i) => [c, i]));
+  const x = (c) => PAD + (W - 2 * PAD) * (runs.length > 1 ? pos.get(c) / (runs.length - 1) : 0.5);
   const y = (v) => H - PAD + 10 - (H - PAD) * v / max;
+  for (const [c, anchor] of [[runs[0], "start"], [runs.at(-1), "end"]]) {
+    const t = svg("text", { x: anchor === "start" ? PAD : W - PAD, y: H - 4, "text-anchor": anchor });
+    t.textContent = timeIn(c.created_at, VIEWER_ZONE);
+    box.append(t);
+  }
   box.append(svg("line", { x1: PAD, y1: y(0), x2: W - PAD, y2: y(0), class: "axis" }));
   const label = svg("text", { x: 2, y: 12, class: "axis-label" });
   label.textContent = duration(Math.round(max));
