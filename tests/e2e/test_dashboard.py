@@ -104,6 +104,12 @@ def health_of(d, slug):
         "return r && r.dataset.health;", slug)
 
 
+def click_row_link(d, slug):
+    """Clicks a row's link as it is now (live updates replace rows, so no stale handle)."""
+    d.execute_script("document.querySelector('#monitors tr[data-slug=\"' + arguments[0] + "
+                     "'\"] a').click()", slug)
+
+
 def shot(d, name):
     os.makedirs(SHOTS, exist_ok=True)
     path = os.path.join(SHOTS, f"dashboard-{name}.png")
@@ -274,12 +280,24 @@ def test_a_fail_ping_turns_its_row_failing_within_2s_without_a_reload(loom, brow
     wait_js(browser, "return document.getElementById('live').textContent.includes('failing')",
             "the announcement")
 
+    # the monitor page follows the stream too: a new check-in tops its history
+    click_row_link(browser, "live-one")
+    rows = "return document.querySelectorAll('#history tbody tr[data-checkin]').length"
+    wait_js(browser, rows + " === 2", "the history")
+    ping(loom, mon)
+    wait_js(browser, rows + " === 3", "the new check-in", timeout=2.0)
+    assert browser.find_element(By.CSS_SELECTOR, "#history tbody tr").get_attribute(
+        "data-status") == "ok"
+    wait_js(browser, "return document.querySelector('.summary').dataset.health === 'healthy'",
+            "the summary healthy again")
+    assert browser.execute_script("return window.__notReloaded") == "marker"
+
 
 def test_pause_and_resume_from_the_monitor_page(loom, browser):
     h = loom.http()
     create(h, "pausable", name="Pausable job")
     sign_in(browser, loom)
-    browser.find_element(By.CSS_SELECTOR, 'tr[data-slug="pausable"] a').click()
+    click_row_link(browser, "pausable")
     wait_js(browser, "return document.getElementById('act-pause') !== null", "the pause button")
     browser.find_element(By.ID, "act-pause").click()
     wait_for("paused in the API", lambda:

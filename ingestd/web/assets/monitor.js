@@ -205,13 +205,23 @@ function history(m) {
   }
   more.addEventListener("click", page);
   page().catch(() => {});
-  return el("section", { "aria-labelledby": "h-history" },
+  /* a check-in from the stream: new on top, or the run it finishes replaced */
+  const live = (c) => {
+    const row = historyRow(c);
+    const old = tbody.querySelector(`tr[data-checkin="${CSS.escape(c.id)}"]`);
+    if (old) old.replaceWith(row);
+    else tbody.prepend(row);
+    const empty = tbody.querySelector("tr:not([data-checkin])");
+    if (empty) empty.remove();
+  };
+  const section = el("section", { "aria-labelledby": "h-history" },
     el("h2", { id: "h-history" }, "Check-ins"),
     el("div", { class: "table-wrap" }, el("table", { class: "history", id: "history" },
       el("thead", {}, el("tr", {}, ...["Time", "Status", "Duration", "Exit code", "Environment",
         "Crash id", "Output"].map((h) => el("th", { scope: "col" }, h)))),
       tbody)),
     more);
+  return { section, live };
 }
 
 /* --- the page --- */
@@ -253,6 +263,7 @@ export async function renderMonitor(main, slug) {
       el("pre", {}, el("code", {}, text)),
       copyButton("Copy the " + title + " snippet", () => text))));
 
+  const hist = history(m);
   const edit = isAdmin() ? el("section", { "aria-labelledby": "h-edit" },
     el("h2", { id: "h-edit" }, "Settings"),
     monitorForm(m, (saved) => drawHead(saved))) : null;
@@ -262,10 +273,10 @@ export async function renderMonitor(main, slug) {
       el("div", { class: "row" }, el("h2", { id: "h-stats" }, "Stats"),
         el("label", { for: "period", class: "inline" }, "Period"), period),
       statsHolder),
-    history(m), snips, edit);
+    hist.section, snips, edit);
   loadStats(m, statsHolder, "day");
 
-  unsubscribe = subscribe((what, s) => {
+  unsubscribe = subscribe((what, s, ev) => {
     if (!head.isConnected) {
       unsubscribe();
       return;
@@ -274,6 +285,7 @@ export async function renderMonitor(main, slug) {
       m = store.monitors.get(s) || m;
       head.querySelector(".summary").replaceWith(summary(m));
     }
+    if (s === m.slug && what === "event" && ev.checkin) hist.live(ev.checkin);
   });
 }
 
