@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 import urllib.parse
 
@@ -190,6 +191,33 @@ def test_web_dir_comes_from_the_environment(tmp_path):
     finally:
         system.stop()
         system.cleanup()
+
+
+def test_web_dir_defaults_to_share_beside_the_executable(tmp_path):
+    """An install's layout: <prefix>/bin/ingestd finds <prefix>/share/loom/web."""
+    from loomtest import binary, free_port
+    (tmp_path / "bin").mkdir()
+    shutil.copy(binary("ingestd"), tmp_path / "bin" / "ingestd")
+    web = tmp_path / "share" / "loom" / "web"
+    web.mkdir(parents=True)
+    (web / "index.html").write_text("<!doctype html><title>installed</title>")
+    (tmp_path / "run").mkdir()
+    addr = f"127.0.0.1:{free_port()}"
+    env = {"PATH": "/usr/bin:/bin", "LOOM_HTTP_ADDR": addr, "LOOM_RUN_DIR": str(tmp_path / "run"),
+           "LOOM_STREAM_ADDR": f"127.0.0.1:{free_port()}"}
+    p = subprocess.Popen([str(tmp_path / "bin" / "ingestd")], env=env,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def served():
+            try:
+                return Http(addr).get("/", token=None)
+            except OSError:
+                return None
+        r = wait_for("ingestd serving", served)
+        assert r.status == 200 and b"<title>installed</title>" in r.body
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
 
 
 # --- in the browser ---
