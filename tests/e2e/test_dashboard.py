@@ -61,6 +61,7 @@ def browser():
               "--disable-features=Translate", "--no-first-run"):
         opts.add_argument(a)
     opts.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = ChromeService(executable_path=shutil.which("chromedriver") or
                                       "/usr/bin/chromedriver")
     d = webdriver.Chrome(options=opts, service=service)
@@ -549,3 +550,7 @@ def test_screenshots_of_each_view(loom, browser):
     wait_js(browser, "return document.body.dataset.view === 'list' && "
             "document.querySelectorAll('.strip.pending').length === 0", "the list")
     shot(browser, "dark")
+    # nothing the Content-Security-Policy refused, no script error
+    problems = [e["message"] for e in browser.get_log("browser")
+                if "Content Security Policy" in e["message"] or "Uncaught" in e["message"]]
+    assert problems == []
