@@ -33,6 +33,7 @@ struct ingestd_cfg {
 	uint64_t	 header_timeout_ms;	/* for a request's head and body to arrive */
 	uint64_t	 h2_reset_max;		/* HTTP/2 requests cancelled unanswered, per window */
 	uint64_t	 webhook_allow_private;	/* 1: channel URLs may name private addresses */
+	uint64_t	 session_ttl_ms;	/* a dashboard session's life */
 	const char	*web_dir;		/* LOOM_WEB_DIR: the dashboard's files */
 };
 
@@ -87,9 +88,13 @@ struct call {
 	const struct route	*route;
 	char			 param[ID_SIZE + SLUG_MAX];	/* {slug} or {id} of the path */
 	json_t			*body;		/* parsed JSON body, or NULL */
+	char			 credential[TOKEN_TEXT_MAX + 1];	/* token or session secret */
+	bool			 from_cookie;	/* the credential is the session cookie */
 	char			 org[ID_SIZE];	/* of the verified token */
 	uint32_t		 scopes;
 	bool			 root;		/* the token's organization is the first */
+	bool			 session;	/* the credential is a session's secret */
+	int64_t			 session_expires_at;
 	struct proto_req	 q;
 	void			(*then)(struct call *, const struct rpc_reply *);
 };
@@ -119,7 +124,8 @@ void		 call_reply_no_content(struct call *, const struct rpc_reply *);
 struct route {
 	const char	*method;
 	const char	*pattern;	/* "/api/crons/monitors/{}/checkins" */
-	uint32_t	 scope;		/* SCOPE_* the token must have */
+	uint32_t	 scope;		/* SCOPE_* the token must have; 0: the route
+					   takes its credential from the body (sign-in) */
 	bool		 json_body;	/* requires a JSON object body */
 	bool		 root_only;	/* only the first organization's admins */
 	void		(*start)(struct call *);	/* after authentication */
@@ -226,6 +232,12 @@ void	 api_monitor_get(struct call *);
 void	 api_monitor_update(struct call *);
 void	 api_monitor_delete(struct call *);
 void	 api_monitor_pause(struct call *);
+/* api_session.c: the dashboard's sign-in (session cookie) and sign-out. */
+void	 api_session_create(struct call *);
+void	 api_session_get(struct call *);
+void	 api_session_delete(struct call *);
+/* True when a change made with the session cookie carries its CSRF header. */
+bool	 session_csrf_ok(struct call *);
 void	 api_monitor_mute(struct call *);
 void	 api_monitor_unmute(struct call *);
 void	 api_monitor_resume(struct call *);

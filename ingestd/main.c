@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "env.h"
 
+#include <sodium.h>
 #include <unistd.h>
 
 static struct ingestd_cfg	 cfg;
@@ -52,6 +53,8 @@ static const struct env_var ingestd_env[] = {
 	    "past it: GOAWAY ENHANCE_YOUR_CALM"),
 	ENV_UINT("LOOM_WEBHOOK_ALLOW_PRIVATE", "0", &cfg.webhook_allow_private, 0, 1,
 	    "1: alert channels may name loopback and private addresses"),
+	ENV_MS("LOOM_SESSION_TTL", "7d", &cfg.session_ttl_ms, 60000, 366ULL * 86400000,
+	    "a dashboard session's life from sign-in (revoking its token ends it sooner)"),
 	ENV_PATH("LOOM_WEB_DIR", NULL, &cfg.web_dir,
 	    "the dashboard's files (default <dir of ingestd>/../share/loom/web)"),
 	ENV_END
@@ -71,6 +74,8 @@ main(int argc, char *argv[])
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 
 	daemon_setup();
+	if (sodium_init() < 0)
+		fatalx("sodium_init failed");
 	if ((ig = ingestd_new(&cfg)) == NULL)
 		exit(EXIT_FATAL);
 	daemon_ready("listening on %s", cfg.http_addr);

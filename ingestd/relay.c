@@ -189,6 +189,18 @@ pass_header(h2o_req_t *req, const char *name, char *buf, size_t *len, size_t cap
 		    v.base);
 }
 
+/* Appends the dashboard's session cookie, alone of the request's cookies, if it has one. */
+static void
+pass_session_cookie(h2o_req_t *req, char *buf, size_t *len, size_t cap)
+{
+	char	 secret[TOKEN_TEXT_MAX + 1];
+
+	if (http_session_cookie(req, secret, sizeof(secret)) &&
+	    *len + sizeof(secret) + 32 < cap && strpbrk(secret, "\r\n") == NULL)
+		*len += (size_t)snprintf(buf + *len, cap - *len, "Cookie: %s=%s\r\n",
+		    SESSION_COOKIE, secret);
+}
+
 /* A request of a few hundred bytes to a fresh loopback socket: nothing to do after. */
 static void
 on_written(h2o_socket_t *sock, const char *err)
@@ -224,6 +236,7 @@ on_connect(h2o_socket_t *sock, const char *err)
 	    "Connection: close\r\nAccept: text/event-stream\r\n", (int)req->method.len,
 	    req->method.base, (int)req->path.len, req->path.base);
 	pass_header(req, "authorization", buf, &len, cap);
+	pass_session_cookie(req, buf, &len, cap);
 	pass_header(req, "last-event-id", buf, &len, cap);
 	len += (size_t)snprintf(buf + len, cap - len, "\r\n");
 	out = h2o_iovec_init(buf, len);

@@ -36,6 +36,9 @@ static const struct route routes[] = {
 	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
 	{ "POST", API "/organization/ping-key", SCOPE_ADMIN, false, false, api_org_rotate_ping_key },
 	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
+	{ "POST", API "/session", 0, true, false, api_session_create },
+	{ "GET", API "/session", SCOPE_ALL, false, false, api_session_get },
+	{ "DELETE", API "/session", SCOPE_ALL, false, false, api_session_delete },
 	{ "GET", API "/schedule/preview", SCOPE_READ, false, false, api_schedule_preview },
 	{ "GET", API "/channels", SCOPE_ADMIN, false, false, api_channels_list },
 	{ "POST", API "/channels", SCOPE_ADMIN, true, false, api_channels_create },
@@ -115,7 +118,10 @@ authenticated(struct call *c, const struct rpc_reply *r)
 	char			 path[sizeof(c->param) + 64];
 
 	if (!r->ok) {
-		if (r->code == ERR_UNAUTHORIZED)
+		if (r->code == ERR_UNAUTHORIZED && c->from_cookie)
+			respond_error(c->req, 401, "unauthorized", "Cookie",
+			    "the session has ended or its token was revoked: sign in again");
+		else if (r->code == ERR_UNAUTHORIZED)
 			respond_error(c->req, 401, "unauthorized", "Authorization",
 			    "the bearer token is unknown or revoked");
 		else
@@ -127,11 +133,20 @@ authenticated(struct call *c, const struct rpc_reply *r)
 	memcpy(c->org, a.org, sizeof(c->org));
 	c->scopes = a.scopes;
 	c->root = a.root;
+	c->session = a.session;
+	c->session_expires_at = a.expires_at;
 	/* admin implies every scope */
 	if (!(c->scopes & (rt->scope | SCOPE_ADMIN)) || (rt->root_only && !c->root)) {
 		route_path(rt, c->param, path, sizeof(path));
 		respond_error(c->req, 403, "forbidden", "Authorization",
 		    "this token may not %s %s", rt->method, path);
+		return;
+	}
+	/* a browser sends the cookie by itself, even for another site's form */
+	if (c->from_cookie && strcmp(rt->method, "GET") != 0 && !session_csrf_ok(c)) {
+		respond_error(c->req, 403, "forbidden", "X-Loom-CSRF",
+		    "a change made with the session cookie needs the session's csrf value "
+		    "in the X-Loom-CSRF header");
 		return;
 	}
 	rt->start(c);
@@ -173,10 +188,11 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 	c = call_new(ig, req);
 	c->route = rt;
 	memcpy(c->param, param, sizeof(c->param));
-	q = call_req(c, MSG_TOKEN_VERIFY);
-	if (!http_bearer(req, q->u.token_verify.token, sizeof(q->u.token_verify.token))) {
+	if (rt->scope != 0 &&
+	    !http_credential(req, c->credential, sizeof(c->credential), &c->from_cookie)) {
 		respond_error(req, 401, "unauthorized", "Authorization",
-		    "send an API token as \"Authorization: Bearer <token>\"");
+		    "send an API token as \"Authorization: Bearer <token>\" "
+		    "(or sign in for a session cookie: POST /api/crons/session)");
 		return 0;
 	}
 	if (rt->json_body) {
@@ -194,6 +210,12 @@ route_api(struct ingestd *ig, h2o_req_t *req)
 			return 0;
 		}
 	}
+	if (rt->scope == 0) {
+		rt->start(c);
+		return 0;
+	}
+	q = call_req(c, MSG_TOKEN_VERIFY);
+	memcpy(q->u.token_verify.token, c->credential, sizeof(q->u.token_verify.token));
 	call_send(c, authenticated);
 	return 0;
 }

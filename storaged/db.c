@@ -51,6 +51,8 @@ static const char *const table_names[T_MAX] = {
 	[T_CHANNELS] = "channels",
 	[T_ORG_CHANNELS] = "org_channels",
 	[T_DELIVERIES] = "deliveries",
+	[T_SESSIONS] = "sessions",
+	[T_TOKEN_SESSIONS] = "token_sessions",
 };
 
 struct db *

@@ -36,6 +36,8 @@ enum db_table {
 	T_CHANNELS,		/* channel id -> channel map (with secret and position) */
 	T_ORG_CHANNELS,		/* org id + channel id -> "" */
 	T_DELIVERIES,		/* channel id + be64 seq -> delivery map */
+	T_SESSIONS,		/* sha256(session secret) -> session map */
+	T_TOKEN_SESSIONS,	/* token id + be64 expires + sha256 -> "" */
 	T_MAX
 };
 

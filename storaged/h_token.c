@@ -52,6 +52,33 @@ tokens_exists(struct db_txn *t, const char *secret)
 	return db_get(t, T_TOKENS, h, HASH_LEN, &v) == 0;
 }
 
+/* The description of the organization's token token_id: 0, or MDB_NOTFOUND. */
+static int
+tokens_get(struct db_txn *t, const char *org, const char *token_id, struct token_info *out)
+{
+	unsigned char	 h[HASH_LEN];
+	struct key	 k;
+	MDB_val		 v;
+	int		 rc;
+
+	key_org_token(&k, org, token_id);
+	if ((rc = db_get(t, T_ORG_TOKENS, k.b, k.len, &v)) != 0)
+		return rc;
+	if (v.mv_size != HASH_LEN)
+		return MDB_CORRUPTED;
+	if ((rc = db_get(t, T_TOKENS, v.mv_data, HASH_LEN, &v)) != 0)
+		return rc;
+	return token_decode(&v, h, out);
+}
+
+bool
+tokens_known(struct db_txn *t, const char *org, const char *token_id)
+{
+	struct token_info info;
+
+	return tokens_get(t, org, token_id, &info) == 0;
+}
+
 void
 tokens_insert(struct ctx *c, const char *org, const char *name, uint32_t scopes,
     const char *secret, struct token_info *out)
@@ -83,25 +110,47 @@ tokens_insert(struct ctx *c, const char *org, const char *name, uint32_t scopes,
 	db_put(c->t, T_ORG_TOKENS, k.b, k.len, h, HASH_LEN);
 }
 
+/* The token a session secret stands for: 0, or an error answered. */
+static int
+verify_session(struct ctx *c, const char *secret, struct token_info *info,
+    int64_t *expires_at)
+{
+	char	 org[ID_SIZE], token_id[ID_SIZE];
+
+	if (sessions_get(c, secret, org, token_id, expires_at) != 0 ||
+	    tokens_get(c->t, org, token_id, info) != 0) {
+		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown, ended or revoked session");
+		return -1;
+	}
+	return 0;
+}
+
+/* The token a secret is: 0, or an error answered. */
+static int
+verify_token(struct ctx *c, const char *secret, struct token_info *info)
+{
+	unsigned char	 h[HASH_LEN], stored[HASH_LEN];
+	MDB_val		 v;
+
+	hash_token(secret, h);
+	if (db_get(c->t, T_TOKENS, h, HASH_LEN, &v) != 0 ||
+	    token_decode(&v, stored, info) != 0 || sodium_memcmp(stored, h, HASH_LEN) != 0) {
+		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
+		return -1;
+	}
+	return 0;
+}
+
 void
 handle_token_verify(struct ctx *c, const struct msg_token_verify *q)
 {
-	unsigned char		 h[HASH_LEN], stored[HASH_LEN];
 	struct token_info	 info;
 	struct reply_token_verify a = { 0 };
-	MDB_val			 v;
-	int			 rc;
 
-	hash_token(q->token, h);
-	if ((rc = db_get(c->t, T_TOKENS, h, HASH_LEN, &v)) == MDB_NOTFOUND) {
-		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
+	a.session = sessions_is_secret(q->token);
+	if (a.session ? verify_session(c, q->token, &info, &a.expires_at) != 0 :
+	    verify_token(c, q->token, &info) != 0)
 		return;
-	}
-	if (rc != 0 || token_decode(&v, stored, &info) != 0 ||
-	    sodium_memcmp(stored, h, HASH_LEN) != 0) {
-		reply_err(c, ERR_UNAUTHORIZED, "token", "unknown or revoked token");
-		return;
-	}
 	memcpy(a.org, info.org, sizeof(a.org));
 	memcpy(a.token_id, info.id, sizeof(a.token_id));
 	a.scopes = info.scopes;
@@ -180,6 +229,7 @@ handle_token_revoke(struct ctx *c, const struct msg_token *q)
 	memcpy(h, v.mv_data, HASH_LEN);
 	db_del(c->t, T_TOKENS, h, HASH_LEN);
 	db_del(c->t, T_ORG_TOKENS, k.b, k.len);
+	sessions_end_all(c, q->token_id);
 	reply_send(c, NULL);
 }
 

@@ -74,6 +74,12 @@ handle_request(struct ctx *c)
 	case MSG_ORG_GET:
 		handle_org_get(c, &q->u.org);
 		break;
+	case MSG_SESSION_CREATE:
+		handle_session_create(c, &q->u.session);
+		break;
+	case MSG_SESSION_DELETE:
+		handle_session_delete(c, &q->u.session);
+		break;
 	case MSG_ORG_ROTATE_KEY:
 		handle_org_rotate_ping_key(c, &q->u.org);
 		break;

@@ -149,6 +149,18 @@ key_org_token(struct key *k, const char *org, const char *token_id)
 }
 
 void
+key_token_session(struct key *k, const char *token_id, int64_t expires_at,
+    const unsigned char *hash, size_t hlen)
+{
+	k->len = 0;
+	add_id(k, token_id);
+	if (hash != NULL) {
+		add_ts(k, expires_at);
+		add(k, hash, hlen);
+	}
+}
+
+void
 key_org_channel(struct key *k, const char *org, const char *channel_id)
 {
 	k->len = 0;

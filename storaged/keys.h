@@ -57,6 +57,9 @@ void	 key_org_token(struct key *, const char *org, const char *token_id);
 void	 key_org_channel(struct key *, const char *org, const char *channel_id);
 /* T_DELIVERIES: channel id + seq (0 and no seq: the channel's prefix). */
 void	 key_delivery(struct key *, const char *channel_id, uint64_t seq);
+/* T_TOKEN_SESSIONS: token id + expires_at + sha256 of the secret (NULL: the token's prefix). */
+void	 key_token_session(struct key *, const char *token_id, int64_t expires_at,
+	    const unsigned char *hash, size_t hlen);
 /* T_EVENTS: seq. */
 void	 key_seq(struct key *, uint64_t seq);
 

@@ -53,6 +53,8 @@ static const struct env_var storaged_env[] = {
 	    "open runs one monitor may have; past it a start closes its oldest as timed out"),
 	ENV_UINT("LOOM_CHANNELS_PER_ORG", "100", &cfg.channels_per_org, 1, 100000,
 	    "alert channels of one organization, at most"),
+	ENV_UINT("LOOM_SESSIONS_PER_TOKEN", "100", &cfg.sessions_per_token, 1, 100000,
+	    "dashboard sessions one token may have; past it the one nearest its end goes"),
 	ENV_UINT("LOOM_READER_NICE", "19", &cfg.readers.nice, 0, 19,
 	    "nice value of the reader threads, so queries yield the CPU to writes"),
 	ENV_END

@@ -21,6 +21,7 @@
  *            check-in with a run id (v5_run_index).
  *   5 -> 6   the alert channel tables (channels, org_channels, deliveries)
  *            exist, empty: nothing to convert.
+ *   6 -> 7   the session tables (sessions, token_sessions) exist, empty.
  */
 #include "records.h"
 #include "stathours.h"
@@ -295,12 +296,20 @@ to_v6(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_CHANNELS));
 }
 
+static void
+to_v7(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	snprintf(summary, SUMMARY_MAX, "dashboard sessions can be kept (%zu so far)",
+	    db_count(c->t, T_SESSIONS));
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
 	[2] = to_v3,
 	[3] = to_v4,
 	[4] = to_v5,
 	[5] = to_v6,
+	[6] = to_v7,
 };
 
 /*

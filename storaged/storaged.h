@@ -18,7 +18,7 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		6
+#define LAYOUT_VERSION		7
 
 /* The reader threads that answer queries (readers.h). */
 struct readers_cfg {
@@ -45,6 +45,7 @@ struct storaged_cfg {
 	uint64_t	 idem_ttl_ms;		/* how long an Idempotency-Key is remembered */
 	uint64_t	 open_runs_max;		/* LOOM_OPEN_RUNS_MAX: open runs per monitor */
 	uint64_t	 channels_per_org;	/* alert channels of one organization, at most */
+	uint64_t	 sessions_per_token;	/* dashboard sessions of one token, at most */
 };
 
 /* One request of a batch: its frames, decoded form and reply. */
@@ -131,6 +132,17 @@ void	 handle_token_verify(struct ctx *, const struct msg_token_verify *);
 void	 handle_token_create(struct ctx *, const struct msg_token *);
 void	 handle_token_list(struct ctx *, const struct msg_token *);
 void	 handle_token_revoke(struct ctx *, const struct msg_token *);
+void	 handle_session_create(struct ctx *, const struct msg_session *);
+void	 handle_session_delete(struct ctx *, const struct msg_session *);
+/*
+ * sessions.c, for h_token.c: whether a secret is a session's; a live
+ * session's token (0, or MDB_NOTFOUND when unknown or ended); the end of
+ * every session of a revoked token.
+ */
+bool	 sessions_is_secret(const char *);
+int	 sessions_get(struct ctx *, const char *secret, char org[ID_SIZE],
+	    char token_id[ID_SIZE], int64_t *expires_at);
+void	 sessions_end_all(struct ctx *, const char *token_id);
 void	 handle_org_create(struct ctx *, const struct msg_org *);
 void	 handle_org_get(struct ctx *, const struct msg_org *);
 void	 handle_org_rotate_ping_key(struct ctx *, const struct msg_org *);
@@ -162,6 +174,8 @@ void		 reply_err(struct ctx *, enum proto_err, const char *field, const char *fm
 void	 tokens_insert(struct ctx *, const char *org, const char *name, uint32_t scopes,
 	    const char *secret, struct token_info *out);
 bool	 tokens_exists(struct db_txn *, const char *secret);
+/* True while the organization's token token_id is not revoked. */
+bool	 tokens_known(struct db_txn *, const char *org, const char *token_id);
 /* h_token.c: stores a new organization, with a fresh ping key, described in out. */
 void	 orgs_insert(struct ctx *, const char *name, uint32_t monitor_limit,
 	    uint32_t environment_limit, struct org *out);

@@ -1,7 +1,8 @@
 /*
  * endpoint.c -- GET /api/crons/stream (streamd): authentication by
- * bearer token -- the Authorization header, or ?access_token= for
- * browsers, whose EventSource cannot set headers -- verified by storaged
+ * bearer token -- the Authorization header, or the dashboard's session
+ * cookie or ?access_token= for browsers, whose EventSource cannot set
+ * headers -- verified by storaged
  * (token.verify, which answers with the token's organization and scopes),
  * the read scope (admin implies it), then the request's parameters
  * (params.c).  Errors are JSON {"error": {"code", "message", "field"}}
@@ -178,6 +179,7 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 	const char		*query;
 	size_t			 qlen;
 	int			 rc;
+	bool			 from_cookie;
 
 	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("OPTIONS"))) {
 		preflight(req);
@@ -200,14 +202,17 @@ endpoint_stream(struct streamd *sd, h2o_req_t *req)
 		return 0;
 	}
 	proto_req_init(&q, MSG_TOKEN_VERIFY);
-	if (!http_bearer(req, q.u.token_verify.token, sizeof(q.u.token_verify.token))) {
+	/* a cookie needs no CSRF check here: the stream only reads */
+	if (!http_credential(req, q.u.token_verify.token, sizeof(q.u.token_verify.token),
+	    &from_cookie)) {
 		query = query_of(req, &qlen);
 		rc = query_param(query, qlen, "access_token", q.u.token_verify.token,
 		    sizeof(q.u.token_verify.token));
 		if (rc != 1 || q.u.token_verify.token[0] == '\0') {
 			stream_error(req, 401, "unauthorized", "Authorization",
 			    "send an API token with the read scope as \"Authorization: Bearer "
-			    "<token>\" (or, from a browser's EventSource, ?access_token=<token>)");
+			    "<token>\" (or, from a browser's EventSource, the dashboard's session "
+			    "cookie or ?access_token=<token>)");
 			return 0;
 		}
 	}

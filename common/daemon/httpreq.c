@@ -49,6 +49,59 @@ http_bearer(h2o_req_t *req, char *out, size_t outlen)
 	return true;
 }
 
+/* Finds "name=value" among a Cookie header's "; "-separated pairs. */
+static bool
+cookie_find(h2o_iovec_t v, const char *name, char *out, size_t outlen)
+{
+	size_t		 nlen = strlen(name);
+	const char	*p = v.base, *end = v.base + v.len;
+
+	while (p < end) {
+		const char *pair_end = memchr(p, ';', (size_t)(end - p));
+
+		if (pair_end == NULL)
+			pair_end = end;
+		while (p < pair_end && *p == ' ')
+			p++;
+		if ((size_t)(pair_end - p) > nlen && memcmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			size_t n = (size_t)(pair_end - p) - nlen - 1;
+
+			while (n > 0 && p[nlen + n] == ' ')
+				n--;
+			if (n == 0 || n >= outlen || memchr(p + nlen + 1, '\0', n) != NULL)
+				return false;
+			memcpy(out, p + nlen + 1, n);
+			out[n] = '\0';
+			return true;
+		}
+		p = pair_end + 1;
+	}
+	return false;
+}
+
+bool
+http_session_cookie(h2o_req_t *req, char *out, size_t outlen)
+{
+	ssize_t i = -1;
+
+	/* HTTP/2 clients may send each cookie in a header of its own */
+	while ((i = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE, i)) != -1)
+		if (cookie_find(req->headers.entries[i].value, SESSION_COOKIE, out, outlen))
+			return true;
+	return false;
+}
+
+bool
+http_credential(h2o_req_t *req, char *out, size_t outlen, bool *from_cookie)
+{
+	*from_cookie = false;
+	if (http_bearer(req, out, outlen))
+		return true;
+	*from_cookie = http_session_cookie(req, out, outlen);
+	return *from_cookie;
+}
+
 bool
 http_lengths_conflict(h2o_req_t *req)
 {

@@ -19,6 +19,16 @@ const char	*http_reason(int status);
  * the token is empty, too long or holds a NUL.
  */
 bool		 http_bearer(h2o_req_t *, char *out, size_t outlen);
+/* The dashboard's session cookie, named so in Set-Cookie and Cookie. */
+#define SESSION_COOKIE	"loom_session"
+/* Its value into out, like http_bearer; false when the request has none. */
+bool		 http_session_cookie(h2o_req_t *, char *out, size_t outlen);
+/*
+ * The request's credential: the bearer token, else the session cookie
+ * (*from_cookie true: a browser sends it by itself, so changes need a
+ * CSRF check).  False when it has neither.
+ */
+bool		 http_credential(h2o_req_t *, char *out, size_t outlen, bool *from_cookie);
 
 /*
  * True when an HTTP/1 request carries Content-Length more than once with

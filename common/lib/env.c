@@ -95,8 +95,8 @@ mail_url_shown(const char *s, char *buf, size_t len)
 
 static const char *const size_units[] = { "", "K", "M", "G", NULL };
 static const uint64_t size_scale[] = { 1, 1ULL << 10, 1ULL << 20, 1ULL << 30 };
-static const char *const ms_units[] = { "", "ms", "s", "m", "h", NULL };
-static const uint64_t ms_scale[] = { 1, 1, 1000, 60000, 3600000 };
+static const char *const ms_units[] = { "", "ms", "s", "m", "h", "d", NULL };
+static const uint64_t ms_scale[] = { 1, 1, 1000, 60000, 3600000, 86400000 };
 
 static int
 parse_value(const struct env_var *v, const char *s, void *out, char *why, size_t wl)
@@ -176,7 +176,7 @@ parse_value(const struct env_var *v, const char *s, void *out, char *why, size_t
 		const uint64_t *scale = v->type == ENV_T_SIZE ? size_scale :
 		    v->type == ENV_T_MS ? ms_scale : one;
 		const char *what = v->type == ENV_T_SIZE ? "a size (K, M, G)" :
-		    v->type == ENV_T_MS ? "a duration (ms, s, m, h)" : "a number";
+		    v->type == ENV_T_MS ? "a duration (ms, s, m, h, d)" : "a number";
 
 		if (parse_scaled(s, units, scale, &n) == -1 || n < v->min || n > v->max) {
 			snprintf(why, wl, "\"%s\" is not %s in %" PRIu64 "-%" PRIu64, s, what,

@@ -128,3 +128,10 @@ ids_token(char out[TOKEN_SIZE])
 	memcpy(out, "loom_", 5);
 	random_b32(out + 5, TOKEN_LEN - 5);
 }
+
+void
+ids_session(char out[TOKEN_SIZE])
+{
+	memcpy(out, SESSION_PREFIX, 5);
+	random_b32(out + 5, TOKEN_LEN - 5);
+}

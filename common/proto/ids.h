@@ -45,5 +45,8 @@ bool	 ids_uuid_valid(const char *s);
 
 /* A fresh API token secret. */
 void	 ids_token(char out[TOKEN_SIZE]);
+/* A fresh session secret (the dashboard's cookie): as long as a token, another prefix. */
+#define SESSION_PREFIX	"lses_"
+void	 ids_session(char out[TOKEN_SIZE]);
 
 #endif

@@ -57,6 +57,8 @@ proto_msg_writes(enum proto_msg m)
 	case MSG_CHANNEL_DELETE:
 	case MSG_CHANNEL_TEST:
 	case MSG_CHANNEL_PROGRESS:
+	case MSG_SESSION_CREATE:
+	case MSG_SESSION_DELETE:
 		return true;
 	default:
 		return false;
@@ -780,6 +782,16 @@ static const struct codec_field q_token_revoke[] = {
 	CF_ID("token_id", R, Q, u.token.token_id, "tok"),
 };
 
+static const struct codec_field q_session_create[] = {
+	CF_ID("org", R, Q, u.session.org, "org"),
+	CF_ID("token_id", R, Q, u.session.token_id, "tok"),
+	CF_INT("ttl_ms", R, Q, u.session.ttl_ms, 1000, INT64_C(366) * 86400 * 1000, 0),
+};
+
+static const struct codec_field q_session_delete[] = {
+	CF_STR("secret", R, Q, u.session.secret),
+};
+
 static const struct codec_field q_org_create[] = {
 	CF_STR("name", R, Q, u.org.name),
 	CF_INT("monitor_limit", R, Q, u.org.monitor_limit, 0, ORG_LIMIT_MAX, 0),
@@ -894,6 +906,8 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_DELIVERY_LIST] = CODEC_DESC("delivery.list", Q, q_delivery_list, NULL),
 	[MSG_CHANNEL_LOAD] = CODEC_DESC("channel.load", Q, q_channel_load, NULL),
 	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", Q, q_channel_progress, NULL),
+	[MSG_SESSION_CREATE] = CODEC_DESC("session.create", Q, q_session_create, NULL),
+	[MSG_SESSION_DELETE] = CODEC_DESC("session.delete", Q, q_session_delete, NULL),
 };
 #undef Q
 
@@ -1037,6 +1051,15 @@ static const struct codec_field a_token_verify[] = {
 	CF_SCOPES("scopes", R, P, scopes),
 	CF_BOOL("root", 0, P, root, 0),
 	CF_UINT("head", 0, P, head),
+	CF_BOOL("session", O, P, session, 0),
+	CF_TIME("expires_at", O, P, expires_at),
+};
+#undef P
+
+#define P	struct reply_session_create
+static const struct codec_field a_session_create[] = {
+	CF_STR("secret", R, P, secret),
+	CF_TIME("expires_at", R, P, expires_at),
 };
 #undef P
 
@@ -1252,6 +1275,9 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	    a_channel_load, NULL),
 	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", struct reply_channel_progress,
 	    a_channel_progress, NULL),
+	[MSG_SESSION_CREATE] = CODEC_DESC("session.create", struct reply_session_create,
+	    a_session_create, NULL),
+	[MSG_SESSION_DELETE] = CODEC_EMPTY("session.delete"),
 };
 #undef R
 #undef O

@@ -111,7 +111,9 @@
 	X(CHANNEL_TEST,	"channel.test",		"ingestd -> storaged")	\
 	X(DELIVERY_LIST, "delivery.list",	"ingestd -> storaged")	\
 	X(CHANNEL_LOAD,	"channel.load",		"streamd -> storaged")	\
-	X(CHANNEL_PROGRESS, "channel.progress",	"streamd -> storaged")
+	X(CHANNEL_PROGRESS, "channel.progress",	"streamd -> storaged")	\
+	X(SESSION_CREATE, "session.create",	"ingestd -> storaged")	\
+	X(SESSION_DELETE, "session.delete",	"ingestd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -162,9 +164,11 @@ enum proto_err	 proto_err_parse(const char *);
 /* ping: {}.  Reply ok {daemon str, seq uint (storaged: last committed)}. */
 
 /*
- * token.verify: {token str}.  Reply ok {org str, token_id str, scopes
- * [str], root bool (token of the first organization), head uint (last
- * committed seq: streamd starts a live stream after it)}; err unauthorized.
+ * token.verify: {token str}: an API token or a session secret.  Reply ok
+ * {org str, token_id str, scopes [str], root bool (token of the first
+ * organization), head uint (last committed seq: streamd starts a live
+ * stream after it), session bool + expires_at time (a session secret: the
+ * token it was made from, and its end)}; err unauthorized.
  */
 struct msg_token_verify {
 	char		 token[TOKEN_TEXT_MAX + 1];
@@ -324,6 +328,20 @@ struct msg_token {
 };
 
 /*
+ * session.create {org, token_id, ttl_ms}: a session of that token (the
+ * dashboard's cookie), ending ttl_ms from now, or earlier when the token
+ * is revoked; reply ok {secret str, expires_at time}.  A token keeps at
+ * most LOOM_SESSIONS_PER_TOKEN sessions: the one nearest its end goes.
+ * session.delete {secret}: reply ok {} (also when it had ended already).
+ */
+struct msg_session {
+	char			 org[ID_SIZE];
+	char			 token_id[ID_SIZE];
+	int64_t			 ttl_ms;
+	char			 secret[TOKEN_TEXT_MAX + 1];
+};
+
+/*
  * org.create {name, monitor_limit, environment_limit opt}: a new
  * organization, with a fresh ping key, and its first admin token; reply ok
  * {org map, token map, secret str}.
@@ -467,6 +485,7 @@ struct proto_req {
 		struct msg_channel		 channel;	/* create .. list, delivery.list */
 		struct msg_channel_load		 channel_load;
 		struct msg_channel_progress	 channel_progress;
+		struct msg_session		 session;	/* create, delete */
 	} u;
 };
 
@@ -490,6 +509,14 @@ struct reply_token_verify {
 	uint32_t		 scopes;
 	bool			 root;		/* a token of the first organization */
 	uint64_t		 head;		/* last committed seq */
+	bool			 session;	/* a session secret, of token_id */
+	int64_t			 expires_at;	/* a session's end (UTC µs) */
+};
+
+/* session.create (session.delete: {}). */
+struct reply_session_create {
+	char			 secret[TOKEN_SIZE];	/* the only copy outside the caller */
+	int64_t			 expires_at;
 };
 
 struct reply_checkin_record {

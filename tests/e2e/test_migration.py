@@ -1,5 +1,5 @@
 """Upgrading in place: a database written by the storaged of an older layout
-(LAYOUT_1 to LAYOUT_5: the last commit whose storaged writes it, built here
+(LAYOUT_1 to LAYOUT_6: the last commit whose storaged writes it, built here
 from git) is upgraded at start to CURRENT, and everything in it is still
 there and works."""
 
@@ -18,7 +18,8 @@ LAYOUT_2 = "d8c5e41"
 LAYOUT_3 = "0acfe8e"
 LAYOUT_4 = "8eded58"
 LAYOUT_5 = "ac4680e"
-CURRENT = 6
+LAYOUT_6 = "36e4c93"
+CURRENT = 7
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
 
@@ -58,8 +59,9 @@ def table(loom, name, printable=False):
     text = subprocess.run(["mdb_dump"] + (["-p"] if printable else []) +
                           ["-s", name, loom.data_dir],
                           capture_output=True, text=True, check=True).stdout
-    lines = [line.strip() for line in text.split("HEADER=END", 1)[1].splitlines()
-             if line.strip() and line.strip() != "DATA=END"]
+    # every key and value line starts with a space, an empty value's too
+    lines = [line[1:] for line in text.split("HEADER=END", 1)[1].splitlines()
+             if line.startswith(" ")]
     return dict(zip(lines[0::2], lines[1::2]))
 
 
@@ -397,6 +399,38 @@ def test_a_layout_5_database_gets_alert_channels():
         loom.daemons["storaged"].stop()
         assert meta(loom)["version"] == str(CURRENT)
         assert len(table(loom, "channels")) == 1
+        loom.restart("storaged")
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
+
+
+def test_a_layout_6_database_takes_sessions():
+    """Layout 7 adds the dashboard's session tables: a layout 6 database
+    keeps its monitors and runs, and its tokens sign in."""
+    loom = Loom()
+    try:
+        mon, _, rid, runs = write_runs(loom, LAYOUT_6)
+        assert meta(loom)["version"] == "6"
+        loom.start()
+        log = loom.daemons["storaged"].log()
+        assert log.count(f"lmdb: layout 6 upgraded to {CURRENT}") == 1, log
+        api, anon = loom.http(), loom.http(token=None)
+        assert anon.get(f"/ping/{mon['ping_key']}/0?rid={rid['b']}").status == 200
+        got = api.get("/api/crons/monitors/runs/checkins").json()["checkins"]
+        assert {c["id"]: c["status"] for c in got}[runs["b"]] == "ok"
+        r = anon.post("/api/crons/session", {"token": loom.admin_token})
+        assert r.status == 201, r
+        secret = r.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+        r = anon.get("/api/crons/monitors", headers={"Cookie": f"loom_session={secret}"})
+        assert r.status == 200 and len(r.json()["monitors"]) == 2, r
+        loom.daemons["storaged"].stop()
+        assert meta(loom)["version"] == str(CURRENT)
+        assert len(table(loom, "sessions")) == 1 and len(table(loom, "token_sessions")) == 1
         loom.restart("storaged")
     except Exception:
         print(loom.logs())

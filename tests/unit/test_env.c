@@ -142,24 +142,25 @@ static const struct {
 	{ ENV_T_SIZE, 0, UINT64_MAX, "17179869184G", false, 0,	/* 2^64: overflows */
 	    "\"17179869184G\" is not a size (K, M, G) in 0-18446744073709551615" },
 
-	/* durations: ms (the default unit), s, m, h */
+	/* durations: ms (the default unit), s, m, h, d */
 	{ ENV_T_MS, 1, 86400000, "250", true, 250, NULL },
 	{ ENV_T_MS, 1, 86400000, "250ms", true, 250, NULL },
 	{ ENV_T_MS, 1, 86400000, "5s", true, 5000, NULL },
 	{ ENV_T_MS, 1, 86400000, "2m", true, 120000, NULL },
 	{ ENV_T_MS, 1, 86400000, "24h", true, 86400000, NULL },
 	{ ENV_T_MS, 1, 86400000, "25h", false, 0,
-	    "\"25h\" is not a duration (ms, s, m, h) in 1-86400000" },
+	    "\"25h\" is not a duration (ms, s, m, h, d) in 1-86400000" },
 	{ ENV_T_MS, 1, 86400000, "0s", false, 0,
-	    "\"0s\" is not a duration (ms, s, m, h) in 1-86400000" },
-	{ ENV_T_MS, 1, 86400000, "1d", false, 0,
-	    "\"1d\" is not a duration (ms, s, m, h) in 1-86400000" },
+	    "\"0s\" is not a duration (ms, s, m, h, d) in 1-86400000" },
+	{ ENV_T_MS, 1, 86400000, "1d", true, 86400000, NULL },
+	{ ENV_T_MS, 1, 86400000, "2d", false, 0,
+	    "\"2d\" is not a duration (ms, s, m, h, d) in 1-86400000" },
 	{ ENV_T_MS, 1, 86400000, "1.5s", false, 0,
-	    "\"1.5s\" is not a duration (ms, s, m, h) in 1-86400000" },
+	    "\"1.5s\" is not a duration (ms, s, m, h, d) in 1-86400000" },
 	{ ENV_T_MS, 1, 86400000, "s", false, 0,
-	    "\"s\" is not a duration (ms, s, m, h) in 1-86400000" },
+	    "\"s\" is not a duration (ms, s, m, h, d) in 1-86400000" },
 	{ ENV_T_MS, 1, 86400000, "5S", false, 0,
-	    "\"5S\" is not a duration (ms, s, m, h) in 1-86400000" },
+	    "\"5S\" is not a duration (ms, s, m, h, d) in 1-86400000" },
 };
 
 static void
@@ -303,7 +304,7 @@ test_all_bad_reported(void **state)
 		"LOOM_T_ADDR: \"8080\" is not host:port\n",
 		"LOOM_RETENTION_DAYS: \"ninety\" is not a number in 1-3650\n",
 		"LOOM_T_MAP: \"1T\" is not a size (K, M, G) in 1048576-1099511627776\n",
-		"LOOM_T_PERIOD: \"5ms\" is not a duration (ms, s, m, h) in 10-3600000\n",
+		"LOOM_T_PERIOD: \"5ms\" is not a duration (ms, s, m, h, d) in 10-3600000\n",
 	};
 	struct capture	*cap = &capbuf;
 	int		 r;

@@ -67,6 +67,8 @@ test_names(void **state)
 		{ MSG_DELIVERY_LIST, "delivery.list", false },
 		{ MSG_CHANNEL_LOAD, "channel.load", false },
 		{ MSG_CHANNEL_PROGRESS, "channel.progress", true },
+		{ MSG_SESSION_CREATE, "session.create", true },
+		{ MSG_SESSION_DELETE, "session.delete", true },
 	};
 
 	(void)state;
@@ -341,6 +343,20 @@ f_verdict_reminder(struct proto_req *q)
 }
 
 static void
+f_session_create(struct proto_req *q)
+{
+	strlcpy_loom(q->u.session.org, ORG, sizeof(q->u.session.org));
+	strlcpy_loom(q->u.session.token_id, TOK, sizeof(q->u.session.token_id));
+	q->u.session.ttl_ms = 7 * 86400000LL;
+}
+
+static void
+f_session_delete(struct proto_req *q)
+{
+	strlcpy_loom(q->u.session.secret, "lses_secret", sizeof(q->u.session.secret));
+}
+
+static void
 f_nothing(struct proto_req *q)
 {
 	(void)q;
@@ -378,6 +394,8 @@ static const struct {
 	{ MSG_VERDICT_MISSED, f_verdict_missed, 0 },
 	{ MSG_VERDICT_TIMEOUT, f_verdict_timeout, T0 },
 	{ MSG_VERDICT_REMINDER, f_verdict_reminder, T0 },
+	{ MSG_SESSION_CREATE, f_session_create, 0 },
+	{ MSG_SESSION_DELETE, f_session_delete, 0 },
 };
 
 /* Compares borrowed output by content, then the rest of the request byte for byte. */
@@ -1581,6 +1599,9 @@ test_reply_round_trips(void **state)
 	struct reply_token_create	 tc = { .secret = "lc_secret" }, tc2;
 	struct reply_org_create		 oc = { .secret = "lc_other" }, oc2;
 	struct reply_verdict		 vd = { .applied = false, .reason = "stale" }, vd2;
+	struct reply_token_verify	 sv = { .org = ORG, .token_id = TOK, .scopes = SCOPE_ALL,
+	    .session = true, .expires_at = T0 }, sv2;
+	struct reply_session_create	 sc = { .secret = "lses_x", .expires_at = T0 }, sc2;
 	char				 empty;
 
 	(void)state;
@@ -1596,6 +1617,15 @@ test_reply_round_trips(void **state)
 	assert_int_equal(v2.scopes, SCOPE_READ);
 	assert_true(v2.root);
 	assert_int_equal(v2.head, 9);
+	assert_false(v2.session);
+	reply_trip(MSG_TOKEN_VERIFY, &sv, &sv2);	/* a session's secret */
+	mpk_doc_free(&rdoc);
+	assert_true(sv2.session);
+	assert_int_equal(sv2.expires_at, T0);
+	reply_trip(MSG_SESSION_CREATE, &sc, &sc2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(sc2.secret, "lses_x");
+	assert_int_equal(sc2.expires_at, T0);
 
 	reply_trip(MSG_CHECKIN_RECORD, &r, &r2);
 	mpk_doc_free(&rdoc);
