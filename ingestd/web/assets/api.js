@@ -4,8 +4,7 @@
  * secret in X-Loom-CSRF, which a page of another site cannot read.
  */
 
-/* current: {organization, scopes, expires_at, csrf}; bearer: see signIn */
-export const session = { current: null, bearer: null };
+export const session = { current: null };	/* {organization, scopes, expires_at, csrf} */
 let onSignedOut = () => {};
 
 export class ApiError extends Error {
@@ -28,7 +27,6 @@ export function isAdmin() {
 export async function api(method, path, body) {
   const headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (session.bearer) headers.Authorization = "Bearer " + session.bearer;
   if (method !== "GET" && method !== "HEAD" && session.current)
     headers["X-Loom-CSRF"] = session.current.csrf;
   let res;
@@ -47,7 +45,6 @@ export async function api(method, path, body) {
     const err = (data && data.error) || {};
     if (res.status === 401 && session.current && !path.startsWith("/session")) {
       session.current = null;
-      session.bearer = null;
       onSignedOut("Your session has ended (signed out, expired, or its token was revoked).");
     }
     throw new ApiError(res.status, err.code || "http_" + res.status,
@@ -68,28 +65,8 @@ export async function loadSession() {
 }
 
 export async function signIn(token) {
-  try {
-    session.current = (await api("POST", "/session", { token })).session;
-  } catch (e) {
-    if (e.status !== 404) throw e;
-    /* a server without sessions: the token, in memory only, for this page's life */
-    session.bearer = token;
-    try {
-      const tokens = await api("GET", "/tokens");
-      void tokens;
-      session.current = { scopes: ["admin", "read"], csrf: "" };
-    } catch (e2) {
-      if (e2.status !== 403) { session.bearer = null; throw e2; }
-      session.current = { scopes: ["read"], csrf: "" };
-    }
-  }
+  session.current = (await api("POST", "/session", { token })).session;
   return session.current;
-}
-
-/* The stream's URL: the cookie goes by itself; a bearer token only in the query. */
-export function streamUrl() {
-  return "/api/crons/stream" + (session.bearer ? "?access_token=" +
-    encodeURIComponent(session.bearer) : "");
 }
 
 export async function signOut() {
@@ -97,6 +74,5 @@ export async function signOut() {
     await api("DELETE", "/session");
   } finally {
     session.current = null;
-    session.bearer = null;
   }
 }

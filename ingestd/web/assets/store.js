@@ -2,7 +2,7 @@
  * store.js -- the one copy of the monitors the page shows, kept current by
  * the event stream (no polling).  Views subscribe and redraw what changed.
  */
-import { api, streamUrl } from "./api.js";
+import { api } from "./api.js";
 
 export const store = {
   monitors: new Map(),		/* slug -> monitor, as the API shows it */
@@ -101,7 +101,7 @@ function onEvent(e) {
 export function startStream(closed) {
   stopStream();
   onStreamClosed = closed;
-  source = new EventSource(streamUrl());
+  source = new EventSource("/api/crons/stream");	/* the cookie goes along */
   for (const t of CHECKIN_EVENTS.concat(MONITOR_EVENTS)) source.addEventListener(t, onEvent);
   source.addEventListener("reset", () => loadMonitors().catch(() => {}));
   source.addEventListener("open", () => emit("connection", null, "live"));
