@@ -322,6 +322,29 @@ def test_a_fail_ping_turns_its_row_failing_within_2s_without_a_reload(loom, brow
     assert browser.execute_script("return window.__notReloaded") == "marker"
 
 
+def test_the_page_catches_up_after_the_stream_was_away(loom, browser):
+    """streamd gone: EventSource gives up on the 503; the page opens a new stream that
+    resumes after the last event it saw, so a failure during the gap still shows."""
+    h = loom.http()
+    mon = create(h, "gap")
+    other = create(h, "other")
+    sign_in(browser, loom)
+    browser.execute_script("window.__notReloaded = 'marker'")
+    wait_js(browser, "return document.getElementById('conn').dataset.state === 'live'",
+            "the stream open")
+    ping(loom, other)  # an event seen before the gap: the point to resume from
+    wait_for("other healthy", lambda: health_of(browser, "other") == "healthy")
+    loom.kill("streamd")
+    wait_js(browser, "return document.getElementById('conn').dataset.state === 'closed'",
+            "EventSource given up (503 from ingestd)")
+    ping(loom, mon, "/fail")
+    loom.restart("streamd")
+    wait_for("the failure shown", lambda: health_of(browser, "gap") == "failing", timeout=15.0)
+    assert browser.execute_script("return window.__notReloaded") == "marker"
+    wait_js(browser, "return document.getElementById('conn').dataset.state === 'live'",
+            "live again")
+
+
 def test_pause_and_resume_from_the_monitor_page(loom, browser):
     h = loom.http()
     create(h, "pausable", name="Pausable job")

@@ -38,7 +38,7 @@ showTheme();
 /* --- sign-in --- */
 
 function renderSignIn(message) {
-  stopStream();
+  stopStream(true);
   leaveList();
   $("nav").hidden = true;
   $("signout").hidden = true;

@@ -12,6 +12,7 @@ export const store = {
 
 const listeners = new Set();
 let source = null;
+let lastEventId = "";	/* for a new EventSource to resume where the last one stopped */
 let refetching = new Set();
 let onStreamClosed = () => {};
 
@@ -69,6 +70,7 @@ const MONITOR_EVENTS = ["monitor.missed", "monitor.timeout", "monitor.healthy", 
 
 function onEvent(e) {
   let ev;
+  if (e.lastEventId) lastEventId = e.lastEventId;
   try {
     ev = JSON.parse(e.data);
   } catch (err) {
@@ -95,13 +97,16 @@ function onEvent(e) {
 
 /*
  * EventSource reconnects by itself and resumes with Last-Event-ID.  It gives
- * up only on an error status (a revoked token, an ended session): then the
- * app checks the session.
+ * up on an error status (a revoked token, an ended session, streamd away):
+ * then the app checks the session, and a new stream resumes from the last
+ * event seen (?last_event_id=), so nothing from the gap is lost.
  */
 export function startStream(closed) {
   stopStream();
   onStreamClosed = closed;
-  source = new EventSource("/api/crons/stream");	/* the cookie goes along */
+  /* the cookie goes along; a stream that ended resumes after its last event */
+  source = new EventSource("/api/crons/stream" + (lastEventId ? "?last_event_id=" +
+    encodeURIComponent(lastEventId) : ""));
   for (const t of CHECKIN_EVENTS.concat(MONITOR_EVENTS)) source.addEventListener(t, onEvent);
   source.addEventListener("reset", () => loadMonitors().catch(() => {}));
   source.addEventListener("open", () => emit("connection", null, "live"));
@@ -115,7 +120,9 @@ export function startStream(closed) {
   });
 }
 
-export function stopStream() {
+/* forget: signing out; the next session starts live. */
+export function stopStream(forget = false) {
   if (source) source.close();
   source = null;
+  if (forget) lastEventId = "";
 }
