@@ -120,12 +120,17 @@ send_file(struct ingestd *ig, h2o_req_t *req, const char *name)
 	return 0;
 }
 
+static bool
+has_assets_prefix(h2o_iovec_t path)
+{
+	return path.len > strlen(ASSETS) && memcmp(path.base, ASSETS, strlen(ASSETS)) == 0;
+}
+
 bool
 web_path(h2o_iovec_t path)
 {
 	return h2o_memis(path.base, path.len, H2O_STRLIT("/")) ||
-	    h2o_memis(path.base, path.len, H2O_STRLIT("/index.html")) ||
-	    (path.len > strlen(ASSETS) && memcmp(path.base, ASSETS, strlen(ASSETS)) == 0);
+	    h2o_memis(path.base, path.len, H2O_STRLIT("/index.html")) || has_assets_prefix(path);
 }
 
 int
@@ -141,7 +146,7 @@ web_serve(struct ingestd *ig, h2o_req_t *req)
 		respond_error(req, 405, "method_not_allowed", NULL, "use GET, HEAD");
 		return 0;
 	}
-	if (path.len <= strlen(ASSETS))	/* "/" or "/index.html" (web_path) */
+	if (!has_assets_prefix(path))	/* "/" or "/index.html" (web_path) */
 		return send_file(ig, req, "index.html");
 	path.base += strlen(ASSETS);
 	path.len -= strlen(ASSETS);

@@ -134,6 +134,11 @@ def test_page_and_assets_are_served_with_safe_headers(loom):
     html = r.body.decode()
     assert "<script>" not in html and "http://" not in html and "https://" not in html
 
+    assert h.get("/index.html", token=None).body == r.body
+    head = h.request("HEAD", "/", token=None)
+    assert head.status == 200 and head.body == b""
+    assert h.get("/", token=None, headers={"If-None-Match": r.headers["etag"]}).status == 304
+
     js = h.get("/assets/app.js", token=None)
     assert js.status == 200 and js.headers["content-type"].startswith("text/javascript")
     css = h.get("/assets/app.css", token=None)
