@@ -141,6 +141,16 @@ window.addEventListener("hashchange", () => {
   window.scrollTo(0, 0);
 });
 
+/*
+ * A page left for another (or kept in the back-forward cache) closes its
+ * stream: browsers allow 6 HTTP/1.1 connections to a host, and open streams
+ * of pages no one sees would hold them.
+ */
+window.addEventListener("pagehide", () => stopStream());
+window.addEventListener("pageshow", (e) => {
+  if (e.persisted && session.current) startStream(streamClosed);
+});
+
 async function startApp() {
   $("nav").hidden = false;
   $("nav-new").hidden = !isAdmin();

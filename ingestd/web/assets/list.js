@@ -85,13 +85,10 @@ function matches(m) {
 
 function applyFilters() {
   let shown = 0;
-  for (const [slug, tr] of rows) {
-    const ok = matches(store.monitors.get(slug));
-    tr.hidden = !ok;
-    shown += ok;
-  }
-  countEl.textContent = shown === rows.size ? rows.size + " monitors"
-    : shown + " of " + rows.size + " monitors";
+  for (const m of store.monitors.values()) shown += matches(m);
+  for (const [slug, tr] of rows) tr.hidden = !matches(store.monitors.get(slug));
+  const all = store.monitors.size;
+  countEl.textContent = shown === all ? all + " monitors" : shown + " of " + all + " monitors";
 }
 
 /* --- outcome strips: after the first paint, for rows scrolled into view --- */
@@ -139,25 +136,34 @@ function observe(tr) {
 const FIRST_ROWS = 60;
 const CHUNK_ROWS = 200;
 let drawing = 0;		/* which drawRows the pending chunks belong to */
+let unbuilt = new Set();	/* slugs whose rows a pending chunk will build */
 
+/* Builds and appends the rows of slugs[from, to), from the store as it is now. */
 function appendRows(slugs, from, to) {
   const frag = document.createDocumentFragment();
+  const built = [];
   for (let i = from; i < to && i < slugs.length; i++) {
-    const tr = rows.get(slugs[i]);
-    if (tr) frag.append(tr);	/* the row as it is now: live events may have replaced it */
+    const m = store.monitors.get(slugs[i]);
+    unbuilt.delete(slugs[i]);
+    if (!m) continue;
+    const tr = buildRow(m);
+    tr.hidden = !matches(m);
+    rows.set(m.slug, tr);
+    frag.append(tr);
+    built.push(tr);
   }
   tbody.append(frag);
+  return built;
 }
 
 function drawRows() {
   performance.mark("loom:rows-start");
   const generation = ++drawing;
   rows = new Map();
-  const sorted = [...store.monitors.values()].sort((a, b) => a.slug < b.slug ? -1 : 1);
-  const slugs = sorted.map((m) => m.slug);
-  for (const m of sorted) rows.set(m.slug, buildRow(m));
+  const slugs = [...store.monitors.keys()].sort();
+  unbuilt = new Set(slugs);
   tbody.replaceChildren();
-  appendRows(slugs, 0, FIRST_ROWS);
+  const first = appendRows(slugs, 0, FIRST_ROWS);
   applyFilters();
   envOptions();
   if (observer) observer.disconnect();
@@ -172,13 +178,15 @@ function drawRows() {
   performance.mark("loom:rows");
   const rest = (from) => {
     if (generation !== drawing || !tbody.isConnected) return;
-    if (from === FIRST_ROWS) performance.mark("loom:rows-painted");
-    appendRows(slugs, from, from + CHUNK_ROWS);
+    if (from === FIRST_ROWS) {
+      performance.mark("loom:rows-painted");
+      first.forEach(observe);	/* their strips, now that they are on screen */
+    }
+    appendRows(slugs, from, from + CHUNK_ROWS).forEach(observe);
     if (from + CHUNK_ROWS < slugs.length) {
       setTimeout(() => rest(from + CHUNK_ROWS), 0);
       return;
     }
-    for (const tr of rows.values()) observe(tr);
     performance.mark("loom:all-rows");
     document.body.dataset.rows = String(rows.size);
   };
@@ -189,16 +197,15 @@ function drawRows() {
 function updateRow(slug, ev) {
   const m = store.monitors.get(slug);
   const old = rows.get(slug);
-  if (!m) return;
-  const tr = buildRow(m);
-  if (old) {
-    if (old.dataset.health !== m.health)
-      announce((m.name || m.slug) + " is now " + (HEALTH[m.health] || HEALTH.unknown).text);
-    old.replaceWith(tr);
-  } else {
-    drawRows();
+  if (!m || unbuilt.has(slug)) return;	/* its chunk will build it as it is then */
+  if (!old) {
+    drawRows();	/* a monitor new to the list */
     return;
   }
+  const tr = buildRow(m);
+  if (old.dataset.health !== m.health)
+    announce((m.name || m.slug) + " is now " + (HEALTH[m.health] || HEALTH.unknown).text);
+  old.replaceWith(tr);
   rows.set(slug, tr);
   tr.hidden = !matches(m);
   if (ev) {
