@@ -87,8 +87,16 @@ def ping(loom, monitor, suffix=""):
     assert r.status == 200, r
 
 
-def wait_js(d, script, what, timeout=10.0):
-    return wait_for(what, lambda: d.execute_script(script), timeout=timeout)
+def wait_js(d, script, what, timeout=20.0):
+    try:
+        return wait_for(what, lambda: d.execute_script(script), timeout=timeout)
+    except AssertionError:
+        # what the page showed, for the report
+        print("page:", d.execute_script(
+            "return location.hash + ' | ' + document.body.dataset.view + ' | ' + "
+            "[...document.querySelectorAll('.error, [aria-invalid]')]"
+            ".map(e => (e.id || e.className) + '=' + (e.textContent || e.value)).join('; ')"))
+        raise
 
 
 def sign_in(d, loom, token=None):
