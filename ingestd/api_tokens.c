@@ -1,7 +1,7 @@
 /*
  * api_tokens.c -- API tokens (/api/crons/tokens: create with scopes, list
  * without secrets, revoke) and organizations (/api/crons/organization and
- * its ping key, and /api/crons/organizations for the first organization's
+ * its ping and badge keys, and /api/crons/organizations for the first organization's
  * admins).
  */
 #include "ingestd.h"
@@ -112,6 +112,24 @@ api_org_rotate_ping_key(struct call *c)
 
 	memcpy(q->u.org.org, c->org, sizeof(c->org));
 	call_send(c, reply_ping_key);
+}
+
+static void
+reply_badge_key(struct call *c, const struct rpc_reply *r)
+{
+	struct reply_org	 a;
+
+	if (call_reply(c, r, &a))
+		respond_json(c->req, 200, json_pack("{s:s}", "badge_key", a.org.badge_key));
+}
+
+void
+api_org_rotate_badge_key(struct call *c)
+{
+	struct proto_req *q = call_req(c, MSG_ORG_ROTATE_BADGE_KEY);
+
+	memcpy(q->u.org.org, c->org, sizeof(c->org));
+	call_send(c, reply_badge_key);
 }
 
 static void

@@ -47,6 +47,7 @@ struct ingestd {
 	h2o_socket_t		*signals;	/* the daemon's signal pipe */
 	struct rpc		*rpc;
 	size_t			 inflight;	/* calls queued or waiting for storaged (call.c) */
+	size_t			 badges_inflight;	/* badge requests not yet freed (badge.c) */
 	struct call		*queued;	/* admitted calls, leaving at the turn's end (call.c) */
 	struct call		**queued_tail;
 	h2o_timeout_entry_t	 turn_end;	/* sends them (call.c) */
@@ -193,8 +194,12 @@ char		*web_default_dir(void);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);
+/* badge.c: /badge/{badge-key}[/{slug}].svg|.json, without a token. */
+int		 badge_handle(struct ingestd *, h2o_req_t *);
 
 /* respond.c */
+/* body (len bytes of type, kept until the answer is sent: in req's pool). */
+void	 respond_body(h2o_req_t *, int status, const char *type, const char *body, size_t len);
 void	 respond_json(h2o_req_t *, int status, json_t *body);	/* steals body */
 void	 respond_error(h2o_req_t *, int status, const char *code, const char *field,
 	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -250,6 +255,7 @@ void	 api_tokens_list(struct call *);
 void	 api_tokens_create(struct call *);
 void	 api_token_revoke(struct call *);
 void	 api_orgs_create(struct call *);
+void	 api_org_rotate_badge_key(struct call *);
 void	 api_org_get(struct call *);
 void	 api_org_rotate_ping_key(struct call *);
 void	 api_channels_list(struct call *);

@@ -104,8 +104,8 @@ render_token(const struct token_info *t)
 json_t *
 render_org(const struct org *o)
 {
-	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:o}", "id", o->id, "name", o->name,
-	    "ping_key", o->ping_key,
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:o}", "id", o->id, "name", o->name,
+	    "ping_key", o->ping_key, "badge_key", o->badge_key,
 	    "monitor_limit", (json_int_t)o->monitor_limit,
 	    "monitor_count", (json_int_t)o->monitor_count,
 	    "environment_limit", (json_int_t)o->environment_limit,

@@ -7,8 +7,8 @@
 #include "httpreq.h"
 #include "pingurl.h"
 
-static void
-send_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
+void
+respond_body(h2o_req_t *req, int status, const char *type, const char *body, size_t len)
 {
 	req->res.status = status;
 	req->res.reason = http_reason(status);
@@ -36,7 +36,7 @@ respond_json(h2o_req_t *req, int status, json_t *body)
 {
 	h2o_iovec_t text = json_text(req, body);
 
-	send_body(req, status, "application/json", text.base, text.len);
+	respond_body(req, status, "application/json", text.base, text.len);
 }
 
 void
@@ -190,7 +190,7 @@ void
 respond_ping(h2o_req_t *req, int status, const char *text)
 {
 	ping_headers(req);
-	send_body(req, status, "text/plain; charset=utf-8", text, strlen(text));
+	respond_body(req, status, "text/plain; charset=utf-8", text, strlen(text));
 }
 
 void

@@ -35,6 +35,8 @@ static const struct route routes[] = {
 	{ "DELETE", API "/tokens/{}", SCOPE_ADMIN, false, false, api_token_revoke },
 	{ "GET", API "/organization", SCOPE_READ, false, false, api_org_get },
 	{ "POST", API "/organization/ping-key", SCOPE_ADMIN, false, false, api_org_rotate_ping_key },
+	{ "POST", API "/organization/badge-key", SCOPE_ADMIN, false, false,
+	    api_org_rotate_badge_key },
 	{ "POST", API "/organizations", SCOPE_ADMIN, true, true, api_orgs_create },
 	{ "POST", API "/session", 0, true, false, api_session_create },
 	{ "GET", API "/session", SCOPE_ALL, false, false, api_session_get },

@@ -1,7 +1,8 @@
 /*
  * server.c -- ingestd's listener and h2o set-up: one handler for pings,
- * /healthz, the API and the dashboard's files (web.c), and a reverse proxy for /api/crons/stream to
- * streamd, so the whole API lives under one base URL.
+ * badges, /healthz, the API and the dashboard's files (web.c), and a reverse
+ * proxy for /api/crons/stream to streamd, so the whole API lives under one
+ * base URL.
  */
 #include "ingestd.h"
 #include "daemon.h"
@@ -51,6 +52,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 	}
 	if (has_prefix(req->path, "/ping/"))
 		return ping_handle(ig, req);
+	if (has_prefix(path, "/badge/"))
+		return badge_handle(ig, req);
 	if (h2o_memis(path.base, path.len, H2O_STRLIT("/api/crons/stream")))
 		return relay_start(ig, req);
 	if (has_prefix(path, "/api/"))

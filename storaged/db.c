@@ -53,6 +53,9 @@ static const char *const table_names[T_MAX] = {
 	[T_DELIVERIES] = "deliveries",
 	[T_SESSIONS] = "sessions",
 	[T_TOKEN_SESSIONS] = "token_sessions",
+	[T_ORG_BADGE_KEYS] = "org_badge_keys",
+	[T_MONITOR_BADGES] = "monitor_badges",
+	[T_ORG_BADGE_COUNTS] = "org_badge_counts",
 };
 
 struct db *
@@ -225,6 +228,15 @@ db_del(struct db_txn *t, enum db_table tab, const void *k, size_t klen)
 		return;
 	rc = mdb_del(t->txn, t->db->dbi[tab], &key, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
+		t->ret = rc;
+}
+
+void
+db_clear(struct db_txn *t, enum db_table tab)
+{
+	int rc;
+
+	if (t->ret == 0 && (rc = mdb_drop(t->txn, t->db->dbi[tab], 0)) != 0)
 		t->ret = rc;
 }
 

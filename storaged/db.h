@@ -38,6 +38,9 @@ enum db_table {
 	T_DELIVERIES,		/* channel id + be64 seq -> delivery map */
 	T_SESSIONS,		/* sha256(session secret) -> session map */
 	T_TOKEN_SESSIONS,	/* token id + be64 expires + sha256 -> "" */
+	T_ORG_BADGE_KEYS,	/* an organization's badge key -> org id */
+	T_MONITOR_BADGES,	/* monitor id -> its counted badge state (1 byte, badge.h) */
+	T_ORG_BADGE_COUNTS,	/* org id + badge state (1 byte) -> be64 monitors in it */
 	T_MAX
 };
 
@@ -77,6 +80,8 @@ void		 db_put(struct db_txn *, enum db_table, const void *k, size_t klen, const 
 		    size_t vlen);
 /* A missing key is not an error. */
 void		 db_del(struct db_txn *, enum db_table, const void *k, size_t klen);
+/* Empties a table (an upgrade that recomputes it); an error is kept in the transaction. */
+void		 db_clear(struct db_txn *, enum db_table);
 /* Number of entries in a table. */
 size_t		 db_count(struct db_txn *, enum db_table);
 /*

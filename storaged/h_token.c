@@ -1,6 +1,6 @@
 /*
  * h_token.c -- API tokens and organizations (with their ping keys, for
- * Healthchecks' slug URLs).  A token is stored only as
+ * Healthchecks' slug URLs, and their badge keys, for status badges).  A token is stored only as
  * its SHA-256: the key of T_TOKENS is the hash and the value is the hash
  * again followed by the token's description, so verification is a lookup
  * plus a constant-time comparison, and the database never holds a secret.
@@ -247,6 +247,7 @@ orgs_insert(struct ctx *c, const char *name, uint32_t monitor_limit,
 	out->created_at = c->now;
 	rec_ping_key_new(c->t, key);
 	rec_org_set_ping_key(c, out, key);
+	rec_org_set_badge_key(c, out);
 }
 
 void
@@ -293,5 +294,16 @@ handle_org_rotate_ping_key(struct ctx *c, const struct msg_org *q)
 		return;
 	rec_ping_key_new(c->t, key);
 	rec_org_set_ping_key(c, &o, key);	/* the old key names nothing from now on */
+	reply_org(c, &o);
+}
+
+void
+handle_org_rotate_badge_key(struct ctx *c, const struct msg_org *q)
+{
+	struct org	 o;
+
+	if (load_org(c, q->org, &o) != 0)
+		return;
+	rec_org_set_badge_key(c, &o);	/* the old key names nothing from now on */
 	reply_org(c, &o);
 }

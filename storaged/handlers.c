@@ -83,6 +83,12 @@ handle_request(struct ctx *c)
 	case MSG_ORG_ROTATE_KEY:
 		handle_org_rotate_ping_key(c, &q->u.org);
 		break;
+	case MSG_ORG_ROTATE_BADGE_KEY:
+		handle_org_rotate_badge_key(c, &q->u.org);
+		break;
+	case MSG_BADGE_GET:
+		handle_badge_get(c, &q->u.badge);
+		break;
 	case MSG_CHANNEL_CREATE:
 		handle_channel_create(c, &q->u.channel);
 		break;

@@ -140,6 +140,14 @@ key_org_env(struct key *k, const char *org, const char *env)
 }
 
 void
+key_org_badge(struct key *k, const char *org, unsigned char state)
+{
+	k->len = 0;
+	add_id(k, org);
+	add(k, &state, 1);
+}
+
+void
 key_org_token(struct key *k, const char *org, const char *token_id)
 {
 	k->len = 0;

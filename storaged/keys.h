@@ -51,6 +51,8 @@ void	 key_run_id(struct key *, const char *monitor_id, bool untracked, const cha
 void	 key_stat_hour(struct key *, const char *monitor_id, int64_t hour);
 /* T_ORG_ENVS: org + environment name. */
 void	 key_org_env(struct key *, const char *org, const char *env);
+/* T_ORG_BADGE_COUNTS: org + one byte, the badge state. */
+void	 key_org_badge(struct key *, const char *org, unsigned char state);
 /* T_ORG_TOKENS: org + token id (or the org prefix alone). */
 void	 key_org_token(struct key *, const char *org, const char *token_id);
 /* T_ORG_CHANNELS: org + channel id (or the org prefix alone). */

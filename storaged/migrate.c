@@ -22,7 +22,11 @@
  *   5 -> 6   the alert channel tables (channels, org_channels, deliveries)
  *            exist, empty: nothing to convert.
  *   6 -> 7   the session tables (sessions, token_sessions) exist, empty.
+ *   7 -> 8   every organization gets a badge key (org_badge_keys); every
+ *            monitor's badge state is recorded (monitor_badges) and counted
+ *            per organization (org_badge_counts), one monitor at a time.
  */
+#include "badgecounts.h"
 #include "records.h"
 #include "stathours.h"
 #include "clock.h"
@@ -303,6 +307,57 @@ to_v7(struct ctx *c, char summary[SUMMARY_MAX])
 	    db_count(c->t, T_SESSIONS));
 }
 
+/* Every organization gets a badge key. */
+static size_t
+v8_badge_keys(struct ctx *c)
+{
+	struct org	 o;
+	char		(*ids)[ID_SIZE];
+	size_t		 n = org_ids(c->t, &ids);
+
+	for (size_t i = 0; i < n && c->t->ret == 0; i++) {
+		if (rec_org_get(c->t, ids[i], &o) != 0)
+			break;
+		rec_org_set_badge_key(c, &o);
+	}
+	free(ids);
+	return n;
+}
+
+/*
+ * Every monitor's badge state, counted.  The counts start empty (an
+ * earlier step's monitor writes may have begun them), and writing the two
+ * badge tables under a cursor of monitors moves nothing.
+ */
+static size_t
+v8_badge_counts(struct ctx *c)
+{
+	struct db_iter	 it;
+	struct monitor	 m;
+	size_t		 n = 0;
+
+	db_clear(c->t, T_MONITOR_BADGES);
+	db_clear(c->t, T_ORG_BADGE_COUNTS);
+	db_iter_init(&it, c->t, T_MONITORS, NULL, 0, false);
+	while (db_iter_next(&it)) {
+		if (rec_monitor_decode(&it.v, &m) != 0)
+			continue;
+		badgecounts_note(c->t, &m);
+		n++;
+	}
+	db_iter_close(&it);
+	return n;
+}
+
+static void
+to_v8(struct ctx *c, char summary[SUMMARY_MAX])
+{
+	size_t orgs = v8_badge_keys(c);
+
+	snprintf(summary, SUMMARY_MAX, "%zu organizations got a badge key, %zu monitors' "
+	    "badge states counted", orgs, v8_badge_counts(c));
+}
+
 static step_fn *const steps[LAYOUT_VERSION] = {
 	[1] = to_v2,
 	[2] = to_v3,
@@ -310,6 +365,7 @@ static step_fn *const steps[LAYOUT_VERSION] = {
 	[4] = to_v5,
 	[5] = to_v6,
 	[6] = to_v7,
+	[7] = to_v8,
 };
 
 /*

@@ -102,7 +102,8 @@ share_key(const struct proto_req *q, char key[SHARE_KEY_MAX])
 		snprintf(key, SHARE_KEY_MAX, "org:%s", org);
 	else if (q->type == MSG_TOKEN_VERIFY)	/* its client, before we know the org */
 		snprintf(key, SHARE_KEY_MAX, "tok:%.24s", q->u.token_verify.token);
-	else
+	else	/* our daemons' queries; and badge.get, all keys in one share: a flood of
+		 * badges holds at most LOOM_READ_ORG_QUEUE places and half the readers */
 		snprintf(key, SHARE_KEY_MAX, "msg:%s", proto_msg_name(q->type));
 }
 

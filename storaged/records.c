@@ -2,6 +2,7 @@
  * records.c -- storaged's records and their indexes (see records.h and
  * README.md for the layout).
  */
+#include "badgecounts.h"
 #include "records.h"
 #include "stathours.h"
 
@@ -115,6 +116,7 @@ rec_monitor_put(struct ctx *c, const struct monitor *m, const struct monitor *ol
 	}
 	if (old == NULL)
 		db_put(c->t, T_PING_KEYS, m->ping_key, UUID_LEN, m->id, ID_LEN);
+	badgecounts_note(c->t, m);
 }
 
 /* Removes a check-in and its indexes; its part in the stats is the caller's. */
@@ -164,6 +166,7 @@ rec_monitor_delete(struct ctx *c, const struct monitor *m)
 	key_slug(&ck, m->org, m->slug);
 	db_del(c->t, T_SLUGS, ck.b, ck.len);
 	db_del(c->t, T_PING_KEYS, m->ping_key, UUID_LEN);
+	badgecounts_forget(c->t, m);
 }
 
 int
@@ -288,6 +291,32 @@ rec_org_set_ping_key(struct ctx *c, struct org *o, const char *key)
 		db_del(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN);
 	strlcpy_loom(o->ping_key, key, sizeof(o->ping_key));
 	db_put(c->t, T_ORG_PING_KEYS, o->ping_key, UUID_LEN, o->id, ID_LEN);
+	rec_org_put(c, o);
+}
+
+int
+rec_org_by_badge_key(struct db_txn *t, const char *key, struct org *o)
+{
+	char	 id[ID_SIZE];
+	int	 rc;
+
+	if ((rc = index_get(t, T_ORG_BADGE_KEYS, key, strlen(key), id)) != 0)
+		return rc;
+	return rec_org_get(t, id, o);
+}
+
+void
+rec_org_set_badge_key(struct ctx *c, struct org *o)
+{
+	MDB_val	 v;
+
+	if (o->badge_key[0] != '\0')
+		db_del(c->t, T_ORG_BADGE_KEYS, o->badge_key, ID_LEN);
+	/* 130 random bits: the loop is for the proof, not for the odds. */
+	do
+		ids_new("bdg", o->badge_key);
+	while (c->t->ret == 0 && db_get(c->t, T_ORG_BADGE_KEYS, o->badge_key, ID_LEN, &v) == 0);
+	db_put(c->t, T_ORG_BADGE_KEYS, o->badge_key, ID_LEN, o->id, ID_LEN);
 	rec_org_put(c, o);
 }
 

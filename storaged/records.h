@@ -77,6 +77,11 @@ void	 rec_org_put(struct ctx *, const struct org *);
 /* Gives o the ping key key (the old one stops naming it) and writes o. */
 void	 rec_org_set_ping_key(struct ctx *, struct org *, const char *key);
 
+/* The organization whose badge key key is (T_ORG_BADGE_KEYS). */
+int	 rec_org_by_badge_key(struct db_txn *, const char *key, struct org *);
+/* Gives o a fresh badge key (the old one stops naming it) and writes o. */
+void	 rec_org_set_badge_key(struct ctx *, struct org *);
+
 /*
  * A fresh ping key that no monitor and no organization has: both are
  * UUIDs in the same URLs, so one must never be taken for the other.

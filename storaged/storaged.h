@@ -18,7 +18,7 @@
 #include "schedule.h"
 
 /* The LMDB layout (storaged/README.md), meta "version". */
-#define LAYOUT_VERSION		7
+#define LAYOUT_VERSION		8
 
 /* The reader threads that answer queries (readers.h). */
 struct readers_cfg {
@@ -146,6 +146,8 @@ void	 sessions_end_all(struct ctx *, const char *token_id);
 void	 handle_org_create(struct ctx *, const struct msg_org *);
 void	 handle_org_get(struct ctx *, const struct msg_org *);
 void	 handle_org_rotate_ping_key(struct ctx *, const struct msg_org *);
+void	 handle_org_rotate_badge_key(struct ctx *, const struct msg_org *);
+void	 handle_badge_get(struct ctx *, const struct msg_badge *);
 void	 handle_channel_create(struct ctx *, const struct msg_channel *);
 void	 handle_channel_update(struct ctx *, const struct msg_channel *);
 void	 handle_channel_delete(struct ctx *, const struct msg_channel *);

@@ -227,6 +227,7 @@ struct org {
 	char			 id[ID_SIZE];
 	char			 name[ORG_NAME_MAX + 1];
 	char			 ping_key[UUID_SIZE];	/* slug pings: /ping/{ping_key}/{slug} */
+	char			 badge_key[ID_SIZE];	/* "bdg_...": status badges, nothing else */
 	uint32_t		 monitor_limit;
 	uint32_t		 monitor_count;
 	uint32_t		 environment_limit;	/* distinct environment names allowed */

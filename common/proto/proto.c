@@ -49,6 +49,7 @@ proto_msg_writes(enum proto_msg m)
 	case MSG_TOKEN_REVOKE:
 	case MSG_ORG_CREATE:
 	case MSG_ORG_ROTATE_KEY:
+	case MSG_ORG_ROTATE_BADGE_KEY:
 	case MSG_VERDICT_MISSED:
 	case MSG_VERDICT_TIMEOUT:
 	case MSG_VERDICT_REMINDER:
@@ -453,6 +454,7 @@ proto_org_encode(struct mpw *w, const struct org *o)
 	mpw_kv_str(w, "id", o->id);
 	mpw_kv_str(w, "name", o->name);
 	mpw_kv_str_opt(w, "ping_key", o->ping_key);
+	mpw_kv_str_opt(w, "badge_key", o->badge_key);
 	mpw_kv_int(w, "monitor_limit", o->monitor_limit);
 	mpw_kv_int(w, "monitor_count", o->monitor_count);
 	mpw_kv_int(w, "environment_limit", o->environment_limit);
@@ -471,6 +473,8 @@ proto_org_decode(struct mpr *r, struct org *o)
 	o->monitor_count = (uint32_t)mpr_int(r, "monitor_count", 0, UINT32_MAX, 0, true);
 	/* Absent from records of layout 1 (storaged/migrate.c fills them in). */
 	mpr_str(r, "ping_key", o->ping_key, sizeof(o->ping_key), false);
+	/* Absent before layout 7 (storaged/migrate.c gives every organization one). */
+	mpr_str(r, "badge_key", o->badge_key, sizeof(o->badge_key), false);
 	o->environment_limit = (uint32_t)mpr_int(r, "environment_limit", 0, UINT32_MAX,
 	    ORG_ENV_LIMIT_DEFAULT, false);
 	o->environment_count = (uint32_t)mpr_int(r, "environment_count", 0, UINT32_MAX, 0,
@@ -799,6 +803,11 @@ static const struct codec_field q_org_create[] = {
 	    ORG_ENV_LIMIT_DEFAULT),
 };
 
+static const struct codec_field q_badge[] = {
+	CF_ID("key", R, Q, u.badge.key, "bdg"),
+	CF_SLUG("slug", O, Q, u.badge.slug),
+};
+
 static const struct codec_field q_events_after[] = {
 	CF_UINT("after", R, Q, u.events_after.after),
 	CF_INT("limit", 0, Q, u.events_after.limit, 1, PROTO_EVENTS_MAX, 1000),
@@ -908,6 +917,8 @@ static const struct codec_desc req_descs[MSG_MAX] = {
 	[MSG_CHANNEL_PROGRESS] = CODEC_DESC("channel.progress", Q, q_channel_progress, NULL),
 	[MSG_SESSION_CREATE] = CODEC_DESC("session.create", Q, q_session_create, NULL),
 	[MSG_SESSION_DELETE] = CODEC_DESC("session.delete", Q, q_session_delete, NULL),
+	[MSG_BADGE_GET] = CODEC_DESC("badge.get", Q, q_badge, NULL),
+	[MSG_ORG_ROTATE_BADGE_KEY] = CODEC_DESC("org.rotate_badge_key", Q, q_org_by_id, NULL),
 };
 #undef Q
 
@@ -1118,6 +1129,14 @@ static const struct codec_field a_org[] = {
 	CF_REC("org", R, struct reply_org, org, &rec_org),
 };
 
+#define P	struct reply_badge
+static const struct codec_field a_badge[] = {
+	CF_STR("label", R, P, label),
+	CF_ENUM("state", O, P, state, badge_state_names),	/* absent: no monitors */
+	CF_UINT("count", O, P, count),
+};
+#undef P
+
 #define P	struct proto_events_page
 static const struct codec_field a_events_after[] = {
 	CF_ARRAY("events", R, P, events, NULL, PROTO_EVENTS_MAX),
@@ -1278,6 +1297,9 @@ static const struct codec_desc reply_descs[MSG_MAX] = {
 	[MSG_SESSION_CREATE] = CODEC_DESC("session.create", struct reply_session_create,
 	    a_session_create, NULL),
 	[MSG_SESSION_DELETE] = CODEC_EMPTY("session.delete"),
+	[MSG_BADGE_GET] = CODEC_DESC("badge.get", struct reply_badge, a_badge, NULL),
+	[MSG_ORG_ROTATE_BADGE_KEY] = CODEC_DESC("org.rotate_badge_key", struct reply_org, a_org,
+	    NULL),
 };
 #undef R
 #undef O

@@ -60,6 +60,7 @@
 
 #include <czmq.h>
 
+#include "badge.h"
 #include "channel.h"
 #include "codec.h"
 #include "model.h"
@@ -113,7 +114,9 @@
 	X(CHANNEL_LOAD,	"channel.load",		"streamd -> storaged")	\
 	X(CHANNEL_PROGRESS, "channel.progress",	"streamd -> storaged")	\
 	X(SESSION_CREATE, "session.create",	"ingestd -> storaged")	\
-	X(SESSION_DELETE, "session.delete",	"ingestd -> storaged")
+	X(SESSION_DELETE, "session.delete",	"ingestd -> storaged")	\
+	X(BADGE_GET,	"badge.get",		"ingestd -> storaged")	\
+	X(ORG_ROTATE_BADGE_KEY, "org.rotate_badge_key", "ingestd -> storaged")
 
 enum proto_msg {
 	MSG_NONE,
@@ -348,12 +351,28 @@ struct msg_session {
  * org.get {org}: reply ok {org map}.
  * org.rotate_ping_key {org}: a fresh ping key; the old one stops working
  * in the same commit.  Reply ok {org map}.
+ * org.rotate_badge_key {org}: the same for the badge key.
  */
 struct msg_org {
 	char			 org[ID_SIZE];
 	char			 name[ORG_NAME_MAX + 1];
 	uint32_t		 monitor_limit;
 	uint32_t		 environment_limit;	/* ORG_ENV_LIMIT_DEFAULT when absent */
+};
+
+/*
+ * badge.get {key str (an organization's badge key, "bdg_..."), slug opt}:
+ * what a status badge shows, asked without a token: the key reads this
+ * and nothing else.  With slug, that monitor's {label (its name, else its
+ * slug), state (badge.h, at storaged's now: late included)}; without, the
+ * organization's {label (its name), state (badge_org_state of its
+ * counts), count (monitors in that state)}, read from counts kept at
+ * commit: O(1) whatever the number of monitors.  err not_found alike for
+ * an unknown key and an unknown slug.
+ */
+struct msg_badge {
+	char			 key[ID_SIZE];
+	char			 slug[SLUG_MAX + 1];	/* "": the whole organization */
 };
 
 /*
@@ -478,7 +497,8 @@ struct proto_req {
 		struct msg_checkin_get		 checkin_get;
 		struct msg_monitor_stats	 monitor_stats;
 		struct msg_token		 token;		/* create, list, revoke */
-		struct msg_org			 org;		/* create, get, rotate_ping_key */
+		struct msg_org			 org;		/* create, get, rotate_*_key */
+		struct msg_badge		 badge;
 		struct msg_events_after		 events_after;
 		struct msg_snapshot		 snapshot;
 		struct msg_verdict		 verdict;	/* missed, timeout, reminder */
@@ -569,9 +589,15 @@ struct reply_org_create {
 	char			 secret[TOKEN_SIZE];
 };
 
-/* org.get, org.rotate_ping_key. */
+/* org.get, org.rotate_ping_key, org.rotate_badge_key. */
 struct reply_org {
 	struct org		 org;
+};
+
+struct reply_badge {
+	char			 label[NAME_MAX_LEN + 1];	/* monitor name or slug; org name */
+	enum badge_state	 state;
+	uint64_t		 count;		/* organization: monitors in state; monitor: 0 */
 };
 
 /* channel.create (channel.delete: {}). */

@@ -1,8 +1,9 @@
 """Upgrading in place: a database written by the storaged of an older layout
-(LAYOUT_1 to LAYOUT_6: the last commit whose storaged writes it, built here
+(LAYOUT_1 to LAYOUT_7: the last commit whose storaged writes it, built here
 from git) is upgraded at start to CURRENT, and everything in it is still
 there and works."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -19,7 +20,8 @@ LAYOUT_3 = "0acfe8e"
 LAYOUT_4 = "8eded58"
 LAYOUT_5 = "ac4680e"
 LAYOUT_6 = "36e4c93"
-CURRENT = 7
+LAYOUT_7 = "fb2efc8"
+CURRENT = 8
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 HOURLY = {"type": "cron", "expression": "0 * * * *"}
 
@@ -51,6 +53,21 @@ def old_storaged(commit, testhooks=False):
 def meta(loom):
     """storaged's meta table, read with mdb_dump (lmdb-utils)."""
     return table(loom, "meta", printable=True)
+
+
+@contextlib.contextmanager
+def stopped_after(loom):
+    """Runs a test's body on loom: prints its logs if the body fails, then
+    stops it, and fails unless every daemon exits 0."""
+    try:
+        yield loom
+    except Exception:
+        print(loom.logs())
+        raise
+    finally:
+        codes = loom.stop()
+        loom.cleanup()
+    assert all(c == 0 for c in codes.values()), codes
 
 
 def table(loom, name, printable=False):
@@ -165,7 +182,7 @@ def test_a_layout_2_database_is_upgraded_in_place():
     """Layout 3 adds the idempotency tables: a database of layout 2 keeps its
     data, and keyed retries work on it at once."""
     loom = Loom()
-    try:
+    with stopped_after(loom):
         old = subprocess.Popen([old_storaged(LAYOUT_2)], env=loom.env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -194,13 +211,6 @@ def test_a_layout_2_database_is_upgraded_in_place():
         assert first.status == again.status == 200 and first.body == again.body
         assert len(api.get("/api/crons/monitors/nightly/checkins").json()["checkins"]) == 2
         assert meta(loom)["version"] == str(CURRENT)
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def stats_of(w, org, slug):
@@ -246,7 +256,7 @@ def test_a_layout_3_database_keeps_its_stats():
     """Layout 4 keeps stats in hour buckets: the upgrade sums them from the
     check-ins the storaged of layout 3 wrote, and stats are what it answered."""
     loom = Loom(daemons=["storaged"], testhooks=True)
-    try:
+    with stopped_after(loom):
         old = subprocess.Popen([old_storaged(LAYOUT_3, testhooks=True)], env=loom.env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -274,13 +284,6 @@ def test_a_layout_3_database_keeps_its_stats():
         assert (after["total"], after["error"]) == (before["day"]["total"] + 1,
                                                     before["day"]["error"] + 1)
         assert meta(loom)["version"] == str(CURRENT)
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def write_runs(loom, commit):
@@ -328,7 +331,7 @@ def test_a_database_of_layout_3_or_4_gets_its_run_indexes(layout, commit):
     the counts hold (the cap closes the oldest at once), and a finished run's
     run id is known."""
     loom = Loom(env={"LOOM_OPEN_RUNS_MAX": "5"})
-    try:
+    with stopped_after(loom):
         mon, other, rid, runs = write_runs(loom, commit)
         assert meta(loom)["version"] == str(layout)
         loom.start()
@@ -369,20 +372,13 @@ def test_a_database_of_layout_3_or_4_gets_its_run_indexes(layout, commit):
         loom.daemons["storaged"].stop()
         assert table(loom, "open_run_counts") == {}
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def test_a_layout_5_database_gets_alert_channels():
     """Layout 6 adds the channel tables: a layout 5 database keeps its
     monitors and runs, and takes channels and their deliveries."""
     loom = Loom(env={"LOOM_WEBHOOK_ALLOW_PRIVATE": "1"})
-    try:
+    with stopped_after(loom):
         mon, other, rid, runs = write_runs(loom, LAYOUT_5)
         assert meta(loom)["version"] == "5"
         loom.start()
@@ -400,20 +396,13 @@ def test_a_layout_5_database_gets_alert_channels():
         assert meta(loom)["version"] == str(CURRENT)
         assert len(table(loom, "channels")) == 1
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
-    finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
 
 
 def test_a_layout_6_database_takes_sessions():
     """Layout 7 adds the dashboard's session tables: a layout 6 database
     keeps its monitors and runs, and its tokens sign in."""
     loom = Loom()
-    try:
+    with stopped_after(loom):
         mon, _, rid, runs = write_runs(loom, LAYOUT_6)
         assert meta(loom)["version"] == "6"
         loom.start()
@@ -432,13 +421,73 @@ def test_a_layout_6_database_takes_sessions():
         assert meta(loom)["version"] == str(CURRENT)
         assert len(table(loom, "sessions")) == 1 and len(table(loom, "token_sessions")) == 1
         loom.restart("storaged")
-    except Exception:
-        print(loom.logs())
-        raise
+
+
+def write_healths(loom, commit):
+    """Monitors in every badge state, in two organizations, written by the
+    storaged of commit."""
+    old = subprocess.Popen([old_storaged(commit)], env=loom.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for("the old storaged", lambda: Loom._ping(loom.cmd_endpoint) is not None,
+                 timeout=15)
+        w = Wire(loom.cmd_endpoint)
+        org = w.ok("token.verify", token=loom.admin_token)["org"]
+        mons = {slug: w.ok("monitor.create", org=org, monitor={
+            "slug": slug, "name": slug.title(), "schedule": HOURLY})["monitor"]
+            for slug in ("fine", "broken", "fresh", "held", "gone")}
+        for slug, kind in (("fine", "ok"), ("broken", "error"), ("held", "error"),
+                           ("gone", "error")):
+            w.ok("checkin.record", key=mons[slug]["ping_key"], kind=kind, source="ping")
+        w.ok("monitor.update", org=org, slug="held", monitor={"status": "paused"})
+        w.ok("monitor.delete", org=org, slug="gone")
+        b = w.ok("org.create", name="team-b", monitor_limit=5)
+        sync = w.ok("monitor.create", org=b["org"]["id"], monitor={
+            "slug": "sync", "schedule": HOURLY})["monitor"]
+        w.ok("checkin.record", key=sync["ping_key"], kind="ok", source="ping")
+        w.close()
     finally:
-        codes = loom.stop()
-        loom.cleanup()
-    assert all(c == 0 for c in codes.values()), codes
+        old.terminate()
+        assert old.wait(10) == 0
+    return b["secret"]
+
+
+def test_a_layout_7_database_gets_badge_keys_and_counts():
+    """Layout 8 gives every organization a badge key and counts its monitors
+    by badge state: after the upgrade both organizations' badges read what
+    the old storaged recorded, and the counts keep up with new check-ins."""
+    loom = Loom()
+    with stopped_after(loom):
+        team_b = write_healths(loom, LAYOUT_7)
+        assert meta(loom)["version"] == "7"
+        loom.start()
+        log = loom.daemons["storaged"].log()
+        assert log.count(f"lmdb: layout 7 upgraded to {CURRENT}: 2 organizations got a "
+                         "badge key, 5 monitors' badge states counted") == 1, log
+        api, b, anon = loom.http(), loom.http(token=team_b), loom.http(token=None)
+        key = api.get("/api/crons/organization").json()["badge_key"]
+        key_b = b.get("/api/crons/organization").json()["badge_key"]
+        assert key.startswith("bdg_") and key_b.startswith("bdg_") and key != key_b
+
+        def badge(k, slug=None):
+            r = anon.get(f"/badge/{k}/{slug}.json" if slug else f"/badge/{k}.json")
+            assert r.status == 200, r
+            return r.json()["label"], r.json()["message"]
+        assert [badge(key, s) for s in ("fine", "broken", "fresh", "held")] == [
+            ("Fine", "up"), ("Broken", "down"), ("Fresh", "new"), ("Held", "paused")]
+        assert anon.get(f"/badge/{key}/gone.json").status == 404
+        assert badge(key) == ("default", "1 down")
+        assert badge(key_b) == ("team-b", "up")
+        assert anon.get(f"/badge/{key}/sync.json").status == 404
+
+        broken = api.get("/api/crons/monitors/broken").json()["monitor"]
+        assert anon.get(f"/ping/{broken['ping_key']}").status == 200
+        assert badge(key) == ("default", "up")
+        loom.daemons["storaged"].stop()
+        counts = table(loom, "org_badge_counts")
+        assert sorted(int(v, 16) for v in counts.values()) == [1, 1, 1, 2]  # b up; up, new, paused
+        loom.restart("storaged")
+        assert api.get("/api/crons/organization").json()["badge_key"] == key
 
 
 def test_a_new_database_is_of_the_current_layout(loom):

@@ -1,7 +1,7 @@
 """README.md's API section, run as written: every command of every ```sh block.
 
 The README's names get real values: B the base URL, A and J the headers, K a
-monitor's ping key, P the organization's ping key, job.log a file.  Ids the
+monitor's ping key, P the organization's ping key, BK its badge key, job.log a file.  Ids the
 README elides (chk_…, tok_…) become the latest check-in of "invoices" and the
 token the block made.  Every curl must succeed: `curl -s` gets
 --fail-with-body, so an HTTP error fails the test as it would fail a user.
@@ -49,9 +49,10 @@ def shell(loom, tmp_path):
     key = api.post("/api/crons/monitors", {
         "slug": "readme", "schedule": {"type": "interval", "value": 1, "unit": "hour"}}
     ).json()["monitor"]["ping_key"]
-    org_key = api.get("/api/crons/organization").json()["ping_key"]
+    org = api.get("/api/crons/organization").json()
+    org_key = org["ping_key"]
     (tmp_path / "job.log").write_text("line 1\nline 2\n")
-    env = dict(os.environ, B=loom.base_url, K=key, P=org_key,
+    env = dict(os.environ, B=loom.base_url, K=key, P=org_key, BK=org["badge_key"],
                A=f"Authorization: Bearer {loom.admin_token}", J="Content-Type: application/json")
 
     def run(command, timeout=30):

@@ -60,7 +60,15 @@ replies(enum proto_msg type, const msgpack_object *obj)
 		struct reply_snapshot		 sn;
 		struct reply_verdict		 v;
 		struct proto_schedd_status	 ss;
-	} a;
+		struct reply_session_create	 se;
+		struct reply_badge		 b;
+		struct reply_channel_create	 chc;
+		struct reply_channel		 ch;
+		struct reply_channel_list	 chl;
+		struct reply_channel_test	 cht;
+		struct reply_channel_progress	 chp;
+		struct reply_delivery_list	 dl;
+	} a;	/* every reply struct: the decoder writes the whole one of type */
 	union {
 		struct monitor		 m;
 		struct checkin		 c;

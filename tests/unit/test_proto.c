@@ -23,6 +23,7 @@
 #define TOK	"tok_qqqqqqqqqqqqqqqqqqqqqqqqqq"
 #define KEY	"0b7c1a64-3c9e-4d4e-9a57-5f1d2c3b4a59"
 #define RUN	"f47ac10b-58cc-4372-a567-0e02b2c3d479"
+#define BDG	"bdg_0123456789abcdefghjkmnpqrs"
 #define T0	INT64_C(1772953200000000)	/* 2026-03-08T07:00:00Z */
 
 /* ---------- names ---------- */
@@ -69,6 +70,8 @@ test_names(void **state)
 		{ MSG_CHANNEL_PROGRESS, "channel.progress", true },
 		{ MSG_SESSION_CREATE, "session.create", true },
 		{ MSG_SESSION_DELETE, "session.delete", true },
+		{ MSG_BADGE_GET, "badge.get", false },
+		{ MSG_ORG_ROTATE_BADGE_KEY, "org.rotate_badge_key", true },
 	};
 
 	(void)state;
@@ -306,6 +309,19 @@ f_org_get(struct proto_req *q)
 }
 
 static void
+f_badge_org(struct proto_req *q)
+{
+	strlcpy_loom(q->u.badge.key, BDG, sizeof(q->u.badge.key));
+}
+
+static void
+f_badge_monitor(struct proto_req *q)
+{
+	strlcpy_loom(q->u.badge.key, BDG, sizeof(q->u.badge.key));
+	strlcpy_loom(q->u.badge.slug, "nightly-backup", sizeof(q->u.badge.slug));
+}
+
+static void
 f_events_after(struct proto_req *q)
 {
 	q->u.events_after.after = UINT64_MAX - 1;
@@ -389,6 +405,9 @@ static const struct {
 	{ MSG_ORG_CREATE, f_org_create, 0 },
 	{ MSG_ORG_GET, f_org_get, 0 },
 	{ MSG_ORG_ROTATE_KEY, f_org_get, 0 },
+	{ MSG_ORG_ROTATE_BADGE_KEY, f_org_get, 0 },
+	{ MSG_BADGE_GET, f_badge_org, 0 },
+	{ MSG_BADGE_GET, f_badge_monitor, 0 },
 	{ MSG_EVENTS_AFTER, f_events_after, 0 },
 	{ MSG_SNAPSHOT, f_snapshot, 0 },
 	{ MSG_VERDICT_MISSED, f_verdict_missed, 0 },
@@ -730,6 +749,7 @@ test_small_records(void **state)
 	strlcpy_loom(o.id, ORG, sizeof(o.id));
 	strlcpy_loom(o.name, "Acme", sizeof(o.name));
 	strlcpy_loom(o.ping_key, KEY, sizeof(o.ping_key));
+	strlcpy_loom(o.badge_key, BDG, sizeof(o.badge_key));
 	o.monitor_limit = 50;
 	o.monitor_count = 49;
 	o.environment_limit = 0;
@@ -755,6 +775,7 @@ test_small_records(void **state)
 	proto_org_decode(&r, &ob);
 	assert_true(mpr_ok(&r));
 	assert_string_equal(ob.ping_key, "");
+	assert_string_equal(ob.badge_key, "");	/* before layout 7 */
 	assert_int_equal(ob.environment_limit, ORG_ENV_LIMIT_DEFAULT);
 	assert_int_equal(ob.environment_count, 0);
 	assert_int_equal(ob.monitor_count, 49);
@@ -1127,6 +1148,13 @@ static const struct {
 	{ MSG_ORG_CREATE, "{" V "name: 'x', monitor_limit: 1, environment_limit: '5'}",
 	    "environment_limit", "field \"environment_limit\": not an integer" },
 	{ MSG_ORG_ROTATE_KEY, "{" V "}", "org", "field \"org\": missing" },
+	{ MSG_ORG_ROTATE_BADGE_KEY, "{" V "}", "org", "field \"org\": missing" },
+	{ MSG_BADGE_GET, "{" V "}", "key", "field \"key\": missing" },
+	{ MSG_BADGE_GET, "{" V "key: '" KEY "'}", "key", "field \"key\": longer than 30 bytes" },
+	{ MSG_BADGE_GET, "{" V "key: '" ORG "'}", "key", "field \"key\": not a valid bdg_ id" },
+	{ MSG_BADGE_GET, "{" V "key: '" BDG "', slug: 'Bad Slug'}", "slug",
+	    "field \"slug\": not a valid slug" },
+	{ MSG_BADGE_GET, "{" V "key: '" BDG "'}", NULL, NULL },	/* the organization's */
 
 	/* schedd and streamd */
 	{ MSG_EVENTS_AFTER, "{" V "limit: 5}", "after", "field \"after\": missing" },
@@ -1602,6 +1630,9 @@ test_reply_round_trips(void **state)
 	struct reply_token_verify	 sv = { .org = ORG, .token_id = TOK, .scopes = SCOPE_ALL,
 	    .session = true, .expires_at = T0 }, sv2;
 	struct reply_session_create	 sc = { .secret = "lses_x", .expires_at = T0 }, sc2;
+	struct reply_badge		 bm = { .label = "Nightly <backup>", .state = BADGE_LATE },
+	    bo = { .label = "Acme", .state = BADGE_DOWN, .count = 3 }, none = { .label = "Empty" },
+	    b2;
 	char				 empty;
 
 	(void)state;
@@ -1679,6 +1710,7 @@ test_reply_round_trips(void **state)
 	reply_trip(MSG_ORG_CREATE, &oc, &oc2);
 	mpk_doc_free(&rdoc);
 	assert_memory_equal(&oc.org, &oc2.org, sizeof(oc.org));
+	assert_string_equal(oc2.org.badge_key, "");	/* optional: absent from older replies */
 	assert_memory_equal(&oc.token, &oc2.token, sizeof(oc.token));
 	assert_string_equal(oc2.secret, "lc_other");
 
@@ -1686,6 +1718,22 @@ test_reply_round_trips(void **state)
 	mpk_doc_free(&rdoc);
 	assert_false(vd2.applied);
 	assert_string_equal(vd2.reason, "stale");
+
+	reply_trip(MSG_BADGE_GET, &bm, &b2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(b2.label, "Nightly <backup>");
+	assert_int_equal(b2.state, BADGE_LATE);
+	assert_int_equal(b2.count, 0);
+	reply_trip(MSG_BADGE_GET, &bo, &b2);
+	mpk_doc_free(&rdoc);
+	assert_string_equal(b2.label, "Acme");
+	assert_int_equal(b2.state, BADGE_DOWN);
+	assert_int_equal(b2.count, 3);
+	reply_trip(MSG_BADGE_GET, &none, &b2);	/* no monitors: no state, no count */
+	assert_int_equal(rdoc.up.data.via.map.size, 3);	/* v, rid, label */
+	mpk_doc_free(&rdoc);
+	assert_int_equal(b2.state, BADGE_NONE);
+	assert_int_equal(b2.count, 0);
 
 	reply_trip(MSG_MONITOR_DELETE, NULL, &empty);	/* {} */
 	assert_int_equal(rdoc.up.data.via.map.size, 2);

@@ -3,13 +3,15 @@
  * (storaged/records.c) on a real LMDB environment: monitors by id, slug
  * and ping key, slug renames, check-ins with their id, time and open-run
  * indexes, the open-run lookup, deleting a monitor with its check-ins,
- * organizations, corrupt values, and a reopen.
+ * organizations with their ping and badge keys, the badge counts kept
+ * with every monitor write, corrupt values, and a reopen.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "../../storaged/badgecounts.h"
 #include "../../storaged/records.h"
 #include "spec.h"
 #include "testlib.h"
@@ -625,6 +627,96 @@ test_reopen(void **state)
 	db_abort(&f->t);
 }
 
+/* ---------- badges ---------- */
+
+static void
+assert_counts(struct fixture *f, const char *org, uint64_t up, uint64_t down, uint64_t fresh,
+    uint64_t paused, uint64_t disabled)
+{
+	uint64_t c[BADGE_STATES];
+
+	badgecounts_get(&f->t, org, c);
+	assert_int_equal(c[BADGE_UP], up);
+	assert_int_equal(c[BADGE_DOWN], down);
+	assert_int_equal(c[BADGE_NEW], fresh);
+	assert_int_equal(c[BADGE_PAUSED], paused);
+	assert_int_equal(c[BADGE_DISABLED], disabled);
+	assert_int_equal(c[BADGE_LATE] + c[BADGE_NONE], 0);
+}
+
+static void
+test_badge_counts_follow_monitor_writes(void **state)
+{
+	struct fixture	*f = *state;
+	struct monitor	 a, b, c, other;
+	MDB_val		 v;
+
+	new_monitor(&a, ORG, "a");
+	new_monitor(&b, ORG, "b");
+	new_monitor(&c, ORG, "c");
+	new_monitor(&other, ORG2, "a");
+	begin(f, true);
+	assert_counts(f, ORG, 0, 0, 0, 0, 0);
+	rec_monitor_put(&f->c, &a, NULL);
+	rec_monitor_put(&f->c, &b, NULL);
+	rec_monitor_put(&f->c, &c, NULL);
+	rec_monitor_put(&f->c, &other, NULL);
+	assert_counts(f, ORG, 0, 0, 3, 0, 0);		/* new: no finished run */
+	assert_counts(f, ORG2, 0, 0, 1, 0, 0);
+
+	/* Written in place, as handlers do (old == m): counts move by the change. */
+	a.health = HEALTH_HEALTHY;
+	rec_monitor_put(&f->c, &a, &a);
+	b.health = HEALTH_MISSED;
+	rec_monitor_put(&f->c, &b, &b);
+	rec_monitor_put(&f->c, &b, &b);			/* unchanged: counted once */
+	assert_counts(f, ORG, 1, 1, 1, 0, 0);
+	b.status = MONITOR_PAUSED;
+	rec_monitor_put(&f->c, &b, &b);
+	c.status = MONITOR_DISABLED;
+	rec_monitor_put(&f->c, &c, &c);
+	assert_counts(f, ORG, 1, 0, 0, 1, 1);
+	/* A count of 0 leaves no entry: ORG up, paused, disabled; ORG2 new. */
+	assert_int_equal(db_count(&f->t, T_ORG_BADGE_COUNTS), 4);
+
+	rec_monitor_delete(&f->c, &b);
+	rec_monitor_delete(&f->c, &a);
+	assert_counts(f, ORG, 0, 0, 0, 0, 1);
+	assert_counts(f, ORG2, 0, 0, 1, 0, 0);
+	assert_int_equal(db_count(&f->t, T_MONITOR_BADGES), 2);
+	assert_int_equal(db_get(&f->t, T_MONITOR_BADGES, a.id, ID_LEN, &v), MDB_NOTFOUND);
+	assert_int_equal(f->t.ret, 0);
+	commit(f);
+}
+
+static void
+test_org_badge_key(void **state)
+{
+	struct fixture	*f = *state;
+	struct org	 o, got;
+	char		 first[ID_SIZE];
+
+	memset(&o, 0, sizeof(o));
+	strlcpy_loom(o.id, ORG, sizeof(o.id));
+	strlcpy_loom(o.name, "acme", sizeof(o.name));
+	begin(f, true);
+	rec_org_set_badge_key(&f->c, &o);
+	assert_true(ids_valid("bdg", o.badge_key));
+	memcpy(first, o.badge_key, sizeof(first));
+	assert_int_equal(rec_org_by_badge_key(&f->t, first, &got), 0);
+	assert_string_equal(got.id, ORG);
+	assert_string_equal(got.badge_key, first);
+	/* A new key: the old one names nothing at once. */
+	rec_org_set_badge_key(&f->c, &o);
+	assert_string_not_equal(o.badge_key, first);
+	assert_int_equal(rec_org_by_badge_key(&f->t, first, &got), MDB_NOTFOUND);
+	assert_int_equal(rec_org_by_badge_key(&f->t, o.badge_key, &got), 0);
+	assert_int_equal(db_count(&f->t, T_ORG_BADGE_KEYS), 1);
+	/* It is no ping key. */
+	assert_int_equal(rec_org_by_ping_key(&f->t, o.badge_key, &got), MDB_NOTFOUND);
+	commit(f);
+}
+
 int
 main(void)
 {
@@ -640,6 +732,8 @@ main(void)
 		T(test_org),
 		T(test_org_ping_key),
 		T(test_org_envs),
+		T(test_badge_counts_follow_monitor_writes),
+		T(test_org_badge_key),
 		T(test_corrupt_values),
 		T(test_reopen),
 	};

@@ -25,6 +25,7 @@ int	 cmd_tokens(struct ctl *, int argc, char **argv);
 int	 cmd_channels(struct ctl *, int argc, char **argv);
 int	 cmd_schedule(struct ctl *, int argc, char **argv);
 int	 cmd_stream(struct ctl *, int argc, char **argv);
+int	 cmd_badge(struct ctl *, int argc, char **argv);
 
 /* monitor_edit.c: monitors create and monitors update. */
 int	 monitor_create(struct ctl *, int argc, char **argv);

@@ -1,6 +1,7 @@
 /*
  * loomctl -- the Loom Crons REST API from the command line: monitors,
- * their check-ins and stats, API tokens, and the live event stream.
+ * their check-ins and stats, API tokens, status badge URLs, and the live
+ * event stream.
  *
  * Environment:	LOOM_URL (default http://127.0.0.1:8080), LOOM_TOKEN, or
  *		LOOM_TOKEN_FILE naming a file whose first line is the token
@@ -46,6 +47,7 @@ static const char usage_text[] =
     "       loomctl [--json] channels create --kind KIND (--url URL | --to ADDRESS...)\n"
     "               [--name NAME] [--event TYPE]... [--monitor SLUG]...\n"
     "       loomctl [--json] channels test|deliveries|delete CHANNEL_ID [--limit N]\n"
+    "       loomctl [--json] badge [SLUG] [--rotate]\n"
     "       loomctl [--json] stream [--events TYPE,...] [--monitor SLUG,...] [--count N]\n"
     "               [--last-event-id ID]\n"
     "environment: LOOM_URL (default http://127.0.0.1:8080), LOOM_TOKEN or LOOM_TOKEN_FILE\n";
@@ -126,6 +128,7 @@ main(int argc, char *argv[])
 		{ "tokens", cmd_tokens },
 		{ "channels", cmd_channels },
 		{ "schedule", cmd_schedule },
+		{ "badge", cmd_badge },
 		{ "stream", cmd_stream },
 	};
 	struct ctl	 ctl = { 0 };
