@@ -9,8 +9,8 @@
 #   make run        deps, build, run every daemon under runit in the foreground (./var)
 #   make fuzz       build the libFuzzer targets into build/fuzz/
 #   make bench      run every benchmark (scripts/bench)
-#   make install    PREFIX=/usr/local DESTDIR=: binaries, systemd units, runit services,
-#                   and the C SDK (install-sdk)
+#   make install    PREFIX=/usr/local DESTDIR=: binaries, the dashboard's files,
+#                   systemd units, runit services, and the C SDK (install-sdk)
 #   make install-sdk  the C SDK alone: loomcrons.h, libloomcrons.{a,so}, loomcrons.pc
 #   make clean
 
@@ -67,7 +67,16 @@ SDK_SRC		 = $(wildcard sdk/c/*.c)
 SDK_LIBS	 = $(B)/lib/libloomcrons.a $(B)/lib/libloomcrons.so
 SDK_TEST	 = $(B)/asan/sdk/test_sdk_c
 
-all: $(BINS) $(SDK_LIBS)
+# The dashboard's files (ingestd/web/), where ingestd looks for them by default:
+# <dir of ingestd>/../share/loom/web, from build/bin and from an install alike.
+WEB_SRC		 = $(shell find ingestd/web -type f 2>/dev/null)
+WEB_OUT		 = $(WEB_SRC:ingestd/web/%=$(B)/share/loom/web/%)
+
+all: $(BINS) $(SDK_LIBS) $(WEB_OUT)
+
+$(B)/share/loom/web/%: ingestd/web/%
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
 
 # --- object files: release (obj), sanitized (asan), test hooks (testhooks) ---
 $(B)/obj/%.o: %.c
@@ -203,6 +212,9 @@ install: all install-sdk
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(PREFIX)/lib/sysusers.d $(DESTDIR)$(RUNITDIR)
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for f in $(WEB_SRC:ingestd/web/%=%); do \
+		install -D -m 0644 ingestd/web/$$f $(DESTDIR)$(PREFIX)/share/loom/web/$$f || exit 1; \
+	done
 	for u in $(DAEMONS:%=loom-%.service) loom.target; do \
 		sed 's|@BIN_DIR@|$(PREFIX)/bin|g' scripts/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \

@@ -38,6 +38,7 @@ struct ingestd_cfg {
 	const char	*schedd_ctl;		/* endpoint: stats.get for /metrics */
 	const char	*streamd_ctl;		/* endpoint: stats.get for /metrics */
 	uint64_t	 metrics_timeout_ms;	/* a daemon slower than this is shown down */
+	const char	*web_dir;		/* LOOM_WEB_DIR: the dashboard's files */
 };
 
 struct ingestd {
@@ -204,6 +205,15 @@ bool		 idempotency_key(h2o_req_t *, char out[IDEM_KEY_MAX + 1]);
 struct metrics	*metrics_new(struct ingestd *);
 void		 metrics_destroy(struct metrics **);
 int		 metrics_handle(struct ingestd *, h2o_req_t *);
+
+/*
+ * web.c: the dashboard's static files.  web_path: the paths it serves ("/",
+ * "/index.html", "/assets/..."); web_default_dir: <dir of the executable>/
+ * ../share/loom/web, so build/bin and an install both find theirs.
+ */
+bool		 web_path(h2o_iovec_t path);
+int		 web_serve(struct ingestd *, h2o_req_t *);
+char		*web_default_dir(void);
 
 /* ping.c */
 int		 ping_handle(struct ingestd *, h2o_req_t *);

@@ -63,6 +63,8 @@ static const struct env_var ingestd_env[] = {
 	    "1: alert channels may name loopback and private addresses"),
 	ENV_MS("LOOM_SESSION_TTL", "7d", &cfg.session_ttl_ms, 60000, 366ULL * 86400000,
 	    "a dashboard session's life from sign-in (revoking its token ends it sooner)"),
+	ENV_PATH("LOOM_WEB_DIR", NULL, &cfg.web_dir,
+	    "the dashboard's files (default <dir of ingestd>/../share/loom/web)"),
 	ENV_END
 };
 
@@ -70,11 +72,13 @@ int
 main(int argc, char *argv[])
 {
 	struct ingestd	*ig;
-	char		*cmd_ep, *schedd_ep, *streamd_ep, *public_url = NULL;
+	char		*cmd_ep, *schedd_ep, *streamd_ep, *public_url = NULL, *web_dir = NULL;
 
 	daemon_configure("ingestd", argc, argv, ingestd_env);
 	if (cfg.public_url == NULL)
 		cfg.public_url = public_url = xasprintf("http://%s", cfg.http_addr);
+	if (cfg.web_dir == NULL)
+		cfg.web_dir = web_dir = web_default_dir();
 	cfg.storaged_cmd = cmd_ep = daemon_endpoint(cmd_override, cfg.run_dir, "storaged.cmd");
 	cfg.schedd_ctl = schedd_ep = daemon_endpoint(schedd_ctl_override, cfg.run_dir,
 	    "schedd.ctl");
@@ -97,6 +101,7 @@ main(int argc, char *argv[])
 	free(schedd_ep);
 	free(streamd_ep);
 	free(public_url);
+	free(web_dir);
 	zsys_shutdown();
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * server.c -- ingestd's listener and h2o set-up: one handler for pings,
- * badges, /healthz and the API, and a reverse proxy for /api/crons/stream to
- * streamd, so the whole API lives under one base URL.
+ * badges, /healthz, the API and the dashboard's files (web.c), and a reverse
+ * proxy for /api/crons/stream to streamd, so the whole API lives under one
+ * base URL.
  */
 #include "ingestd.h"
 #include "daemon.h"
@@ -67,6 +68,8 @@ on_req(h2o_handler_t *self, h2o_req_t *req)
 		h2o_send_inline(req, H2O_STRLIT("ok\n"));
 		return 0;
 	}
+	if (web_path(path))
+		return web_serve(ig, req);
 	respond_error(req, 404, "not_found", NULL, "no such endpoint");
 	return 0;
 }

@@ -78,6 +78,16 @@ def test_make_install_with_prefix_and_destdir(tmp_path):
 
     assert (usr / "include" / "loomcrons.h").is_file()
     assert os.readlink(usr / "lib" / "libloomcrons.so") == "libloomcrons.so.0"
+
+    # the dashboard's files, where ingestd looks: <dir of ingestd>/../share/loom/web
+    web = usr / "share" / "loom" / "web"
+    src = os.path.join(ROOT, "ingestd", "web")
+    for dirpath, _, files in os.walk(src):
+        for f in files:
+            rel = os.path.relpath(os.path.join(dirpath, f), src)
+            assert read(web / rel) == read(os.path.join(src, rel)), rel
+            assert stat.S_IMODE(os.stat(web / rel).st_mode) == 0o644, rel
+    assert (web / "index.html").is_file() and (web / "assets" / "app.js").is_file()
     pc = read(usr / "lib" / "pkgconfig" / "loomcrons.pc")
     for line in ("prefix=/usr", "libdir=/usr/lib", "includedir=/usr/include"):
         assert f"\n{line}\n" in pc, (line, pc)
