@@ -266,12 +266,32 @@ def test_a_stopped_daemon_is_down_without_holding_up_the_scrape(loom):
         parse(scrape(loom, loom.admin_token)), "loom_daemon_up", daemon="streamd") == 1)
 
 
-def test_promtool_accepts_the_output(loom):
+def promtool_or_skip():
     promtool = shutil.which("promtool")
     if promtool is None:
         if os.environ.get("CI") == "true":
             pytest.fail("promtool is missing (Debian's prometheus package: sh scripts/deps)")
         pytest.skip("promtool is missing (Debian's prometheus package)")
+    return promtool
+
+
+def test_promtool_accepts_the_readmes_scrape_configuration(tmp_path):
+    root = os.path.join(os.path.dirname(__file__), "..", "..")
+    with open(os.path.join(root, "README.md")) as f:
+        blocks = [b for b in re.findall(r"```yaml\n(.*?)```", f.read(), re.S)
+                  if "scrape_configs:" in b]
+    assert len(blocks) == 1
+    token = tmp_path / "loom-metrics-token"
+    token.write_text("secret\n")
+    config = tmp_path / "prometheus.yml"
+    config.write_text(blocks[0].replace("/etc/prometheus/loom-metrics-token", str(token)))
+    r = subprocess.run([promtool_or_skip(), "check", "config", str(config)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_promtool_accepts_the_output(loom):
+    promtool = promtool_or_skip()
     known_states(loom)
     other_org(loom)
     text = scrape(loom, loom.admin_token)

@@ -85,6 +85,11 @@ def test_make_run_serves_prints_how_to_use_it_and_stops_on_ctrl_c(sv):
     out = sv.output()
     assert f"running at http://{sv.http_addr}" in out
     assert f"admin token   {sv.data_dir}/admin-token" in out
+    # The dashboard is where it says, served from the build's share dir.
+    assert f"dashboard     http://{sv.http_addr}/  (sign in with the admin token)" in out
+    r = Http(sv.http_addr, None).get("/")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/html"), r
+    assert b"<title>" in r.body
     # Every built daemon runs under its own runsv and answers its probe.
     for d in sv.daemons():
         assert sv.status(d).startswith("run: "), sv.status(d)
