@@ -266,6 +266,8 @@ def test_sign_in_with_a_token_sets_an_httponly_session_cookie(loom, browser):
 def test_every_monitor_is_shown_with_its_health(loom, browser):
     h = loom.http()
     mons = {s: create(h, s) for s in ("alpha", "beta", "gamma", "delta")}
+    create(h, "stage-only", environments=["staging"])
+    create(h, "prod-only", environments=["production"])
     ping(loom, mons["alpha"])
     ping(loom, mons["beta"], "/fail")
     h.post("/api/crons/monitors/delta/pause")
@@ -299,6 +301,13 @@ def test_every_monitor_is_shown_with_its_health(loom, browser):
         "return [...document.querySelectorAll('#monitors tbody tr')].filter(r => !r.hidden)"
         ".map(r => r.dataset.slug)")
     assert visible == ["gamma"]
+    # an environment: the monitors that track it, and those that track every one
+    browser.find_element(By.ID, "f-search").send_keys(Keys.BACKSPACE * 3)
+    Select(browser.find_element(By.ID, "f-env")).select_by_value("staging")
+    visible = browser.execute_script(
+        "return [...document.querySelectorAll('#monitors tbody tr')].filter(r => !r.hidden)"
+        ".map(r => r.dataset.slug)")
+    assert sorted(visible) == ["alpha", "beta", "delta", "gamma", "stage-only"]
 
 
 def test_a_fail_ping_turns_its_row_failing_within_2s_without_a_reload(loom, browser):

@@ -75,7 +75,9 @@ function buildRow(m) {
 function matches(m) {
   if (filters.health && m.health !== filters.health) return false;
   if (filters.status && m.status !== filters.status) return false;
-  if (filters.env && !(m.environments || []).includes(filters.env)) return false;
+  // an empty list tracks every environment
+  const envs = m.environments || [];
+  if (filters.env && envs.length > 0 && !envs.includes(filters.env)) return false;
   if (filters.q) {
     const q = filters.q.toLowerCase();
     if (!m.slug.includes(q) && !(m.name || "").toLowerCase().includes(q)) return false;
