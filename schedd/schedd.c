@@ -16,6 +16,7 @@
  * deadline before we judge it), then the due deadlines, earliest first.
  */
 #include "schedd.h"
+#include "ctlsock.h"
 #include "clock.h"
 #include "daemon.h"
 #include "timefmt.h"
@@ -35,7 +36,8 @@ struct schedd {
 	const struct schedd_cfg	*cfg;
 	zsock_t			*sub;		/* storaged's events */
 	struct rpc		*rpc;		/* requests to storaged */
-	struct ctl		*ctl;
+	struct ctlsock		*ctl;
+	struct proto_schedd_status status;	/* what the control socket reports */
 	struct deadlines	*dq;
 	struct watch		*w;
 	struct follow		*f;
@@ -120,7 +122,7 @@ schedd_new(const struct schedd_cfg *cfg)
 	    .timeout_us = (int64_t)cfg->rpc_timeout_ms * 1000, .batch = 1,
 	    .sndhwm = (int)cfg->inflight_max * 2 + 8, .back_off = true })) == NULL)
 		goto fail;
-	if ((sd->ctl = ctl_new(cfg->ctl_endpoint)) == NULL)
+	if ((sd->ctl = ctl_new(cfg->ctl_endpoint, &sd->status)) == NULL)
 		goto fail;
 	sd->dq = deadlines_new();
 	sd->w = watch_new(sd->dq);
@@ -146,7 +148,7 @@ schedd_destroy(struct schedd **sdp)
 	follow_destroy(&sd->f);
 	watch_destroy(&sd->w);
 	deadlines_destroy(&sd->dq);
-	ctl_destroy(&sd->ctl);
+	ctlsock_destroy(&sd->ctl);
 	zsock_destroy(&sd->sub);
 	free(sd);
 	*sdp = NULL;
@@ -184,19 +186,20 @@ static void
 serve_control(struct schedd *sd)
 {
 	struct verdict_stats	 vs;
-	struct proto_schedd_status s;
+	struct proto_schedd_status *s = &sd->status;
 
 	verdicts_stats(sd->v, &vs);
-	memset(&s, 0, sizeof(s));
-	s.seq = follow_seq(sd->f);
-	s.monitors = watch_monitors(sd->w);
-	s.runs = watch_runs(sd->w);
-	s.deadlines = deadlines_count(sd->dq);
-	s.synced = follow_synced(sd->f);
-	s.holding = clockstep_holding(&sd->cs, clock_mono_us());
-	s.verdicts = vs.sent;
-	s.applied = vs.applied;
-	ctl_serve(sd->ctl, &s);
+	memset(s, 0, sizeof(*s));
+	s->seq = follow_seq(sd->f);
+	s->monitors = watch_monitors(sd->w);
+	s->runs = watch_runs(sd->w);
+	s->deadlines = deadlines_count(sd->dq);
+	s->synced = follow_synced(sd->f);
+	s->holding = clockstep_holding(&sd->cs, clock_mono_us());
+	s->verdicts = vs.sent;
+	s->applied = vs.applied;
+	/* Bounded: a flood of probes must not starve the deadlines. */
+	ctlsock_serve(sd->ctl, 256);
 }
 
 /* Watches the clocks; true while verdicts are held after a forward step. */
@@ -233,7 +236,7 @@ turn(struct schedd *sd)
 	zmq_pollitem_t	 items[4] = {
 		{ .socket = zsock_resolve(sd->sub), .events = ZMQ_POLLIN },
 		{ .socket = zsock_resolve(rpc_socket(sd->rpc)), .events = ZMQ_POLLIN },
-		{ .socket = zsock_resolve(ctl_socket(sd->ctl)), .events = ZMQ_POLLIN },
+		{ .socket = zsock_resolve(ctlsock_socket(sd->ctl)), .events = ZMQ_POLLIN },
 		{ .fd = daemon_signal_fd(), .events = ZMQ_POLLIN },
 	};
 	int64_t		 mono = clock_mono_us(), now, at, t;

@@ -153,17 +153,14 @@ int64_t		 verdicts_backoff_us(unsigned tries);
 
 /* ---------- ctl.c: the control socket ---------- */
 
-struct ctl;
+struct ctlsock;
 
-/* A ROUTER bound to endpoint; NULL after logging why. */
-struct ctl	*ctl_new(const char *endpoint);
-void		 ctl_destroy(struct ctl **);
-zsock_t		*ctl_socket(struct ctl *);
 /*
- * Answers every request already queued: ping with s (proto.h's struct
- * proto_schedd_status: what it reports; daemon is set here), anything
- * else with an error.
+ * schedd's control socket (ctlsock.h) at endpoint: ping answers with
+ * *status (proto.h's struct proto_schedd_status: what schedd is watching;
+ * daemon is set here), stats.get with the same figures as samples.  The
+ * caller keeps *status current before each ctlsock_serve.
  */
-void		 ctl_serve(struct ctl *, const struct proto_schedd_status *s);
+struct ctlsock	*ctl_new(const char *endpoint, const struct proto_schedd_status *status);
 
 #endif
