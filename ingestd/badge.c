@@ -93,20 +93,6 @@ etag_of(const char *body, size_t len, char out[24])
 	snprintf(out, 24, "\"%016" PRIx64 "\"", h);
 }
 
-/* True when If-None-Match names etag (or is "*"). */
-static bool
-not_modified(h2o_req_t *req, const char *etag)
-{
-	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
-	h2o_iovec_t	 v;
-
-	if (i == -1)
-		return false;
-	v = req->headers.entries[i].value;
-	return h2o_memis(v.base, v.len, H2O_STRLIT("*")) ||
-	    h2o_strstr(v.base, v.len, etag, strlen(etag)) != SIZE_MAX;
-}
-
 /* Answers with the badge label/look, in the form b asks for. */
 static void
 respond_badge(h2o_req_t *req, int status, const struct badge_req *b, const char *label,
@@ -136,7 +122,7 @@ respond_badge(h2o_req_t *req, int status, const struct badge_req *b, const char 
 		/* Shown fresh at every view (a README on GitHub), revalidated for a 304. */
 		add_header(req, H2O_TOKEN_CACHE_CONTROL, "no-cache, max-age=0");
 		add_header(req, H2O_TOKEN_ETAG, etag);
-		if (not_modified(req, etag)) {
+		if (http_not_modified(req, etag)) {
 			free(text);
 			req->res.status = 304;
 			req->res.reason = http_reason(304);

@@ -76,20 +76,6 @@ add(h2o_req_t *req, const char *name, const char *value)
 	    strlen(value));
 }
 
-/* True when the request's If-None-Match names etag (or is "*"). */
-static bool
-not_modified(h2o_req_t *req, const char *etag)
-{
-	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
-	h2o_iovec_t	 v;
-
-	if (i == -1)
-		return false;
-	v = req->headers.entries[i].value;
-	return h2o_memis(v.base, v.len, H2O_STRLIT("*")) ||
-	    h2o_strstr(v.base, v.len, etag, strlen(etag)) != SIZE_MAX;
-}
-
 static int
 send_file(struct ingestd *ig, h2o_req_t *req, const char *name)
 {
@@ -110,7 +96,7 @@ send_file(struct ingestd *ig, h2o_req_t *req, const char *name)
 	add(req, "x-content-type-options", "nosniff");
 	add(req, "referrer-policy", "no-referrer");
 	add(req, "x-frame-options", "DENY");
-	if (not_modified(req, etag)) {
+	if (http_not_modified(req, etag)) {
 		respond_empty(req, 304);
 		return 0;
 	}

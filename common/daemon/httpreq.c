@@ -49,6 +49,19 @@ http_bearer(h2o_req_t *req, char *out, size_t outlen)
 	return true;
 }
 
+bool
+http_not_modified(h2o_req_t *req, const char *etag)
+{
+	ssize_t		 i = h2o_find_header(&req->headers, H2O_TOKEN_IF_NONE_MATCH, -1);
+	h2o_iovec_t	 v;
+
+	if (i == -1)
+		return false;
+	v = req->headers.entries[i].value;
+	return h2o_memis(v.base, v.len, H2O_STRLIT("*")) ||
+	    h2o_strstr(v.base, v.len, etag, strlen(etag)) != SIZE_MAX;
+}
+
 /* Finds "name=value" among a Cookie header's "; "-separated pairs. */
 static bool
 cookie_find(h2o_iovec_t v, const char *name, char *out, size_t outlen)

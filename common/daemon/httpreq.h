@@ -19,6 +19,8 @@ const char	*http_reason(int status);
  * the token is empty, too long or holds a NUL.
  */
 bool		 http_bearer(h2o_req_t *, char *out, size_t outlen);
+/* True when the request's If-None-Match names etag (a quoted string) or is "*". */
+bool		 http_not_modified(h2o_req_t *, const char *etag);
 /* The dashboard's session cookie, named so in Set-Cookie and Cookie. */
 #define SESSION_COOKIE	"loom_session"
 /* Its value into out, like http_bearer; false when the request has none. */
