@@ -23,6 +23,7 @@
  *
  *   main.c
  *   server.c      -- listener, /healthz, timers, drain; the feed's hooks
+ *   ctl.c         -- the control socket: ping and stats.get (for /metrics)
  *   alerts.c      -- alert channels: each walks the log from its position and
  *                 delivers what it takes, one event at a time (docs/alerts.md)
  *   endpoint.c    -- GET /api/crons/stream: the token (checked again every
